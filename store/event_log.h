@@ -1,0 +1,185 @@
+// EventLog: Taizhang's append-only, hash-chained log of events.
+//
+// Every event gets a gapless global position (from 1) and a gapless version
+// within its stream (from 1). An append names one stream, an expected version
+// and a request id, and carries one or more events that are written atomically.
+// Each record carries the SHA-256 of the previous record's stored bytes, so a
+// change or removal anywhere is detected by Verify.
+//
+// Durability: Append returns only once its records are in the fsynced WAL.
+// Concurrent appends are gathered by a single writer into one WriteBatch and one
+// sync (group commit); each caller is then told its own result.
+//
+// Idempotency: a request id seen before, at any time in the log's life, returns
+// the first append's result (with duplicate = true) and writes nothing.
+//
+// Errors (absl::Status codes, as gRPC means them):
+//   INVALID_ARGUMENT     malformed request (empty stream, no events, ...)
+//   ABORTED              expected version does not match the stream
+//   ALREADY_EXISTS       request id reused for a different stream
+//   DATA_LOSS            corruption found on read, with its position
+//   UNAVAILABLE          the disk failed; the log refuses writes until reopened
+//
+// Thread-safety: all methods are safe to call concurrently.
+#ifndef TAIZHANG_STORE_EVENT_LOG_H_
+#define TAIZHANG_STORE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "taizhang/v1/record.pb.h"
+
+namespace rocksdb {
+class Env;
+}
+
+namespace taizhang {
+class Clock;
+}
+
+namespace taizhang::store {
+
+// What the appender believes the stream's version is.
+class ExpectedVersion {
+ public:
+  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, 0); }
+  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kExact, 0); }
+  static ExpectedVersion Exactly(uint64_t v) { return ExpectedVersion(Kind::kExact, v); }
+
+  bool any() const { return kind_ == Kind::kAny; }
+  uint64_t version() const { return version_; }  // meaningful unless any()
+  std::string ToString() const;
+
+ private:
+  enum class Kind { kAny, kExact };
+  ExpectedVersion(Kind k, uint64_t v) : kind_(k), version_(v) {}
+  Kind kind_;
+  uint64_t version_;
+};
+
+// One event to append.
+struct NewEvent {
+  std::string type;
+  uint32_t type_version = 1;
+  std::string payload;          // serialized protobuf
+  int64_t occurred_at_us = 0;   // 0: same as recorded_at
+  std::string actor;
+  std::string causation_id;
+  std::string correlation_id;
+};
+
+struct AppendRequest {
+  std::string stream;
+  ExpectedVersion expected = ExpectedVersion::Any();
+  std::string request_id;  // required, non-empty, at most 256 bytes
+  std::vector<NewEvent> events;
+};
+
+struct AppendResult {
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+  uint64_t first_version = 0;
+  uint64_t last_version = 0;
+  int64_t recorded_at_us = 0;
+  bool duplicate = false;  // the request id had been seen: nothing was written
+};
+
+// A record read back, with its own chain hash (SHA-256 of its stored bytes).
+struct RecordedEvent {
+  v1::EventRecord record;
+  std::string hash;  // 32 bytes
+};
+
+// Result of verifying the chain.
+struct VerifyResult {
+  uint64_t from = 0;
+  uint64_t to = 0;            // last position checked
+  uint64_t checked = 0;       // records checked
+  std::string last_hash;      // chain hash at `to` (the range's digest)
+  bool ok = true;
+  uint64_t first_bad = 0;     // first position that fails, when !ok
+  std::string problem;        // what is wrong there
+};
+
+struct Options {
+  // Create the directory and the log when missing.
+  bool create_if_missing = true;
+  // Optional RocksDB Env (fault injection in tests). Not owned.
+  rocksdb::Env* env = nullptr;
+  // Most appends gathered into one batch.
+  size_t max_batch_appends = 1024;
+  // Partition id recorded in every key and record.
+  uint32_t partition = 0;
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Appends atomically; returns after the batch is durable. See file comment.
+  virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
+
+  // Events of `stream` with version >= from_version, at most `max` of them.
+  virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(const std::string& stream,
+                                                                uint64_t from_version,
+                                                                size_t max) = 0;
+
+  // Events with global position >= from_position, at most `max`.
+  virtual absl::StatusOr<std::vector<RecordedEvent>> ReadAll(uint64_t from_position,
+                                                             size_t max) = 0;
+
+  // Calls fn for each event from `from_position` up to the head (as of the
+  // call). Stops early, returning fn's status, if fn returns non-OK. A record
+  // that cannot be decoded is DATA_LOSS naming its position.
+  virtual absl::Status Scan(uint64_t from_position,
+                            const std::function<absl::Status(const RecordedEvent&)>& fn) = 0;
+
+  // The stream's current version (0 when it does not exist).
+  virtual absl::StatusOr<uint64_t> StreamVersion(const std::string& stream) = 0;
+
+  // Position of the last durable event (0 for an empty log).
+  virtual uint64_t HeadPosition() const = 0;
+
+  // Blocks until the head passes `after` or `timeout` elapses (on the
+  // monotonic clock of the system; no polling). Returns the head.
+  virtual uint64_t WaitForPosition(uint64_t after, absl::Duration timeout) = 0;
+
+  // Registers fn to be called (on the writer thread, after each durable batch)
+  // with the new head. Keep fn short. Returns an id for Unsubscribe.
+  virtual uint64_t Subscribe(std::function<void(uint64_t head)> fn) = 0;
+  virtual void Unsubscribe(uint64_t id) = 0;
+
+  // Recomputes the chain over [from, to] (to = 0: up to the head).
+  virtual absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) = 0;
+
+  // Snapshots: opaque bytes of a stream's state at a version.
+  virtual absl::Status PutSnapshot(const std::string& stream, uint64_t version,
+                                   const std::string& bytes) = 0;
+  // The latest snapshot with version <= max_version; nullopt when none.
+  virtual absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> GetSnapshot(
+      const std::string& stream, uint64_t max_version) = 0;
+
+  // Small durable key/value metadata (e.g. which calendars a replay used).
+  virtual absl::Status PutMeta(const std::string& key, const std::string& value) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+
+  // Online backup: a consistent checkpoint in `dir` (must not exist). Returns
+  // the head position it contains.
+  virtual absl::StatusOr<uint64_t> Backup(const std::string& dir) = 0;
+};
+
+// Opens (or creates) the log in `dir`. `clock` stamps recorded_at and must
+// outlive the log.
+absl::StatusOr<std::unique_ptr<EventLog>> OpenEventLog(const std::string& dir, Clock& clock,
+                                                       const Options& options = {});
+
+}  // namespace taizhang::store
+
+#endif  // TAIZHANG_STORE_EVENT_LOG_H_
