@@ -1,0 +1,480 @@
+#include "store/event_log.h"
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "base/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "store/format.h"
+#include "store/sha256.h"
+
+namespace taizhang::store {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             absl::StrCat("tz_store_", name, "_", ::getpid(), "_", std::random_device()());
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+NewEvent Event(const std::string& type, const std::string& payload) {
+  NewEvent e;
+  e.type = type;
+  e.payload = payload;
+  e.actor = "dept/自然资源局";
+  return e;
+}
+
+AppendRequest Req(const std::string& stream, const std::string& id, ExpectedVersion expected,
+                  int n = 1) {
+  AppendRequest r;
+  r.stream = stream;
+  r.request_id = id;
+  r.expected = expected;
+  for (int i = 0; i < n; ++i) r.events.push_back(Event("test.Happened", absl::StrCat(id, "#", i)));
+  return r;
+}
+
+class EventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    Reopen();
+  }
+  void TearDown() override {
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    log_.reset();
+    auto log = OpenEventLog(dir_, clock_);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+  }
+
+  ManualClock clock_{absl::FromCivil(absl::CivilSecond(2026, 3, 2, 9, 0, 0), absl::UTCTimeZone())};
+  std::string dir_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_F(EventLogTest, AppendsGetGaplessPositionsAndVersions) {
+  auto a = log_->Append(Req("case/1", "r1", ExpectedVersion::NoStream(), 2));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->first_position, 1u);
+  EXPECT_EQ(a->last_position, 2u);
+  EXPECT_EQ(a->first_version, 1u);
+  EXPECT_EQ(a->last_version, 2u);
+  EXPECT_FALSE(a->duplicate);
+  auto b = log_->Append(Req("task/9", "r2", ExpectedVersion::NoStream()));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->first_position, 3u);
+  EXPECT_EQ(b->first_version, 1u);
+  auto c = log_->Append(Req("case/1", "r3", ExpectedVersion::Exactly(2)));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->first_position, 4u);
+  EXPECT_EQ(c->first_version, 3u);
+  EXPECT_EQ(log_->HeadPosition(), 4u);
+  EXPECT_EQ(*log_->StreamVersion("case/1"), 3u);
+  EXPECT_EQ(*log_->StreamVersion("nothing"), 0u);
+
+  auto events = log_->ReadStream("case/1", 1, 100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[2].record.position(), 4u);
+  EXPECT_EQ((*events)[2].record.payload(), "r3#0");
+  EXPECT_EQ((*events)[0].record.actor(), "dept/自然资源局");
+  EXPECT_EQ((*events)[1].record.index_in_append(), 1u);
+}
+
+TEST_F(EventLogTest, RecordsBothTimes) {
+  AppendRequest r = Req("case/1", "r1", ExpectedVersion::Any());
+  int64_t paper_day = absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(2026, 2, 27),
+                                                         absl::UTCTimeZone()));
+  r.events[0].occurred_at_us = paper_day;
+  ASSERT_TRUE(log_->Append(r).ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(log_->Append(Req("case/1", "r2", ExpectedVersion::Any())).ok());
+  auto all = log_->ReadAll(1, 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)[0].record.occurred_at_us(), paper_day);
+  EXPECT_EQ((*all)[0].record.recorded_at_us(), clock_.NowMicros() - 3600 * 1000000LL);
+  // Without an occurred time, it happened when it was recorded.
+  EXPECT_EQ((*all)[1].record.occurred_at_us(), (*all)[1].record.recorded_at_us());
+  EXPECT_EQ((*all)[1].record.recorded_at_us(), clock_.NowMicros());
+}
+
+TEST_F(EventLogTest, VersionConflictChangesNothing) {
+  ASSERT_TRUE(log_->Append(Req("case/1", "r1", ExpectedVersion::NoStream())).ok());
+  auto bad = log_->Append(Req("case/1", "r2", ExpectedVersion::NoStream()));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(bad.status().message(), HasSubstr("at version 1"));
+  auto bad2 = log_->Append(Req("case/1", "r3", ExpectedVersion::Exactly(5)));
+  EXPECT_EQ(bad2.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(log_->HeadPosition(), 1u);
+  // The conflicting request id was not consumed: it may be used once it fits.
+  auto ok = log_->Append(Req("case/1", "r2", ExpectedVersion::Exactly(1)));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_FALSE(ok->duplicate);
+  EXPECT_EQ(ok->first_position, 2u);
+}
+
+TEST_F(EventLogTest, ConflictRacingAnotherAppender) {
+  ASSERT_TRUE(log_->Append(Req("case/1", "seed", ExpectedVersion::NoStream())).ok());
+  for (int round = 0; round < 20; ++round) {
+    uint64_t v = *log_->StreamVersion("case/1");
+    std::atomic<int> wins{0}, conflicts{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        auto r = log_->Append(
+            Req("case/1", absl::StrCat("race-", round, "-", t), ExpectedVersion::Exactly(v)));
+        if (r.ok()) {
+          ++wins;
+        } else if (r.status().code() == absl::StatusCode::kAborted) {
+          ++conflicts;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(wins.load(), 1);
+    EXPECT_EQ(conflicts.load(), 7);
+    EXPECT_EQ(*log_->StreamVersion("case/1"), v + 1);
+  }
+  EXPECT_EQ(log_->HeadPosition(), 21u);
+}
+
+TEST_F(EventLogTest, DuplicateRequestIdReturnsFirstResultForever) {
+  auto first = log_->Append(Req("case/1", "once", ExpectedVersion::NoStream(), 2));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(log_->Append(Req("case/1", "other", ExpectedVersion::Any())).ok());
+  // The retry's expected version no longer fits; it still gets the first result.
+  auto again = log_->Append(Req("case/1", "once", ExpectedVersion::NoStream(), 2));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->first_position, 1u);
+  EXPECT_EQ(again->last_position, 2u);
+  EXPECT_EQ(again->recorded_at_us, first->recorded_at_us);
+  EXPECT_EQ(log_->HeadPosition(), 3u);
+
+  clock_.Advance(absl::Hours(24 * 365 * 3));
+  Reopen();
+  auto later = log_->Append(Req("case/1", "once", ExpectedVersion::Any(), 2));
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->duplicate);
+  EXPECT_EQ(later->first_position, 1u);
+  EXPECT_EQ(log_->HeadPosition(), 3u);
+
+  auto elsewhere = log_->Append(Req("case/2", "once", ExpectedVersion::Any()));
+  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(log_->HeadPosition(), 3u);
+}
+
+TEST_F(EventLogTest, DuplicateWithinOneGroupWritesOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> dups{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      auto r = log_->Append(Req("case/1", "same", ExpectedVersion::Any()));
+      ASSERT_TRUE(r.ok());
+      if (r->duplicate) ++dups;
+      EXPECT_EQ(r->first_position, 1u);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(dups.load(), 15);
+  EXPECT_EQ(log_->HeadPosition(), 1u);
+}
+
+TEST_F(EventLogTest, RejectsMalformedAppends) {
+  struct Case {
+    AppendRequest request;
+    std::string field;
+  };
+  std::vector<Case> cases;
+  cases.push_back({Req("", "r", ExpectedVersion::Any()), "stream"});
+  cases.push_back({Req(std::string("a\0b", 3), "r", ExpectedVersion::Any()), "stream"});
+  cases.push_back({Req(std::string(300, 's'), "r", ExpectedVersion::Any()), "stream"});
+  cases.push_back({Req("s", "", ExpectedVersion::Any()), "request_id"});
+  cases.push_back({Req("s", "r", ExpectedVersion::Any(), 0), "events"});
+  AppendRequest no_type = Req("s", "r", ExpectedVersion::Any());
+  no_type.events[0].type.clear();
+  cases.push_back({no_type, "events[0].type"});
+  for (auto& c : cases) {
+    auto r = log_->Append(c.request);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_THAT(r.status().message(), HasSubstr(c.field));
+  }
+  EXPECT_EQ(log_->HeadPosition(), 0u);
+}
+
+TEST_F(EventLogTest, ConcurrentAppendersAllGetTheirOwnGaplessResults) {
+  constexpr int kThreads = 32, kPer = 50;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<AppendResult>> results(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPer; ++i) {
+        auto r = log_->Append(Req(absl::StrCat("task/", t), absl::StrCat(t, "-", i),
+                                  ExpectedVersion::Exactly(i)));
+        ASSERT_TRUE(r.ok()) << r.status();
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(log_->HeadPosition(), uint64_t{kThreads * kPer});
+  std::vector<bool> seen(kThreads * kPer + 1, false);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPer; ++i) {
+      const AppendResult& r = results[t][i];
+      EXPECT_EQ(r.first_version, uint64_t(i + 1));
+      ASSERT_FALSE(seen[r.first_position]);
+      seen[r.first_position] = true;
+      auto read = log_->ReadAll(r.first_position, 1);
+      ASSERT_TRUE(read.ok());
+      EXPECT_EQ((*read)[0].record.payload(), absl::StrCat(t, "-", i, "#0"));
+    }
+  }
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->checked, uint64_t{kThreads * kPer});
+}
+
+TEST_F(EventLogTest, ScanAndReadAllFromAPosition) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  std::vector<uint64_t> seen;
+  ASSERT_TRUE(log_->Scan(4, [&](const RecordedEvent& e) {
+                     seen.push_back(e.record.position());
+                     return absl::OkStatus();
+                   }).ok());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{4, 5, 6, 7, 8, 9, 10}));
+  auto page = log_->ReadAll(9, 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->size(), 2u);
+  auto stream_page = log_->ReadStream("s", 8, 2);
+  ASSERT_TRUE(stream_page.ok());
+  ASSERT_EQ(stream_page->size(), 2u);
+  EXPECT_EQ((*stream_page)[0].record.version(), 8u);
+  // A scan stops with the callback's error.
+  int calls = 0;
+  auto s = log_->Scan(1, [&](const RecordedEvent&) {
+    return ++calls == 3 ? absl::CancelledError("enough") : absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST_F(EventLogTest, TailWaitsForNewPositionsWithoutPolling) {
+  EXPECT_EQ(log_->WaitForPosition(0, absl::Milliseconds(1)), 0u);
+  std::atomic<uint64_t> heads_seen{0};
+  uint64_t sub = log_->Subscribe([&](uint64_t head) { heads_seen = head; });
+  std::thread waiter([&] { EXPECT_GE(log_->WaitForPosition(0, absl::Seconds(30)), 1u); });
+  ASSERT_TRUE(log_->Append(Req("s", "r", ExpectedVersion::Any())).ok());
+  waiter.join();
+  EXPECT_EQ(heads_seen.load(), 1u);
+  log_->Unsubscribe(sub);
+  ASSERT_TRUE(log_->Append(Req("s", "r2", ExpectedVersion::Any())).ok());
+  EXPECT_EQ(heads_seen.load(), 1u);
+}
+
+TEST_F(EventLogTest, SnapshotsReturnTheLatestAtOrBelowAVersion) {
+  EXPECT_FALSE(log_->GetSnapshot("case/1", 100)->has_value());
+  ASSERT_TRUE(log_->PutSnapshot("case/1", 10, "ten").ok());
+  ASSERT_TRUE(log_->PutSnapshot("case/1", 20, "twenty").ok());
+  ASSERT_TRUE(log_->PutSnapshot("case/10", 5, "other").ok());
+  auto s = log_->GetSnapshot("case/1", 15);
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->first, 10u);
+  EXPECT_EQ((*s)->second, "ten");
+  s = log_->GetSnapshot("case/1", UINT64_MAX);
+  EXPECT_EQ((*s)->second, "twenty");
+  EXPECT_FALSE(log_->GetSnapshot("case/1", 9)->has_value());
+  EXPECT_FALSE(log_->GetSnapshot("case", 100)->has_value());
+  Reopen();
+  EXPECT_EQ((*log_->GetSnapshot("case/1", 25))->second, "twenty");
+}
+
+TEST_F(EventLogTest, MetadataSurvivesReopen) {
+  ASSERT_TRUE(log_->PutMeta("calendars", "cn-2025,cn-2026").ok());
+  Reopen();
+  auto v = log_->GetMeta("calendars");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ(**v, "cn-2025,cn-2026");
+  EXPECT_FALSE(log_->GetMeta("missing")->has_value());
+}
+
+TEST_F(EventLogTest, BackupOpensToTheSameVerifiedLog) {
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(log_->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("r", i),
+                                 ExpectedVersion::Any())).ok());
+  }
+  std::string backup_dir = dir_ + "_backup";
+  auto pos = log_->Backup(backup_dir);
+  ASSERT_TRUE(pos.ok()) << pos.status();
+  EXPECT_EQ(*pos, 25u);
+  ASSERT_TRUE(log_->Append(Req("s0", "after", ExpectedVersion::Any())).ok());
+
+  auto backup = OpenEventLog(backup_dir, clock_, Options{.create_if_missing = false});
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_EQ((*backup)->HeadPosition(), 25u);
+  auto v = (*backup)->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok);
+  auto original = log_->Verify(1, 25);
+  EXPECT_EQ(v->last_hash, original->last_hash);
+  auto a = log_->ReadAll(1, 25);
+  auto b = (*backup)->ReadAll(1, 25);
+  for (size_t i = 0; i < 25; ++i) {
+    EXPECT_EQ((*a)[i].record.SerializeAsString(), (*b)[i].record.SerializeAsString());
+  }
+  backup->reset();
+  std::filesystem::remove_all(backup_dir);
+}
+
+TEST_F(EventLogTest, OpeningAMissingLogWithoutCreateFails) {
+  auto log = OpenEventLog(dir_ + "_nope", clock_, Options{.create_if_missing = false});
+  EXPECT_FALSE(log.ok());
+}
+
+// Opens the log's RocksDB directly, to damage it as a disk or an intruder would.
+class Tamperer {
+ public:
+  explicit Tamperer(const std::string& dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf,
+                             format::kStreamIndexCf, format::kHeadsCf, format::kRequestsCf,
+                             format::kSnapshotsCf, format::kMetaCf}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DB* raw;
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &raw).ok());
+    db_.reset(raw);
+  }
+  ~Tamperer() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  }
+  void Put(uint64_t position, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[1], format::EventKey(0, position), value).ok());
+  }
+  void Delete(uint64_t position) {
+    ASSERT_TRUE(db_->Delete({}, handles_[1], format::EventKey(0, position)).ok());
+  }
+  std::string Get(uint64_t position) {
+    std::string v;
+    EXPECT_TRUE(db_->Get({}, handles_[1], format::EventKey(0, position), &v).ok());
+    return v;
+  }
+
+ private:
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+TEST_F(EventLogTest, VerifyNamesTheFirstAlteredRecord) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  auto good = log_->Verify(1, 0);
+  ASSERT_TRUE(good.ok() && good->ok);
+  EXPECT_EQ(good->checked, 10u);
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    v1::EventRecord rec;
+    ASSERT_TRUE(rec.ParseFromString(t.Get(6)));
+    rec.set_payload("approved, honestly");  // an edit that keeps the record well-formed
+    t.Put(6, rec.SerializeAsString());
+  }
+  Reopen();
+  auto bad = log_->Verify(1, 0);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->ok);
+  // Record 6 still carries a valid link to 5; the break shows at 7, which no
+  // longer links to the altered 6.
+  EXPECT_EQ(bad->first_bad, 7u);
+  auto partial = log_->Verify(1, 6);
+  EXPECT_TRUE(partial->ok);  // a range before the damage still verifies
+  EXPECT_NE(partial->last_hash, good->last_hash);
+}
+
+TEST_F(EventLogTest, VerifyNamesARemovedRecordAndReadsReportIt) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.Delete(4);
+  }
+  Reopen();
+  auto bad = log_->Verify(1, 0);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->ok);
+  EXPECT_EQ(bad->first_bad, 4u);
+  auto read = log_->ReadStream("s", 1, 100);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(read.status().message(), HasSubstr("position 4"));
+  auto scan = log_->Scan(1, [](const RecordedEvent&) { return absl::OkStatus(); });
+  EXPECT_EQ(scan.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(scan.message(), HasSubstr("position 4"));
+}
+
+TEST_F(EventLogTest, GarbageRecordIsReportedNotACrash) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.Put(3, std::string("\xff\xff\xff\xff garbage", 12));
+  }
+  Reopen();
+  auto read = log_->ReadAll(1, 10);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(read.status().message(), HasSubstr("position 3"));
+  auto v = log_->Verify(1, 0);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad, 3u);
+}
+
+TEST_F(EventLogTest, ChangedLastRecordIsRefusedAtOpen) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    v1::EventRecord rec;
+    ASSERT_TRUE(rec.ParseFromString(t.Get(3)));
+    rec.set_actor("someone else");
+    t.Put(3, rec.SerializeAsString());
+  }
+  auto log = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(log.status().message(), HasSubstr("position 3"));
+}
+
+TEST_F(EventLogTest, ChainHashIsTheShaOfTheStoredBytes) {
+  ASSERT_TRUE(log_->Append(Req("s", "a", ExpectedVersion::Any(), 2)).ok());
+  auto all = log_->ReadAll(1, 2);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)[0].record.prev_hash(), std::string(32, '\0'));
+  EXPECT_EQ((*all)[1].record.prev_hash(), (*all)[0].hash);
+  EXPECT_EQ((*all)[0].hash.size(), 32u);
+  EXPECT_EQ(ToHex(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace taizhang::store

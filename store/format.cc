@@ -1,0 +1,76 @@
+#include "store/format.h"
+
+namespace taizhang::store::format {
+
+void PutFixed32BE(std::string* dst, uint32_t v) {
+  char buf[4];
+  for (int i = 3; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, 4);
+}
+
+void PutFixed64BE(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, 8);
+}
+
+uint32_t DecodeFixed32BE(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+uint64_t DecodeFixed64BE(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+std::string EventKey(uint32_t partition, uint64_t position) {
+  std::string key;
+  key.reserve(kEventKeySize);
+  PutFixed32BE(&key, partition);
+  PutFixed64BE(&key, position);
+  return key;
+}
+
+bool ParseEventKey(std::string_view key, uint32_t* partition, uint64_t* position) {
+  if (key.size() != kEventKeySize) return false;
+  *partition = DecodeFixed32BE(key.data());
+  *position = DecodeFixed64BE(key.data() + 4);
+  return true;
+}
+
+std::string StreamPrefix(std::string_view stream) {
+  std::string key(stream);
+  key.push_back('\0');
+  return key;
+}
+
+std::string StreamVersionKey(std::string_view stream, uint64_t version) {
+  std::string key = StreamPrefix(stream);
+  PutFixed64BE(&key, version);
+  return key;
+}
+
+std::string EncodeHead(uint64_t position, std::string_view hash) {
+  std::string value;
+  PutFixed64BE(&value, position);
+  value.append(hash);
+  return value;
+}
+
+bool DecodeHead(std::string_view value, uint64_t* position, std::string* hash) {
+  if (value.size() != 8 + kHashSize) return false;
+  *position = DecodeFixed64BE(value.data());
+  hash->assign(value.substr(8));
+  return true;
+}
+
+}  // namespace taizhang::store::format

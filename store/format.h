@@ -1,0 +1,61 @@
+// The on-disk layout of the event log: column families, key encodings and
+// limits. Described for people in docs/storage-format.md; keep both in step.
+//
+// All integers in keys are big-endian so that RocksDB's bytewise order is the
+// numeric order. Values are protobuf messages from taizhang/v1/record.proto.
+#ifndef TAIZHANG_STORE_FORMAT_H_
+#define TAIZHANG_STORE_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace taizhang::store::format {
+
+// Column families.
+inline constexpr char kEventsCf[] = "events";        // partition|position -> EventRecord
+inline constexpr char kStreamIndexCf[] = "streams";  // stream\0version -> position (u64)
+inline constexpr char kHeadsCf[] = "heads";          // stream -> StreamHead
+inline constexpr char kRequestsCf[] = "requests";    // request id -> AppendReceipt
+inline constexpr char kSnapshotsCf[] = "snapshots";  // stream\0version -> state bytes
+inline constexpr char kMetaCf[] = "meta";            // name -> value
+
+// Keys in the meta column family.
+inline constexpr char kMetaFormat[] = "format";  // value: kFormatVersion as decimal text
+inline constexpr char kMetaHead[] = "head";      // value: position (u64) | chain hash (32 bytes)
+inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under this prefix
+
+inline constexpr int kFormatVersion = 1;
+inline constexpr size_t kHashSize = 32;  // SHA-256
+
+// Limits on what an append may carry.
+inline constexpr size_t kMaxStreamBytes = 256;
+inline constexpr size_t kMaxRequestIdBytes = 256;
+inline constexpr size_t kMaxTypeBytes = 128;
+inline constexpr size_t kMaxEventsPerAppend = 1000;
+inline constexpr size_t kMaxPayloadBytes = 4 << 20;
+
+void PutFixed32BE(std::string* dst, uint32_t v);
+void PutFixed64BE(std::string* dst, uint64_t v);
+uint32_t DecodeFixed32BE(const char* p);
+uint64_t DecodeFixed64BE(const char* p);
+
+// events: partition (u32) | position (u64).
+std::string EventKey(uint32_t partition, uint64_t position);
+inline constexpr size_t kEventKeySize = 12;
+// Returns false when `key` is not an event key.
+bool ParseEventKey(std::string_view key, uint32_t* partition, uint64_t* position);
+
+// streams, snapshots: stream bytes | 0x00 | version (u64).
+std::string StreamVersionKey(std::string_view stream, uint64_t version);
+// The prefix shared by all keys of one stream.
+std::string StreamPrefix(std::string_view stream);
+
+// The head value: position (u64) | hash (32 bytes).
+std::string EncodeHead(uint64_t position, std::string_view hash);
+bool DecodeHead(std::string_view value, uint64_t* position, std::string* hash);
+
+}  // namespace taizhang::store::format
+
+#endif  // TAIZHANG_STORE_FORMAT_H_

@@ -1,0 +1,764 @@
+// The RocksDB implementation of EventLog.
+//
+// Writers queue up (as in LevelDB's DBImpl::Write): the writer at the front of
+// the queue becomes the leader, takes every waiting append (up to a limit) into
+// one WriteBatch, writes it with sync=true outside the lock, and then tells
+// every follower its own result. Only the leader touches the chain state, so
+// positions and hashes are assigned in exactly the order they are written.
+#include <atomic>
+#include <deque>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "base/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/table.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+#include "store/event_log.h"
+#include "store/format.h"
+#include "store/sha256.h"
+
+namespace taizhang::store {
+
+std::string ExpectedVersion::ToString() const {
+  if (any()) return "any";
+  if (version_ == 0) return "no stream";
+  return absl::StrCat(version_);
+}
+
+namespace {
+
+namespace fmt = format;
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::UnavailableError(msg);
+}
+
+absl::Status ValidateRequest(const AppendRequest& r) {
+  if (r.stream.empty()) return absl::InvalidArgumentError("stream: must not be empty");
+  if (r.stream.size() > fmt::kMaxStreamBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stream: longer than ", fmt::kMaxStreamBytes, " bytes"));
+  }
+  if (r.stream.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("stream: must not contain a NUL byte");
+  }
+  if (r.request_id.empty()) return absl::InvalidArgumentError("request_id: must not be empty");
+  if (r.request_id.size() > fmt::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id: longer than ", fmt::kMaxRequestIdBytes, " bytes"));
+  }
+  if (r.events.empty()) return absl::InvalidArgumentError("events: at least one is required");
+  if (r.events.size() > fmt::kMaxEventsPerAppend) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("events: at most ", fmt::kMaxEventsPerAppend, " per append"));
+  }
+  for (size_t i = 0; i < r.events.size(); ++i) {
+    const NewEvent& e = r.events[i];
+    if (e.type.empty() || e.type.size() > fmt::kMaxTypeBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "].type: must be 1 to ", fmt::kMaxTypeBytes, " bytes"));
+    }
+    if (e.payload.size() > fmt::kMaxPayloadBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "].payload: larger than ", fmt::kMaxPayloadBytes, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+AppendResult FromReceipt(const v1::AppendReceipt& r) {
+  AppendResult out;
+  out.first_position = r.first_position();
+  out.last_position = r.last_position();
+  out.first_version = r.first_version();
+  out.last_version = r.last_version();
+  out.recorded_at_us = r.recorded_at_us();
+  out.duplicate = true;
+  return out;
+}
+
+class RocksEventLog final : public EventLog {
+ public:
+  RocksEventLog(Clock& clock, Options options) : clock_(clock), options_(options) {}
+  ~RocksEventLog() override;
+
+  absl::Status Open(const std::string& dir);
+
+  absl::StatusOr<AppendResult> Append(AppendRequest request) override;
+  absl::StatusOr<std::vector<RecordedEvent>> ReadStream(const std::string& stream,
+                                                        uint64_t from_version,
+                                                        size_t max) override;
+  absl::StatusOr<std::vector<RecordedEvent>> ReadAll(uint64_t from_position, size_t max) override;
+  absl::Status Scan(uint64_t from_position,
+                    const std::function<absl::Status(const RecordedEvent&)>& fn) override;
+  absl::StatusOr<uint64_t> StreamVersion(const std::string& stream) override;
+  uint64_t HeadPosition() const override;
+  uint64_t WaitForPosition(uint64_t after, absl::Duration timeout) override;
+  uint64_t Subscribe(std::function<void(uint64_t)> fn) override;
+  void Unsubscribe(uint64_t id) override;
+  absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override;
+  absl::Status PutSnapshot(const std::string& stream, uint64_t version,
+                           const std::string& bytes) override;
+  absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> GetSnapshot(
+      const std::string& stream, uint64_t max_version) override;
+  absl::Status PutMeta(const std::string& key, const std::string& value) override;
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override;
+  absl::StatusOr<uint64_t> Backup(const std::string& dir) override;
+
+ private:
+  // One queued append.
+  struct Writer {
+    AppendRequest request;
+    absl::StatusOr<AppendResult> result = absl::UnknownError("not written");
+    bool done = false;
+  };
+
+  // What the leader knows of a stream while building a batch.
+  struct StreamState {
+    uint64_t version = 0;
+    uint64_t last_position = 0;
+  };
+
+  void WriteAsLeader(std::vector<Writer*>& group);
+  absl::StatusOr<StreamState> LoadStreamState(const std::string& stream);
+  absl::StatusOr<std::optional<v1::AppendReceipt>> LoadReceipt(const std::string& request_id);
+  absl::StatusOr<RecordedEvent> ReadPosition(uint64_t position, bool with_hash);
+  absl::StatusOr<RecordedEvent> Decode(uint64_t expected_position, const rocksdb::Slice& value,
+                                       bool with_hash);
+  absl::Status RecoverHead();
+
+  Clock& clock_;
+  const Options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* heads_ = nullptr;
+  rocksdb::ColumnFamilyHandle* requests_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+  mutable absl::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;  // last durable position
+  absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::function<void(uint64_t)>> subscribers_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
+
+  // Held by the leader across building and writing a batch; Backup takes it to
+  // see a quiet log. Lock order: write_mu_ before mu_.
+  absl::Mutex write_mu_;
+  // Chain state, touched only by the leader (under write_mu_).
+  std::string last_hash_;
+  int64_t last_recorded_us_ = 0;
+  absl::flat_hash_map<std::string, StreamState> stream_cache_;
+};
+
+RocksEventLog::~RocksEventLog() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+absl::Status RocksEventLog::Open(const std::string& dir) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options_.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.atomic_flush = true;
+  if (options_.env != nullptr) db_options.env = options_.env;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {fmt::kEventsCf, cf_options},
+      {fmt::kStreamIndexCf, cf_options},
+      {fmt::kHeadsCf, cf_options},
+      {fmt::kRequestsCf, cf_options},
+      {fmt::kSnapshotsCf, cf_options},
+      {fmt::kMetaCf, cf_options},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening the event log in ", dir));
+  db_.reset(raw);
+  events_ = handles_[1];
+  index_ = handles_[2];
+  heads_ = handles_[3];
+  requests_ = handles_[4];
+  snapshots_ = handles_[5];
+  meta_ = handles_[6];
+
+  std::string format_version;
+  s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
+    if (!s.ok()) return FromRocks(s, "writing the format version");
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading the format version");
+  } else if (format_version != std::to_string(fmt::kFormatVersion)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the log in ", dir, " has format ", format_version, "; this build reads format ",
+        fmt::kFormatVersion));
+  }
+  return RecoverHead();
+}
+
+// Reads the head from the meta column family and checks it against the last
+// record; the atomic batches guarantee they agree unless the files were
+// tampered with or damaged.
+absl::Status RocksEventLog::RecoverHead() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaHead, &value);
+  uint64_t head = 0;
+  std::string hash(fmt::kHashSize, '\0');
+  if (s.ok()) {
+    if (!fmt::DecodeHead(value, &head, &hash)) {
+      return absl::DataLossError("the log's head record is malformed");
+    }
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading the log's head");
+  }
+  if (head > 0) {
+    ASSIGN_OR_RETURN(RecordedEvent last, ReadPosition(head, /*with_hash=*/true));
+    if (last.hash != hash) {
+      return absl::DataLossError(
+          absl::StrCat("position ", head, ": the last record does not match the head's hash"));
+    }
+    last_recorded_us_ = last.record.recorded_at_us();
+  }
+  // Nothing may lie beyond the head.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+  it->Seek(fmt::EventKey(options_.partition, head + 1));
+  if (it->Valid()) {
+    uint32_t partition = 0;
+    uint64_t position = 0;
+    if (fmt::ParseEventKey(it->key().ToStringView(), &partition, &position) &&
+        partition == options_.partition) {
+      return absl::DataLossError(
+          absl::StrCat("position ", position, ": a record lies beyond the head ", head));
+    }
+  }
+  last_hash_ = hash;
+  absl::MutexLock l(&mu_);
+  head_ = head;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
+  RETURN_IF_ERROR(ValidateRequest(request));
+  Writer w;
+  w.request = std::move(request);
+
+  mu_.Lock();
+  writers_.push_back(&w);
+  auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return w.done || writers_.front() == &w;
+  };
+  mu_.Await(absl::Condition(&my_turn));
+  if (w.done) {
+    mu_.Unlock();
+    return std::move(w.result);
+  }
+  // Leader: take a group from the front of the queue.
+  std::vector<Writer*> group;
+  for (Writer* x : writers_) {
+    if (group.size() >= options_.max_batch_appends) break;
+    group.push_back(x);
+  }
+  absl::Status bg = bg_error_;
+  mu_.Unlock();
+
+  if (!bg.ok()) {
+    for (Writer* x : group) x->result = bg;
+  } else {
+    absl::MutexLock wl(&write_mu_);
+    WriteAsLeader(group);
+  }
+
+  std::vector<std::function<void(uint64_t)>> to_notify;
+  uint64_t head;
+  {
+    absl::MutexLock l(&mu_);
+    for (Writer* x : group) {
+      writers_.pop_front();
+      x->done = true;
+    }
+    for (Writer* x : group) {
+      if (x->result.ok() && !x->result->duplicate) {
+        head_ = std::max(head_, x->result->last_position);
+      }
+    }
+    head = head_;
+    for (auto& [id, fn] : subscribers_) to_notify.push_back(fn);
+  }
+  for (auto& fn : to_notify) fn(head);
+  return std::move(w.result);
+}
+
+void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
+  uint64_t position;
+  {
+    absl::MutexLock l(&mu_);
+    position = head_;
+  }
+  std::string hash = last_hash_;
+  int64_t now_us = std::max(clock_.NowMicros(), last_recorded_us_);
+
+  rocksdb::WriteBatch batch;
+  // Streams and request ids touched by this batch, ahead of the disk.
+  absl::flat_hash_map<std::string, StreamState> touched;
+  absl::flat_hash_map<std::string, v1::AppendReceipt> new_receipts;
+  std::vector<Writer*> written;
+
+  for (Writer* w : group) {
+    const AppendRequest& r = w->request;
+    // Idempotency first: a retry of a successful append gets its first result,
+    // whatever the stream's version is now.
+    std::optional<v1::AppendReceipt> receipt;
+    if (auto it = new_receipts.find(r.request_id); it != new_receipts.end()) {
+      receipt = it->second;
+    } else {
+      auto loaded = LoadReceipt(r.request_id);
+      if (!loaded.ok()) {
+        w->result = loaded.status();
+        continue;
+      }
+      receipt = *loaded;
+    }
+    if (receipt.has_value()) {
+      if (receipt->stream() != r.stream) {
+        w->result = absl::AlreadyExistsError(
+            absl::StrCat("request id '", r.request_id, "' was already used for stream '",
+                         receipt->stream(), "'"));
+      } else {
+        w->result = FromReceipt(*receipt);
+      }
+      continue;
+    }
+
+    StreamState state;
+    if (auto it = touched.find(r.stream); it != touched.end()) {
+      state = it->second;
+    } else {
+      auto loaded = LoadStreamState(r.stream);
+      if (!loaded.ok()) {
+        w->result = loaded.status();
+        continue;
+      }
+      state = *loaded;
+    }
+    if (!r.expected.any() && r.expected.version() != state.version) {
+      w->result = absl::AbortedError(absl::StrCat("stream '", r.stream, "' is at version ",
+                                                  state.version, ", the append expected ",
+                                                  r.expected.ToString()));
+      continue;
+    }
+
+    AppendResult result;
+    result.first_position = position + 1;
+    result.first_version = state.version + 1;
+    result.recorded_at_us = now_us;
+    for (size_t i = 0; i < r.events.size(); ++i) {
+      const NewEvent& e = r.events[i];
+      v1::EventRecord rec;
+      rec.set_partition(options_.partition);
+      rec.set_position(++position);
+      rec.set_stream(r.stream);
+      rec.set_version(++state.version);
+      rec.set_type(e.type);
+      rec.set_type_version(e.type_version);
+      rec.set_payload(e.payload);
+      rec.set_occurred_at_us(e.occurred_at_us != 0 ? e.occurred_at_us : now_us);
+      rec.set_recorded_at_us(now_us);
+      rec.set_actor(e.actor);
+      rec.set_causation_id(e.causation_id);
+      rec.set_correlation_id(e.correlation_id);
+      rec.set_request_id(r.request_id);
+      rec.set_index_in_append(static_cast<uint32_t>(i));
+      rec.set_prev_hash(hash);
+      std::string bytes = rec.SerializeAsString();
+      hash = Sha256(bytes);
+      batch.Put(events_, fmt::EventKey(options_.partition, position), bytes);
+      std::string pos_value;
+      fmt::PutFixed64BE(&pos_value, position);
+      batch.Put(index_, fmt::StreamVersionKey(r.stream, state.version), pos_value);
+    }
+    state.last_position = position;
+    touched[r.stream] = state;
+    result.last_position = position;
+    result.last_version = state.version;
+
+    v1::AppendReceipt rc;
+    rc.set_stream(r.stream);
+    rc.set_first_position(result.first_position);
+    rc.set_last_position(result.last_position);
+    rc.set_first_version(result.first_version);
+    rc.set_last_version(result.last_version);
+    rc.set_recorded_at_us(now_us);
+    batch.Put(requests_, r.request_id, rc.SerializeAsString());
+    new_receipts[r.request_id] = rc;
+    w->result = result;
+    written.push_back(w);
+  }
+
+  if (written.empty()) return;
+  for (const auto& [stream, state] : touched) {
+    v1::StreamHead head;
+    head.set_version(state.version);
+    head.set_last_position(state.last_position);
+    batch.Put(heads_, stream, head.SerializeAsString());
+  }
+  batch.Put(meta_, fmt::kMetaHead, fmt::EncodeHead(position, hash));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) {
+    // Nobody in this batch is told it succeeded; the log stops taking writes
+    // until it is reopened (the disk's state after a failed sync is unknown).
+    absl::Status err = absl::UnavailableError(
+        absl::StrCat("the event log could not make the batch durable: ", s.ToString()));
+    for (Writer* w : written) w->result = err;
+    stream_cache_.clear();
+    absl::MutexLock l(&mu_);
+    bg_error_ = err;
+    return;
+  }
+  last_hash_ = hash;
+  last_recorded_us_ = now_us;
+  if (stream_cache_.size() > 200000) stream_cache_.clear();
+  for (auto& [stream, state] : touched) stream_cache_[stream] = state;
+}
+
+absl::StatusOr<RocksEventLog::StreamState> RocksEventLog::LoadStreamState(
+    const std::string& stream) {
+  if (auto it = stream_cache_.find(stream); it != stream_cache_.end()) return it->second;
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), heads_, stream, &value);
+  StreamState state;
+  if (s.IsNotFound()) return state;
+  if (!s.ok()) return FromRocks(s, "reading a stream head");
+  v1::StreamHead head;
+  if (!head.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("stream '", stream, "': malformed head"));
+  }
+  state.version = head.version();
+  state.last_position = head.last_position();
+  return state;
+}
+
+absl::StatusOr<std::optional<v1::AppendReceipt>> RocksEventLog::LoadReceipt(
+    const std::string& request_id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_, request_id, &value);
+  if (s.IsNotFound()) return std::optional<v1::AppendReceipt>();
+  if (!s.ok()) return FromRocks(s, "reading a request id");
+  v1::AppendReceipt receipt;
+  if (!receipt.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("request id '", request_id, "': malformed receipt"));
+  }
+  return std::optional<v1::AppendReceipt>(std::move(receipt));
+}
+
+absl::StatusOr<RecordedEvent> RocksEventLog::Decode(uint64_t expected_position,
+                                                    const rocksdb::Slice& value,
+                                                    bool with_hash) {
+  RecordedEvent out;
+  if (!out.record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("position ", expected_position, ": the record cannot be decoded"));
+  }
+  if (out.record.position() != expected_position ||
+      out.record.partition() != options_.partition) {
+    return absl::DataLossError(absl::StrCat("position ", expected_position,
+                                            ": the record says it is position ",
+                                            out.record.position()));
+  }
+  if (with_hash) out.hash = Sha256(value.ToStringView());
+  return out;
+}
+
+absl::StatusOr<RecordedEvent> RocksEventLog::ReadPosition(uint64_t position, bool with_hash) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_,
+                               fmt::EventKey(options_.partition, position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("position ", position, ": the record is missing"));
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading position ", position));
+  return Decode(position, value, with_hash);
+}
+
+absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadStream(const std::string& stream,
+                                                                     uint64_t from_version,
+                                                                     size_t max) {
+  std::vector<RecordedEvent> out;
+  if (max == 0) return out;
+  std::string prefix = fmt::StreamPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  uint64_t expected = std::max<uint64_t>(from_version, 1);
+  for (it->Seek(fmt::StreamVersionKey(stream, expected));
+       it->Valid() && it->key().starts_with(prefix) && out.size() < max; it->Next()) {
+    rocksdb::Slice key = it->key();
+    if (key.size() != prefix.size() + 8 || it->value().size() != 8) {
+      return absl::DataLossError(absl::StrCat("stream '", stream, "': malformed index entry"));
+    }
+    uint64_t version = fmt::DecodeFixed64BE(key.data() + prefix.size());
+    if (version != expected) {
+      return absl::DataLossError(absl::StrCat("stream '", stream, "': version ", expected,
+                                              " is missing from the index"));
+    }
+    uint64_t position = fmt::DecodeFixed64BE(it->value().data());
+    ASSIGN_OR_RETURN(RecordedEvent e, ReadPosition(position, /*with_hash=*/true));
+    if (e.record.stream() != stream || e.record.version() != version) {
+      return absl::DataLossError(absl::StrCat("position ", position, ": indexed as '", stream,
+                                              "' version ", version, " but the record differs"));
+    }
+    out.push_back(std::move(e));
+    ++expected;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading a stream");
+  return out;
+}
+
+absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadAll(uint64_t from_position,
+                                                                  size_t max) {
+  std::vector<RecordedEvent> out;
+  uint64_t head = HeadPosition();
+  for (uint64_t p = std::max<uint64_t>(from_position, 1); p <= head && out.size() < max; ++p) {
+    ASSIGN_OR_RETURN(RecordedEvent e, ReadPosition(p, /*with_hash=*/true));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::Status RocksEventLog::Scan(uint64_t from_position,
+                                 const std::function<absl::Status(const RecordedEvent&)>& fn) {
+  uint64_t head = HeadPosition();
+  uint64_t expected = std::max<uint64_t>(from_position, 1);
+  if (expected > head) return absl::OkStatus();
+  rocksdb::ReadOptions ro;
+  std::string upper = fmt::EventKey(options_.partition, head + 1);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  RecordedEvent e;
+  for (it->Seek(fmt::EventKey(options_.partition, expected)); it->Valid(); it->Next()) {
+    uint32_t partition;
+    uint64_t position;
+    if (!fmt::ParseEventKey(it->key().ToStringView(), &partition, &position) ||
+        position != expected) {
+      return absl::DataLossError(absl::StrCat("position ", expected, ": the record is missing"));
+    }
+    rocksdb::Slice v = it->value();
+    if (!e.record.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+        e.record.position() != position) {
+      return absl::DataLossError(
+          absl::StrCat("position ", position, ": the record cannot be decoded"));
+    }
+    RETURN_IF_ERROR(fn(e));
+    ++expected;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning the log");
+  if (expected != head + 1) {
+    return absl::DataLossError(absl::StrCat("position ", expected, ": the record is missing"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> RocksEventLog::StreamVersion(const std::string& stream) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), heads_, stream, &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return FromRocks(s, "reading a stream head");
+  v1::StreamHead head;
+  if (!head.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("stream '", stream, "': malformed head"));
+  }
+  return head.version();
+}
+
+uint64_t RocksEventLog::HeadPosition() const {
+  absl::MutexLock l(&mu_);
+  return head_;
+}
+
+uint64_t RocksEventLog::WaitForPosition(uint64_t after, absl::Duration timeout) {
+  absl::MutexLock l(&mu_);
+  auto passed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return head_ > after; };
+  mu_.AwaitWithTimeout(absl::Condition(&passed), timeout);
+  return head_;
+}
+
+uint64_t RocksEventLog::Subscribe(std::function<void(uint64_t)> fn) {
+  absl::MutexLock l(&mu_);
+  uint64_t id = next_subscriber_++;
+  subscribers_[id] = std::move(fn);
+  return id;
+}
+
+void RocksEventLog::Unsubscribe(uint64_t id) {
+  absl::MutexLock l(&mu_);
+  subscribers_.erase(id);
+}
+
+absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
+  VerifyResult out;
+  uint64_t head = HeadPosition();
+  out.from = std::max<uint64_t>(from, 1);
+  out.to = (to == 0 || to > head) ? head : to;
+  if (out.from > out.to) {
+    out.to = out.from - 1;
+    return out;
+  }
+  std::string hash(fmt::kHashSize, '\0');
+  if (out.from > 1) {
+    auto prev = ReadPosition(out.from - 1, /*with_hash=*/true);
+    if (!prev.ok()) {
+      out.ok = false;
+      out.first_bad = out.from - 1;
+      out.problem = std::string(prev.status().message());
+      return out;
+    }
+    hash = prev->hash;
+  }
+  rocksdb::ReadOptions ro;
+  std::string upper = fmt::EventKey(options_.partition, out.to + 1);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  ro.verify_checksums = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  uint64_t expected = out.from;
+  auto fail = [&](uint64_t at, std::string problem) {
+    out.ok = false;
+    out.first_bad = at;
+    out.problem = std::move(problem);
+    return out;
+  };
+  v1::EventRecord rec;
+  for (it->Seek(fmt::EventKey(options_.partition, out.from)); it->Valid(); it->Next()) {
+    uint32_t partition;
+    uint64_t position;
+    if (!fmt::ParseEventKey(it->key().ToStringView(), &partition, &position) ||
+        position != expected) {
+      return fail(expected, "the record is missing");
+    }
+    rocksdb::Slice v = it->value();
+    if (!rec.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      return fail(position, "the record cannot be decoded");
+    }
+    if (rec.position() != position) {
+      return fail(position, absl::StrCat("the record says it is position ", rec.position()));
+    }
+    if (rec.prev_hash() != hash) {
+      return fail(position, "the previous-record hash does not match: the record before it, or "
+                            "this one, was altered or removed");
+    }
+    hash = Sha256(v.ToStringView());
+    ++out.checked;
+    ++expected;
+  }
+  if (!it->status().ok()) return fail(expected, it->status().ToString());
+  if (expected != out.to + 1) return fail(expected, "the record is missing");
+  if (out.to == head) {
+    std::string value;
+    uint64_t head_pos;
+    std::string head_hash;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaHead, &value);
+    if (s.ok() && fmt::DecodeHead(value, &head_pos, &head_hash) &&
+        (head_pos != head || head_hash != hash)) {
+      return fail(head, "the last record does not match the head's hash");
+    }
+  }
+  out.last_hash = hash;
+  return out;
+}
+
+absl::Status RocksEventLog::PutSnapshot(const std::string& stream, uint64_t version,
+                                        const std::string& bytes) {
+  if (stream.empty() || stream.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("stream: must be non-empty without NUL bytes");
+  }
+  rocksdb::WriteOptions wo;
+  // A snapshot can always be rebuilt from the log; it need not be synced.
+  rocksdb::Status s = db_->Put(wo, snapshots_, fmt::StreamVersionKey(stream, version), bytes);
+  return FromRocks(s, "writing a snapshot");
+}
+
+absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> RocksEventLog::GetSnapshot(
+    const std::string& stream, uint64_t max_version) {
+  using Result = std::optional<std::pair<uint64_t, std::string>>;
+  std::string prefix = fmt::StreamPrefix(stream);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  it->SeekForPrev(fmt::StreamVersionKey(stream, max_version));
+  if (!it->status().ok()) return FromRocks(it->status(), "reading a snapshot");
+  if (!it->Valid() || !it->key().starts_with(prefix) ||
+      it->key().size() != prefix.size() + 8) {
+    return Result();
+  }
+  uint64_t version = fmt::DecodeFixed64BE(it->key().data() + prefix.size());
+  return Result(std::make_pair(version, it->value().ToString()));
+}
+
+absl::Status RocksEventLog::PutMeta(const std::string& key, const std::string& value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, meta_, absl::StrCat(fmt::kMetaUserPrefix, key), value),
+                   "writing metadata");
+}
+
+absl::StatusOr<std::optional<std::string>> RocksEventLog::GetMeta(const std::string& key) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, absl::StrCat(fmt::kMetaUserPrefix, key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading metadata");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<uint64_t> RocksEventLog::Backup(const std::string& dir) {
+  // Holding write_mu_ keeps the leader out, so the checkpoint's head is
+  // exactly the head we report.
+  absl::MutexLock wl(&write_mu_);
+  uint64_t head = HeadPosition();
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "preparing a backup");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("creating a backup in ", dir));
+  return head;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenEventLog(const std::string& dir, Clock& clock,
+                                                       const Options& options) {
+  auto log = std::make_unique<RocksEventLog>(clock, options);
+  RETURN_IF_ERROR(log->Open(dir));
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+}  // namespace taizhang::store
