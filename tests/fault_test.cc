@@ -1,0 +1,147 @@
+// Fault injection through RocksDB's FileSystem wrapper: a WAL sync that fails
+// must be reported to every caller in that batch, none of whom is told it
+// succeeded; the log then refuses writes until it is reopened, and a retry
+// with the same request ids after the reopen writes each event exactly once.
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "base/clock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "store/event_log.h"
+
+namespace taizhang {
+namespace {
+
+// Makes Sync/Fsync of WAL files fail while `fail` is set.
+class FlakySyncFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FlakySyncFileSystem(std::shared_ptr<rocksdb::FileSystem> base)
+      : FileSystemWrapper(std::move(base)) {}
+  static const char* kClassName() { return "FlakySyncFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, opts, result, dbg);
+    if (s.ok() && name.size() > 4 && name.substr(name.size() - 4) == ".log") {
+      *result = std::make_unique<File>(std::move(*result), this);
+    }
+    return s;
+  }
+
+  std::atomic<bool> fail{false};
+  std::atomic<int> failed_syncs{0};
+  // While set, a failing sync first waits for `release` so a test can gather
+  // several appends into the failing batch.
+  std::atomic<bool> hold{false};
+  absl::Notification release;
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> f, FlakySyncFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+      if (fs_->fail) return Fail();
+      return FSWritableFileOwnerWrapper::Sync(o, d);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
+      if (fs_->fail) return Fail();
+      return FSWritableFileOwnerWrapper::Fsync(o, d);
+    }
+
+   private:
+    rocksdb::IOStatus Fail() {
+      if (fs_->hold) fs_->release.WaitForNotification();
+      ++fs_->failed_syncs;
+      return rocksdb::IOStatus::IOError("injected fsync failure");
+    }
+    FlakySyncFileSystem* fs_;
+  };
+};
+
+store::AppendRequest Req(const std::string& stream, const std::string& id) {
+  store::AppendRequest r;
+  r.stream = stream;
+  r.request_id = id;
+  r.events.resize(1);
+  r.events[0].type = "fault.Appended";
+  r.events[0].payload = id;
+  return r;
+}
+
+TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
+  auto dir = (std::filesystem::temp_directory_path() /
+              absl::StrCat("tz_fault_", getpid(), "_", std::random_device()()))
+                 .string();
+  ManualClock clock(absl::FromUnixSeconds(1767225600));
+  auto fs = std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  {
+    auto log = store::OpenEventLog(dir, clock, store::Options{.env = env.get()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append(Req("s", "before")).ok());
+
+    fs->hold = true;
+    fs->fail = true;
+    // The first append becomes the leader and blocks inside the failing sync;
+    // the others queue up behind it and form the next batch, which fails too.
+    constexpr int kAppenders = 12;
+    std::atomic<int> succeeded{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kAppenders; ++i) {
+      threads.emplace_back([&, i] {
+        auto r = (*log)->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("during-", i)));
+        if (r.ok()) {
+          ++succeeded;
+        } else {
+          EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+          ++failed;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    fs->release.Notify();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(succeeded.load(), 0);
+    EXPECT_EQ(failed.load(), kAppenders);
+    EXPECT_GE(fs->failed_syncs.load(), 1);
+    EXPECT_EQ((*log)->HeadPosition(), 1u);
+
+    // Even with the disk healthy again, this instance refuses writes: after a
+    // failed sync it cannot know what the disk holds.
+    fs->fail = false;
+    auto after = (*log)->Append(Req("s", "after"));
+    EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable);
+  }
+  // Reopened on a healthy disk, the callers retry with their request ids: each
+  // event ends up in the log exactly once, and the chain verifies.
+  auto log = store::OpenEventLog(dir, clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 0; i < 12; ++i) {
+    auto r = (*log)->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("during-", i)));
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  std::map<std::string, int> copies;
+  ASSERT_TRUE((*log)->Scan(1, [&](const store::RecordedEvent& e) {
+                    ++copies[e.record.request_id()];
+                    return absl::OkStatus();
+                  }).ok());
+  EXPECT_EQ(copies.size(), 13u);
+  for (auto& [id, n] : copies) EXPECT_EQ(n, 1) << id;
+  auto v = (*log)->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  log->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace taizhang
