@@ -14,10 +14,10 @@
 #define TZ_CONCAT_INNER_(a, b) a##b
 #define TZ_CONCAT_(a, b) TZ_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::absl::Status tz_status_ = (expr);         \
-    if (!tz_status_.ok()) return tz_status_;    \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status tz_status_ = (expr);      \
+    if (!tz_status_.ok()) return tz_status_; \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

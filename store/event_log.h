@@ -68,8 +68,8 @@ class ExpectedVersion {
 struct NewEvent {
   std::string type;
   uint32_t type_version = 1;
-  std::string payload;          // serialized protobuf
-  int64_t occurred_at_us = 0;   // 0: same as recorded_at
+  std::string payload;         // serialized protobuf
+  int64_t occurred_at_us = 0;  // 0: same as recorded_at
   std::string actor;
   std::string causation_id;
   std::string correlation_id;
@@ -100,12 +100,12 @@ struct RecordedEvent {
 // Result of verifying the chain.
 struct VerifyResult {
   uint64_t from = 0;
-  uint64_t to = 0;            // last position checked
-  uint64_t checked = 0;       // records checked
-  std::string last_hash;      // chain hash at `to` (the range's digest)
+  uint64_t to = 0;        // last position checked
+  uint64_t checked = 0;   // records checked
+  std::string last_hash;  // chain hash at `to` (the range's digest)
   bool ok = true;
-  uint64_t first_bad = 0;     // first position that fails, when !ok
-  std::string problem;        // what is wrong there
+  uint64_t first_bad = 0;  // first position that fails, when !ok
+  std::string problem;     // what is wrong there
 };
 
 struct Options {
@@ -125,6 +125,10 @@ class EventLog {
 
   // Appends atomically; returns after the batch is durable. See file comment.
   virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
+
+  // The result of the append that used `request_id`, if any (duplicate=true).
+  virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
+      const std::string& request_id) = 0;
 
   // Events of `stream` with version >= from_version, at most `max` of them.
   virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(const std::string& stream,

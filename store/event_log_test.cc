@@ -96,8 +96,8 @@ TEST_F(EventLogTest, AppendsGetGaplessPositionsAndVersions) {
 
 TEST_F(EventLogTest, RecordsBothTimes) {
   AppendRequest r = Req("case/1", "r1", ExpectedVersion::Any());
-  int64_t paper_day = absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(2026, 2, 27),
-                                                         absl::UTCTimeZone()));
+  int64_t paper_day =
+      absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(2026, 2, 27), absl::UTCTimeZone()));
   r.events[0].occurred_at_us = paper_day;
   ASSERT_TRUE(log_->Append(r).ok());
   clock_.Advance(absl::Hours(1));
@@ -172,6 +172,11 @@ TEST_F(EventLogTest, DuplicateRequestIdReturnsFirstResultForever) {
   EXPECT_EQ(later->first_position, 1u);
   EXPECT_EQ(log_->HeadPosition(), 3u);
 
+  auto looked_up = log_->LookupRequest("once");
+  ASSERT_TRUE(looked_up.ok() && looked_up->has_value());
+  EXPECT_EQ((*looked_up)->last_position, 2u);
+  EXPECT_FALSE(log_->LookupRequest("never")->has_value());
+
   auto elsewhere = log_->Append(Req("case/2", "once", ExpectedVersion::Any()));
   EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(log_->HeadPosition(), 3u);
@@ -222,8 +227,8 @@ TEST_F(EventLogTest, ConcurrentAppendersAllGetTheirOwnGaplessResults) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPer; ++i) {
-        auto r = log_->Append(Req(absl::StrCat("task/", t), absl::StrCat(t, "-", i),
-                                  ExpectedVersion::Exactly(i)));
+        auto r = log_->Append(
+            Req(absl::StrCat("task/", t), absl::StrCat(t, "-", i), ExpectedVersion::Exactly(i)));
         ASSERT_TRUE(r.ok()) << r.status();
         results[t].push_back(*r);
       }
@@ -254,10 +259,12 @@ TEST_F(EventLogTest, ScanAndReadAllFromAPosition) {
     ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
   }
   std::vector<uint64_t> seen;
-  ASSERT_TRUE(log_->Scan(4, [&](const RecordedEvent& e) {
-                     seen.push_back(e.record.position());
-                     return absl::OkStatus();
-                   }).ok());
+  ASSERT_TRUE(log_->Scan(4,
+                         [&](const RecordedEvent& e) {
+                           seen.push_back(e.record.position());
+                           return absl::OkStatus();
+                         })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<uint64_t>{4, 5, 6, 7, 8, 9, 10}));
   auto page = log_->ReadAll(9, 100);
   ASSERT_TRUE(page.ok());
@@ -316,8 +323,9 @@ TEST_F(EventLogTest, MetadataSurvivesReopen) {
 
 TEST_F(EventLogTest, BackupOpensToTheSameVerifiedLog) {
   for (int i = 0; i < 25; ++i) {
-    ASSERT_TRUE(log_->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("r", i),
-                                 ExpectedVersion::Any())).ok());
+    ASSERT_TRUE(
+        log_->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("r", i), ExpectedVersion::Any()))
+            .ok());
   }
   std::string backup_dir = dir_ + "_backup";
   auto pos = log_->Backup(backup_dir);
@@ -352,9 +360,9 @@ class Tamperer {
  public:
   explicit Tamperer(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf,
-                             format::kStreamIndexCf, format::kHeadsCf, format::kRequestsCf,
-                             format::kSnapshotsCf, format::kMetaCf}) {
+    for (const char* name :
+         {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf, format::kStreamIndexCf,
+          format::kHeadsCf, format::kRequestsCf, format::kSnapshotsCf, format::kMetaCf}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* raw;

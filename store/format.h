@@ -22,8 +22,8 @@ inline constexpr char kSnapshotsCf[] = "snapshots";  // stream\0version -> state
 inline constexpr char kMetaCf[] = "meta";            // name -> value
 
 // Keys in the meta column family.
-inline constexpr char kMetaFormat[] = "format";  // value: kFormatVersion as decimal text
-inline constexpr char kMetaHead[] = "head";      // value: position (u64) | chain hash (32 bytes)
+inline constexpr char kMetaFormat[] = "format";     // value: kFormatVersion as decimal text
+inline constexpr char kMetaHead[] = "head";         // value: position (u64) | chain hash (32 bytes)
 inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under this prefix
 
 inline constexpr int kFormatVersion = 1;

@@ -15,10 +15,10 @@
 #include "base/clock.h"
 #include "base/status_macros.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/table.h"
-#include "rocksdb/filter_policy.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "store/event_log.h"
@@ -98,9 +98,14 @@ class RocksEventLog final : public EventLog {
   absl::Status Open(const std::string& dir);
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
+  absl::StatusOr<std::optional<AppendResult>> LookupRequest(
+      const std::string& request_id) override {
+    ASSIGN_OR_RETURN(auto receipt, LoadReceipt(request_id));
+    if (!receipt.has_value()) return std::optional<AppendResult>();
+    return std::optional<AppendResult>(FromReceipt(*receipt));
+  }
   absl::StatusOr<std::vector<RecordedEvent>> ReadStream(const std::string& stream,
-                                                        uint64_t from_version,
-                                                        size_t max) override;
+                                                        uint64_t from_version, size_t max) override;
   absl::StatusOr<std::vector<RecordedEvent>> ReadAll(uint64_t from_position, size_t max) override;
   absl::Status Scan(uint64_t from_position,
                     const std::function<absl::Status(const RecordedEvent&)>& fn) override;
@@ -124,6 +129,7 @@ class RocksEventLog final : public EventLog {
     AppendRequest request;
     absl::StatusOr<AppendResult> result = absl::UnknownError("not written");
     bool done = false;
+    absl::CondVar cv;  // signalled when done or at the front of the queue
   };
 
   // What the leader knows of a stream while building a batch.
@@ -217,9 +223,9 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   } else if (!s.ok()) {
     return FromRocks(s, "reading the format version");
   } else if (format_version != std::to_string(fmt::kFormatVersion)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the log in ", dir, " has format ", format_version, "; this build reads format ",
-        fmt::kFormatVersion));
+    return absl::FailedPreconditionError(absl::StrCat("the log in ", dir, " has format ",
+                                                      format_version, "; this build reads format ",
+                                                      fmt::kFormatVersion));
   }
   return RecoverHead();
 }
@@ -272,10 +278,9 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
 
   mu_.Lock();
   writers_.push_back(&w);
-  auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return w.done || writers_.front() == &w;
-  };
-  mu_.Await(absl::Condition(&my_turn));
+  // Each writer waits on its own condition variable (as in LevelDB), so a
+  // release wakes only the writers it concerns.
+  while (!w.done && writers_.front() != &w) w.cv.Wait(&mu_);
   if (w.done) {
     mu_.Unlock();
     return std::move(w.result);
@@ -303,7 +308,9 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
     for (Writer* x : group) {
       writers_.pop_front();
       x->done = true;
+      if (x != &w) x->cv.Signal();
     }
+    if (!writers_.empty()) writers_.front()->cv.Signal();
     for (Writer* x : group) {
       if (x->result.ok() && !x->result->duplicate) {
         head_ = std::max(head_, x->result->last_position);
@@ -348,9 +355,9 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     }
     if (receipt.has_value()) {
       if (receipt->stream() != r.stream) {
-        w->result = absl::AlreadyExistsError(
-            absl::StrCat("request id '", r.request_id, "' was already used for stream '",
-                         receipt->stream(), "'"));
+        w->result = absl::AlreadyExistsError(absl::StrCat("request id '", r.request_id,
+                                                          "' was already used for stream '",
+                                                          receipt->stream(), "'"));
       } else {
         w->result = FromReceipt(*receipt);
       }
@@ -369,9 +376,9 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
       state = *loaded;
     }
     if (!r.expected.any() && r.expected.version() != state.version) {
-      w->result = absl::AbortedError(absl::StrCat("stream '", r.stream, "' is at version ",
-                                                  state.version, ", the append expected ",
-                                                  r.expected.ToString()));
+      w->result =
+          absl::AbortedError(absl::StrCat("stream '", r.stream, "' is at version ", state.version,
+                                          ", the append expected ", r.expected.ToString()));
       continue;
     }
 
@@ -482,15 +489,13 @@ absl::StatusOr<std::optional<v1::AppendReceipt>> RocksEventLog::LoadReceipt(
 }
 
 absl::StatusOr<RecordedEvent> RocksEventLog::Decode(uint64_t expected_position,
-                                                    const rocksdb::Slice& value,
-                                                    bool with_hash) {
+                                                    const rocksdb::Slice& value, bool with_hash) {
   RecordedEvent out;
   if (!out.record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("position ", expected_position, ": the record cannot be decoded"));
   }
-  if (out.record.position() != expected_position ||
-      out.record.partition() != options_.partition) {
+  if (out.record.position() != expected_position || out.record.partition() != options_.partition) {
     return absl::DataLossError(absl::StrCat("position ", expected_position,
                                             ": the record says it is position ",
                                             out.record.position()));
@@ -526,8 +531,8 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadStream(const std::
     }
     uint64_t version = fmt::DecodeFixed64BE(key.data() + prefix.size());
     if (version != expected) {
-      return absl::DataLossError(absl::StrCat("stream '", stream, "': version ", expected,
-                                              " is missing from the index"));
+      return absl::DataLossError(
+          absl::StrCat("stream '", stream, "': version ", expected, " is missing from the index"));
     }
     uint64_t position = fmt::DecodeFixed64BE(it->value().data());
     ASSIGN_OR_RETURN(RecordedEvent e, ReadPosition(position, /*with_hash=*/true));
@@ -673,8 +678,9 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
       return fail(position, absl::StrCat("the record says it is position ", rec.position()));
     }
     if (rec.prev_hash() != hash) {
-      return fail(position, "the previous-record hash does not match: the record before it, or "
-                            "this one, was altered or removed");
+      return fail(position,
+                  "the previous-record hash does not match: the record before it, or "
+                  "this one, was altered or removed");
     }
     hash = Sha256(v.ToStringView());
     ++out.checked;
@@ -714,8 +720,7 @@ absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> RocksEventLog::G
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
   it->SeekForPrev(fmt::StreamVersionKey(stream, max_version));
   if (!it->status().ok()) return FromRocks(it->status(), "reading a snapshot");
-  if (!it->Valid() || !it->key().starts_with(prefix) ||
-      it->key().size() != prefix.size() + 8) {
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) {
     return Result();
   }
   uint64_t version = fmt::DecodeFixed64BE(it->key().data() + prefix.size());

@@ -18,7 +18,6 @@
 #include "store/event_log.h"
 #include "tests/crash_payload.h"
 
-
 int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: crash_child DIR ROUND THREADS\n");
@@ -54,8 +53,7 @@ int main(int argc, char** argv) {
           std::_Exit(4);
         }
         std::string line = absl::StrCat("ack ", r.request_id, " ", stream, " ",
-                                        result->first_position, " ", result->first_version,
-                                        " 2\n");
+                                        result->first_position, " ", result->first_version, " 2\n");
         if (write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
           std::_Exit(5);
         }

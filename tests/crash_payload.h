@@ -10,8 +10,7 @@
 namespace taizhang::testing {
 
 inline std::string CrashPayload(const std::string& request_id, int i) {
-  return absl::StrCat("payload of ", request_id, " #", i, " ",
-                      std::string(64 + (i * 7) % 50, 'x'));
+  return absl::StrCat("payload of ", request_id, " #", i, " ", std::string(64 + (i * 7) % 50, 'x'));
 }
 
 }  // namespace taizhang::testing

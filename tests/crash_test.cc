@@ -108,11 +108,14 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
     }
     // Gapless positions, an intact chain, and streams that replay in order.
     uint64_t expected = 1;
-    ASSERT_TRUE((*log)->Scan(1, [&](const store::RecordedEvent& e) {
-                      EXPECT_EQ(e.record.position(), expected);
-                      ++expected;
-                      return absl::OkStatus();
-                    }).ok());
+    ASSERT_TRUE((*log)
+                    ->Scan(1,
+                           [&](const store::RecordedEvent& e) {
+                             EXPECT_EQ(e.record.position(), expected);
+                             ++expected;
+                             return absl::OkStatus();
+                           })
+                    .ok());
     EXPECT_EQ(expected, head + 1);
     auto verify = (*log)->Verify(1, 0);
     ASSERT_TRUE(verify.ok());

@@ -130,10 +130,13 @@ TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
     ASSERT_TRUE(r.ok()) << r.status();
   }
   std::map<std::string, int> copies;
-  ASSERT_TRUE((*log)->Scan(1, [&](const store::RecordedEvent& e) {
-                    ++copies[e.record.request_id()];
-                    return absl::OkStatus();
-                  }).ok());
+  ASSERT_TRUE((*log)
+                  ->Scan(1,
+                         [&](const store::RecordedEvent& e) {
+                           ++copies[e.record.request_id()];
+                           return absl::OkStatus();
+                         })
+                  .ok());
   EXPECT_EQ(copies.size(), 13u);
   for (auto& [id, n] : copies) EXPECT_EQ(n, 1) << id;
   auto v = (*log)->Verify(1, 0);
