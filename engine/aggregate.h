@@ -1,0 +1,313 @@
+// Aggregates: the contract every state machine in Taizhang follows, and the
+// AggregateStore that loads, decides, appends and snapshots them.
+//
+// An aggregate type A provides (all pure, reading time only from the context):
+//
+//   using State = <protobuf message>;     // everything the aggregate knows
+//   using Command = <any copyable type>;  // what a caller asks for
+//   using Event = <protobuf message>;     // what happened; stored as the payload
+//   static constexpr uint32_t kStateSchema;  // bump when State's meaning changes
+//   static constexpr uint32_t kEventSchema;  // current version of Event
+//   std::string EventType(const Event&) const;             // e.g. "case.ItemAccepted"
+//   absl::StatusOr<std::vector<Event>> Decide(const State&, const Command&,
+//                                             const DecideContext&) const;
+//   void Apply(State*, const Event&, const EventContext&) const;
+//   const UpcasterRegistry* upcasters() const;  // may return nullptr
+//
+// Decide either refuses (a Status with a gRPC-meaning code and a message a
+// person can act on; nothing is written) or returns the events to append.
+// Apply folds one event into the state; it must not fail (an event is a fact).
+// Replaying a stream therefore gives a byte-identical state on any machine.
+//
+// AggregateStore::Execute runs a command: it answers a retried request id with
+// the first result (no second event), loads the stream (latest snapshot plus the
+// events after it), decides, and appends with the loaded version as expected
+// version. Commands on one stream are serialised within the process (a striped
+// lock), so conflicts arise only between processes; on one it reloads and
+// decides again, a bounded number of times, unless the caller named an expected
+// version (then ABORTED).
+//
+// Thread-safety: AggregateStore is safe to use from many threads; the log
+// serialises appends and the optimistic check catches races.
+#ifndef TAIZHANG_ENGINE_AGGREGATE_H_
+#define TAIZHANG_ENGINE_AGGREGATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "base/status_macros.h"
+#include "engine/upcaster.h"
+#include "store/event_log.h"
+#include "taizhang/v1/engine.pb.h"
+
+namespace taizhang::engine {
+
+// What Decide may know besides the state and the command.
+struct DecideContext {
+  std::string stream;
+  absl::Time now;          // from the injected clock
+  absl::Time occurred_at;  // when the caller says it happened (== now unless keyed in late)
+  std::string actor;       // the authenticated principal
+  uint64_t version = 0;    // the state's stream version
+};
+
+// Metadata of the event being applied.
+struct EventContext {
+  uint64_t position = 0;
+  uint64_t version = 0;
+  absl::Time occurred_at;
+  absl::Time recorded_at;
+  std::string actor;
+};
+
+// What a caller attaches to a command.
+struct CommandMeta {
+  std::string request_id;                    // required: a retry with it is harmless
+  std::string actor;                         // principal
+  std::optional<uint64_t> expected_version;  // when set, a mismatch is ABORTED
+  std::optional<absl::Time> occurred_at;     // set when a paper record is keyed in later
+  std::string correlation_id;
+  std::string causation_id;
+};
+
+struct StoreOptions {
+  uint64_t snapshot_every = 100;  // write a snapshot each time the version passes a multiple
+  int max_attempts = 5;           // decide/append attempts on version conflicts
+};
+
+EventContext ContextOf(const store::RecordedEvent& e);
+
+template <class A>
+class AggregateStore {
+ public:
+  using State = typename A::State;
+  using Command = typename A::Command;
+  using Event = typename A::Event;
+
+  struct Loaded {
+    State state;
+    uint64_t version = 0;   // 0: the stream does not exist
+    uint64_t position = 0;  // position of the last event applied
+  };
+
+  struct Outcome {
+    Loaded loaded;  // the state after the command
+    store::AppendResult append;
+    std::vector<Event> events;  // what was appended (empty for a duplicate or a no-op)
+    bool duplicate = false;     // the request id had been seen: nothing was written
+  };
+
+  // Which moment a LoadAsOf rebuilds.
+  struct AsOf {
+    std::optional<uint64_t> position;       // include events at positions <= this
+    std::optional<absl::Time> recorded_at;  // include events recorded at or before this
+  };
+
+  AggregateStore(store::EventLog& log, Clock& clock, const A& aggregate, StoreOptions options = {})
+      : log_(log), clock_(clock), aggregate_(aggregate), options_(options) {}
+
+  // The current state: latest usable snapshot, then the events after it.
+  absl::StatusOr<Loaded> Load(const std::string& stream) {
+    Loaded loaded;
+    ASSIGN_OR_RETURN(auto snapshot, log_.GetSnapshot(stream, UINT64_MAX));
+    if (snapshot.has_value()) {
+      v1::SnapshotEnvelope envelope;
+      // A snapshot from another state schema, or one that cannot be read, is
+      // ignored: the state is rebuilt from the log and a new one is written.
+      if (envelope.ParseFromString(snapshot->second) &&
+          envelope.state_schema() == A::kStateSchema &&
+          loaded.state.ParseFromString(envelope.state())) {
+        loaded.version = envelope.version();
+        loaded.position = envelope.position();
+      } else {
+        loaded = Loaded();
+      }
+    }
+    uint64_t before = loaded.version;
+    RETURN_IF_ERROR(ReplayInto(stream, &loaded, AsOf{}));
+    if (loaded.version / options_.snapshot_every > before / options_.snapshot_every) {
+      RETURN_IF_ERROR(WriteSnapshot(stream, loaded));
+    }
+    return loaded;
+  }
+
+  // The state as of a position or a recorded time, rebuilt from the first
+  // event (snapshots are not used: an audit sees the replay itself).
+  absl::StatusOr<Loaded> LoadAsOf(const std::string& stream, const AsOf& as_of) {
+    Loaded loaded;
+    RETURN_IF_ERROR(ReplayInto(stream, &loaded, as_of));
+    return loaded;
+  }
+
+  // Applies one stored record to a state (for projections that replay the
+  // global log). DATA_LOSS/FAILED_PRECONDITION when it cannot be decoded.
+  absl::Status ApplyRecord(const store::RecordedEvent& e, Loaded* loaded) const {
+    ASSIGN_OR_RETURN(Event event, DecodeEvent(e.record));
+    aggregate_.Apply(&loaded->state, event, ContextOf(e));
+    loaded->version = e.record.version();
+    loaded->position = e.record.position();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Event> DecodeEvent(const v1::EventRecord& record) const {
+    std::string payload = record.payload();
+    if (record.type_version() != A::kEventSchema) {
+      const UpcasterRegistry* upcasters = aggregate_.upcasters();
+      if (upcasters == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("position ", record.position(), ": event '", record.type(), "' version ",
+                         record.type_version(), " has no upcaster"));
+      }
+      auto up = upcasters->Upcast(record.type(), record.type_version(), A::kEventSchema,
+                                  std::move(payload));
+      if (!up.ok()) {
+        return absl::Status(up.status().code(), absl::StrCat("position ", record.position(), ": ",
+                                                             up.status().message()));
+      }
+      payload = std::move(*up);
+    }
+    Event event;
+    if (!event.ParseFromString(payload)) {
+      return absl::DataLossError(absl::StrCat("position ", record.position(), ": event '",
+                                              record.type(), "' cannot be decoded"));
+    }
+    return event;
+  }
+
+  // Runs a command. See the file comment.
+  absl::StatusOr<Outcome> Execute(const std::string& stream, const Command& command,
+                                  const CommandMeta& meta) {
+    if (meta.request_id.empty()) {
+      return absl::InvalidArgumentError("request_id: required, so that a retry is harmless");
+    }
+    absl::MutexLock stripe(&stripes_[std::hash<std::string>()(stream) % kStripes]);
+    for (int attempt = 1;; ++attempt) {
+      ASSIGN_OR_RETURN(auto previous, log_.LookupRequest(meta.request_id));
+      if (previous.has_value()) return Replayed(stream, *previous, meta.request_id);
+
+      ASSIGN_OR_RETURN(Loaded loaded, Load(stream));
+      if (meta.expected_version.has_value() && *meta.expected_version != loaded.version) {
+        return absl::AbortedError(absl::StrCat("'", stream, "' is at version ", loaded.version,
+                                               ", the request expected ", *meta.expected_version,
+                                               "; reload and retry"));
+      }
+      DecideContext ctx;
+      ctx.stream = stream;
+      ctx.now = clock_.Now();
+      ctx.occurred_at = meta.occurred_at.value_or(ctx.now);
+      ctx.actor = meta.actor;
+      ctx.version = loaded.version;
+      if (ctx.occurred_at > ctx.now) {
+        return absl::InvalidArgumentError("occurred_at: must not be in the future");
+      }
+      ASSIGN_OR_RETURN(std::vector<Event> events, aggregate_.Decide(loaded.state, command, ctx));
+      Outcome outcome;
+      if (events.empty()) {  // nothing to record
+        outcome.loaded = std::move(loaded);
+        return outcome;
+      }
+      store::AppendRequest request;
+      request.stream = stream;
+      request.request_id = meta.request_id;
+      request.expected = store::ExpectedVersion::Exactly(loaded.version);
+      for (const Event& e : events) {
+        store::NewEvent ne;
+        ne.type = aggregate_.EventType(e);
+        ne.type_version = A::kEventSchema;
+        ne.payload = e.SerializeAsString();
+        ne.occurred_at_us = absl::ToUnixMicros(ctx.occurred_at);
+        ne.actor = meta.actor;
+        ne.causation_id = meta.causation_id.empty() ? meta.request_id : meta.causation_id;
+        ne.correlation_id = meta.correlation_id;
+        request.events.push_back(std::move(ne));
+      }
+      auto appended = log_.Append(std::move(request));
+      if (!appended.ok()) {
+        if (appended.status().code() == absl::StatusCode::kAborted &&
+            !meta.expected_version.has_value() && attempt < options_.max_attempts) {
+          continue;  // someone else appended first: decide again on the new state
+        }
+        return appended.status();
+      }
+      if (appended->duplicate) return Replayed(stream, *appended, meta.request_id);
+      // Fold the new events in by reading them back, so the state is exactly
+      // what a replay gives (recorded times and positions included).
+      Loaded before = loaded;
+      RETURN_IF_ERROR(ReplayInto(stream, &loaded, AsOf{}));
+      if (loaded.version / options_.snapshot_every > before.version / options_.snapshot_every) {
+        RETURN_IF_ERROR(WriteSnapshot(stream, loaded));
+      }
+      outcome.loaded = std::move(loaded);
+      outcome.append = *appended;
+      outcome.events = std::move(events);
+      return outcome;
+    }
+  }
+
+  const A& aggregate() const { return aggregate_; }
+  store::EventLog& log() { return log_; }
+
+ private:
+  absl::StatusOr<Outcome> Replayed(const std::string& stream, const store::AppendResult& first,
+                                   const std::string& request_id) {
+    ASSIGN_OR_RETURN(auto events, log_.ReadStream(stream, first.first_version, 1));
+    if (events.empty() || events[0].record.request_id() != request_id) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("request id '", request_id, "' was already used for another stream"));
+    }
+    Outcome outcome;
+    outcome.duplicate = true;
+    outcome.append = first;
+    outcome.append.duplicate = true;
+    ASSIGN_OR_RETURN(outcome.loaded, LoadAsOf(stream, AsOf{.position = first.last_position}));
+    return outcome;
+  }
+
+  absl::Status ReplayInto(const std::string& stream, Loaded* loaded, const AsOf& as_of) {
+    constexpr size_t kPage = 512;
+    for (;;) {
+      ASSIGN_OR_RETURN(auto page, log_.ReadStream(stream, loaded->version + 1, kPage));
+      for (const store::RecordedEvent& e : page) {
+        if (as_of.position.has_value() && e.record.position() > *as_of.position) {
+          return absl::OkStatus();
+        }
+        if (as_of.recorded_at.has_value() &&
+            absl::FromUnixMicros(e.record.recorded_at_us()) > *as_of.recorded_at) {
+          return absl::OkStatus();
+        }
+        RETURN_IF_ERROR(ApplyRecord(e, loaded));
+      }
+      if (page.size() < kPage) return absl::OkStatus();
+    }
+  }
+
+  absl::Status WriteSnapshot(const std::string& stream, const Loaded& loaded) {
+    v1::SnapshotEnvelope envelope;
+    envelope.set_state_schema(A::kStateSchema);
+    envelope.set_version(loaded.version);
+    envelope.set_position(loaded.position);
+    envelope.set_state(loaded.state.SerializeAsString());
+    return log_.PutSnapshot(stream, loaded.version, envelope.SerializeAsString());
+  }
+
+  static constexpr size_t kStripes = 64;
+
+  store::EventLog& log_;
+  Clock& clock_;
+  const A& aggregate_;
+  const StoreOptions options_;
+  absl::Mutex stripes_[kStripes];
+};
+
+}  // namespace taizhang::engine
+
+#endif  // TAIZHANG_ENGINE_AGGREGATE_H_
