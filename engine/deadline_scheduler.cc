@@ -6,14 +6,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace taizhang::engine {
-namespace {
-
-// Most yields of a firing thread, between two batches, to callers of
-// Set/Remove waiting for the lock.
-constexpr int kMaxDeferrals = 0;
-
-}  // namespace
-
 struct DeadlineScheduler::TimerTarget {
   absl::Mutex mu;
   DeadlineScheduler* scheduler ABSL_GUARDED_BY(mu);
@@ -86,9 +78,7 @@ absl::Status DeadlineScheduler::Set(absl::string_view key, absl::Time due) {
     return absl::InvalidArgumentError(
         absl::StrCat("deadline key must be 1 to ", kMaxKeyBytes, " bytes long, got ", key.size()));
   }
-  callers_waiting_.fetch_add(1, std::memory_order_relaxed);
   absl::MutexLock l(&mu_);
-  callers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   ForgetLocked(key);
   waiting_.Set(key, due);
   RearmLocked();
@@ -96,9 +86,7 @@ absl::Status DeadlineScheduler::Set(absl::string_view key, absl::Time due) {
 }
 
 bool DeadlineScheduler::Remove(absl::string_view key) {
-  callers_waiting_.fetch_add(1, std::memory_order_relaxed);
   absl::MutexLock l(&mu_);
-  callers_waiting_.fetch_sub(1, std::memory_order_relaxed);
   bool removed = ForgetLocked(key);
   removed = waiting_.Remove(key) || removed;
   if (removed) RearmLocked();
@@ -236,13 +224,6 @@ void DeadlineScheduler::FiringLoop() {
     absl::Status status;
   };
   for (;;) {
-    // Set/Remove callers waiting for the lock go first, so a backlog keeps
-    // them waiting for one batch at most. Bounded, so that a storm of callers
-    // cannot starve the firing either.
-    for (int i = 0; i < kMaxDeferrals && callers_waiting_.load(std::memory_order_relaxed) > 0;
-         ++i) {
-      std::this_thread::yield();
-    }
     std::vector<Firing> batch;
     uint64_t taken_at;
     {

@@ -48,7 +48,6 @@
 #ifndef TAIZHANG_ENGINE_DEADLINE_SCHEDULER_H_
 #define TAIZHANG_ENGINE_DEADLINE_SCHEDULER_H_
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -208,9 +207,6 @@ class DeadlineScheduler {
   uint64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration last_lateness_ ABSL_GUARDED_BY(mu_);
   absl::Duration max_lateness_ ABSL_GUARDED_BY(mu_);
-
-  // Set/Remove calls waiting for mu_; firing threads let them go first.
-  std::atomic<int> callers_waiting_{0};
 
   std::vector<std::thread> threads_;  // touched only by Start/Stop
   absl::Mutex lifecycle_mu_;          // serialises Start/Stop
