@@ -1,0 +1,1103 @@
+#include "workflows/task.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "engine/calendar_working_days.h"
+#include "engine/deadline_rule.h"
+#include "engine/ladder.h"
+#include "engine/text_proto.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/text_format.h"
+#include "workflows/principal.h"
+
+namespace taizhang::workflows {
+namespace {
+
+using engine::DecideContext;
+using engine::EventContext;
+using engine::WorkingDayCalendar;
+using google::protobuf::RepeatedPtrField;
+
+// A broken invariant of the program (not of its input): report and stop.
+void CheckOk(const absl::Status& status, const char* what) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "%s: %s\n", what, std::string(status.message()).c_str());
+  std::abort();
+}
+
+absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
+int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
+
+bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
+
+int Severity(v1::Light light) {
+  switch (light) {
+    case v1::LIGHT_GREEN:
+      return 1;
+    case v1::LIGHT_YELLOW:
+      return 2;
+    case v1::LIGHT_RED:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+bool IsLadderNameChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+}
+
+// (field, reason) pairs for a policy's own fields.
+std::vector<std::pair<std::string, std::string>> PolicyProblems(const v1::TaskPolicy& policy) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (Blank(policy.name())) out.emplace_back("name", "required");
+  for (const auto& [field, ladder] :
+       {std::pair<const char*, const std::string*>{"task_ladder", &policy.task_ladder()},
+        {"problem_ladder", &policy.problem_ladder()}}) {
+    if (ladder->empty()) {
+      out.emplace_back(field, "required: the name of a ladder in policies/ladders/");
+    } else if (!std::all_of(ladder->begin(), ladder->end(), IsLadderNameChar) || *ladder == "." ||
+               *ladder == "..") {
+      out.emplace_back(
+          field, absl::StrCat("'", *ladder, "' is not a ladder name (letters, digits, _ - .)"));
+    }
+  }
+  if (policy.task_yellow_working_days() < 0) {
+    out.emplace_back("task_yellow_working_days",
+                     absl::StrCat(policy.task_yellow_working_days(), ", must be >= 0"));
+  }
+  if (policy.problem_yellow_working_days() < 0) {
+    out.emplace_back("problem_yellow_working_days",
+                     absl::StrCat(policy.problem_yellow_working_days(), ", must be >= 0"));
+  }
+  const v1::DeadlineRule& limit = policy.problem_default_limit();
+  if (!policy.has_problem_default_limit()) {
+    out.emplace_back("problem_default_limit", "required (e.g. { kind: WORKING_DAYS n: 5 })");
+  } else if (absl::Status s = engine::ValidateRule(limit); !s.ok()) {
+    out.emplace_back("problem_default_limit", std::string(s.message()));
+  } else if (limit.kind() != v1::DeadlineRule::WORKING_DAYS &&
+             limit.kind() != v1::DeadlineRule::CALENDAR_DAYS) {
+    out.emplace_back("problem_default_limit", "must be WORKING_DAYS or CALENDAR_DAYS");
+  } else if (limit.n() < 1) {
+    out.emplace_back("problem_default_limit", "n must be >= 1");
+  }
+  return out;
+}
+
+int PolicyLine(const google::protobuf::TextFormat::ParseInfoTree* tree, const std::string& field) {
+  if (tree == nullptr) return 0;
+  const google::protobuf::FieldDescriptor* f = v1::TaskPolicy::descriptor()->FindFieldByName(field);
+  if (f == nullptr) return 0;
+  return tree->GetLocation(f, -1).line + 1;  // 0 when not written
+}
+
+std::string Where(const std::string& name, int line) {
+  return line > 0 ? absl::StrCat(name, ":", line) : name;
+}
+
+absl::Status PolicyStatus(const v1::TaskPolicy& policy, const std::string& name,
+                          const google::protobuf::TextFormat::ParseInfoTree* tree) {
+  std::vector<std::string> messages;
+  for (const auto& [field, reason] : PolicyProblems(policy)) {
+    messages.push_back(
+        absl::StrCat(Where(name, PolicyLine(tree, field)), ": ", field, ": ", reason));
+  }
+  if (messages.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(messages, "; "));
+}
+
+absl::StatusOr<v1::Ladder> LoadNamedLadder(const std::string& where, const std::string& field,
+                                           const std::string& ladder_name,
+                                           const std::string& ladders_dir) {
+  const std::string path = absl::StrCat(ladders_dir, "/", ladder_name, ".textproto");
+  absl::StatusOr<v1::Ladder> ladder = engine::LoadLadder(path);
+  if (!ladder.ok()) {
+    return absl::Status(ladder.status().code(), absl::StrCat(where, ": ", field, " '", ladder_name,
+                                                             "': ", ladder.status().message()));
+  }
+  if (ladder->name() != ladder_name) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", field, " '", ladder_name, "': ",
+                                                   path, " names itself '", ladder->name(), "'"));
+  }
+  return ladder;
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+void AddRecipient(v1::SupervisionRungRaised* e, v1::Role role, const std::string& unit) {
+  for (const auto& r : e->recipients()) {
+    if (r.role() == role && r.unit() == unit) return;
+  }
+  v1::SupervisionRecipient* r = e->add_recipients();
+  r->set_role(role);
+  r->set_unit(unit);
+}
+
+engine::LadderSubject SubjectOf(const SupervisedLimit& limit) {
+  engine::LadderSubject subject;
+  subject.start = limit.start;
+  if (!limit.due_date.empty()) subject.due = limit.due_at;
+  subject.resolved = limit.resolved;
+  subject.resolved_at = limit.resolved_at;
+  if (limit.rungs != nullptr) {
+    for (const v1::SupervisionRung& r : *limit.rungs) {
+      if (r.raised().episode() != limit.episode) continue;
+      engine::RaisedRung raised;
+      raised.rung_id = r.raised().rung_id();
+      raised.raised_at = FromUs(r.raised().raised_at_us());
+      raised.answered = r.answered();
+      if (r.answered()) raised.answered_at = FromUs(r.answered_at_us());
+      subject.raised.push_back(std::move(raised));
+    }
+  }
+  return subject;
+}
+
+absl::StatusOr<Principal> ActorOf(const DecideContext& ctx) {
+  absl::StatusOr<Principal> p = ParseActor(ctx.actor);
+  if (!p.ok()) return absl::PermissionDeniedError(p.status().message());
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Task-specific helpers.
+
+std::string TaskIdOf(const v1::TaskState& s, const DecideContext& ctx) {
+  return s.task_id().empty() ? ctx.stream : absl::StrCat("task '", s.task_id(), "'");
+}
+
+absl::Status RequireResponsibleUnit(const v1::TaskState& s, const Principal& p,
+                                    absl::string_view what) {
+  if (p.Is(Role::kDepartment) &&
+      std::find(s.responsible_units().begin(), s.responsible_units().end(), p.unit) !=
+          s.responsible_units().end()) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> who;
+  for (const std::string& u : s.responsible_units()) who.push_back(absl::StrCat("department:", u));
+  return absl::PermissionDeniedError(absl::StrCat("only a responsible unit of task '", s.task_id(),
+                                                  "' (", absl::StrJoin(who, ", "), ") may ", what,
+                                                  "; you are ", p.ToActor()));
+}
+
+absl::Status RequireOffice(const v1::TaskState& s, const Principal& p, absl::string_view what) {
+  if (p.Is(Role::kSupervision) && p.unit == s.supervision_office()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "only the supervision office of task '", s.task_id(),
+      "' (supervision:", s.supervision_office(), ") may ", what, "; you are ", p.ToActor()));
+}
+
+absl::Status RequireSystem(const Principal& p, absl::string_view what) {
+  if (p.Is(Role::kSystem)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("only the system (", kSystemActor, ") may send ",
+                                                  what, "; you are ", p.ToActor()));
+}
+
+absl::Status RequireOpen(const v1::TaskState& s) {
+  if (s.status() == v1::TASK_STATUS_OPEN) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("task '", s.task_id(), "' was completed on ",
+                                                    s.completed_on(), "; nothing more to do"));
+}
+
+const v1::TaskExtensionRequest* PendingExtension(const v1::TaskState& s) {
+  for (const auto& r : s.extensions()) {
+    if (r.decision() == v1::TaskExtensionRequest::DECISION_PENDING) return &r;
+  }
+  return nullptr;
+}
+
+std::string NoDueDateReason(const v1::TaskState& s) {
+  std::vector<std::string> waiting = Task::PendingPrerequisites(s);
+  if (!waiting.empty()) {
+    return absl::StrCat("task '", s.task_id(), "' has no due date yet: it waits for ",
+                        absl::StrJoin(waiting, ", "), " to complete");
+  }
+  return absl::StrCat("task '", s.task_id(), "' has no deadline");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Policy.
+
+absl::Status ValidateTaskPolicy(const v1::TaskPolicy& policy, const std::string& name) {
+  return PolicyStatus(policy, name, nullptr);
+}
+
+absl::StatusOr<TaskPolicyFiles> ParseTaskPolicy(const std::string& name, const std::string& text,
+                                                const std::string& ladders_dir) {
+  TaskPolicyFiles files;
+  RETURN_IF_ERROR(engine::ParseTextProto(name, text, &files.policy));
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  google::protobuf::TextFormat::Parser parser;
+  parser.WriteLocationsTo(&tree);
+  v1::TaskPolicy located;
+  const bool located_ok = parser.ParseFromString(text, &located);
+  const google::protobuf::TextFormat::ParseInfoTree* t = located_ok ? &tree : nullptr;
+  RETURN_IF_ERROR(PolicyStatus(files.policy, name, t));
+  ASSIGN_OR_RETURN(files.task_ladder,
+                   LoadNamedLadder(Where(name, PolicyLine(t, "task_ladder")), "task_ladder",
+                                   files.policy.task_ladder(), ladders_dir));
+  ASSIGN_OR_RETURN(files.problem_ladder,
+                   LoadNamedLadder(Where(name, PolicyLine(t, "problem_ladder")), "problem_ladder",
+                                   files.policy.problem_ladder(), ladders_dir));
+  return files;
+}
+
+absl::StatusOr<TaskPolicyFiles> LoadTaskPolicy(const std::string& path,
+                                               const std::string& ladders_dir) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  return ParseTaskPolicy(path, buffer.str(), ladders_dir);
+}
+
+// ---------------------------------------------------------------------------
+// Supervision helpers.
+
+absl::Time Supervisor::YellowFrom(absl::CivilDay due_day, const WorkingDayCalendar& cal) const {
+  if (yellow_working_days_ <= 0) return engine::DueInstant(due_day);
+  // The day on which N working days remain, counting back from the due day
+  // itself (included): the N-th working day strictly before due_day + 1.
+  return engine::StartOfDay(cal.SubtractWorkingDays(due_day + 1, yellow_working_days_).day);
+}
+
+v1::Light Supervisor::LightAt(const SupervisedLimit& limit, absl::Time t,
+                              const WorkingDayCalendar& cal) const {
+  if (limit.due_date.empty()) return v1::LIGHT_UNSPECIFIED;
+  if (t >= limit.due_at) return v1::LIGHT_RED;
+  absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
+  if (due_day.ok() && t >= YellowFrom(*due_day, cal)) return v1::LIGHT_YELLOW;
+  return v1::LIGHT_GREEN;
+}
+
+std::optional<v1::SupervisionLightChanged> Supervisor::LightChangeAt(
+    const SupervisedLimit& limit, absl::Time now, const WorkingDayCalendar& cal) const {
+  if (limit.resolved) return std::nullopt;
+  const v1::Light to = LightAt(limit, now, cal);
+  if (to == limit.light) return std::nullopt;
+  v1::SupervisionLightChanged e;
+  e.set_from(limit.light);
+  e.set_to(to);
+  e.set_changed_at_us(Us(now));
+  e.set_due_date(limit.due_date);
+  return e;
+}
+
+SupervisionDue Supervisor::Evaluate(const SupervisedLimit& limit, absl::Time now,
+                                    const WorkingDayCalendar& cal) const {
+  SupervisionDue out;
+  if (limit.resolved || limit.due_date.empty()) return out;
+  const v1::Light to = LightAt(limit, now, cal);
+  if (to != limit.light) {
+    v1::SupervisionLightChanged e;
+    e.set_from(limit.light);
+    e.set_to(to);
+    absl::Time at = now;
+    if (Severity(to) > Severity(limit.light)) {
+      // Stamped with the threshold crossed, not with when the timer ran.
+      absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
+      absl::Time threshold = limit.due_at;
+      if (to == v1::LIGHT_YELLOW && due_day.ok()) threshold = YellowFrom(*due_day, cal);
+      if (to == v1::LIGHT_GREEN) threshold = now;
+      at = std::min(now, std::max(threshold, limit.light_changed_at));
+    }
+    e.set_changed_at_us(Us(at));
+    e.set_due_date(limit.due_date);
+    out.light = std::move(e);
+  }
+  const engine::CalendarWorkingDays wd(cal);
+  const engine::LadderSubject subject = SubjectOf(limit);
+  for (const engine::DueRung& due : engine::DueRungs(ladder_, subject, now, wd)) {
+    const v1::Rung& rung = ladder_.rung(due.index);
+    v1::SupervisionRungRaised e;
+    e.set_episode(limit.episode);
+    e.set_rung_id(rung.id());
+    e.set_rung_name(rung.name());
+    e.set_issues(rung.issues());
+    e.set_slip_colour(rung.slip_colour());
+    for (int role : rung.recipients()) {
+      switch (role) {
+        case v1::ROLE_RESPONSIBLE_UNIT:
+        case v1::ROLE_UNIT_HEAD:
+          for (const std::string& unit : limit.units) {
+            AddRecipient(&e, static_cast<v1::Role>(role), unit);
+          }
+          break;
+        case v1::ROLE_SUPERVISION_OFFICE:
+          if (!limit.office.empty()) AddRecipient(&e, v1::ROLE_SUPERVISION_OFFICE, limit.office);
+          break;
+        case v1::ROLE_RESPONSIBLE_LEADER:
+          if (!limit.leader.empty()) AddRecipient(&e, v1::ROLE_RESPONSIBLE_LEADER, limit.leader);
+          break;
+        default:
+          break;
+      }
+    }
+    e.set_due_at_us(Us(due.due_at));
+    e.set_raised_at_us(Us(now));
+    e.set_slip_number(absl::StrCat(limit.stream, "/", limit.episode, "/", rung.id()));
+    e.set_matter(limit.matter);
+    e.set_due_date(limit.due_date);
+    e.set_rectification_working_days(rung.rectification_working_days());
+    if (std::optional<absl::Time> rect = engine::RectificationDue(rung, now, wd)) {
+      e.set_rectification_due_at_us(Us(*rect));
+      e.set_rectification_due_on(engine::FormatDate(engine::DayOf(*rect) - 1));
+    }
+    out.rungs.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::optional<absl::Time> Supervisor::NextWakeup(const SupervisedLimit& limit,
+                                                 const WorkingDayCalendar& cal) const {
+  if (limit.resolved || limit.due_date.empty()) return std::nullopt;
+  std::optional<absl::Time> next;
+  if (Severity(limit.light) < Severity(v1::LIGHT_YELLOW)) {
+    absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
+    next = due_day.ok() ? std::min(YellowFrom(*due_day, cal), limit.due_at) : limit.due_at;
+  } else if (limit.light == v1::LIGHT_YELLOW) {
+    next = limit.due_at;
+  }
+  // Evaluated with every fact in the state taken as having happened: the
+  // first rung not raised, with the instant it falls due (independent of
+  // now). A Tick after the state's latest event sees the same facts.
+  const engine::CalendarWorkingDays wd(cal);
+  std::vector<engine::DueRung> due =
+      engine::DueRungs(ladder_, SubjectOf(limit), absl::InfiniteFuture(), wd);
+  if (!due.empty())
+    next = next.has_value() ? std::min(*next, due.front().due_at) : due.front().due_at;
+  return next;
+}
+
+void ApplyRungRaised(RepeatedPtrField<v1::SupervisionRung>* rungs,
+                     const v1::SupervisionRungRaised& e) {
+  *rungs->Add()->mutable_raised() = e;
+}
+
+void ApplyRungAnswered(RepeatedPtrField<v1::SupervisionRung>* rungs,
+                       const v1::SupervisionRungAnswered& e) {
+  for (v1::SupervisionRung& r : *rungs) {
+    if (r.raised().episode() == e.episode() && r.raised().rung_id() == e.rung_id()) {
+      r.set_answered(true);
+      r.set_answered_at_us(e.answered_at_us());
+      r.set_answer(e.answer());
+      r.set_answered_by(e.answered_by());
+    }
+  }
+}
+
+const v1::SupervisionRung* FindRung(const RepeatedPtrField<v1::SupervisionRung>& rungs,
+                                    int32_t episode, absl::string_view rung_id) {
+  for (int i = rungs.size() - 1; i >= 0; --i) {
+    const v1::SupervisionRung& r = rungs.Get(i);
+    if (r.raised().episode() != episode) continue;
+    if (rung_id.empty() ? !r.answered() : r.raised().rung_id() == rung_id) return &r;
+  }
+  return nullptr;
+}
+
+int32_t OpenRungs(const RepeatedPtrField<v1::SupervisionRung>& rungs, int32_t episode) {
+  int32_t n = 0;
+  for (const v1::SupervisionRung& r : rungs) {
+    if (r.raised().episode() == episode && !r.answered()) ++n;
+  }
+  return n;
+}
+
+v1::SupervisionRungAnswered AnswerFor(const v1::SupervisionRung& rung, const std::string& text,
+                                      const std::string& actor, absl::Time at) {
+  v1::SupervisionRungAnswered e;
+  e.set_episode(rung.raised().episode());
+  e.set_rung_id(rung.raised().rung_id());
+  e.set_slip_number(rung.raised().slip_number());
+  e.set_answer(text);
+  e.set_answered_by(actor);
+  e.set_answered_at_us(Us(at));
+  return e;
+}
+
+absl::Status CheckProjectCodeShape(const std::string& field, const std::string& code) {
+  bool ok = code.size() == 24;
+  for (size_t i = 0; ok && i < code.size(); ++i) {
+    const char c = code[i];
+    if (i == 4 || i == 11 || i == 14 || i == 17) {
+      ok = c == '-';
+    } else if (i == 23) {
+      ok = absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+           absl::ascii_isupper(static_cast<unsigned char>(c));
+    } else {
+      ok = absl::ascii_isdigit(static_cast<unsigned char>(c));
+    }
+  }
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": '", code,
+                   "' is not a project code (YYYY-RRRRRR-DD-TT-NNNNNN, e.g. "
+                   "2020-530115-47-01-012345)"));
+}
+
+std::string EventKindOf(const google::protobuf::Message& envelope, const std::string& oneof_name) {
+  const google::protobuf::OneofDescriptor* oneof =
+      envelope.GetDescriptor()->FindOneofByName(oneof_name);
+  if (oneof == nullptr) return "";
+  const google::protobuf::FieldDescriptor* field =
+      envelope.GetReflection()->GetOneofFieldDescriptor(envelope, oneof);
+  if (field == nullptr) return "";
+  std::string name = field->camelcase_name();
+  if (!name.empty()) name[0] = absl::ascii_toupper(static_cast<unsigned char>(name[0]));
+  return name;
+}
+
+// ---------------------------------------------------------------------------
+// Task.
+
+std::string TaskStream(absl::string_view task_id) { return absl::StrCat("task/", task_id); }
+
+Task::Task(v1::TaskPolicy policy, v1::Ladder task_ladder,
+           std::shared_ptr<const WorkingDayCalendar> calendar)
+    : policy_(std::move(policy)),
+      supervisor_(std::move(task_ladder), policy_.task_yellow_working_days()),
+      calendar_(std::move(calendar)) {
+  CheckOk(ValidateTaskPolicy(policy_, policy_.name()), "Task: policy");
+  CheckOk(engine::ValidateLadder(supervisor_.ladder(), supervisor_.ladder().name()),
+          "Task: ladder");
+  if (calendar_ == nullptr) CheckOk(absl::InternalError("null calendar"), "Task");
+}
+
+absl::StatusOr<std::unique_ptr<Task>> Task::Load(const std::string& policy_path,
+                                                 const std::string& ladders_dir,
+                                                 const std::string& calendar_dir) {
+  ASSIGN_OR_RETURN(TaskPolicyFiles files, LoadTaskPolicy(policy_path, ladders_dir));
+  ASSIGN_OR_RETURN(WorkingDayCalendar cal, WorkingDayCalendar::LoadDirectory(calendar_dir));
+  return std::make_unique<Task>(std::move(files.policy), std::move(files.task_ladder),
+                                std::make_shared<const WorkingDayCalendar>(std::move(cal)));
+}
+
+void Task::SetCalendar(std::shared_ptr<const WorkingDayCalendar> calendar) {
+  if (calendar == nullptr) CheckOk(absl::InternalError("null calendar"), "Task::SetCalendar");
+  absl::MutexLock l(&mu_);
+  calendar_ = std::move(calendar);
+}
+
+std::shared_ptr<const WorkingDayCalendar> Task::calendar() const {
+  absl::MutexLock l(&mu_);
+  return calendar_;
+}
+
+std::string Task::EventType(const Event& event) const {
+  return absl::StrCat("task.", EventKindOf(event, "event"));
+}
+
+SupervisedLimit Task::LimitOf(const State& s) const {
+  SupervisedLimit limit;
+  limit.stream = TaskStream(s.task_id());
+  limit.matter = s.title();
+  limit.due_date = s.due_date();
+  if (!s.due_date().empty()) limit.due_at = FromUs(s.due_at_us());
+  limit.start = FromUs(s.clock_started_at_us());
+  limit.resolved = s.status() == v1::TASK_STATUS_COMPLETED;
+  if (limit.resolved) limit.resolved_at = FromUs(s.completed_at_us());
+  limit.episode = s.episode();
+  limit.rungs = &s.rungs();
+  limit.light = s.light();
+  if (s.light_changed_at_us() != 0) limit.light_changed_at = FromUs(s.light_changed_at_us());
+  limit.units.assign(s.responsible_units().begin(), s.responsible_units().end());
+  limit.office = s.supervision_office();
+  limit.leader = s.responsible_leader();
+  return limit;
+}
+
+void Task::AppendLightChange(const State& s, const DecideContext& ctx,
+                             const WorkingDayCalendar& cal, Events* events) const {
+  // Fold the events decided so far into a copy, then judge the light there.
+  State next = s;
+  EventContext ectx;
+  ectx.occurred_at = ctx.occurred_at;
+  ectx.recorded_at = ctx.now;
+  ectx.actor = ctx.actor;
+  for (const Event& e : *events) Apply(&next, e, ectx);
+  if (std::optional<v1::SupervisionLightChanged> change =
+          supervisor_.LightChangeAt(LimitOf(next), ctx.now, cal)) {
+    *events->emplace_back().mutable_light_changed() = std::move(*change);
+  }
+}
+
+absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Command& c,
+                                                        const DecideContext& ctx) const {
+  const std::shared_ptr<const WorkingDayCalendar> cal_ptr = calendar();
+  const WorkingDayCalendar& cal = *cal_ptr;
+  ASSIGN_OR_RETURN(const Principal p, ActorOf(ctx));
+  if (c.action_case() == Command::ACTION_NOT_SET) {
+    return absl::InvalidArgumentError("command: no action set");
+  }
+  if (c.action_case() == Command::kCreate) return DecideCreate(s, c.create(), ctx, cal);
+  if (s.status() == v1::TASK_STATUS_UNSPECIFIED) {
+    return absl::NotFoundError(
+        absl::StrCat("'", ctx.stream, "' does not exist; the supervision office creates it"));
+  }
+  Events events;
+  switch (c.action_case()) {
+    case Command::kReportProgress: {
+      const v1::ReportTaskProgress& a = c.report_progress();
+      RETURN_IF_ERROR(RequireResponsibleUnit(s, p, "report its progress"));
+      RETURN_IF_ERROR(RequireOpen(s));
+      if (a.percent() < 0 || a.percent() > 100) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("percent: ", a.percent(), " is not in 0..100"));
+      }
+      if (Blank(a.text())) return absl::InvalidArgumentError("text: required (what was done)");
+      v1::TaskProgressReported* e = events.emplace_back().mutable_progress_reported();
+      e->set_unit(p.unit);
+      e->set_percent(a.percent());
+      e->set_text(a.text());
+      e->set_reported_at_us(Us(ctx.occurred_at));
+      return events;
+    }
+    case Command::kComplete: {
+      RETURN_IF_ERROR(RequireResponsibleUnit(s, p, "complete it"));
+      RETURN_IF_ERROR(RequireOpen(s));
+      v1::TaskCompleted* e = events.emplace_back().mutable_completed();
+      e->set_task_id(s.task_id());
+      e->set_unit(p.unit);
+      e->set_completed_on(engine::FormatDate(engine::DayOf(ctx.occurred_at)));
+      e->set_completed_at_us(Us(ctx.occurred_at));
+      e->set_text(c.complete().text());
+      e->set_late(!s.due_date().empty() && ctx.occurred_at >= FromUs(s.due_at_us()));
+      return events;
+    }
+    case Command::kRequestExtension:
+    case Command::kGrantExtension:
+    case Command::kRefuseExtension:
+      return DecideExtension(s, c, ctx, cal);
+    case Command::kPrerequisiteCompleted:
+      RETURN_IF_ERROR(RequireSystem(p, "PrerequisiteCompleted"));
+      return DecidePrerequisite(s, c.prerequisite_completed(), ctx, cal);
+    case Command::kAnswerRung: {
+      const v1::AnswerTaskRung& a = c.answer_rung();
+      RETURN_IF_ERROR(RequireResponsibleUnit(s, p, "answer its supervision rungs"));
+      if (Blank(a.text())) {
+        return absl::InvalidArgumentError("text: required (the rectification report)");
+      }
+      const v1::SupervisionRung* rung = FindRung(s.rungs(), s.episode(), a.rung_id());
+      if (rung == nullptr) {
+        if (a.rung_id().empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "task '", s.task_id(), "' has no unanswered rung in its current episode"));
+        }
+        return absl::InvalidArgumentError(absl::StrCat("rung_id: '", a.rung_id(),
+                                                       "' was not raised in episode ", s.episode(),
+                                                       " of task '", s.task_id(), "'"));
+      }
+      if (rung->answered()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("rung '", rung->raised().rung_id(), "' (", rung->raised().slip_number(),
+                         ") was already answered by ", rung->answered_by()));
+      }
+      *events.emplace_back().mutable_rung_answered() =
+          AnswerFor(*rung, a.text(), ctx.actor, ctx.occurred_at);
+      return events;
+    }
+    case Command::kTick: {
+      RETURN_IF_ERROR(RequireSystem(p, "TaskTick"));
+      if (s.status() != v1::TASK_STATUS_OPEN) return events;
+      SupervisionDue due = supervisor_.Evaluate(LimitOf(s), ctx.now, cal);
+      if (due.light.has_value()) *events.emplace_back().mutable_light_changed() = *due.light;
+      for (auto& r : due.rungs) *events.emplace_back().mutable_rung_raised() = std::move(r);
+      return events;
+    }
+    case Command::kRecomputeDeadlines:
+      if (!p.Is(Role::kSystem) && !p.Is(Role::kAdmin)) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "only the system or an admin may recompute deadlines; you are ", p.ToActor()));
+      }
+      return DecideRecompute(s, ctx, cal);
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("command: unknown action ", c.action_case()));
+  }
+}
+
+absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
+                                                              const v1::CreateTask& c,
+                                                              const DecideContext& ctx,
+                                                              const WorkingDayCalendar& cal) const {
+  ASSIGN_OR_RETURN(const Principal p, ActorOf(ctx));
+  if (!p.Is(Role::kSupervision) && !p.Is(Role::kAdmin)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only the supervision office or an admin may create a task; you are ", p.ToActor()));
+  }
+  if (s.status() != v1::TASK_STATUS_UNSPECIFIED) {
+    return absl::AlreadyExistsError(absl::StrCat("task '", s.task_id(), "' already exists"));
+  }
+  if (c.task_id().empty()) return absl::InvalidArgumentError("task_id: required");
+  if (ctx.stream != TaskStream(c.task_id())) {
+    return absl::InvalidArgumentError(absl::StrCat("task_id: '", c.task_id(),
+                                                   "' does not match the stream '", ctx.stream,
+                                                   "' (expected '", TaskStream(c.task_id()), "')"));
+  }
+  RETURN_IF_ERROR(CheckProjectCodeShape("project_code", c.project_code()));
+  if (Blank(c.title())) return absl::InvalidArgumentError("title: required (the matter)");
+  if (c.responsible_units().empty()) {
+    return absl::InvalidArgumentError("responsible_units: at least one is required");
+  }
+  for (int i = 0; i < c.responsible_units_size(); ++i) {
+    if (Blank(c.responsible_units(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("responsible_units[", i, "]: empty"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (c.responsible_units(i) == c.responsible_units(j)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "responsible_units[", i, "]: '", c.responsible_units(i), "' is listed twice"));
+      }
+    }
+  }
+  std::string office = c.supervision_office();
+  if (office.empty()) {
+    if (!p.Is(Role::kSupervision)) {
+      return absl::InvalidArgumentError(
+          "supervision_office: required when an admin creates a task");
+    }
+    office = p.unit;
+  }
+
+  const absl::CivilDay created_day = engine::DayOf(ctx.occurred_at);
+  v1::TaskDeadline deadline = c.deadline();
+  std::optional<v1::ComputedDeadline> computed;
+  switch (deadline.kind_case()) {
+    case v1::TaskDeadline::kRule: {
+      const v1::DeadlineRule& rule = deadline.rule();
+      if (absl::Status v = engine::ValidateRule(rule); !v.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("deadline.rule: ", v.message()));
+      }
+      const bool counted = rule.kind() == v1::DeadlineRule::WORKING_DAYS ||
+                           rule.kind() == v1::DeadlineRule::CALENDAR_DAYS;
+      absl::CivilDay start = created_day;
+      if (!deadline.start_date().empty()) {
+        if (!counted) {
+          return absl::InvalidArgumentError(
+              "deadline.start_date: only for a counted rule (WORKING_DAYS, CALENDAR_DAYS)");
+        }
+        absl::StatusOr<absl::CivilDay> parsed = engine::ParseDate(deadline.start_date());
+        if (!parsed.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("deadline.start_date: ", parsed.status().message()));
+        }
+        start = *parsed;
+      }
+      if (counted) deadline.set_start_date(engine::FormatDate(start));
+      if (rule.kind() == v1::DeadlineRule::FIXED_DATE) {
+        const absl::CivilDay fixed = *engine::ParseDate(rule.fixed_date());
+        if (fixed < created_day) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "deadline.rule.fixed_date: ", rule.fixed_date(), " is before the day the task is ",
+              "created (", engine::FormatDate(created_day), ")"));
+        }
+      }
+      if (rule.kind() != v1::DeadlineRule::NONE) {
+        ASSIGN_OR_RETURN(computed, engine::ComputeDeadline(rule, start, {}, 0, cal));
+      }
+      break;
+    }
+    case v1::TaskDeadline::kAfterTasks: {
+      const v1::TaskAfterTasks& after = deadline.after_tasks();
+      if (!deadline.start_date().empty()) {
+        return absl::InvalidArgumentError(
+            "deadline.start_date: not for after_tasks (the clock starts when the last "
+            "prerequisite completes)");
+      }
+      if (after.task_ids().empty()) {
+        return absl::InvalidArgumentError("deadline.after_tasks.task_ids: at least one");
+      }
+      for (int i = 0; i < after.task_ids_size(); ++i) {
+        const std::string& id = after.task_ids(i);
+        if (Blank(id)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("deadline.after_tasks.task_ids[", i, "]: empty"));
+        }
+        if (id == c.task_id()) {
+          return absl::InvalidArgumentError(absl::StrCat("deadline.after_tasks.task_ids[", i,
+                                                         "]: a task cannot wait for itself"));
+        }
+        for (int j = 0; j < i; ++j) {
+          if (after.task_ids(j) == id) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("deadline.after_tasks.task_ids[", i, "]: '", id, "' is listed twice"));
+          }
+        }
+      }
+      const v1::DeadlineRule& rule = after.rule();
+      if (absl::Status v = engine::ValidateRule(rule); !v.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("deadline.after_tasks.rule: ", v.message()));
+      }
+      if (rule.kind() != v1::DeadlineRule::WORKING_DAYS &&
+          rule.kind() != v1::DeadlineRule::CALENDAR_DAYS) {
+        return absl::InvalidArgumentError(
+            "deadline.after_tasks.rule: must be WORKING_DAYS or CALENDAR_DAYS");
+      }
+      break;
+    }
+    default:
+      if (!deadline.start_date().empty()) {
+        return absl::InvalidArgumentError("deadline.start_date: set without a rule");
+      }
+      break;
+  }
+
+  Events events;
+  v1::TaskCreated* e = events.emplace_back().mutable_created();
+  e->set_task_id(c.task_id());
+  e->set_project_code(c.project_code());
+  e->set_title(c.title());
+  e->set_description(c.description());
+  *e->mutable_responsible_units() = c.responsible_units();
+  *e->mutable_deadline() = deadline;
+  e->set_supervision_office(office);
+  e->set_responsible_leader(c.responsible_leader());
+  if (computed.has_value()) *e->mutable_computed() = *computed;
+  e->set_created_at_us(Us(ctx.occurred_at));
+  AppendLightChange(s, ctx, cal, &events);
+  return events;
+}
+
+absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideExtension(
+    const State& s, const Command& c, const DecideContext& ctx,
+    const WorkingDayCalendar& cal) const {
+  ASSIGN_OR_RETURN(const Principal p, ActorOf(ctx));
+  Events events;
+  const v1::TaskExtensionRequest* pending = PendingExtension(s);
+  if (c.action_case() == Command::kRequestExtension) {
+    const v1::RequestTaskExtension& a = c.request_extension();
+    RETURN_IF_ERROR(RequireResponsibleUnit(s, p, "request an extension"));
+    RETURN_IF_ERROR(RequireOpen(s));
+    if (s.due_date().empty()) return absl::FailedPreconditionError(NoDueDateReason(s));
+    if (pending != nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("extension request #", pending->request_no(), " of task '", s.task_id(),
+                       "' is waiting for the supervision office's decision"));
+    }
+    if (Blank(a.reasons())) return absl::InvalidArgumentError("reasons: required");
+    absl::StatusOr<absl::CivilDay> day = engine::ParseDate(a.requested_due_date());
+    if (!day.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("requested_due_date: ", day.status().message()));
+    }
+    if (*day <= *engine::ParseDate(s.due_date())) {
+      return absl::InvalidArgumentError(absl::StrCat("requested_due_date: ", a.requested_due_date(),
+                                                     " is not after the current due date ",
+                                                     s.due_date()));
+    }
+    v1::TaskExtensionRequested* e = events.emplace_back().mutable_extension_requested();
+    e->set_request_no(s.extensions_size() + 1);
+    e->set_unit(p.unit);
+    e->set_current_due_date(s.due_date());
+    e->set_requested_due_date(engine::FormatDate(*day));
+    e->set_reasons(a.reasons());
+    e->set_requested_at_us(Us(ctx.occurred_at));
+    return events;
+  }
+  const bool grant = c.action_case() == Command::kGrantExtension;
+  RETURN_IF_ERROR(RequireOffice(s, p, grant ? "grant an extension" : "refuse an extension"));
+  RETURN_IF_ERROR(RequireOpen(s));
+  if (pending == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task '", s.task_id(), "' has no extension request waiting for a decision"));
+  }
+  if (!grant) {
+    if (Blank(c.refuse_extension().reasons())) {
+      return absl::InvalidArgumentError("reasons: required when refusing");
+    }
+    v1::TaskExtensionRefused* e = events.emplace_back().mutable_extension_refused();
+    e->set_request_no(pending->request_no());
+    e->set_by(ctx.actor);
+    e->set_reasons(c.refuse_extension().reasons());
+    return events;
+  }
+  const v1::GrantTaskExtension& a = c.grant_extension();
+  std::string new_due = pending->requested_due_date();
+  if (!a.due_date().empty()) {
+    absl::StatusOr<absl::CivilDay> day = engine::ParseDate(a.due_date());
+    if (!day.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("due_date: ", day.status().message()));
+    }
+    if (*day <= *engine::ParseDate(s.due_date())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "due_date: ", a.due_date(), " is not after the current due date ", s.due_date()));
+    }
+    new_due = engine::FormatDate(*day);
+  }
+  v1::TaskExtensionGranted* e = events.emplace_back().mutable_extension_granted();
+  e->set_request_no(pending->request_no());
+  e->set_by(ctx.actor);
+  e->set_old_due_date(s.due_date());
+  e->set_new_due_date(new_due);
+  e->set_new_due_at_us(Us(engine::DueInstant(*engine::ParseDate(new_due))));
+  e->set_reasons(a.reasons());
+  e->set_episode(s.episode() + 1);
+  AppendLightChange(s, ctx, cal, &events);
+  return events;
+}
+
+absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecidePrerequisite(
+    const State& s, const v1::PrerequisiteCompleted& c, const DecideContext& ctx,
+    const WorkingDayCalendar& cal) const {
+  if (s.deadline().kind_case() != v1::TaskDeadline::kAfterTasks) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task '", s.task_id(), "' does not wait for other tasks"));
+  }
+  const v1::TaskPrerequisite* found = nullptr;
+  for (const auto& pre : s.prerequisites()) {
+    if (pre.task_id() == c.task_id()) found = &pre;
+  }
+  if (found == nullptr) {
+    std::vector<std::string> ids;
+    for (const auto& pre : s.prerequisites()) ids.push_back(pre.task_id());
+    return absl::InvalidArgumentError(
+        absl::StrCat("task_id: '", c.task_id(), "' is not a prerequisite of task '", s.task_id(),
+                     "' (it waits for ", absl::StrJoin(ids, ", "), ")"));
+  }
+  absl::StatusOr<absl::CivilDay> day = engine::ParseDate(c.completed_on());
+  if (!day.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("completed_on: ", day.status().message()));
+  }
+  if (*day > engine::DayOf(ctx.now)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("completed_on: ", c.completed_on(), " is in the future"));
+  }
+  Events events;
+  if (found->completed()) {
+    if (found->completed_on() == engine::FormatDate(*day)) return events;  // delivered again
+    return absl::FailedPreconditionError(absl::StrCat("prerequisite '", c.task_id(),
+                                                      "' was already recorded as completed on ",
+                                                      found->completed_on()));
+  }
+  v1::TaskPrerequisiteRecorded* e = events.emplace_back().mutable_prerequisite_recorded();
+  e->set_task_id(c.task_id());
+  e->set_completed_on(engine::FormatDate(*day));
+
+  absl::CivilDay last = *day;
+  for (const auto& pre : s.prerequisites()) {
+    if (pre.task_id() == c.task_id()) continue;
+    if (!pre.completed()) return events;  // still waiting for another
+    last = std::max(last, *engine::ParseDate(pre.completed_on()));
+  }
+  if (s.status() != v1::TASK_STATUS_OPEN || !s.due_date().empty()) return events;
+  ASSIGN_OR_RETURN(v1::ComputedDeadline computed,
+                   engine::ComputeDeadline(s.deadline().after_tasks().rule(), last, {}, 0, cal));
+  v1::TaskDueDateFixed* fixed = events.emplace_back().mutable_due_date_fixed();
+  fixed->set_clock_started_at_us(Us(engine::StartOfDay(last)));
+  *fixed->mutable_computed() = std::move(computed);
+  AppendLightChange(s, ctx, cal, &events);
+  return events;
+}
+
+absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideRecompute(
+    const State& s, const DecideContext& ctx, const WorkingDayCalendar& cal) const {
+  Events events;
+  const v1::ComputedDeadline& old = s.computed();
+  if (s.status() != v1::TASK_STATUS_OPEN || old.due_date().empty() || !old.provisional() ||
+      !s.extended_due_date().empty()) {
+    return events;
+  }
+  ASSIGN_OR_RETURN(absl::CivilDay start, engine::ParseDate(old.start_date()));
+  ASSIGN_OR_RETURN(v1::ComputedDeadline now_computed,
+                   engine::ComputeDeadline(old.rule(), start, {}, 0, cal));
+  if (now_computed.due_date() == old.due_date() &&
+      now_computed.provisional() == old.provisional()) {
+    return events;
+  }
+  std::vector<std::string> years;
+  for (int y : cal.Years()) years.push_back(absl::StrCat(y));
+  v1::SupervisionDeadlineRecomputed* e = events.emplace_back().mutable_deadline_recomputed();
+  *e->mutable_old_deadline() = old;
+  *e->mutable_new_deadline() = now_computed;
+  e->set_reason(absl::StrCat("provisional due date recomputed with the calendar years ",
+                             absl::StrJoin(years, ", ")));
+  AppendLightChange(s, ctx, cal, &events);
+  return events;
+}
+
+void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
+  switch (event.event_case()) {
+    case Event::kCreated: {
+      const v1::TaskCreated& e = event.created();
+      s->set_task_id(e.task_id());
+      s->set_project_code(e.project_code());
+      s->set_title(e.title());
+      s->set_description(e.description());
+      *s->mutable_responsible_units() = e.responsible_units();
+      s->set_supervision_office(e.supervision_office());
+      s->set_responsible_leader(e.responsible_leader());
+      *s->mutable_deadline() = e.deadline();
+      s->set_status(v1::TASK_STATUS_OPEN);
+      s->set_created_at_us(e.created_at_us());
+      s->set_clock_started_at_us(e.created_at_us());
+      s->set_episode(1);
+      if (e.has_computed()) {
+        *s->mutable_computed() = e.computed();
+        s->set_due_date(e.computed().due_date());
+        s->set_due_at_us(e.computed().due_at_us());
+        s->set_provisional(e.computed().provisional());
+      }
+      for (const std::string& id : e.deadline().after_tasks().task_ids()) {
+        s->add_prerequisites()->set_task_id(id);
+      }
+      break;
+    }
+    case Event::kProgressReported:
+      s->set_percent(event.progress_reported().percent());
+      *s->add_progress() = event.progress_reported();
+      break;
+    case Event::kCompleted: {
+      const v1::TaskCompleted& e = event.completed();
+      s->set_status(v1::TASK_STATUS_COMPLETED);
+      s->set_completed_on(e.completed_on());
+      s->set_completed_at_us(e.completed_at_us());
+      s->set_completed_by(e.unit());
+      s->set_completed_late(e.late());
+      break;
+    }
+    case Event::kExtensionRequested: {
+      const v1::TaskExtensionRequested& e = event.extension_requested();
+      v1::TaskExtensionRequest* r = s->add_extensions();
+      r->set_request_no(e.request_no());
+      r->set_unit(e.unit());
+      r->set_requested_due_date(e.requested_due_date());
+      r->set_reasons(e.reasons());
+      r->set_requested_at_us(e.requested_at_us());
+      break;
+    }
+    case Event::kExtensionGranted: {
+      const v1::TaskExtensionGranted& e = event.extension_granted();
+      for (auto& r : *s->mutable_extensions()) {
+        if (r.request_no() != e.request_no()) continue;
+        r.set_decision(v1::TaskExtensionRequest::DECISION_GRANTED);
+        r.set_decided_by(e.by());
+        r.set_decision_reasons(e.reasons());
+        r.set_granted_due_date(e.new_due_date());
+        r.set_decided_at_us(Us(ctx.occurred_at));
+      }
+      s->set_extended_due_date(e.new_due_date());
+      s->set_due_date(e.new_due_date());
+      s->set_due_at_us(e.new_due_at_us());
+      s->set_provisional(false);
+      s->set_episode(e.episode());
+      break;
+    }
+    case Event::kExtensionRefused: {
+      const v1::TaskExtensionRefused& e = event.extension_refused();
+      for (auto& r : *s->mutable_extensions()) {
+        if (r.request_no() != e.request_no()) continue;
+        r.set_decision(v1::TaskExtensionRequest::DECISION_REFUSED);
+        r.set_decided_by(e.by());
+        r.set_decision_reasons(e.reasons());
+        r.set_decided_at_us(Us(ctx.occurred_at));
+      }
+      break;
+    }
+    case Event::kPrerequisiteRecorded:
+      for (auto& pre : *s->mutable_prerequisites()) {
+        if (pre.task_id() != event.prerequisite_recorded().task_id()) continue;
+        pre.set_completed(true);
+        pre.set_completed_on(event.prerequisite_recorded().completed_on());
+      }
+      break;
+    case Event::kDueDateFixed: {
+      const v1::TaskDueDateFixed& e = event.due_date_fixed();
+      *s->mutable_computed() = e.computed();
+      s->set_due_date(e.computed().due_date());
+      s->set_due_at_us(e.computed().due_at_us());
+      s->set_provisional(e.computed().provisional());
+      s->set_clock_started_at_us(e.clock_started_at_us());
+      break;
+    }
+    case Event::kLightChanged:
+      s->set_light(event.light_changed().to());
+      s->set_light_changed_at_us(event.light_changed().changed_at_us());
+      break;
+    case Event::kRungRaised:
+      ApplyRungRaised(s->mutable_rungs(), event.rung_raised());
+      break;
+    case Event::kRungAnswered:
+      ApplyRungAnswered(s->mutable_rungs(), event.rung_answered());
+      break;
+    case Event::kDeadlineRecomputed: {
+      const v1::ComputedDeadline& d = event.deadline_recomputed().new_deadline();
+      *s->mutable_computed() = d;
+      if (s->extended_due_date().empty()) {
+        s->set_due_date(d.due_date());
+        s->set_due_at_us(d.due_at_us());
+        s->set_provisional(d.provisional());
+      }
+      break;
+    }
+    default:
+      break;  // an event kind from a newer build: nothing this build knows to do
+  }
+}
+
+std::optional<absl::Time> Task::NextWakeup(const State& s) const {
+  if (s.status() != v1::TASK_STATUS_OPEN) return std::nullopt;
+  return supervisor_.NextWakeup(LimitOf(s), *calendar());
+}
+
+std::vector<std::string> Task::PendingPrerequisites(const State& s) {
+  std::vector<std::string> out;
+  for (const auto& pre : s.prerequisites()) {
+    if (!pre.completed()) out.push_back(pre.task_id());
+  }
+  return out;
+}
+
+v1::TaskView Task::View(const State& s, absl::Time now) const {
+  const std::shared_ptr<const WorkingDayCalendar> cal = calendar();
+  v1::TaskView v;
+  v.set_task_id(s.task_id());
+  v.set_project_code(s.project_code());
+  v.set_title(s.title());
+  *v.mutable_responsible_units() = s.responsible_units();
+  v.set_status(s.status());
+  const bool has_deadline = s.deadline().kind_case() == v1::TaskDeadline::kAfterTasks ||
+                            (s.deadline().kind_case() == v1::TaskDeadline::kRule &&
+                             s.deadline().rule().kind() != v1::DeadlineRule::NONE);
+  v.set_has_deadline(has_deadline);
+  for (const std::string& id : PendingPrerequisites(s)) v.add_waiting_for(id);
+  v.set_due_pending(has_deadline && s.due_date().empty());
+  v.set_due_date(s.due_date());
+  v.set_provisional(s.provisional());
+  v.set_percent(s.percent());
+  v.set_open_rungs(OpenRungs(s.rungs(), s.episode()));
+  v.set_extension_pending(PendingExtension(s) != nullptr);
+  // Judged at now, or frozen at completion.
+  const absl::Time at =
+      s.status() == v1::TASK_STATUS_COMPLETED ? std::min(now, FromUs(s.completed_at_us())) : now;
+  if (s.status() == v1::TASK_STATUS_UNSPECIFIED) return v;
+  if (!v.due_pending()) {
+    v.set_working_days_used(std::max<int64_t>(
+        0, cal->CountWorkingDays(engine::DayOf(FromUs(s.clock_started_at_us())), engine::DayOf(at))
+               .count));
+  }
+  if (!s.due_date().empty()) {
+    v.set_light(supervisor_.LightAt(LimitOf(s), at, *cal));
+    v.set_working_days_left(
+        cal->CountWorkingDays(engine::DayOf(at), *engine::ParseDate(s.due_date())).count);
+    v.set_overdue(at >= FromUs(s.due_at_us()));
+  }
+  return v;
+}
+
+}  // namespace taizhang::workflows

@@ -1,0 +1,274 @@
+// Task: the deadline task aggregate (征地拆迁、供地、发证 and the like), one
+// stream "task/<task_id>" per task; and the supervision helpers it shares with
+// the problem ledger (workflows/problem.h).
+//
+// What a task knows (proto/taizhang/v1/task.proto):
+//   - Creation by the supervision office (or an admin): the project code, the
+//     matter, one or more responsible units (责任单位), the supervising office,
+//     optionally the project's responsible leader (分包领导), and a deadline:
+//       * a fixed date ("by 15 July": FIXED_DATE, never rolled),
+//       * N calendar or working days counted from a start day (default: the
+//         day of creation; calendar days rolled to a working day),
+//       * relative to other tasks (TaskAfterTasks: "within 45 days after
+//         requisition and demolition are complete"): the task knows which
+//         tasks it waits for; the engine delivers each one's completion as
+//         PrerequisiteCompleted (actor system:scheduler), and when the LAST
+//         arrives the due date is fixed (TaskDueDateFixed) counting from the
+//         latest completion day; from then on it moves only by events,
+//       * or none: allowed, shown as such (no light, never late).
+//   - Progress reports (0–100 %, text), completion, extension requests, all by
+//     a responsible unit; extensions granted or refused, with reasons, only by
+//     the task's supervision office. A grant moves the limit and starts a new
+//     ladder episode (the climb restarts against the new limit).
+//   - Lights: GREEN, YELLOW from the policy's N working days before the limit
+//     (the day on which N working days remain, that day included), RED from
+//     the limit (DueInstant: 00:00 +08:00 the day after the due date). Each
+//     change is a SupervisionLightChanged event: Tick emits those that fall
+//     due; a command that sets or moves the limit emits the change it causes.
+//     Completion freezes the light.
+//   - Ladder rungs (policy's task ladder, engine::DueRungs), each raised once
+//     per episode by Tick, with recipients resolved by role: the responsible
+//     units (ROLE_RESPONSIBLE_UNIT), their heads (ROLE_UNIT_HEAD), the
+//     supervision office, and the responsible leader if one was given (the
+//     role is skipped otherwise). A responsible unit answers a rung with
+//     AnswerTaskRung; completion stops further rungs.
+//
+// Who may do what: CreateTask: supervision or admin. ReportTaskProgress,
+// CompleteTask, RequestTaskExtension, AnswerTaskRung: a responsible unit
+// ("department:<unit>"). Grant/RefuseTaskExtension: the task's supervision
+// office ("supervision:<office>"). PrerequisiteCompleted, TaskTick: the
+// system. RecomputeTaskDeadlines: system or admin.
+//
+// Thread-safety: Decide, Apply, NextWakeup and View are const and may run
+// concurrently; SetCalendar may be called at any time (each call uses the
+// calendar current when it starts).
+#ifndef TAIZHANG_WORKFLOWS_TASK_H_
+#define TAIZHANG_WORKFLOWS_TASK_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/aggregate.h"
+#include "engine/calendar.h"
+#include "engine/upcaster.h"
+#include "google/protobuf/repeated_field.h"
+#include "taizhang/v1/ladder.pb.h"
+#include "taizhang/v1/task.pb.h"
+
+namespace taizhang::workflows {
+
+// ---------------------------------------------------------------------------
+// Policy (workflows/policies/tasks/*.textproto), shared with problem.h.
+
+// A task policy with the ladders it names, loaded.
+struct TaskPolicyFiles {
+  v1::TaskPolicy policy;
+  v1::Ladder task_ladder;
+  v1::Ladder problem_ladder;
+};
+
+// Checks a policy's own fields: a name; task_ladder and problem_ladder named
+// (letters, digits, '_', '-', '.'); yellow working days >= 0;
+// problem_default_limit WORKING_DAYS or CALENDAR_DAYS with n >= 1.
+// INVALID_ARGUMENT "name: reason; ..." listing every problem.
+absl::Status ValidateTaskPolicy(const v1::TaskPolicy& policy, const std::string& name);
+
+// Parses a policy from text format, validates it ("name:line: reason") and
+// loads the ladders it names from `ladders_dir`/<ladder>.textproto (each must
+// pass engine::LoadLadder and carry the name it is referred by; errors name the
+// policy line and the ladder file). INVALID_ARGUMENT on a bad policy or ladder;
+// NOT_FOUND passed through (with the policy line) for a missing ladder file.
+absl::StatusOr<TaskPolicyFiles> ParseTaskPolicy(const std::string& name, const std::string& text,
+                                                const std::string& ladders_dir);
+// Reads `path` and parses it as above; NOT_FOUND when it cannot be read.
+absl::StatusOr<TaskPolicyFiles> LoadTaskPolicy(const std::string& path,
+                                               const std::string& ladders_dir);
+
+// ---------------------------------------------------------------------------
+// Supervision helpers, shared by Task and Problem: one limit watched with a
+// light and an escalation ladder. Pure functions of their arguments.
+
+// A watched limit, as the aggregate's state describes it.
+struct SupervisedLimit {
+  std::string stream;                          // "task/<id>", for slip numbers
+  std::string matter;                          // the title, for slips
+  std::string due_date;                        // "YYYY-MM-DD"; empty: no limit (no light, no rungs)
+  absl::Time due_at = absl::InfiniteFuture();  // DueInstant(due_date)
+  absl::Time start = absl::InfinitePast();     // when the clock started
+  bool resolved = false;                       // completed / resolved: frozen
+  absl::Time resolved_at = absl::InfinitePast();
+  int32_t episode = 1;
+  const google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs = nullptr;  // every episode
+  v1::Light light = v1::LIGHT_UNSPECIFIED;  // as last recorded
+  absl::Time light_changed_at = absl::InfinitePast();
+  // Who fills the roles.
+  std::vector<std::string> units;
+  std::string office;
+  std::string leader;
+};
+
+// What a Tick finds due.
+struct SupervisionDue {
+  std::optional<v1::SupervisionLightChanged> light;
+  std::vector<v1::SupervisionRungRaised> rungs;
+};
+
+class Supervisor {
+ public:
+  // `ladder` must pass engine::ValidateLadder; yellow_working_days >= 0.
+  Supervisor(v1::Ladder ladder, int yellow_working_days)
+      : ladder_(std::move(ladder)), yellow_working_days_(yellow_working_days) {}
+
+  // The instant the light turns yellow for a limit on `due_day`.
+  absl::Time YellowFrom(absl::CivilDay due_day, const engine::WorkingDayCalendar& calendar) const;
+
+  // The light at `t` (UNSPECIFIED without a limit; not frozen by resolution:
+  // callers stop asking once resolved).
+  v1::Light LightAt(const SupervisedLimit& limit, absl::Time t,
+                    const engine::WorkingDayCalendar& calendar) const;
+
+  // Light change and rungs due at `now` (nothing once resolved or without a
+  // limit). Rungs raised at `now`.
+  SupervisionDue Evaluate(const SupervisedLimit& limit, absl::Time now,
+                          const engine::WorkingDayCalendar& calendar) const;
+
+  // After a command set or moved the limit: the light change it causes at
+  // `now` (changed_at = now), if any.
+  std::optional<v1::SupervisionLightChanged> LightChangeAt(
+      const SupervisedLimit& limit, absl::Time now,
+      const engine::WorkingDayCalendar& calendar) const;
+
+  // The earliest instant at which Evaluate would return something, given the
+  // state as it is (exact: an Evaluate at or after it, and after the state's
+  // latest event, returns something); nullopt when nothing is pending.
+  std::optional<absl::Time> NextWakeup(const SupervisedLimit& limit,
+                                       const engine::WorkingDayCalendar& calendar) const;
+
+  const v1::Ladder& ladder() const { return ladder_; }
+  int yellow_working_days() const { return yellow_working_days_; }
+
+ private:
+  const v1::Ladder ladder_;
+  const int yellow_working_days_;
+};
+
+// Apply helpers for the shared events.
+void ApplyRungRaised(google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs,
+                     const v1::SupervisionRungRaised& e);
+void ApplyRungAnswered(google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs,
+                       const v1::SupervisionRungAnswered& e);
+
+// The rung of `episode` with id `rung_id` (the latest unanswered one when
+// `rung_id` is empty); nullptr when there is none.
+const v1::SupervisionRung* FindRung(
+    const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs, int32_t episode,
+    absl::string_view rung_id);
+
+// Rungs of `episode` raised and not answered.
+int32_t OpenRungs(const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs,
+                  int32_t episode);
+
+// The answer event for `rung` by `actor` at `at`.
+v1::SupervisionRungAnswered AnswerFor(const v1::SupervisionRung& rung, const std::string& text,
+                                      const std::string& actor, absl::Time at);
+
+// OK when `code` has the shape of a project code (项目代码)
+// YYYY-RRRRRR-DD-TT-NNNNNN: 24 characters, dashes at 5, 12, 15 and 18, digits
+// elsewhere (the last may be an upper-case letter); INVALID_ARGUMENT quoting
+// `field` and the code otherwise. Only the shape: older codes exist.
+absl::Status CheckProjectCodeShape(const std::string& field, const std::string& code);
+
+// "<EventKind>" in CamelCase from the set oneof field of an event envelope
+// named `oneof_name` ("" when none is set): "light_changed" -> "LightChanged".
+std::string EventKindOf(const google::protobuf::Message& envelope, const std::string& oneof_name);
+
+// ---------------------------------------------------------------------------
+// The task aggregate.
+
+// "task/<task_id>".
+std::string TaskStream(absl::string_view task_id);
+
+class Task {
+ public:
+  using State = v1::TaskState;
+  using Command = v1::TaskCommand;
+  using Event = v1::TaskEvent;
+  static constexpr uint32_t kStateSchema = 1;
+  static constexpr uint32_t kEventSchema = 1;
+
+  // `policy` must pass ValidateTaskPolicy and `task_ladder` (the ladder it
+  // names) engine::ValidateLadder (CHECKed). `calendar` must not be null.
+  Task(v1::TaskPolicy policy, v1::Ladder task_ladder,
+       std::shared_ptr<const engine::WorkingDayCalendar> calendar);
+
+  // Loads the policy file, the ladders it names from `ladders_dir` and the
+  // calendars from `calendar_dir`.
+  static absl::StatusOr<std::unique_ptr<Task>> Load(const std::string& policy_path,
+                                                    const std::string& ladders_dir,
+                                                    const std::string& calendar_dir);
+
+  // Takes a new calendar into use; then send RecomputeTaskDeadlines to every
+  // task with a provisional due date.
+  void SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar);
+
+  std::string EventType(const Event& event) const;  // "task.Created", ...
+  absl::StatusOr<std::vector<Event>> Decide(const State& state, const Command& command,
+                                            const engine::DecideContext& ctx) const;
+  void Apply(State* state, const Event& event, const engine::EventContext& ctx) const;
+  const engine::UpcasterRegistry* upcasters() const { return nullptr; }
+
+  // The earliest instant at which a TaskTick could emit something new (the
+  // next light threshold or ladder rung); nullopt for a task not created,
+  // completed, without a due date, or with nothing left to climb.
+  std::optional<absl::Time> NextWakeup(const State& state) const;
+
+  // What depends on `now`: light, working days used and left, overdue.
+  v1::TaskView View(const State& state, absl::Time now) const;
+
+  // The prerequisites whose completion the task has not yet been told of:
+  // the engine sends PrerequisiteCompleted for each when it completes (or at
+  // once, if it already has).
+  static std::vector<std::string> PendingPrerequisites(const State& state);
+
+  const v1::TaskPolicy& policy() const { return policy_; }
+  const Supervisor& supervisor() const { return supervisor_; }
+
+ private:
+  std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
+  SupervisedLimit LimitOf(const State& s) const;
+
+  using Events = std::vector<Event>;
+  absl::StatusOr<Events> DecideCreate(const State& s, const v1::CreateTask& c,
+                                      const engine::DecideContext& ctx,
+                                      const engine::WorkingDayCalendar& cal) const;
+  absl::StatusOr<Events> DecideExtension(const State& s, const Command& c,
+                                         const engine::DecideContext& ctx,
+                                         const engine::WorkingDayCalendar& cal) const;
+  absl::StatusOr<Events> DecidePrerequisite(const State& s, const v1::PrerequisiteCompleted& c,
+                                            const engine::DecideContext& ctx,
+                                            const engine::WorkingDayCalendar& cal) const;
+  absl::StatusOr<Events> DecideRecompute(const State& s, const engine::DecideContext& ctx,
+                                         const engine::WorkingDayCalendar& cal) const;
+  // Folds `events` into a copy of `s` and appends the light change the
+  // result shows at ctx.now (a limit set or moved), if any.
+  void AppendLightChange(const State& s, const engine::DecideContext& ctx,
+                         const engine::WorkingDayCalendar& cal, Events* events) const;
+
+  const v1::TaskPolicy policy_;
+  const Supervisor supervisor_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace taizhang::workflows
+
+#endif  // TAIZHANG_WORKFLOWS_TASK_H_
