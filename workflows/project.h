@@ -1,0 +1,153 @@
+// Project: the key-project aggregate (重点项目), one stream "project/<code>".
+//
+// What it knows (proto/taizhang/v1/project.proto):
+//   - Registration by the supervision office or an admin: code, name, level,
+//     owner, amounts (int64 元), leader, lead unit, 三级服务员, planned start
+//     and finish dates, the stage it enters at.
+//   - Lifecycle: reserve sub-stages → new start (新开工) → under construction
+//     (在建) → completed (竣工投产), one step forward at a time, by the lead
+//     unit or the supervision office; each step keeps the day it happened
+//     (the command's occurred_at, possibly keyed in later).
+//   - Node plan (节点计划): named nodes with due dates; the node ladder from the
+//     policy (e.g. a 督办通知单 at the due date) is climbed for a node not
+//     reported done, with engine::DueRungs.
+//   - Monthly investment reports by the lead unit, CUMULATIVE for the year
+//     (年度累计), held against the year's plan and time progress (months
+//     elapsed ÷ 12) by the policy's InvestmentLightRule.
+//   - Month closes. At each month end (00:00 China time on the 1st), Tick
+//     fixes the month's result (ProjectMonthClosed): the investment light,
+//     应开工未开工 and 应竣工未竣工 (yellow in the first month the planned date
+//     is missed, red from the policy's N-th month running), and their worst.
+//     Months are judged from the registration month until the project is
+//     completed. A change of the worst light is a ProjectLightChanged. The
+//     monthly-lights ladder is climbed on the kept history (LadderSubject.lights,
+//     closed_at = the month's close) at each close; a run of non-green months
+//     is one episode, and a green month ends it (the next yellow starts a new
+//     climb). A report keyed in after its month closed does not change the
+//     closed result (it counts for later months and for the bulletin).
+//   - Slips (ProjectRungRaised) with recipients resolved to units and people,
+//     a deterministic slip number and a rectification limit; the recipient
+//     unit answers with AnswerProjectSlip.
+//
+// Who may do what: RegisterProject and SetProjectAnnualPlan: supervision or
+// admin. AdvanceProjectStage, PlanProjectNode: the lead unit
+// ("department:<lead_unit>") or supervision. ReportProjectNodeDone: the node's
+// responsible unit, the lead unit or supervision. ReportProjectInvestment: the
+// lead unit. AnswerProjectSlip: the slip's recipient unit. ProjectTick:
+// system:scheduler. RecomputeProjectDeadlines: system or admin.
+//
+// Thread-safety: Decide, Apply, NextWakeup and View are const and may run
+// concurrently; SetCalendar may be called at any time (Decide uses the
+// calendar current when it starts).
+#ifndef TAIZHANG_WORKFLOWS_PROJECT_H_
+#define TAIZHANG_WORKFLOWS_PROJECT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/aggregate.h"
+#include "engine/calendar.h"
+#include "engine/upcaster.h"
+#include "taizhang/v1/ladder.pb.h"
+#include "taizhang/v1/project.pb.h"
+
+namespace taizhang::workflows {
+
+// "project/<code>".
+std::string ProjectStream(absl::string_view code);
+
+// OK when `code` has the shape YYYY-RRRRRR-DD-TT-NNNNNN (digits, the last one
+// a digit or an upper-case letter); INVALID_ARGUMENT quoting it otherwise.
+absl::Status ValidateProjectCode(absl::string_view code);
+
+// Parses "YYYY-MM"; INVALID_ARGUMENT quoting the text otherwise.
+absl::StatusOr<absl::CivilMonth> ParseMonth(absl::string_view text);
+std::string FormatMonth(absl::CivilMonth month);
+
+// The instant a month closes: 00:00 China time on the 1st of the next month.
+absl::Time MonthClose(absl::CivilMonth month);
+
+// Holds `cumulative_yuan` completed by the end of month `month_index` (1..12)
+// against `plan_yuan` for the year, by `rule`. A plan <= 0 gives a judgement
+// with light UNSPECIFIED (not judged). Exact integer arithmetic.
+v1::ProjectInvestmentJudgement JudgeInvestment(int64_t plan_yuan, int64_t cumulative_yuan,
+                                               int month_index,
+                                               const v1::InvestmentLightRule& rule);
+
+// num ÷ den in basis points, rounded half away from zero (den > 0).
+int32_t RatioBp(int64_t num, int64_t den);
+
+// Policy (workflows/policies/investment/*.textproto). Parse/Load validate:
+// a name; the investment rule (a measure, 1 <= yellow_from_bp <=
+// red_above_bp); plan_date_red_from_month >= 1; node_yellow_working_days >=
+// 0; a valid node_ladder. INVALID_ARGUMENT "name:line: reason" (parse errors
+// "name:line:col: reason"); NOT_FOUND when the file cannot be read.
+absl::StatusOr<v1::ProjectPolicy> ParseProjectPolicy(const std::string& name,
+                                                     const std::string& text);
+absl::StatusOr<v1::ProjectPolicy> LoadProjectPolicy(const std::string& path);
+absl::Status ValidateProjectPolicy(const v1::ProjectPolicy& policy, const std::string& name);
+
+class Project {
+ public:
+  using State = v1::ProjectState;
+  using Command = v1::ProjectCommand;
+  using Event = v1::ProjectEvent;
+  static constexpr uint32_t kStateSchema = 1;
+  static constexpr uint32_t kEventSchema = 1;
+
+  // `policy` must pass ValidateProjectPolicy and `monthly_ladder` (e.g.
+  // workflows/policies/ladders/monthly-lights.textproto) engine::ValidateLadder
+  // (CHECKed). `calendar` must not be null.
+  Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
+          std::shared_ptr<const engine::WorkingDayCalendar> calendar);
+
+  // Loads the policy file, the ladder file and the calendar directory.
+  static absl::StatusOr<std::unique_ptr<Project>> Load(const std::string& policy_path,
+                                                       const std::string& monthly_ladder_path,
+                                                       const std::string& calendar_dir);
+
+  // Takes a new calendar into use (e.g. after a year's file was added); then
+  // send RecomputeProjectDeadlines to each project.
+  void SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar);
+
+  std::string EventType(const Event& event) const;
+  absl::StatusOr<std::vector<Event>> Decide(const State& state, const Command& command,
+                                            const engine::DecideContext& ctx) const;
+  void Apply(State* state, const Event& event, const engine::EventContext& ctx) const;
+  const engine::UpcasterRegistry* upcasters() const { return nullptr; }
+
+  // The earliest instant at which a Tick could emit something new: the next
+  // month close (until completion), the next rung of a node not done, or a
+  // rung already due and not raised. nullopt for an unregistered project or
+  // when nothing is pending.
+  std::optional<absl::Time> NextWakeup(const State& state) const;
+
+  // What depends on `now`: overdue flags, nodes' working days left and
+  // lights, open slips' working days to their rectification limit.
+  v1::ProjectView View(const State& state, absl::Time now) const;
+
+  const v1::ProjectPolicy& policy() const { return policy_; }
+  const v1::Ladder& monthly_ladder() const { return monthly_ladder_; }
+
+ private:
+  std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
+
+  const v1::ProjectPolicy policy_;
+  const v1::Ladder monthly_ladder_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace taizhang::workflows
+
+#endif  // TAIZHANG_WORKFLOWS_PROJECT_H_
