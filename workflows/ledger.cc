@@ -1,0 +1,318 @@
+#include "workflows/ledger.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+#include "engine/deadline_scheduler.h"
+#include "workflows/bulletin.h"
+#include "workflows/principal.h"
+
+namespace taizhang::workflows {
+namespace {
+
+constexpr char kProjectPrefix[] = "project/";
+constexpr char kTaskPrefix[] = "task/";
+constexpr char kProblemPrefix[] = "problem/";
+
+std::string Join(const std::string& a, const std::string& b) { return absl::StrCat(a, "/", b); }
+
+}  // namespace
+
+// Delivers task completions to the tasks that wait for them.
+class Ledger::Reactions final : public engine::LogConsumer {
+ public:
+  explicit Reactions(Ledger& ledger) : ledger_(ledger) {}
+
+  absl::Status OnEvent(const store::RecordedEvent& e, bool replaying) override {
+    const std::string& type = e.record.type();
+    if (type != "task.Created" && type != "task.Completed") return absl::OkStatus();
+    // Replay only rebuilds; what a crash left undone is sent once the runtime
+    // follows (Start calls CatchUpReactions after the replay).
+    if (replaying) return absl::OkStatus();
+    const std::string stream = e.record.stream();
+    auto state = ledger_.task_view_->Get(stream);
+    if (!state.has_value()) return absl::OkStatus();
+    if (type == "task.Completed") return DeliverCompletion(state->state);
+    return DeliverPending(state->state);
+  }
+
+  // Every waiting task whose prerequisites have completed gets them.
+  absl::Status CatchUp() {
+    for (const auto& loaded : ledger_.task_view_->List()) {
+      RETURN_IF_ERROR(DeliverPending(loaded.state));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status DeliverCompletion(const v1::TaskState& done) {
+    for (const auto& loaded : ledger_.task_view_->List()) {
+      for (const std::string& id : Task::PendingPrerequisites(loaded.state)) {
+        if (id == done.task_id()) RETURN_IF_ERROR(Deliver(loaded.state, done));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeliverPending(const v1::TaskState& waiting) {
+    for (const std::string& id : Task::PendingPrerequisites(waiting)) {
+      auto prerequisite = ledger_.task_view_->Get(Join("task", id));
+      if (prerequisite.has_value() && prerequisite->state.status() == v1::TASK_STATUS_COMPLETED) {
+        RETURN_IF_ERROR(Deliver(waiting, prerequisite->state));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Deliver(const v1::TaskState& waiting, const v1::TaskState& done) {
+    v1::TaskCommand command;
+    command.mutable_prerequisite_completed()->set_task_id(done.task_id());
+    command.mutable_prerequisite_completed()->set_completed_on(done.completed_on());
+    engine::CommandMeta meta;
+    meta.request_id = absl::StrCat("prerequisite:", waiting.task_id(), ":", done.task_id());
+    meta.actor = kSystemActor;
+    auto out = ledger_.tasks_->Execute(TaskStream(waiting.task_id()), command, meta);
+    return out.status();
+  }
+
+  Ledger& ledger_;
+};
+
+Ledger::Ledger(store::EventLog& log, Clock& clock) : log_(log), clock_(clock) {}
+
+Ledger::~Ledger() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock& clock,
+                                                     const LedgerOptions& options) {
+  std::unique_ptr<Ledger> l(new Ledger(log, clock));
+  const std::string& root = options.policies_dir;
+  ASSIGN_OR_RETURN(auto calendar, engine::WorkingDayCalendar::LoadDirectory(root + "/calendars"));
+  l->calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
+  ASSIGN_OR_RETURN(l->project_,
+                   Project::Load(Join(root, options.project_policy),
+                                 Join(root, options.project_ladder), root + "/calendars"));
+  ASSIGN_OR_RETURN(l->task_, Task::Load(Join(root, options.task_policy), root + "/ladders",
+                                        root + "/calendars"));
+  ASSIGN_OR_RETURN(l->problem_, Problem::Load(Join(root, options.task_policy), root + "/ladders",
+                                              root + "/calendars"));
+  l->project_->SetCalendar(l->calendar_);
+  l->task_->SetCalendar(l->calendar_);
+  l->problem_->SetCalendar(l->calendar_);
+
+  l->projects_ = std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_);
+  l->tasks_ = std::make_unique<engine::AggregateStore<Task>>(log, clock, *l->task_);
+  l->problems_ = std::make_unique<engine::AggregateStore<Problem>>(log, clock, *l->problem_);
+  Ledger* self = l.get();
+  l->project_view_ = std::make_unique<engine::StreamProjection<Project>>(
+      kProjectPrefix, *l->projects_,
+      [self](const v1::ProjectState& s) { return self->project_->NextWakeup(s); });
+  l->task_view_ = std::make_unique<engine::StreamProjection<Task>>(
+      kTaskPrefix, *l->tasks_,
+      [self](const v1::TaskState& s) { return self->task_->NextWakeup(s); });
+  l->problem_view_ = std::make_unique<engine::StreamProjection<Problem>>(
+      kProblemPrefix, *l->problems_,
+      [self](const v1::ProblemState& s) { return self->problem_->NextWakeup(s); });
+  l->reactions_ = std::make_unique<Reactions>(*l);
+  l->runtime_ = std::make_unique<engine::Runtime>(
+      log, clock, [self](const std::string& key, absl::Time due) { return self->Fire(key, due); });
+  l->project_view_->set_runtime(l->runtime_.get());
+  l->task_view_->set_runtime(l->runtime_.get());
+  l->problem_view_->set_runtime(l->runtime_.get());
+  l->runtime_->AddConsumer(l->project_view_.get());
+  l->runtime_->AddConsumer(l->task_view_.get());
+  l->runtime_->AddConsumer(l->problem_view_.get());
+  l->runtime_->AddConsumer(l->reactions_.get());
+  return l;
+}
+
+absl::Status Ledger::Start() {
+  RETURN_IF_ERROR(runtime_->Start());
+  RETURN_IF_ERROR(reactions_->CatchUp());
+  return RecomputeProvisional();
+}
+
+void Ledger::Stop() {
+  if (runtime_) runtime_->Stop();
+}
+
+// A deadline fell due: the stream's aggregate gets a Tick. The request id is
+// the scheduler's, so a second firing (after a crash) writes nothing.
+absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
+  engine::CommandMeta meta;
+  meta.request_id = engine::DeadlineRequestId(key, due);
+  meta.actor = kSystemActor;
+  if (key.rfind(kProjectPrefix, 0) == 0) {
+    v1::ProjectCommand c;
+    c.mutable_tick();
+    return projects_->Execute(key, c, meta).status();
+  }
+  if (key.rfind(kTaskPrefix, 0) == 0) {
+    v1::TaskCommand c;
+    c.mutable_tick();
+    return tasks_->Execute(key, c, meta).status();
+  }
+  if (key.rfind(kProblemPrefix, 0) == 0) {
+    v1::ProblemCommand c;
+    c.mutable_tick();
+    return problems_->Execute(key, c, meta).status();
+  }
+  return absl::OkStatus();  // not ours: nothing to do
+}
+
+// Sends RecomputeDeadlines to every stream with a provisional deadline. The
+// request id names the calendar years loaded, so each stream is recomputed
+// once per calendar set, however often the server restarts.
+absl::Status Ledger::RecomputeProvisional() {
+  std::string years = absl::StrJoin(calendar_->Years(), ",");
+  auto meta_for = [&](const std::string& stream) {
+    engine::CommandMeta meta;
+    meta.request_id = absl::StrCat("recompute:", stream, ":", years);
+    meta.actor = kSystemActor;
+    return meta;
+  };
+  for (const auto& loaded : task_view_->List()) {
+    if (!loaded.state.provisional()) continue;
+    v1::TaskCommand c;
+    c.mutable_recompute_deadlines();
+    std::string stream = TaskStream(loaded.state.task_id());
+    RETURN_IF_ERROR(tasks_->Execute(stream, c, meta_for(stream)).status());
+  }
+  for (const auto& loaded : problem_view_->List()) {
+    if (!loaded.state.computed().provisional()) continue;
+    v1::ProblemCommand c;
+    c.mutable_recompute_deadlines();
+    std::string stream = ProblemStream(loaded.state.problem_id());
+    RETURN_IF_ERROR(problems_->Execute(stream, c, meta_for(stream)).status());
+  }
+  for (const auto& loaded : project_view_->List()) {
+    bool provisional = false;
+    for (const auto& slip : loaded.state.slips()) provisional |= slip.raised().provisional();
+    if (!provisional) continue;
+    v1::ProjectCommand c;
+    c.mutable_recompute_deadlines();
+    std::string stream = ProjectStream(loaded.state.info().code());
+    RETURN_IF_ERROR(projects_->Execute(stream, c, meta_for(stream)).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Ledger::Outcome<Project>> Ledger::ExecuteProject(const std::string& code,
+                                                                const v1::ProjectCommand& command,
+                                                                const engine::CommandMeta& meta) {
+  return projects_->Execute(ProjectStream(code), command, meta);
+}
+
+absl::StatusOr<Ledger::Outcome<Task>> Ledger::ExecuteTask(const std::string& task_id,
+                                                          const v1::TaskCommand& command,
+                                                          const engine::CommandMeta& meta) {
+  return tasks_->Execute(TaskStream(task_id), command, meta);
+}
+
+absl::StatusOr<Ledger::Outcome<Problem>> Ledger::ExecuteProblem(const std::string& problem_id,
+                                                                const v1::ProblemCommand& command,
+                                                                const engine::CommandMeta& meta) {
+  return problems_->Execute(ProblemStream(problem_id), command, meta);
+}
+
+std::optional<v1::ProjectState> Ledger::GetProject(const std::string& code) const {
+  auto l = project_view_->Get(ProjectStream(code));
+  if (!l.has_value()) return std::nullopt;
+  return l->state;
+}
+
+std::optional<v1::TaskState> Ledger::GetTask(const std::string& task_id) const {
+  auto l = task_view_->Get(TaskStream(task_id));
+  if (!l.has_value()) return std::nullopt;
+  return l->state;
+}
+
+std::optional<v1::ProblemState> Ledger::GetProblem(const std::string& problem_id) const {
+  auto l = problem_view_->Get(ProblemStream(problem_id));
+  if (!l.has_value()) return std::nullopt;
+  return l->state;
+}
+
+std::vector<v1::ProjectState> Ledger::ListProjects() const {
+  std::vector<v1::ProjectState> out;
+  for (auto& l : project_view_->List()) out.push_back(std::move(l.state));
+  return out;
+}
+
+std::vector<v1::TaskState> Ledger::ListTasks() const {
+  std::vector<v1::TaskState> out;
+  for (auto& l : task_view_->List()) out.push_back(std::move(l.state));
+  return out;
+}
+
+std::vector<v1::ProblemState> Ledger::ListProblems() const {
+  std::vector<v1::ProblemState> out;
+  for (auto& l : problem_view_->List()) out.push_back(std::move(l.state));
+  return out;
+}
+
+absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) const {
+  ASSIGN_OR_RETURN(absl::CivilMonth month, ParseMonth(month_text));
+  BulletinOptions options;
+  options.month = month;
+  options.investment_rule = project_->policy().investment();
+  BulletinBuilder builder(options);
+  for (const auto& l : project_view_->List()) builder.AddProject(l.state);
+  builder.set_through_position(runtime_->applied());
+  v1::Bulletin bulletin = builder.Build();
+
+  // Per-unit supervision figures at the month's close, from tasks and problems.
+  int64_t open_us = absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(month)));
+  int64_t close_us = bulletin.closes_at_us();
+  std::map<std::string, v1::BulletinUnitSupervision> units;
+  auto unit = [&](const std::string& name) -> v1::BulletinUnitSupervision& {
+    auto& u = units[name];
+    u.set_unit(name);
+    return u;
+  };
+  auto fold_rungs = [&](const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs) {
+    for (const auto& r : rungs) {
+      int64_t raised = r.raised().raised_at_us();
+      if (raised >= close_us) continue;
+      for (const auto& to : r.raised().recipients()) {
+        if (to.role() != v1::ROLE_RESPONSIBLE_UNIT || to.unit().empty()) continue;
+        auto& u = unit(to.unit());
+        if (raised >= open_us) {
+          u.set_rungs_in_month(u.rungs_in_month() + 1);
+          if (r.raised().issues() == v1::ISSUE_LISTING) {
+            u.set_listings_in_month(u.listings_in_month() + 1);
+          }
+        }
+        if (!r.answered() || r.answered_at_us() >= close_us) u.set_open_rungs(u.open_rungs() + 1);
+      }
+    }
+  };
+  for (const auto& l : task_view_->List()) {
+    const v1::TaskState& t = l.state;
+    bool open_at_close =
+        t.status() == v1::TASK_STATUS_OPEN ||
+        (t.status() == v1::TASK_STATUS_COMPLETED && t.completed_at_us() >= close_us);
+    if (open_at_close && t.due_at_us() > 0 && t.due_at_us() <= close_us &&
+        t.created_at_us() < close_us) {
+      for (const auto& name : t.responsible_units()) {
+        unit(name).set_overdue_tasks(unit(name).overdue_tasks() + 1);
+      }
+    }
+    fold_rungs(t.rungs());
+  }
+  for (const auto& l : problem_view_->List()) {
+    const v1::ProblemState& p = l.state;
+    bool open_at_close = p.status() == v1::PROBLEM_STATUS_ASSIGNED ||
+                         (p.resolved_at_us() >= close_us && p.assigned_at_us() > 0);
+    if (open_at_close && !p.unit().empty() && p.computed().due_at_us() > 0 &&
+        p.computed().due_at_us() <= close_us) {
+      unit(p.unit()).set_overdue_problems(unit(p.unit()).overdue_problems() + 1);
+    }
+    fold_rungs(p.rungs());
+  }
+  for (auto& [name, u] : units) *bulletin.add_unit_supervision() = std::move(u);
+  return bulletin;
+}
+
+}  // namespace taizhang::workflows
