@@ -13,6 +13,7 @@ namespace taizhang::workflows {
 namespace {
 
 constexpr char kProjectPrefix[] = "project/";
+constexpr char kCasePrefix[] = "case/";
 constexpr char kTaskPrefix[] = "task/";
 constexpr char kProblemPrefix[] = "problem/";
 
@@ -93,21 +94,28 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   ASSIGN_OR_RETURN(l->project_,
                    Project::Load(Join(root, options.project_policy),
                                  Join(root, options.project_ladder), root + "/calendars"));
+  ASSIGN_OR_RETURN(l->case_, ApprovalCase::Load(Join(root, options.approval_policies),
+                                                root + "/ladders", root + "/calendars"));
   ASSIGN_OR_RETURN(l->task_, Task::Load(Join(root, options.task_policy), root + "/ladders",
                                         root + "/calendars"));
   ASSIGN_OR_RETURN(l->problem_, Problem::Load(Join(root, options.task_policy), root + "/ladders",
                                               root + "/calendars"));
   l->project_->SetCalendar(l->calendar_);
+  l->case_->SetCalendar(l->calendar_);
   l->task_->SetCalendar(l->calendar_);
   l->problem_->SetCalendar(l->calendar_);
 
   l->projects_ = std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_);
+  l->cases_ = std::make_unique<engine::AggregateStore<ApprovalCase>>(log, clock, *l->case_);
   l->tasks_ = std::make_unique<engine::AggregateStore<Task>>(log, clock, *l->task_);
   l->problems_ = std::make_unique<engine::AggregateStore<Problem>>(log, clock, *l->problem_);
   Ledger* self = l.get();
   l->project_view_ = std::make_unique<engine::StreamProjection<Project>>(
       kProjectPrefix, *l->projects_,
       [self](const v1::ProjectState& s) { return self->project_->NextWakeup(s); });
+  l->case_view_ = std::make_unique<engine::StreamProjection<ApprovalCase>>(
+      kCasePrefix, *l->cases_,
+      [self](const v1::ApprovalCaseState& s) { return self->case_->NextWakeup(s); });
   l->task_view_ = std::make_unique<engine::StreamProjection<Task>>(
       kTaskPrefix, *l->tasks_,
       [self](const v1::TaskState& s) { return self->task_->NextWakeup(s); });
@@ -118,9 +126,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   l->runtime_ = std::make_unique<engine::Runtime>(
       log, clock, [self](const std::string& key, absl::Time due) { return self->Fire(key, due); });
   l->project_view_->set_runtime(l->runtime_.get());
+  l->case_view_->set_runtime(l->runtime_.get());
   l->task_view_->set_runtime(l->runtime_.get());
   l->problem_view_->set_runtime(l->runtime_.get());
   l->runtime_->AddConsumer(l->project_view_.get());
+  l->runtime_->AddConsumer(l->case_view_.get());
   l->runtime_->AddConsumer(l->task_view_.get());
   l->runtime_->AddConsumer(l->problem_view_.get());
   l->runtime_->AddConsumer(l->reactions_.get());
@@ -148,6 +158,11 @@ absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
     c.mutable_tick();
     return projects_->Execute(key, c, meta).status();
   }
+  if (key.rfind(kCasePrefix, 0) == 0) {
+    v1::ApprovalCaseCommand c;
+    c.mutable_tick();
+    return cases_->Execute(key, c, meta).status();
+  }
   if (key.rfind(kTaskPrefix, 0) == 0) {
     v1::TaskCommand c;
     c.mutable_tick();
@@ -172,6 +187,15 @@ absl::Status Ledger::RecomputeProvisional() {
     meta.actor = kSystemActor;
     return meta;
   };
+  // A case keeps several limits (case, items, commitments); every case still
+  // open is asked, and only a changed date makes an event.
+  for (const auto& loaded : case_view_->List()) {
+    if (loaded.state.status() != v1::APPROVAL_CASE_STATUS_OPEN) continue;
+    v1::ApprovalCaseCommand c;
+    c.mutable_recompute_deadlines();
+    std::string stream = CaseStream(loaded.state.case_id());
+    RETURN_IF_ERROR(cases_->Execute(stream, c, meta_for(stream)).status());
+  }
   for (const auto& loaded : task_view_->List()) {
     if (!loaded.state.provisional()) continue;
     v1::TaskCommand c;
@@ -204,6 +228,12 @@ absl::StatusOr<Ledger::Outcome<Project>> Ledger::ExecuteProject(const std::strin
   return projects_->Execute(ProjectStream(code), command, meta);
 }
 
+absl::StatusOr<Ledger::Outcome<ApprovalCase>> Ledger::ExecuteCase(
+    const std::string& case_id, const v1::ApprovalCaseCommand& command,
+    const engine::CommandMeta& meta) {
+  return cases_->Execute(CaseStream(case_id), command, meta);
+}
+
 absl::StatusOr<Ledger::Outcome<Task>> Ledger::ExecuteTask(const std::string& task_id,
                                                           const v1::TaskCommand& command,
                                                           const engine::CommandMeta& meta) {
@@ -218,6 +248,12 @@ absl::StatusOr<Ledger::Outcome<Problem>> Ledger::ExecuteProblem(const std::strin
 
 std::optional<v1::ProjectState> Ledger::GetProject(const std::string& code) const {
   auto l = project_view_->Get(ProjectStream(code));
+  if (!l.has_value()) return std::nullopt;
+  return l->state;
+}
+
+std::optional<v1::ApprovalCaseState> Ledger::GetCase(const std::string& case_id) const {
+  auto l = case_view_->Get(CaseStream(case_id));
   if (!l.has_value()) return std::nullopt;
   return l->state;
 }
@@ -237,6 +273,12 @@ std::optional<v1::ProblemState> Ledger::GetProblem(const std::string& problem_id
 std::vector<v1::ProjectState> Ledger::ListProjects() const {
   std::vector<v1::ProjectState> out;
   for (auto& l : project_view_->List()) out.push_back(std::move(l.state));
+  return out;
+}
+
+std::vector<v1::ApprovalCaseState> Ledger::ListCases() const {
+  std::vector<v1::ApprovalCaseState> out;
+  for (auto& l : case_view_->List()) out.push_back(std::move(l.state));
   return out;
 }
 

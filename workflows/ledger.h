@@ -1,6 +1,7 @@
 // Ledger: the workflows wired into one engine over one log.
 //
-// It owns, for each aggregate type (project, task, problem), its
+// It owns, for each aggregate type (project, joint-approval case, task,
+// problem), its
 // AggregateStore and an in-memory projection of every stream; a Runtime that
 // replays the log at start and follows it; the deadline scheduler, whose
 // firings become Tick commands (request id engine::DeadlineRequestId, actor
@@ -31,6 +32,7 @@
 #include "engine/runtime.h"
 #include "store/event_log.h"
 #include "taizhang/v1/bulletin.pb.h"
+#include "workflows/approval_case.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
@@ -43,6 +45,7 @@ struct LedgerOptions {
   std::string task_policy = "tasks/jinning-2020.textproto";
   std::string project_policy = "investment/points-behind-10-30.textproto";
   std::string project_ladder = "ladders/monthly-lights.textproto";
+  std::string approval_policies = "approval";  // every *.textproto in it
 };
 
 class Ledger {
@@ -64,6 +67,9 @@ class Ledger {
   absl::StatusOr<Outcome<Project>> ExecuteProject(const std::string& code,
                                                   const v1::ProjectCommand& command,
                                                   const engine::CommandMeta& meta);
+  absl::StatusOr<Outcome<ApprovalCase>> ExecuteCase(const std::string& case_id,
+                                                    const v1::ApprovalCaseCommand& command,
+                                                    const engine::CommandMeta& meta);
   absl::StatusOr<Outcome<Task>> ExecuteTask(const std::string& task_id,
                                             const v1::TaskCommand& command,
                                             const engine::CommandMeta& meta);
@@ -74,9 +80,11 @@ class Ledger {
   // Current states, from the projections (as of the last event consumed; use
   // WaitForApplied(position) after a command to read your own write).
   std::optional<v1::ProjectState> GetProject(const std::string& code) const;
+  std::optional<v1::ApprovalCaseState> GetCase(const std::string& case_id) const;
   std::optional<v1::TaskState> GetTask(const std::string& task_id) const;
   std::optional<v1::ProblemState> GetProblem(const std::string& problem_id) const;
   std::vector<v1::ProjectState> ListProjects() const;
+  std::vector<v1::ApprovalCaseState> ListCases() const;
   std::vector<v1::TaskState> ListTasks() const;
   std::vector<v1::ProblemState> ListProblems() const;
 
@@ -84,6 +92,7 @@ class Ledger {
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 
   const Project& project() const { return *project_; }
+  const ApprovalCase& approval_case() const { return *case_; }
   const Task& task() const { return *task_; }
   const Problem& problem() const { return *problem_; }
   const engine::WorkingDayCalendar& calendar() const { return *calendar_; }
@@ -101,12 +110,15 @@ class Ledger {
   Clock& clock_;
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_;
   std::unique_ptr<Project> project_;
+  std::unique_ptr<ApprovalCase> case_;
   std::unique_ptr<Task> task_;
   std::unique_ptr<Problem> problem_;
   std::unique_ptr<engine::AggregateStore<Project>> projects_;
+  std::unique_ptr<engine::AggregateStore<ApprovalCase>> cases_;
   std::unique_ptr<engine::AggregateStore<Task>> tasks_;
   std::unique_ptr<engine::AggregateStore<Problem>> problems_;
   std::unique_ptr<engine::StreamProjection<Project>> project_view_;
+  std::unique_ptr<engine::StreamProjection<ApprovalCase>> case_view_;
   std::unique_ptr<engine::StreamProjection<Task>> task_view_;
   std::unique_ptr<engine::StreamProjection<Problem>> problem_view_;
   std::unique_ptr<Reactions> reactions_;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "engine/calendar.h"
@@ -164,6 +165,63 @@ TEST_F(LedgerTest, LateTaskClimbsOnceAcrossRestartsAndShowsInTheBulletin) {
   EXPECT_GE(u.rungs_in_month(), 3);
   EXPECT_EQ(u.listings_in_month(), 1);
   EXPECT_FALSE(ledger_->BulletinFor("2020-13").ok());
+}
+
+}  // namespace
+}  // namespace taizhang::workflows
+
+namespace taizhang::workflows {
+namespace {
+
+// A joint-approval case through the ledger: the filing item (1 working day)
+// is submitted and its department never acts; the scheduler's ticks raise the
+// ladder's rungs against that department, once each, across restarts.
+TEST_F(LedgerTest, ACaseItemLeftUndecidedClimbsTheLadderThroughTheScheduler) {
+  clock_.AdvanceTo(At(2020, 3, 2));  // a Monday
+  const std::string enterprise = "enterprise:昆明某光学有限公司";
+  v1::ApprovalCaseCommand open;
+  auto* o = open.mutable_open();
+  o->set_project_code("2020-530115-40-03-000777");
+  o->set_project_name("标准化厂房建设项目");
+  o->set_owner("昆明某光学有限公司");
+  o->set_policy("luohe-2018-38-day");
+  o->set_responsible_leader("王副区长");
+  ASSERT_TRUE(ledger_->ExecuteCase("C-1", open, Meta(enterprise)).ok());
+  v1::ApprovalCaseCommand submit;
+  submit.mutable_submit()->set_item_id("filing");
+  auto submitted = ledger_->ExecuteCase("C-1", submit, Meta(enterprise));
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  // The wrong department cannot accept it.
+  v1::ApprovalCaseCommand accept;
+  accept.mutable_accept()->set_item_id("filing");
+  EXPECT_EQ(ledger_->ExecuteCase("C-1", accept, Meta("department:市规划局")).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  Settle();
+  for (int day = 0; day < 20; ++day) {
+    clock_.Advance(absl::Hours(24));
+    if (day % 4 == 1) {
+      Close();
+      Open();
+    }
+    Settle();
+  }
+  auto state = ledger_->GetCase("C-1");
+  ASSERT_TRUE(state.has_value());
+  int rungs = CountEvents("case.RungRaised");
+  EXPECT_GE(rungs, 3);  // warning, notice, listing at least (item and/or case)
+  // Each slip number appears once in the log.
+  std::set<std::string> seen;
+  ASSERT_TRUE(log_->Scan(1,
+                         [&](const store::RecordedEvent& e) {
+                           if (e.record.type() != "case.RungRaised") return absl::OkStatus();
+                           v1::ApprovalCaseEvent ev;
+                           EXPECT_TRUE(ev.ParseFromString(e.record.payload()));
+                           EXPECT_TRUE(seen.insert(ev.rung_raised().slip_number()).second)
+                               << ev.rung_raised().slip_number() << " raised twice";
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(static_cast<int>(seen.size()), rungs);
 }
 
 }  // namespace
