@@ -39,10 +39,10 @@ int main(int argc, char** argv) {
   }
   auto verify = (*log)->Verify(1, 0);
   if (!verify.ok() || !verify->ok) {
-    std::fprintf(stderr, "taizhangd: the log does not verify: position %llu: %s\n",
-                 verify.ok() ? static_cast<unsigned long long>(verify->first_bad) : 0ULL,
-                 verify.ok() ? verify->problem.c_str()
-                             : std::string(verify.status().message()).c_str());
+    std::fprintf(
+        stderr, "taizhangd: the log does not verify: position %llu: %s\n",
+        verify.ok() ? static_cast<unsigned long long>(verify->first_bad) : 0ULL,
+        verify.ok() ? verify->problem.c_str() : std::string(verify.status().message()).c_str());
     return 1;
   }
   std::printf("taizhangd: event log %s open at position %llu, chain %s verified\n",

@@ -14,9 +14,9 @@ struct RoleEntry {
   const char* name;
 };
 constexpr RoleEntry kRoles[] = {
-    {Role::kDepartment, "department"}, {Role::kEnterprise, "enterprise"},
+    {Role::kDepartment, "department"},   {Role::kEnterprise, "enterprise"},
     {Role::kSupervision, "supervision"}, {Role::kLeader, "leader"},
-    {Role::kAuditor, "auditor"},       {Role::kAdmin, "admin"},
+    {Role::kAuditor, "auditor"},         {Role::kAdmin, "admin"},
     {Role::kSystem, "system"},
 };
 
@@ -50,8 +50,8 @@ absl::StatusOr<Principal> ParseActor(const std::string& actor) {
       return p;
     }
   }
-  return absl::InvalidArgumentError(absl::StrCat("actor '", actor, "': unknown role '",
-                                                 parts[0], "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("actor '", actor, "': unknown role '", parts[0], "'"));
 }
 
 }  // namespace taizhang::workflows

@@ -21,7 +21,7 @@ enum class Role {
   kLeader,       // responsible leader (分包领导)
   kAuditor,      // 审计, 纪检: reads only
   kAdmin,
-  kSystem,       // the engine itself (timers)
+  kSystem,  // the engine itself (timers)
 };
 
 struct Principal {
