@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/calendar.h"
 #include "gtest/gtest.h"
+#include "workflows/alerts.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -165,6 +166,26 @@ TEST_F(LedgerTest, LateTaskClimbsOnceAcrossRestartsAndShowsInTheBulletin) {
   EXPECT_GE(u.rungs_in_month(), 3);
   EXPECT_EQ(u.listings_in_month(), 1);
   EXPECT_FALSE(ledger_->BulletinFor("2020-13").ok());
+
+  // The alert stream's view of the same log: one alert per rung, addressed to
+  // the responsible unit, and the light's changes to the supervision office.
+  int rung_alerts = 0, to_unit = 0, red = 0;
+  ASSERT_TRUE(log_->Scan(1,
+                         [&](const store::RecordedEvent& e) {
+                           for (const v1::Alert& a : AlertsFor(e)) {
+                             if (a.kind() == v1::ALERT_KIND_RUNG_RAISED ||
+                                 a.kind() == v1::ALERT_KIND_NOTICE_ISSUED) {
+                               ++rung_alerts;
+                               for (const auto& r : a.recipients()) to_unit += r.unit() == kKunyang;
+                             }
+                             red += a.kind() == v1::ALERT_KIND_DEADLINE_PASSED;
+                           }
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(rung_alerts, 4);
+  EXPECT_GE(to_unit, 3);  // the interview goes to the leader and the head
+  EXPECT_EQ(red, 1);
 }
 
 }  // namespace

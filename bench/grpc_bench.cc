@@ -1,0 +1,303 @@
+// grpc_bench: taizhangd's RPC throughput and latency beside an empty gRPC
+// handler, measured in the same run on the same machine.
+//
+// The bench starts two servers as separate processes — the real taizhangd
+// (temporary data directory and tokens) and this program in --serve-empty mode
+// (Admin.ServerInfo answering at once, no auth, no log) — then drives each from
+// this process with 1, 16 and 64 concurrent clients (one channel each) and
+// prints requests/s, p50 and p99, and taizhangd's ratios to the empty handler.
+//
+// What is measured on taizhangd:
+//   - DurableCommand(): the durable domain command (an append fsynced through
+//     the log). NOT WIRED YET: the domain's write RPCs come with the facade;
+//     fill in DurableCommand() below and it is measured and printed as such.
+//   - Admin.ServerInfo, as a PLACEHOLDER until then: it goes through auth and
+//     reads the log's head, but writes nothing and is not a durable command.
+//
+//   build/bench/grpc_bench [--seconds 3] [--clients 1,16,64]
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace {
+
+using taizhang::v1::Admin;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kToken[] = "bench-admin-0123456789abcdef";
+
+// --- the empty server -------------------------------------------------------
+
+class EmptyAdmin final : public Admin::Service {
+  grpc::Status ServerInfo(grpc::ServerContext*, const taizhang::v1::ServerInfoRequest*,
+                          taizhang::v1::ServerInfoResponse*) override {
+    return grpc::Status::OK;
+  }
+};
+
+int ServeEmpty() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before gRPC's threads start
+  EmptyAdmin service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (server == nullptr) return 1;
+  std::printf("listening on 127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+  int sig;
+  sigwait(&set, &sig);
+  server->Shutdown();
+  return 0;
+}
+
+// --- child processes -------------------------------------------------------
+
+struct Child {
+  pid_t pid = -1;
+  std::string address;
+};
+
+// Starts argv (stderr to `stderr_file`) and reads its "listening on" line.
+std::optional<Child> Spawn(const std::vector<std::string>& argv, const std::string& stderr_file) {
+  int fds[2];
+  if (pipe(fds) != 0) return std::nullopt;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fds[1], 1);
+    dup2(err, 2);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string line;
+  char c;
+  pollfd p{fds[0], POLLIN, 0};
+  while (poll(&p, 1, 60000) > 0 && read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  close(fds[0]);
+  constexpr std::string_view kPrefix = "listening on ";
+  if (line.rfind(kPrefix, 0) != 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    std::fprintf(stderr, "grpc_bench: %s did not start; see %s\n", argv[0].c_str(),
+                 stderr_file.c_str());
+    return std::nullopt;
+  }
+  return Child{pid, line.substr(kPrefix.size())};
+}
+
+void Stop(const Child& child) {
+  kill(child.pid, SIGTERM);
+  waitpid(child.pid, nullptr, 0);
+}
+
+// --- load ------------------------------------------------------------------
+
+// One call on `channel` by client `client`, its `n`th; returns its status.
+using CallFn =
+    std::function<grpc::Status(const std::shared_ptr<grpc::Channel>&, int client, int64_t n)>;
+
+struct Result {
+  double rps = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  int64_t errors = 0;
+  std::string first_error;
+};
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+Result Drive(const std::string& address, int clients, double seconds, const CallFn& call) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < clients; ++i) {
+    channels.push_back(NewChannel(address));
+    (void)call(channels.back(), i, -1);  // warm up: connect
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<int64_t> errors(clients, 0);
+  std::vector<std::string> first_error(clients);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      for (int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        auto t0 = Clock::now();
+        grpc::Status s = call(channels[i], i, n);
+        auto t1 = Clock::now();
+        if (!s.ok()) {
+          if (errors[i]++ == 0) first_error[i] = s.error_message();
+          continue;
+        }
+        latencies[i].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  Result r;
+  for (int i = 0; i < clients; ++i) {
+    all.insert(all.end(), latencies[i].begin(), latencies[i].end());
+    r.errors += errors[i];
+    if (r.first_error.empty()) r.first_error = first_error[i];
+  }
+  std::sort(all.begin(), all.end());
+  r.rps = all.size() / elapsed;
+  if (!all.empty()) {
+    r.p50_us = all[all.size() / 2];
+    r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  }
+  return r;
+}
+
+grpc::Status ServerInfo(const std::shared_ptr<grpc::Channel>& channel, int, int64_t) {
+  Admin::Stub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  taizhang::v1::ServerInfoResponse response;
+  return stub.ServerInfo(&ctx, taizhang::v1::ServerInfoRequest(), &response);
+}
+
+// The durable domain command to measure: one acknowledged (fsynced) append per
+// call. Return it here once the domain's write RPCs are wired, e.g.
+//
+//   return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) {
+//     taizhang::v1::Tasks::Stub stub(channel);
+//     grpc::ClientContext ctx;
+//     ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+//     ... request_id = absl::StrCat("bench-", client, "-", n) ...
+//     return stub.ReportProgress(&ctx, request, &response);
+//   };
+//
+// (the bench's token is an admin's: give it the role the command needs in
+// WriteTokens below). nullopt: not wired yet, the placeholder is measured.
+std::optional<CallFn> DurableCommand() { return std::nullopt; }
+
+void WriteTokens(const std::string& path) {
+  std::ofstream out(path);
+  out << "token { token: \"" << kToken << "\" role: \"admin\" unit: \"bench\" }\n";
+}
+
+std::string Us(double us) {
+  return us >= 1000 ? absl::StrCat(static_cast<int64_t>(us / 10) / 100.0, " ms")
+                    : absl::StrCat(static_cast<int64_t>(us), " µs");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--serve-empty") return ServeEmpty();
+  double seconds = 3;
+  std::vector<int> client_counts = {1, 16, 64};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--seconds") {
+      if (!absl::SimpleAtod(argv[i + 1], &seconds)) return 2;
+    } else if (flag == "--clients") {
+      client_counts.clear();
+      for (absl::string_view part : absl::StrSplit(argv[i + 1], ',')) {
+        int n;
+        if (!absl::SimpleAtoi(part, &n) || n <= 0) return 2;
+        client_counts.push_back(n);
+      }
+    } else {
+      std::fprintf(stderr, "usage: grpc_bench [--seconds S] [--clients 1,16,64]\n");
+      return 2;
+    }
+  }
+  std::random_device rd;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("taizhang-grpc-bench-", rd());
+  std::filesystem::create_directories(dir);
+  WriteTokens((dir / "tokens.textproto").string());
+
+  // Children first: nothing gRPC exists in this process before they are forked.
+  auto daemon =
+      Spawn({TAIZHANGD_PATH, "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+             "--tokens", (dir / "tokens.textproto").string(), "--log-level", "warn"},
+            (dir / "taizhangd.stderr").string());
+  auto empty = Spawn({"/proc/self/exe", "--serve-empty"}, (dir / "empty.stderr").string());
+  if (!daemon || !empty) return 1;
+
+  std::optional<CallFn> durable = DurableCommand();
+  std::printf("grpc_bench: %g s per measurement, %u hardware threads, loopback\n", seconds,
+              std::thread::hardware_concurrency());
+  std::printf("  empty    = a gRPC handler that answers at once (same process layout)\n");
+  if (durable) {
+    std::printf("  durable  = the domain's durable command on taizhangd (fsynced append)\n");
+  } else {
+    std::printf("  durable  = NOT WIRED YET (fill in DurableCommand() in bench/grpc_bench.cc)\n");
+  }
+  std::printf(
+      "  info     = PLACEHOLDER: Admin.ServerInfo on taizhangd (auth + head read, "
+      "no write; not a durable command)\n\n");
+  std::printf("%8s  %-9s %12s %10s %10s  %s\n", "clients", "rpc", "req/s", "p50", "p99",
+              "vs empty (req/s, p50, p99)");
+  int status = 0;
+  for (int clients : client_counts) {
+    Result base = Drive(empty->address, clients, seconds, ServerInfo);
+    std::printf("%8d  %-9s %12.0f %10s %10s\n", clients, "empty", base.rps, Us(base.p50_us).c_str(),
+                Us(base.p99_us).c_str());
+    std::vector<std::pair<std::string, CallFn>> targets;
+    if (durable) targets.emplace_back("durable", *durable);
+    targets.emplace_back("info", ServerInfo);
+    for (const auto& [name, fn] : targets) {
+      Result r = Drive(daemon->address, clients, seconds, fn);
+      std::printf("%8d  %-9s %12.0f %10s %10s  %.2fx, %.1fx, %.1fx\n", clients, name.c_str(), r.rps,
+                  Us(r.p50_us).c_str(), Us(r.p99_us).c_str(), base.rps > 0 ? r.rps / base.rps : 0,
+                  base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
+                  base.p99_us > 0 ? r.p99_us / base.p99_us : 0);
+      if (r.errors > 0) {
+        std::printf("          %s: %lld errors, first: %s\n", name.c_str(),
+                    static_cast<long long>(r.errors), r.first_error.c_str());
+        status = 1;
+      }
+    }
+  }
+  Stop(*daemon);
+  Stop(*empty);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return status;
+}

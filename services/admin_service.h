@@ -1,0 +1,54 @@
+// The Admin service: the manual clock, online backups, and what the server is.
+//
+// Thread-safety: handlers run concurrently; AdvanceClock calls are serialised
+// (the manual clock fires due timers inside the call, then the hooks run).
+#ifndef TAIZHANG_SERVICES_ADMIN_SERVICE_H_
+#define TAIZHANG_SERVICES_ADMIN_SERVICE_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "services/auth.h"
+#include "store/event_log.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang::services {
+
+struct AdminContext {
+  store::EventLog* log = nullptr;       // not owned
+  Clock* clock = nullptr;               // not owned
+  ManualClock* manual_clock = nullptr;  // == clock in manual mode, else null
+  std::string data_dir;                 // absolute
+  std::string version;
+  absl::Time started_at;
+  uint32_t partition = 0;
+  // Run after each AdvanceClock, in order (e.g. waiting for the domain's
+  // runtime to handle what fell due).
+  std::vector<std::function<void()>> after_clock_advance;
+};
+
+class AdminService final : public v1::Admin::Service {
+ public:
+  // `auth` must outlive the service, and so must what `context` points to.
+  AdminService(AdminContext context, const Authorizer& auth);
+
+  grpc::Status AdvanceClock(grpc::ServerContext* ctx, const v1::AdvanceClockRequest* request,
+                            v1::AdvanceClockResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
+  grpc::Status ServerInfo(grpc::ServerContext* ctx, const v1::ServerInfoRequest* request,
+                          v1::ServerInfoResponse* response) override;
+
+ private:
+  const AdminContext context_;
+  const Authorizer& auth_;
+  absl::Mutex advance_mu_;  // one AdvanceClock at a time
+};
+
+}  // namespace taizhang::services
+
+#endif  // TAIZHANG_SERVICES_ADMIN_SERVICE_H_

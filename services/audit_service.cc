@@ -1,0 +1,153 @@
+#include "services/audit_service.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/grpc_status.h"
+#include "store/sha256.h"
+
+namespace taizhang::services {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr uint32_t kDefaultPage = 100;
+constexpr uint32_t kMaxPage = 1000;
+
+uint32_t PageSize(uint32_t requested) {
+  if (requested == 0) return kDefaultPage;
+  return std::min(requested, kMaxPage);
+}
+
+// Page tokens are opaque to clients: web-safe base64 of "v1|<next version>|<stream>".
+std::string EncodePageToken(const std::string& stream, uint64_t next_version) {
+  return absl::WebSafeBase64Escape(absl::StrCat("v1|", next_version, "|", stream));
+}
+
+absl::StatusOr<uint64_t> DecodePageToken(const std::string& token, const std::string& stream) {
+  std::string raw;
+  auto bad = absl::InvalidArgumentError(
+      "page_token: not one this server gave for this stream; start again without it");
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
+  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 2));
+  uint64_t next = 0;
+  if (parts.size() != 3 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &next) ||
+      parts[2] != stream) {
+    return bad;
+  }
+  return next;
+}
+
+}  // namespace
+
+v1::AuditEvent ToAuditEvent(const store::RecordedEvent& e, const PayloadDecoders* decoders) {
+  const v1::EventRecord& r = e.record;
+  v1::AuditEvent out;
+  out.set_partition(r.partition());
+  out.set_position(r.position());
+  out.set_stream(r.stream());
+  out.set_version(r.version());
+  out.set_type(r.type());
+  out.set_type_version(r.type_version());
+  *out.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(r.occurred_at_us());
+  *out.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(r.recorded_at_us());
+  out.set_late_entry(r.recorded_at_us() - r.occurred_at_us() > kLateEntryMicros);
+  out.set_actor(r.actor());
+  out.set_request_id(r.request_id());
+  out.set_causation_id(r.causation_id());
+  out.set_correlation_id(r.correlation_id());
+  out.set_prev_hash(store::ToHex(r.prev_hash()));
+  out.set_hash(store::ToHex(e.hash));
+  out.set_payload(r.payload());
+  if (decoders != nullptr) {
+    if (const PayloadDecoder* decoder = decoders->Find(r.stream())) {
+      auto json = decoder->ToJson(r);
+      if (json.ok()) {
+        out.set_payload_json(*std::move(json));
+      } else {
+        out.set_payload_error(json.status().ToString());
+      }
+    }
+  }
+  return out;
+}
+
+AuditService::AuditService(store::EventLog& log, const Authorizer& auth,
+                           const PayloadDecoders& decoders)
+    : log_(log), auth_(auth), decoders_(decoders) {}
+
+grpc::Status AuditService::ReadStream(grpc::ServerContext* ctx,
+                                      const v1::ReadStreamRequest* request,
+                                      v1::ReadStreamResponse* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (request->stream().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "stream: required, e.g. case/<id>");
+  }
+  uint64_t from = std::max<uint64_t>(request->from_version(), 1);
+  if (!request->page_token().empty()) {
+    TZ_ASSIGN_OR_RETURN_GRPC(from, DecodePageToken(request->page_token(), request->stream()));
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(uint64_t version, log_.StreamVersion(request->stream()));
+  if (version == 0) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("stream '", request->stream(), "' has no events"));
+  }
+  const uint32_t page = PageSize(request->page_size());
+  TZ_ASSIGN_OR_RETURN_GRPC(auto events, log_.ReadStream(request->stream(), from, page));
+  response->set_stream_version(version);
+  for (const store::RecordedEvent& e : events) {
+    *response->add_events() = ToAuditEvent(e, &decoders_);
+  }
+  if (!events.empty() && events.back().record.version() < version) {
+    response->set_next_page_token(
+        EncodePageToken(request->stream(), events.back().record.version() + 1));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ReadLog(grpc::ServerContext* ctx, const v1::ReadLogRequest* request,
+                                   grpc::ServerWriter<v1::ReadLogResponse>* writer) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  const uint64_t head = log_.HeadPosition();
+  const uint64_t to = request->to_position() == 0 ? head : std::min(request->to_position(), head);
+  const uint32_t page = PageSize(request->page_size());
+  uint64_t next = std::max<uint64_t>(request->from_position(), 1);
+  while (next <= to) {
+    if (ctx->IsCancelled()) return grpc::Status::CANCELLED;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(page, to - next + 1));
+    TZ_ASSIGN_OR_RETURN_GRPC(auto events, log_.ReadAll(next, want));
+    if (events.empty()) break;
+    v1::ReadLogResponse response;
+    response.set_head_position(head);
+    for (const store::RecordedEvent& e : events) {
+      *response.add_events() = ToAuditEvent(e, &decoders_);
+    }
+    next = events.back().record.position() + 1;
+    if (!writer->Write(response)) return grpc::Status::CANCELLED;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::Verify(grpc::ServerContext* ctx, const v1::VerifyRequest* request,
+                                  v1::VerifyResponse* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (request->to_position() != 0 && request->to_position() < request->from_position()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("to_position ", request->to_position(),
+                                     " is before from_position ", request->from_position()));
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(store::VerifyResult v,
+                           log_.Verify(request->from_position(), request->to_position()));
+  response->set_ok(v.ok);
+  response->set_from_position(v.from);
+  response->set_to_position(v.to);
+  response->set_checked(v.checked);
+  response->set_digest(v.last_hash.empty() ? "" : store::ToHex(v.last_hash));
+  response->set_first_bad(v.first_bad);
+  response->set_problem(v.problem);
+  return grpc::Status::OK;
+}
+
+}  // namespace taizhang::services

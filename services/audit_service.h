@@ -1,0 +1,43 @@
+// The Audit service: the log as auditors (审计, 纪检) see it — a stream's
+// events, the global log in pages, and verification of the hash chain. It only
+// reads; every call is authorized by the Authorizer (auth.h).
+//
+// Thread-safety: handlers run concurrently; the service holds only references
+// to thread-safe objects.
+#ifndef TAIZHANG_SERVICES_AUDIT_SERVICE_H_
+#define TAIZHANG_SERVICES_AUDIT_SERVICE_H_
+
+#include "services/auth.h"
+#include "services/payload_decoder.h"
+#include "store/event_log.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang::services {
+
+// An event as shown to auditors. `decoders` may be null (no JSON).
+v1::AuditEvent ToAuditEvent(const store::RecordedEvent& event, const PayloadDecoders* decoders);
+
+// recorded_at - occurred_at beyond this is a late entry (补录).
+inline constexpr int64_t kLateEntryMicros = int64_t{24} * 3600 * 1000000;
+
+class AuditService final : public v1::Audit::Service {
+ public:
+  // All references must outlive the service.
+  AuditService(store::EventLog& log, const Authorizer& auth, const PayloadDecoders& decoders);
+
+  grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* request,
+                          v1::ReadStreamResponse* response) override;
+  grpc::Status ReadLog(grpc::ServerContext* ctx, const v1::ReadLogRequest* request,
+                       grpc::ServerWriter<v1::ReadLogResponse>* writer) override;
+  grpc::Status Verify(grpc::ServerContext* ctx, const v1::VerifyRequest* request,
+                      v1::VerifyResponse* response) override;
+
+ private:
+  store::EventLog& log_;
+  const Authorizer& auth_;
+  const PayloadDecoders& decoders_;
+};
+
+}  // namespace taizhang::services
+
+#endif  // TAIZHANG_SERVICES_AUDIT_SERVICE_H_

@@ -1,0 +1,392 @@
+#include "services/cli.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/china_time.h"
+#include "services/text_table.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang::services {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::string Time(const google::protobuf::Timestamp& t, bool seconds = false) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  return FormatChina(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)), seconds);
+}
+
+bool ReadPem(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *out = buffer.str();
+  return true;
+}
+
+void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
+
+// "responsible_unit" / "ROLE_RESPONSIBLE_UNIT" -> v1::Role.
+bool ParseRecipientRole(const std::string& text, v1::Role* role) {
+  std::string name = absl::AsciiStrToUpper(text);
+  if (name.rfind("ROLE_", 0) != 0) name = "ROLE_" + name;
+  return v1::Role_Parse(name, role) && *role != v1::ROLE_UNSPECIFIED;
+}
+
+std::string RoleLabel(int role) {
+  switch (role) {
+    case v1::ROLE_RESPONSIBLE_UNIT:
+      return "责任单位";
+    case v1::ROLE_UNIT_HEAD:
+      return "单位负责人";
+    case v1::ROLE_SUPERVISION_OFFICE:
+      return "督查室";
+    case v1::ROLE_RESPONSIBLE_LEADER:
+      return "分包领导";
+    default:
+      return "?";
+  }
+}
+
+std::string KindLabel(v1::AlertKind kind) {
+  std::string name = v1::AlertKind_Name(kind);
+  constexpr std::string_view kPrefix = "ALERT_KIND_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  return name;
+}
+
+// --- subcommands ---
+
+void AddVerify(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("verify", "recompute the hash chain on the server");
+  auto* from = &ctx.Own<uint64_t>();
+  auto* to = &ctx.Own<uint64_t>();
+  cmd->add_option("--from", *from, "first position (default: 1)");
+  cmd->add_option("--to", *to, "last position (default: the head)");
+  cmd->callback([&ctx, from, to] {
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::VerifyRequest request;
+    request.set_from_position(*from);
+    request.set_to_position(*to);
+    v1::VerifyResponse response;
+    grpc::Status status = stub.Verify(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) {
+      ctx.PrintJson(response);
+    } else if (response.ok() && response.checked() == 0) {
+      Print(ctx, "chain ok: nothing to check (the log or the range is empty)\n");
+    } else if (response.ok()) {
+      Print(ctx,
+            absl::StrCat("chain ok: positions ", response.from_position(), "..",
+                         response.to_position(), " (", response.checked(), " records)\n", "digest ",
+                         response.digest().empty() ? "-" : response.digest(), "\n"));
+    } else {
+      Print(ctx, absl::StrCat("chain BROKEN at position ", response.first_bad(), ": ",
+                              response.problem(), "\n"));
+    }
+    if (!response.ok()) ctx.exit_code = 1;
+  });
+}
+
+void AddHistory(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("history", "the events of one stream, oldest first");
+  auto* stream = &ctx.Own<std::string>();
+  auto* from = &ctx.Own<uint64_t>();
+  cmd->add_option("STREAM", *stream, "e.g. case/<id>, task/<id>, project/<code>")->required();
+  cmd->add_option("--from", *from, "first version (default: 1)");
+  cmd->callback([&ctx, stream, from] {
+    v1::Audit::Stub stub(ctx.Channel());
+    TextTable table({"version", "position", "type", "occurred", "recorded", "actor"},
+                    {TextTable::Align::kRight, TextTable::Align::kRight});
+    v1::ReadStreamRequest request;
+    request.set_stream(*stream);
+    request.set_from_version(*from);
+    request.set_page_size(500);
+    for (;;) {
+      grpc::ClientContext call;
+      ctx.Prepare(&call);
+      v1::ReadStreamResponse response;
+      grpc::Status status = stub.ReadStream(&call, request, &response);
+      if (!status.ok()) return ctx.Fail(status);
+      for (const v1::AuditEvent& e : response.events()) {
+        if (ctx.json) {
+          ctx.PrintJson(e);
+          continue;
+        }
+        table.AddRow({absl::StrCat(e.version()), absl::StrCat(e.position()), e.type(),
+                      Time(e.occurred_at()),
+                      Time(e.recorded_at()) + (e.late_entry() ? " 补录" : ""), e.actor()});
+      }
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    if (!ctx.json) Print(ctx, table.Render());
+  });
+}
+
+void AddLog(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("log", "the global log from a position, in order");
+  auto* from = &ctx.Own<uint64_t>();
+  auto* to = &ctx.Own<uint64_t>();
+  cmd->add_option("--from", *from, "first position (default: 1)");
+  cmd->add_option("--to", *to, "last position (default: the head)");
+  cmd->callback([&ctx, from, to] {
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call, /*streaming=*/true);
+    v1::ReadLogRequest request;
+    request.set_from_position(*from);
+    request.set_to_position(*to);
+    request.set_page_size(500);
+    auto reader = stub.ReadLog(&call, request);
+    TextTable table({"position", "stream", "version", "type", "recorded", "actor"},
+                    {TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight});
+    v1::ReadLogResponse page;
+    while (reader->Read(&page)) {
+      for (const v1::AuditEvent& e : page.events()) {
+        if (ctx.json) {
+          ctx.PrintJson(e);
+          continue;
+        }
+        table.AddRow({absl::StrCat(e.position()), e.stream(), absl::StrCat(e.version()), e.type(),
+                      Time(e.recorded_at()) + (e.late_entry() ? " 补录" : ""), e.actor()});
+      }
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return ctx.Fail(status);
+    if (!ctx.json) Print(ctx, table.Render());
+  });
+}
+
+void AddAlerts(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("alerts", "alerts from the log; --follow keeps listening");
+  struct Flags {
+    bool follow = false;
+    uint64_t from = 0;
+    std::vector<std::string> roles;
+    std::string unit;
+  };
+  auto* f = &ctx.Own<Flags>();
+  cmd->add_flag("--follow", f->follow, "keep streaming new alerts until interrupted");
+  cmd->add_option("--from", f->from,
+                  "last position already handled (exclusive; default 0: from the start)");
+  cmd->add_option("--role", f->roles,
+                  "recipient role: responsible_unit, unit_head, supervision_office, "
+                  "responsible_leader (repeatable)");
+  cmd->add_option("--unit", f->unit, "recipient unit, e.g. 自然资源局");
+  cmd->callback([&ctx, f] {
+    v1::FollowAlertsRequest request;
+    request.set_from_position(f->from);
+    request.set_until_head(!f->follow);
+    request.set_unit(f->unit);
+    for (const std::string& r : f->roles) {
+      v1::Role role;
+      if (!ParseRecipientRole(r, &role)) {
+        return ctx.Fail(absl::StrCat("--role ", r,
+                                     ": expected responsible_unit, unit_head, "
+                                     "supervision_office or responsible_leader"),
+                        2);
+      }
+      request.add_roles(role);
+    }
+    v1::Supervision::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call, /*streaming=*/true);
+    auto reader = stub.FollowAlerts(&call, request);
+    v1::Alert alert;
+    while (reader->Read(&alert)) {
+      if (ctx.json) {
+        ctx.PrintJson(alert);
+      } else {
+        std::vector<std::string> to;
+        for (const auto& r : alert.recipients()) {
+          to.push_back(absl::StrCat(RoleLabel(r.role()), " ", r.unit(),
+                                    r.person().empty() ? "" : " " + r.person()));
+        }
+        std::string line = absl::StrCat(PadLeft(absl::StrCat(alert.position()), 7), "  ",
+                                        PadRight(Time(alert.occurred_at()), 16), "  ",
+                                        PadRight(KindLabel(alert.kind()), 20), "  ", alert.title());
+        if (!to.empty()) absl::StrAppend(&line, "  → ", absl::StrJoin(to, "、"));
+        if (alert.has_due_at()) absl::StrAppend(&line, "  期限 ", Time(alert.due_at()));
+        Print(ctx, line + "\n");
+      }
+      std::fflush(ctx.out);
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return ctx.Fail(status);
+  });
+}
+
+void AddClock(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("clock", "move a manual clock (servers run with --clock=manual)");
+  cmd->require_subcommand(1);
+  auto* advance = cmd->add_subcommand("advance", "move the clock forward by a duration");
+  auto* set = cmd->add_subcommand("set", "move the clock forward to a date or time");
+  auto* duration = &ctx.Own<std::string>();
+  auto* date = &ctx.Own<std::string>();
+  advance->add_option("DURATION", *duration, "e.g. 3d, 36h, 1d12h, 90m, 2w")->required();
+  set->add_option("DATE", *date, "YYYY-MM-DD (midnight China time) or RFC 3339")->required();
+  auto run = [&ctx](const v1::AdvanceClockRequest& request) {
+    v1::Admin::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::AdvanceClockResponse response;
+    grpc::Status status = stub.AdvanceClock(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(response);
+    Print(ctx, absl::StrCat("clock: ", Time(response.previous(), true), " → ",
+                            Time(response.now(), true), " (China time)\n"));
+  };
+  advance->callback([&ctx, duration, run] {
+    auto d = ParseHumanDuration(*duration);
+    if (!d.ok()) return ctx.Fail(std::string(d.status().message()), 2);
+    v1::AdvanceClockRequest request;
+    *request.mutable_by() = TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(*d));
+    run(request);
+  });
+  set->callback([&ctx, date, run] {
+    auto t = ParseChinaDateOrTime(*date, "DATE");
+    if (!t.ok()) return ctx.Fail(std::string(t.status().message()), 2);
+    v1::AdvanceClockRequest request;
+    *request.mutable_to() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*t));
+    run(request);
+  });
+}
+
+void AddInfo(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("info", "what the server is and where its log stands");
+  cmd->callback([&ctx] {
+    v1::Admin::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::ServerInfoResponse r;
+    grpc::Status status = stub.ServerInfo(&call, v1::ServerInfoRequest(), &r);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(r);
+    Print(ctx, absl::StrCat("version       ", r.version(), "\n",        //
+                            "head          ", r.head_position(), "\n",  //
+                            "digest        ", r.head_digest().empty() ? "-" : r.head_digest(),
+                            "\n",  //
+                            "clock         ",
+                            r.clock_mode() == v1::CLOCK_MODE_MANUAL ? "manual" : "system", "\n",
+                            "now           ", Time(r.now(), true), " (China time)\n",  //
+                            "started       ", Time(r.started_at(), true), "\n",        //
+                            "partition     ", r.partition(), "\n",                     //
+                            "you are       ", r.caller(), "\n"));
+  });
+}
+
+void AddBackup(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("backup", "an online copy of the log on the server's machine");
+  auto* dir = &ctx.Own<std::string>();
+  cmd->add_option("DIR", *dir, "absolute path on the server; must not exist")->required();
+  cmd->callback([&ctx, dir] {
+    v1::Admin::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::BackupRequest request;
+    request.set_dir(*dir);
+    v1::BackupResponse response;
+    grpc::Status status = stub.Backup(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(response);
+    Print(ctx, response.position() == 0
+                   ? absl::StrCat("backup of the empty log in ", response.dir(), "\n")
+                   : absl::StrCat("backup of positions 1..", response.position(), " in ",
+                                  response.dir(), "\n"));
+  });
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> CliContext::Channel() {
+  if (channel_ != nullptr) return channel_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (!tls_ca.empty() || !tls_cert.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    if (!tls_ca.empty() && !ReadPem(tls_ca, &ssl.pem_root_certs)) {
+      Fail(absl::StrCat("--tls-ca ", tls_ca, ": cannot read"), 2);
+    }
+    if (!tls_cert.empty() &&
+        (!ReadPem(tls_cert, &ssl.pem_cert_chain) || !ReadPem(tls_key, &ssl.pem_private_key))) {
+      Fail(absl::StrCat("--tls-cert/--tls-key: cannot read ", tls_cert, " or ", tls_key), 2);
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  channel_ = grpc::CreateChannel(server, credentials);
+  return channel_;
+}
+
+void CliContext::Prepare(grpc::ClientContext* call, bool streaming) const {
+  if (!token.empty()) call->AddMetadata("authorization", "Bearer " + token);
+  if (!streaming && timeout_seconds > 0) {
+    call->set_deadline(gpr_time_add(
+        gpr_now(GPR_CLOCK_MONOTONIC),
+        gpr_time_from_millis(static_cast<int64_t>(timeout_seconds * 1000), GPR_TIMESPAN)));
+  }
+}
+
+void CliContext::Fail(const grpc::Status& status) {
+  std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+  for (char& c : code) c = c == ' ' ? '_' : absl::ascii_toupper(c);
+  std::string message = absl::StrCat("taizhang: ", code, ": ", status.error_message());
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    absl::StrAppend(&message, " (is taizhangd running at ", server, "?)");
+  } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED && token.empty()) {
+    absl::StrAppend(&message, " (pass --token or set TAIZHANG_TOKEN)");
+  }
+  std::fprintf(err, "%s\n", message.c_str());
+  exit_code = 1;
+}
+
+void CliContext::Fail(const std::string& message, int code) {
+  std::fprintf(err, "taizhang: %s\n", message.c_str());
+  exit_code = code;
+}
+
+void CliContext::PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::fprintf(out, "%s\n", json.c_str());
+}
+
+void AddConnectionOptions(CLI::App& app, CliContext& ctx) {
+  if (const char* env = std::getenv("TAIZHANG_TOKEN")) ctx.token = env;
+  if (const char* env = std::getenv("TAIZHANG_SERVER")) ctx.server = env;
+  app.add_option("--server", ctx.server, "taizhangd's HOST:PORT (or $TAIZHANG_SERVER)")
+      ->capture_default_str();
+  app.add_option("--token", ctx.token, "bearer token (default: $TAIZHANG_TOKEN)");
+  app.add_flag("--json", ctx.json, "one JSON object per line instead of tables");
+  app.add_option("--tls-ca", ctx.tls_ca, "PEM CA of the server's certificate: use TLS");
+  app.add_option("--tls-cert", ctx.tls_cert, "PEM client certificate (with --tls-key)");
+  app.add_option("--tls-key", ctx.tls_key, "PEM client key");
+  app.add_option("--timeout", ctx.timeout_seconds, "seconds per call (not for streams)")
+      ->capture_default_str();
+}
+
+void AddCoreCommands(CLI::App& app, CliContext& ctx) {
+  AddVerify(app, ctx);
+  AddHistory(app, ctx);
+  AddLog(app, ctx);
+  AddAlerts(app, ctx);
+  AddClock(app, ctx);
+  AddInfo(app, ctx);
+  AddBackup(app, ctx);
+}
+
+}  // namespace taizhang::services

@@ -1,0 +1,20 @@
+// taizhang: the command line for taizhangd. See services/cli.h.
+//
+//   taizhang --server 127.0.0.1:7070 --token T info
+//   taizhang history case/2020-530115-47-01-012345-1
+//   taizhang alerts --follow --role supervision_office
+//   taizhang clock advance 3d
+#include "CLI/CLI.hpp"
+#include "services/cli.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"taizhang: the command line for the Taizhang (台账) server"};
+  app.require_subcommand(1);
+  taizhang::services::CliContext ctx;
+  taizhang::services::AddConnectionOptions(app, ctx);
+  taizhang::services::AddCoreCommands(app, ctx);
+  // Domain subcommands (approval, tasks, problems, projects, queries) are
+  // added here by the domain wiring, e.g. AddApprovalCommands(app, ctx).
+  CLI11_PARSE(app, argc, argv);
+  return ctx.exit_code;
+}

@@ -1,0 +1,136 @@
+// Admin against the real taizhangd: the manual clock only in manual mode,
+// backups, server info; through gRPC and the CLI.
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "services/testing/server_harness.h"
+#include "store/sha256.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang {
+namespace {
+
+using testing::Call;
+using testing::Connect;
+using testing::Daemon;
+using testing::TempDir;
+using testing::Tokens;
+
+class AdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override { testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText()); }
+
+  std::unique_ptr<Daemon> Start(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--data-dir",
+                                     dir_ / "data", "--tokens",    dir_ / "tokens.textproto"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string failure;
+    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
+    EXPECT_NE(d, nullptr) << failure;
+    return d;
+  }
+
+  testing::CommandResult Cli(const Daemon& d, const char* token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", d.address(), "--token", token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(AdminTest, TheClockAdvancesOnlyInManualMode) {
+  auto d = Start({"--clock=system"});
+  ASSERT_NE(d, nullptr);
+  {
+    v1::Admin::Stub admin(Connect(d->address()));
+    v1::AdvanceClockRequest request;
+    request.mutable_by()->set_seconds(3600);
+    v1::AdvanceClockResponse response;
+    grpc::Status s = admin.AdvanceClock(Call(Tokens::kAdmin).get(), request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "--clock=manual")) << s.error_message();
+  }
+  testing::CommandResult r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "1d"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "FAILED_PRECONDITION")) << r.err;
+  ASSERT_EQ(d->Stop(), 0);
+
+  d = Start({"--clock=manual", "--start=2025-03-01"});
+  ASSERT_NE(d, nullptr);
+  r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "1d12h"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "clock: 2025-03-01 00:00:00 → 2025-03-02 12:00:00 (China time)\n");
+  r = Cli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-10"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "clock: 2025-03-02 12:00:00 → 2025-03-10 00:00:00 (China time)\n");
+  r = Cli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-09"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "time never goes back")) << r.err;
+  r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "not a duration")) << r.err;
+  r = Cli(*d, Tokens::kAuditor, {"info"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "clock         manual")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "now           2025-03-10 00:00:00")) << r.out;
+  ASSERT_EQ(d->Stop(), 0);
+}
+
+TEST_F(AdminTest, AManualClockNeverStartsBeforeTheLogsLastRecord) {
+  testing::SeedLog(dir_ / "data", {{"case/A-1", "case.Opened"}},
+                   testing::TestStart() + absl::Hours(24 * 20));
+  auto d = Start({"--clock=manual", "--start=2025-03-01"});
+  ASSERT_NE(d, nullptr);
+  v1::Admin::Stub admin(Connect(d->address()));
+  v1::ServerInfoResponse info;
+  ASSERT_TRUE(admin.ServerInfo(Call(Tokens::kAdmin).get(), {}, &info).ok());
+  EXPECT_EQ(info.now().seconds(),
+            absl::ToUnixSeconds(testing::TestStart() + absl::Hours(24 * 20) + absl::Minutes(1)));
+}
+
+TEST_F(AdminTest, BackupMakesAVerifiableCopyOnline) {
+  const uint64_t head = testing::SeedLog(
+      dir_ / "data", {{"case/A-1", "case.Opened"},
+                      {"project/2020-530115-47-01-012345", "project.Registered", "admin:ops"}});
+  auto d = Start({});
+  ASSERT_NE(d, nullptr);
+  v1::Admin::Stub admin(Connect(d->address()));
+  v1::BackupRequest request;
+  request.set_dir(dir_ / "backup-1");
+  v1::BackupResponse response;
+  grpc::Status s = admin.Backup(Call(Tokens::kAdmin).get(), request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.position(), head);
+  EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  request.set_dir("relative/dir");
+  EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_dir(dir_ / "data/inside");
+  EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_dir(dir_ / "no/such/parent");
+  EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  testing::CommandResult r = Cli(*d, Tokens::kAdmin, {"backup", dir_ / "backup-2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "backup of positions 1..2 in ")) << r.out;
+
+  // The copy opens and verifies on its own, while the server keeps running.
+  store::VerifyResult copy = testing::OfflineVerify(dir_ / "backup-1");
+  EXPECT_TRUE(copy.ok);
+  EXPECT_EQ(copy.to, head);
+  v1::ServerInfoResponse info;
+  ASSERT_TRUE(admin.ServerInfo(Call(Tokens::kAdmin).get(), {}, &info).ok());
+  EXPECT_EQ(store::ToHex(copy.last_hash), info.head_digest());
+  EXPECT_EQ(info.caller(), "admin:ops");
+  EXPECT_FALSE(info.version().empty());
+  EXPECT_EQ(info.clock_mode(), v1::CLOCK_MODE_SYSTEM);
+}
+
+}  // namespace
+}  // namespace taizhang

@@ -1,0 +1,271 @@
+// Audit reads against the real taizhangd (events appended to the data
+// directory before it starts), through gRPC and the CLI; payload decoding with
+// an in-process server.
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "services/testing/server_harness.h"
+#include "services/text_table.h"
+#include "store/sha256.h"
+#include "taizhang/v1/api_config.pb.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang {
+namespace {
+
+using testing::Call;
+using testing::Connect;
+using testing::Daemon;
+using testing::SeedEvent;
+using testing::TempDir;
+using testing::Tokens;
+
+constexpr char kCase[] = "case/2020-530115-47-01-012345-1";
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText());
+    std::vector<SeedEvent> events = {
+        {kCase, "case.Opened", "enterprise:昆明万达:赵经理"},
+        {"task/T-1", "task.Created", "supervision:督查室"},
+        {kCase, "case.ItemAccepted", "department:自然资源局:王科长"},
+        // A paper approval keyed in three days late (补录).
+        {kCase, "case.ItemApproved", "department:生态环境局", "", absl::Hours(72)},
+        {kCase, "case.ItemSuspended", "department:住建局"},
+        {"task/T-1", "task.Completed", "department:昆阳街道办事处:李主任"},
+        {kCase, "case.Completed", "system:scheduler"},
+    };
+    head_ = testing::SeedLog(dir_ / "data", events);
+    offline_ = testing::OfflineVerify(dir_ / "data");
+    offline_partial_ = testing::OfflineVerify(dir_ / "data", 2, 5);
+    std::string failure;
+    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
+                             dir_ / "tokens.textproto"},
+                            dir_ / "stderr", &failure);
+    ASSERT_NE(daemon_, nullptr) << failure;
+    audit_ = std::make_unique<v1::Audit::Stub>(Connect(daemon_->address()));
+  }
+
+  testing::CommandResult Cli(std::vector<std::string> args) {
+    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
+                                     Tokens::kAuditor};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv);
+  }
+
+  TempDir dir_;
+  uint64_t head_ = 0;
+  store::VerifyResult offline_, offline_partial_;
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<v1::Audit::Stub> audit_;
+};
+
+TEST_F(AuditTest, ReadStreamPagesThroughAStream) {
+  std::vector<v1::AuditEvent> all;
+  v1::ReadStreamRequest request;
+  request.set_stream(kCase);
+  request.set_page_size(2);
+  int pages = 0;
+  for (;;) {
+    v1::ReadStreamResponse page;
+    grpc::Status s = audit_->ReadStream(Call(Tokens::kAuditor).get(), request, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ++pages;
+    EXPECT_EQ(page.stream_version(), 5u);
+    all.insert(all.end(), page.events().begin(), page.events().end());
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(all.size(), 5u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].version(), i + 1);
+    EXPECT_EQ(all[i].stream(), kCase);
+    EXPECT_EQ(all[i].hash().size(), 64u);
+    EXPECT_EQ(all[i].prev_hash().size(), 64u);
+    EXPECT_FALSE(all[i].request_id().empty());
+    EXPECT_GT(all[i].recorded_at().seconds(), 0);
+  }
+  EXPECT_EQ(all[0].position(), 1u);
+  EXPECT_EQ(all[1].position(), 3u);
+  EXPECT_EQ(all[0].actor(), "enterprise:昆明万达:赵经理");
+  EXPECT_EQ(all[0].prev_hash(), std::string(64, '0'));
+  EXPECT_EQ(all[2].type(), "case.ItemApproved");
+  EXPECT_TRUE(all[2].late_entry());
+  EXPECT_EQ(all[2].recorded_at().seconds() - all[2].occurred_at().seconds(), 72 * 3600);
+  EXPECT_FALSE(all[1].late_entry());
+  EXPECT_EQ(all[4].hash(), offline_.last_hash.empty() ? "" : store::ToHex(offline_.last_hash))
+      << "the stream's last event is the log's last";
+
+  // From a version, and the errors.
+  request.Clear();
+  request.set_stream(kCase);
+  request.set_from_version(4);
+  v1::ReadStreamResponse page;
+  ASSERT_TRUE(audit_->ReadStream(Call(Tokens::kAuditor).get(), request, &page).ok());
+  ASSERT_EQ(page.events_size(), 2);
+  EXPECT_EQ(page.events(0).version(), 4u);
+  request.set_page_token("garbage!");
+  EXPECT_EQ(audit_->ReadStream(Call(Tokens::kAuditor).get(), request, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.Clear();
+  request.set_stream("case/none");
+  EXPECT_EQ(audit_->ReadStream(Call(Tokens::kAuditor).get(), request, &page).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.Clear();
+  EXPECT_EQ(audit_->ReadStream(Call(Tokens::kAuditor).get(), request, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AuditTest, ReadLogStreamsPagesInPositionOrder) {
+  v1::ReadLogRequest request;
+  request.set_page_size(3);
+  auto ctx = Call(Tokens::kAuditor);
+  auto reader = audit_->ReadLog(ctx.get(), request);
+  v1::ReadLogResponse page;
+  std::vector<uint64_t> positions;
+  std::vector<int> sizes;
+  std::string prev_hash = std::string(64, '0');
+  while (reader->Read(&page)) {
+    sizes.push_back(page.events_size());
+    EXPECT_EQ(page.head_position(), head_);
+    for (const auto& e : page.events()) {
+      positions.push_back(e.position());
+      EXPECT_EQ(e.prev_hash(), prev_hash) << "the chain links at " << e.position();
+      prev_hash = e.hash();
+    }
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(sizes, (std::vector<int>{3, 3, 1}));
+  EXPECT_EQ(positions, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+
+  request.set_from_position(5);
+  request.set_to_position(6);
+  auto ctx2 = Call(Tokens::kAuditor);
+  reader = audit_->ReadLog(ctx2.get(), request);
+  positions.clear();
+  while (reader->Read(&page)) {
+    for (const auto& e : page.events()) positions.push_back(e.position());
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(positions, (std::vector<uint64_t>{5, 6}));
+}
+
+TEST_F(AuditTest, VerifyGivesTheSameDigestAsTheLogItself) {
+  v1::VerifyResponse response;
+  ASSERT_TRUE(audit_->Verify(Call(Tokens::kAuditor).get(), v1::VerifyRequest(), &response).ok());
+  EXPECT_TRUE(response.ok());
+  EXPECT_EQ(response.checked(), offline_.checked);
+  EXPECT_EQ(response.to_position(), head_);
+  EXPECT_EQ(response.digest(), store::ToHex(offline_.last_hash));
+
+  v1::VerifyRequest range;
+  range.set_from_position(2);
+  range.set_to_position(5);
+  ASSERT_TRUE(audit_->Verify(Call(Tokens::kAuditor).get(), range, &response).ok());
+  EXPECT_TRUE(response.ok());
+  EXPECT_EQ(response.checked(), 4u);
+  EXPECT_EQ(response.digest(), store::ToHex(offline_partial_.last_hash));
+
+  range.set_from_position(5);
+  range.set_to_position(2);
+  EXPECT_EQ(audit_->Verify(Call(Tokens::kAuditor).get(), range, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  testing::CommandResult r = Cli({"verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "chain ok: positions 1..7 (7 records)")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, store::ToHex(offline_.last_hash))) << r.out;
+}
+
+// The history table keeps Chinese intact and aligned: every column starts at
+// the same display column on every line.
+TEST_F(AuditTest, CliHistoryTableIsAlignedByDisplayWidth) {
+  testing::CommandResult r = Cli({"history", kCase});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u + 5u) << r.out;
+  EXPECT_TRUE(absl::StartsWith(lines[0], "version  position  type")) << lines[0];
+  EXPECT_TRUE(absl::StrContains(r.out, "enterprise:昆明万达:赵经理"));
+  EXPECT_TRUE(absl::StrContains(r.out, "department:自然资源局:王科长"));
+  EXPECT_TRUE(absl::StrContains(lines[2 + 2], "补录")) << "the late entry is marked";
+  // The actor column starts where its header does, in display columns.
+  const int actor_col = services::DisplayWidth(lines[0].substr(0, lines[0].find("actor")));
+  for (size_t i = 2; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    size_t at = line.find_last_of(' ');
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_EQ(services::DisplayWidth(line.substr(0, at + 1)), actor_col) << line;
+  }
+  // Times are China time: the first event was recorded at 00:01 on 2025-03-01.
+  EXPECT_TRUE(absl::StrContains(lines[2], "2025-03-01 00:01")) << lines[2];
+}
+
+TEST_F(AuditTest, CliLogAndJson) {
+  testing::CommandResult r = Cli({"log", "--from", "6"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "task/T-1")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "department:昆阳街道办事处:李主任")) << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, "case.Opened")) << r.out;
+
+  r = Cli({"--json", "history", "task/T-1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  v1::AuditEvent e;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[1], &e).ok()) << lines[1];
+  EXPECT_EQ(e.type(), "task.Completed");
+  EXPECT_EQ(e.actor(), "department:昆阳街道办事处:李主任");
+
+  r = Cli({"history", "case/none"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "NOT_FOUND")) << r.err;
+}
+
+// A decoder plugged in renders payloads as JSON (here with a TokenEntry
+// standing in for a domain event); one that fails shows the error, not a
+// failed read.
+TEST(AuditPayloadTest, DecodersRenderPayloadsByStreamPrefix) {
+  TempDir dir;
+  testing::WriteFile(dir / "tokens.textproto", Tokens::FileText());
+  v1::TokenEntry payload;
+  payload.set_unit("自然资源局");
+  payload.set_person("王科长");
+  testing::SeedLog(dir / "data",
+                   {{"case/C-1", "case.Opened", "enterprise:昆明万达", payload.SerializeAsString()},
+                    {"case/C-1", "case.Broken", "enterprise:昆明万达", "\xff\xff"},
+                    {"other/O-1", "other.Thing", "admin:ops", "x"}});
+  services::ServerOptions options;
+  options.data_dir = dir / "data";
+  options.tokens_file = dir / "tokens.textproto";
+  services::TaizhangServer server(options);
+  ASSERT_TRUE(server.Open().ok());
+  server.AddPayloadDecoder("case/", services::NewProtoJsonDecoder(v1::TokenEntry()));
+  ASSERT_TRUE(server.Start().ok());
+
+  v1::Audit::Stub audit(Connect(server.address()));
+  v1::ReadStreamRequest request;
+  request.set_stream("case/C-1");
+  v1::ReadStreamResponse page;
+  ASSERT_TRUE(audit.ReadStream(Call(Tokens::kAuditor).get(), request, &page).ok());
+  ASSERT_EQ(page.events_size(), 2);
+  EXPECT_EQ(page.events(0).payload_json(), R"({"unit":"自然资源局","person":"王科长"})");
+  EXPECT_EQ(page.events(0).payload(), payload.SerializeAsString());
+  EXPECT_TRUE(page.events(1).payload_json().empty());
+  EXPECT_TRUE(absl::StrContains(page.events(1).payload_error(), "DATA_LOSS"))
+      << page.events(1).payload_error();
+  request.set_stream("other/O-1");
+  ASSERT_TRUE(audit.ReadStream(Call(Tokens::kAuditor).get(), request, &page).ok());
+  EXPECT_TRUE(page.events(0).payload_json().empty());
+  EXPECT_TRUE(page.events(0).payload_error().empty()) << "no decoder: bytes only";
+  server.Shutdown();
+}
+
+}  // namespace
+}  // namespace taizhang

@@ -1,0 +1,26 @@
+// Which events of the workflows are alerts for people (督查督办), and for whom.
+//
+// AlertsFor maps one recorded event to the alerts it gives (most give none):
+//   - a ladder rung raised (预警提示, 督办通知单, 通报, 挂牌, 约谈) for a case
+//     item, a task, a problem or a project: RUNG_RAISED (NOTICE_ISSUED for
+//     notices and slips), addressed to the rung's recipients;
+//   - a light that changed: LIGHT_CHANGED (DEADLINE_PASSED when it turned red);
+//   - deemed consent (超时默认), a granted extension, a problem raised.
+// It is a pure function of the record (the same event always gives the same
+// alerts in the same order), which is what lets a consumer resume from its
+// last acknowledged position without gaps or repeats.
+#ifndef TAIZHANG_WORKFLOWS_ALERTS_H_
+#define TAIZHANG_WORKFLOWS_ALERTS_H_
+
+#include <vector>
+
+#include "store/event_log.h"
+#include "taizhang/v1/api_supervision.pb.h"
+
+namespace taizhang::workflows {
+
+std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& event);
+
+}  // namespace taizhang::workflows
+
+#endif  // TAIZHANG_WORKFLOWS_ALERTS_H_
