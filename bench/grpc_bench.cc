@@ -199,24 +199,31 @@ grpc::Status ServerInfo(const std::shared_ptr<grpc::Channel>& channel, int, int6
   return stub.ServerInfo(&ctx, taizhang::v1::ServerInfoRequest(), &response);
 }
 
-// The durable domain command to measure: one acknowledged (fsynced) append per
-// call. Return it here once the domain's write RPCs are wired, e.g.
-//
-//   return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) {
-//     taizhang::v1::Tasks::Stub stub(channel);
-//     grpc::ClientContext ctx;
-//     ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
-//     ... request_id = absl::StrCat("bench-", client, "-", n) ...
-//     return stub.ReportProgress(&ctx, request, &response);
-//   };
-//
-// (the bench's token is an admin's: give it the role the command needs in
-// WriteTokens below). nullopt: not wired yet, the placeholder is measured.
-std::optional<CallFn> DurableCommand() { return std::nullopt; }
+// The durable domain command measured: the supervision office creates a task
+// (Ledger.ExecuteTask), one acknowledged, fsynced append per call, each on its
+// own stream, through authentication, the aggregate's decision and the log.
+std::optional<CallFn> DurableCommand() {
+  return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) {
+    taizhang::v1::Ledger::Stub stub(channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+    taizhang::v1::ExecuteTaskRequest request;
+    std::string id = absl::StrCat("bench-", client, "-", n);
+    request.mutable_header()->set_request_id(id);
+    request.set_task_id(id);
+    auto* create = request.mutable_command()->mutable_create();
+    create->set_task_id(id);
+    create->set_project_code("2026-510115-47-01-000001");
+    create->set_title("基准测试任务");
+    create->add_responsible_units("自然资源局");
+    taizhang::v1::TaskReply reply;
+    return stub.ExecuteTask(&ctx, request, &reply);
+  };
+}
 
 void WriteTokens(const std::string& path) {
   std::ofstream out(path);
-  out << "token { token: \"" << kToken << "\" role: \"admin\" unit: \"bench\" }\n";
+  out << "token { token: \"" << kToken << "\" role: \"supervision\" unit: \"督查室\" }\n";
 }
 
 std::string Us(double us) {
@@ -253,10 +260,10 @@ int main(int argc, char** argv) {
   WriteTokens((dir / "tokens.textproto").string());
 
   // Children first: nothing gRPC exists in this process before they are forked.
-  auto daemon =
-      Spawn({TAIZHANGD_PATH, "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
-             "--tokens", (dir / "tokens.textproto").string(), "--log-level", "warn"},
-            (dir / "taizhangd.stderr").string());
+  auto daemon = Spawn({TAIZHANGD_PATH, "--listen", "127.0.0.1:0", "--data-dir",
+                       (dir / "data").string(), "--tokens", (dir / "tokens.textproto").string(),
+                       "--log-level", "warn", "--policies-dir", TAIZHANG_POLICIES_DIR},
+                      (dir / "taizhangd.stderr").string());
   auto empty = Spawn({"/proc/self/exe", "--serve-empty"}, (dir / "empty.stderr").string());
   if (!daemon || !empty) return 1;
 

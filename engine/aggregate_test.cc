@@ -143,13 +143,17 @@ TEST_F(AggregateTest, ConcurrentCommandsRetryOnConflictAndKeepTheInvariant) {
   ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.set_limit = 40}, Meta("limit")).ok());
   // A second store on the same log stands for another process: its commands
   // race this one's through the log's optimistic check and are decided again.
-  AggregateStore<Ledger> other(*log_, clock_, ledger_);
+  // Each store retries a lost race; with two contenders a command loses a race
+  // about half the time, so the budget must make 2^-attempts negligible.
+  StoreOptions patient{.snapshot_every = 10, .max_attempts = 64};
+  AggregateStore<Ledger> mine(*log_, clock_, ledger_, patient);
+  AggregateStore<Ledger> other(*log_, clock_, ledger_, patient);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0}, refused{0};
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
-        auto& target = t % 2 == 0 ? *store_ : other;
+        auto& target = t % 2 == 0 ? mine : other;
         auto r =
             target.Execute("ledger/1", AddCommand{.amount = 1}, Meta(absl::StrCat("t", t, "-", i)));
         if (r.ok()) {

@@ -21,7 +21,10 @@
 #include "CLI/CLI.hpp"
 #include "services/china_time.h"
 #include "services/config.h"
+#include "services/ledger_service.h"
 #include "services/server.h"
+#include "services/workflow_alerts.h"
+#include "workflows/ledger.h"
 
 namespace {
 
@@ -142,6 +145,44 @@ int main(int argc, char** argv) {
   spdlog::info("taizhangd {} starting: data {}, listen {}", taizhang::services::ServerVersion(),
                options.data_dir, options.listen);
   taizhang::services::TaizhangServer server(options);
+  if (absl::Status s = server.Open(); !s.ok()) {
+    spdlog::error("cannot start: {}", std::string(s.message()));
+    return 1;
+  }
+  // The workflows, when policy data is given: projects, cases, tasks and
+  // problems, their timers, alerts and the Ledger service.
+  std::unique_ptr<taizhang::workflows::Ledger> ledger;
+  if (!options.policies_dir.empty()) {
+    taizhang::workflows::LedgerOptions ledger_options;
+    ledger_options.policies_dir = options.policies_dir;
+    auto opened = taizhang::workflows::Ledger::Open(server.log(), server.clock(), ledger_options);
+    if (!opened.ok()) {
+      spdlog::error("cannot load the policies: {}", std::string(opened.status().message()));
+      return 1;
+    }
+    ledger = std::move(*opened);
+    if (absl::Status s = ledger->Start(); !s.ok()) {
+      spdlog::error("cannot replay the log: {}", std::string(s.message()));
+      return 1;
+    }
+    spdlog::info("workflows: policies from {}, replayed to position {}", options.policies_dir,
+                 ledger->runtime().applied());
+    server.AddService(std::make_unique<taizhang::services::LedgerService>(*ledger, server.clock(),
+                                                                          server.authorizer()));
+    server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
+    server.AddPayloadDecoder(
+        "case/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::ApprovalCaseEvent()));
+    server.AddPayloadDecoder("task/",
+                             taizhang::services::NewProtoJsonDecoder(taizhang::v1::TaskEvent()));
+    server.AddPayloadDecoder("problem/",
+                             taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProblemEvent()));
+    server.AddPayloadDecoder("project/",
+                             taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProjectEvent()));
+    server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
+    server.OnShutdown([&ledger] { ledger->Stop(); });
+  } else {
+    spdlog::warn("no --policies-dir: serving the log only (audit, alerts, admin)");
+  }
   if (absl::Status s = server.Start(); !s.ok()) {
     spdlog::error("cannot start: {}", std::string(s.message()));
     return 1;

@@ -66,6 +66,12 @@ v1::Alert FromLight(const L& l, const std::string& matter) {
   return a;
 }
 
+// A light's first judgement as green concerns nobody.
+template <class L>
+bool Worth(const L& l) {
+  return !(l.from() == v1::LIGHT_UNSPECIFIED && l.to() == v1::LIGHT_GREEN);
+}
+
 }  // namespace
 
 std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
@@ -77,7 +83,7 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
     if (!ev.ParseFromString(e.record.payload())) return out;
     if (ev.has_rung_raised()) {
       out.push_back(FromRung(ev.rung_raised(), ev.rung_raised().matter()));
-    } else if (ev.has_light_changed()) {
+    } else if (ev.has_light_changed() && Worth(ev.light_changed())) {
       const auto& l = ev.light_changed();
       std::string what = l.item_id().empty() ? stream : absl::StrCat(stream, " ", l.item_id());
       v1::Alert a = FromLight(l, what);
@@ -102,7 +108,9 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
     v1::TaskEvent ev;
     if (!ev.ParseFromString(e.record.payload())) return out;
     if (ev.has_rung_raised()) out.push_back(FromRung(ev.rung_raised(), ev.rung_raised().matter()));
-    if (ev.has_light_changed()) out.push_back(FromLight(ev.light_changed(), stream));
+    if (ev.has_light_changed() && Worth(ev.light_changed())) {
+      out.push_back(FromLight(ev.light_changed(), stream));
+    }
     if (ev.has_extension_granted()) {
       v1::Alert a;
       a.set_kind(v1::ALERT_KIND_EXTENSION_GRANTED);
@@ -115,7 +123,9 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
     v1::ProblemEvent ev;
     if (!ev.ParseFromString(e.record.payload())) return out;
     if (ev.has_rung_raised()) out.push_back(FromRung(ev.rung_raised(), ev.rung_raised().matter()));
-    if (ev.has_light_changed()) out.push_back(FromLight(ev.light_changed(), stream));
+    if (ev.has_light_changed() && Worth(ev.light_changed())) {
+      out.push_back(FromLight(ev.light_changed(), stream));
+    }
     if (ev.has_raised()) {
       v1::Alert a;
       a.set_kind(v1::ALERT_KIND_PROBLEM_RAISED);
@@ -128,7 +138,9 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
     v1::ProjectEvent ev;
     if (!ev.ParseFromString(e.record.payload())) return out;
     if (ev.has_rung_raised()) out.push_back(FromRung(ev.rung_raised(), ev.rung_raised().subject()));
-    if (ev.has_light_changed()) out.push_back(FromLight(ev.light_changed(), stream));
+    if (ev.has_light_changed() && Worth(ev.light_changed())) {
+      out.push_back(FromLight(ev.light_changed(), stream));
+    }
   }
   return out;
 }

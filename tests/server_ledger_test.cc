@@ -1,0 +1,328 @@
+// The workflows through the real taizhangd over gRPC: a joint-approval case
+// from opening to completion; a late task walking up the ladder while the alert
+// stream receives each rung once, across a server restart and a reconnecting
+// consumer; bad input and wrong roles answered with the right status and
+// nothing written.
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "services/testing/server_harness.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang {
+namespace {
+
+using testing::Call;
+using testing::Connect;
+using testing::Daemon;
+using testing::TempDir;
+
+constexpr char kAdmin[] = "admin-0123456789abcdef";
+constexpr char kOffice[] = "office-0123456789abcdef";
+constexpr char kResources[] = "resources-0123456789abcdef";
+constexpr char kEnterprise[] = "enterprise-0123456789abcdef";
+constexpr char kAuditor[] = "auditor-0123456789abcdef";
+constexpr char kLeader[] = "leader-0123456789abcdef";
+
+// The Luohe policy's departments, one token each.
+const std::vector<std::pair<std::string, std::string>>& Departments() {
+  static const auto* d = new std::vector<std::pair<std::string, std::string>>{
+      {"市发展改革委", "dept-fgw-0123456789"}, {"市国土资源局", "dept-gt-0123456789"},
+      {"市环保局", "dept-hb-0123456789"},      {"市规划局", "dept-gh-0123456789"},
+      {"市人防办", "dept-rf-0123456789"},      {"市住建委", "dept-zj-0123456789"}};
+  return *d;
+}
+
+std::string TokensText() {
+  std::string text = absl::StrCat(
+      "token { token: \"", kAdmin, "\" role: \"admin\" unit: \"ops\" }\n", "token { token: \"",
+      kOffice, "\" role: \"supervision\" unit: \"区政府目督办\" }\n", "token { token: \"",
+      kResources, "\" role: \"department\" unit: \"区自然资源局\" }\n", "token { token: \"",
+      kEnterprise, "\" role: \"enterprise\" unit: \"漯河某食品有限公司\" }\n", "token { token: \"",
+      kAuditor, "\" role: \"auditor\" unit: \"审计局\" }\n", "token { token: \"", kLeader,
+      "\" role: \"leader\" unit: \"王副区长\" }\n");
+  for (const auto& [unit, token] : Departments()) {
+    absl::StrAppend(&text, "token { token: \"", token, "\" role: \"department\" unit: \"", unit,
+                    "\" }\n");
+  }
+  return text;
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+class LedgerServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { testing::WriteFile(dir_ / "tokens.textproto", TokensText()); }
+
+  std::unique_ptr<Daemon> Start(const std::string& start_day) {
+    std::vector<std::string> args = {"--listen",       "127.0.0.1:0",
+                                     "--data-dir",     dir_ / "data",
+                                     "--tokens",       dir_ / "tokens.textproto",
+                                     "--clock",        "manual",
+                                     "--policies-dir", SourceDir() + "/workflows/policies"};
+    if (!start_day.empty()) {
+      args.push_back("--start");
+      args.push_back(start_day);
+    }
+    std::string failure;
+    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
+    EXPECT_NE(d, nullptr) << failure;
+    return d;
+  }
+
+  uint64_t Head(const Daemon& d) {
+    v1::Admin::Stub admin(Connect(d.address()));
+    v1::ServerInfoRequest request;
+    v1::ServerInfoResponse response;
+    EXPECT_TRUE(admin.ServerInfo(Call(kAdmin).get(), request, &response).ok());
+    return response.head_position();
+  }
+
+  void Advance(const Daemon& d, int days) {
+    v1::Admin::Stub admin(Connect(d.address()));
+    for (int i = 0; i < days; ++i) {
+      v1::AdvanceClockRequest request;
+      request.mutable_by()->set_seconds(24 * 3600);
+      v1::AdvanceClockResponse response;
+      grpc::Status s = admin.AdvanceClock(Call(kAdmin).get(), request, &response);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+    }
+  }
+
+  v1::ExecuteTaskRequest CreatePlot5(const std::string& request_id) {
+    v1::ExecuteTaskRequest r;
+    r.mutable_header()->set_request_id(request_id);
+    r.set_task_id("wuyue-plot5");
+    auto* t = r.mutable_command()->mutable_create();
+    t->set_task_id("wuyue-plot5");
+    t->set_project_code("2020-530115-72-01-000001");
+    t->set_title("5号地块4户农户拆迁及14.5亩征地");
+    t->add_responsible_units("区自然资源局");
+    t->set_responsible_leader("王副区长");
+    t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+    t->mutable_deadline()->mutable_rule()->set_fixed_date("2020-07-15");
+    return r;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(LedgerServerTest, BadInputAndWrongRolesChangeNothing) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  uint64_t head = Head(*d);
+  struct Case {
+    const char* token;
+    v1::ExecuteTaskRequest request;
+    grpc::StatusCode code;
+    const char* what;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"", CreatePlot5("a"), grpc::StatusCode::UNAUTHENTICATED, "no token"});
+  cases.push_back(
+      {"not-a-token-at-all-xx", CreatePlot5("b"), grpc::StatusCode::UNAUTHENTICATED, "bad token"});
+  cases.push_back({kAuditor, CreatePlot5("c"), grpc::StatusCode::PERMISSION_DENIED, "auditor"});
+  cases.push_back({kLeader, CreatePlot5("d"), grpc::StatusCode::PERMISSION_DENIED, "leader"});
+  cases.push_back({kEnterprise, CreatePlot5("e"), grpc::StatusCode::PERMISSION_DENIED,
+                   "enterprise creating a task"});
+  cases.push_back({kResources, CreatePlot5("f"), grpc::StatusCode::PERMISSION_DENIED,
+                   "a department creating a task"});
+  cases.push_back({kOffice, CreatePlot5(""), grpc::StatusCode::INVALID_ARGUMENT, "no request id"});
+  v1::ExecuteTaskRequest no_action = CreatePlot5("g");
+  no_action.clear_command();
+  cases.push_back({kOffice, no_action, grpc::StatusCode::INVALID_ARGUMENT, "no action"});
+  v1::ExecuteTaskRequest bad_date = CreatePlot5("h");
+  bad_date.mutable_command()->mutable_create()->mutable_deadline()->mutable_rule()->set_fixed_date(
+      "2020-07-32");
+  cases.push_back({kOffice, bad_date, grpc::StatusCode::INVALID_ARGUMENT, "bad date"});
+  for (const Case& c : cases) {
+    v1::TaskReply reply;
+    auto ctx = c.token[0] != '\0' ? Call(c.token) : std::make_unique<grpc::ClientContext>();
+    grpc::Status s = ledger.ExecuteTask(ctx.get(), c.request, &reply);
+    EXPECT_EQ(s.error_code(), c.code) << c.what << ": " << s.error_message();
+    EXPECT_FALSE(s.error_message().empty()) << c.what;
+  }
+  EXPECT_EQ(Head(*d), head);
+  // Completing a task that does not exist.
+  v1::ExecuteTaskRequest complete;
+  complete.mutable_header()->set_request_id("i");
+  complete.set_task_id("nothing");
+  complete.mutable_command()->mutable_complete()->set_text("done");
+  v1::TaskReply reply;
+  EXPECT_EQ(ledger.ExecuteTask(Call(kResources).get(), complete, &reply).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // A version conflict.
+  v1::ExecuteTaskRequest stale = CreatePlot5("j");
+  stale.mutable_header()->set_expected_version(3);
+  EXPECT_EQ(ledger.ExecuteTask(Call(kOffice).get(), stale, &reply).error_code(),
+            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+TEST_F(LedgerServerTest, ALateTaskClimbsTheLadderAndEachAlertArrivesOnce) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  {
+    v1::Ledger::Stub ledger(Connect(d->address()));
+    v1::TaskReply first, again;
+    ASSERT_TRUE(ledger.ExecuteTask(Call(kOffice).get(), CreatePlot5("create-1"), &first).ok());
+    EXPECT_GT(first.result().first_position(), 0u);
+    EXPECT_EQ(first.view().due_date(), "2020-07-15");
+    // A retried request returns the first result and writes nothing.
+    ASSERT_TRUE(ledger.ExecuteTask(Call(kOffice).get(), CreatePlot5("create-1"), &again).ok());
+    EXPECT_TRUE(again.result().duplicate());
+    EXPECT_EQ(again.result().first_position(), first.result().first_position());
+  }
+
+  // A consumer follows the alerts for the unit, acknowledging as it goes.
+  absl::Mutex mu;
+  std::vector<v1::Alert> received;
+  uint64_t acked = 0;
+  auto follow = [&](const Daemon& server, int want) {
+    v1::Supervision::Stub supervision(Connect(server.address()));
+    v1::FollowAlertsRequest request;
+    {
+      absl::MutexLock l(&mu);
+      request.set_from_position(acked);  // exclusive: the alerts after it
+    }
+    auto ctx = Call(kOffice);
+    auto stream = supervision.FollowAlerts(ctx.get(), request);
+    v1::Alert alert;
+    int got = 0;
+    while (got < want && stream->Read(&alert)) {
+      absl::MutexLock l(&mu);
+      received.push_back(alert);
+      if (alert.last_in_event()) acked = alert.position();
+      ++got;
+    }
+    ctx->TryCancel();
+    stream->Finish();
+  };
+
+  Advance(*d, 20);  // to 07-19: warning, notice (and red light) raised
+  follow(*d, 3);    // read three alerts, then "disconnect"
+
+  // Restart the server in the middle.
+  ASSERT_EQ(d->Stop(), 0);
+  d = Start("");
+  ASSERT_NE(d, nullptr);
+  Advance(*d, 25);  // to 08-13: listing, interview
+  {
+    v1::Ledger::Stub ledger(Connect(d->address()));
+    v1::GetRequest get;
+    get.set_id("wuyue-plot5");
+    v1::TaskReply reply;
+    ASSERT_TRUE(ledger.GetTask(Call(kAuditor).get(), get, &reply).ok());
+    std::vector<std::string> rungs;
+    for (const auto& r : reply.state().rungs()) rungs.push_back(r.raised().rung_id());
+    EXPECT_EQ(rungs, (std::vector<std::string>{"warning", "notice", "listing", "interview"}));
+    EXPECT_TRUE(reply.view().overdue());
+    // The bulletin for July lists the unit's overdue task.
+    v1::BulletinRequest month;
+    month.set_month("2020-07");
+    v1::Bulletin bulletin;
+    ASSERT_TRUE(ledger.GetBulletin(Call(kLeader).get(), month, &bulletin).ok());
+    ASSERT_EQ(bulletin.unit_supervision_size(), 1);
+    EXPECT_EQ(bulletin.unit_supervision(0).unit(), "区自然资源局");
+    EXPECT_EQ(bulletin.unit_supervision(0).overdue_tasks(), 1);
+  }
+  // The consumer reconnects from its last acknowledged position and reads
+  // the rest: 4 rung alerts and 2 light changes (yellow, then red) in all,
+  // none twice.
+  int total_expected = 6;
+  int have;
+  {
+    absl::MutexLock l(&mu);
+    have = static_cast<int>(received.size());
+  }
+  follow(*d, total_expected - have);
+  std::map<std::pair<uint64_t, uint32_t>, int> seen;
+  int rung_alerts = 0;
+  for (const auto& a : received) {
+    ++seen[{a.position(), a.index_in_event()}];
+    if (a.kind() == v1::ALERT_KIND_RUNG_RAISED || a.kind() == v1::ALERT_KIND_NOTICE_ISSUED) {
+      ++rung_alerts;
+    }
+  }
+  for (const auto& [key, n] : seen) EXPECT_EQ(n, 1) << "position " << key.first;
+  EXPECT_EQ(rung_alerts, 4);
+  int red = 0;
+  for (const auto& a : received) red += a.kind() == v1::ALERT_KIND_DEADLINE_PASSED;
+  EXPECT_EQ(red, 1);
+  EXPECT_EQ(static_cast<int>(received.size()), total_expected);
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+TEST_F(LedgerServerTest, AJointApprovalCaseFromOpeningToCompletion) {
+  auto d = Start("2018-03-01");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  int n = 0;
+  auto run = [&](const char* token, const std::function<void(v1::ApprovalCaseCommand*)>& fill) {
+    v1::ExecuteCaseRequest r;
+    r.mutable_header()->set_request_id(absl::StrCat("case-", ++n));
+    r.set_case_id("LH-2018-017");
+    fill(r.mutable_command());
+    v1::CaseReply reply;
+    grpc::Status s = ledger.ExecuteCase(Call(token).get(), r, &reply);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return reply;
+  };
+  run(kEnterprise, [](v1::ApprovalCaseCommand* c) {
+    auto* o = c->mutable_open();
+    o->set_project_code("2018-411102-14-03-000123");
+    o->set_project_name("年产10万吨休闲食品项目");
+    o->set_owner("漯河某食品有限公司");
+    o->set_policy("luohe-2018-38-day");
+    o->set_responsible_leader("王副市长");
+  });
+  v1::CaseReply last;
+  for (int round = 0; round < 8; ++round) {
+    v1::GetRequest get;
+    get.set_id("LH-2018-017");
+    v1::CaseReply now;
+    ASSERT_TRUE(ledger.GetCase(Call(kAuditor).get(), get, &now).ok());
+    for (const auto& item : now.view().items()) {
+      if (item.status() != v1::APPROVAL_ITEM_STATUS_UNSPECIFIED &&
+          item.status() != v1::APPROVAL_ITEM_STATUS_NOT_SUBMITTED) {
+        continue;
+      }
+      if (!item.can_submit()) continue;
+      std::string token;
+      for (const auto& [unit, t] : Departments()) {
+        if (unit == item.department()) token = t;
+      }
+      ASSERT_FALSE(token.empty()) << item.department();
+      std::string id = item.item_id();
+      run(kEnterprise, [&](v1::ApprovalCaseCommand* c) { c->mutable_submit()->set_item_id(id); });
+      run(token.c_str(), [&](v1::ApprovalCaseCommand* c) { c->mutable_accept()->set_item_id(id); });
+      bool higher = false;
+      for (const auto& p : now.state().policy().items()) {
+        if (p.id() == id) higher = !p.higher_authority().empty();
+      }
+      if (higher) {  // 上报: the higher authority decides; the department records it
+        run(token.c_str(), [&](v1::ApprovalCaseCommand* c) {
+          c->mutable_report_up()->set_item_id(id);
+          c->mutable_report_up()->set_reference("漯国土资〔2018〕12号");
+        });
+      }
+      last = run(token.c_str(),
+                 [&](v1::ApprovalCaseCommand* c) { c->mutable_approve()->set_item_id(id); });
+    }
+  }
+  EXPECT_EQ(last.state().status(), v1::APPROVAL_CASE_STATUS_COMPLETED);
+  EXPECT_TRUE(last.state().rungs().empty());
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace taizhang
