@@ -304,7 +304,8 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   builder.set_through_position(runtime_->applied());
   v1::Bulletin bulletin = builder.Build();
 
-  // Per-unit supervision figures at the month's close, from tasks and problems.
+  // Per-unit supervision figures at the month's close, from case items, tasks
+  // and problems. A case item's rungs count against its department.
   int64_t open_us = absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(month)));
   int64_t close_us = bulletin.closes_at_us();
   std::map<std::string, v1::BulletinUnitSupervision> units;
@@ -330,6 +331,30 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
       }
     }
   };
+  for (const auto& l : case_view_->List()) {
+    for (const v1::CaseItem& item : l.state.items()) {
+      const v1::CaseClock& c = item.clock();
+      int64_t due = c.deadline().due_at_us();
+      bool running_at_close = item.round() > 0 && c.start_at_us() < close_us &&
+                              (c.ended_at_us() == 0 || c.ended_at_us() >= close_us);
+      if (running_at_close && !c.suspended() && due > 0 && due <= close_us) {
+        unit(item.department())
+            .set_overdue_case_items(unit(item.department()).overdue_case_items() + 1);
+      }
+      for (const auto& r : item.rungs()) {
+        int64_t raised = r.raised().raised_at_us();
+        if (raised >= close_us) continue;
+        auto& u = unit(item.department());
+        if (raised >= open_us) {
+          u.set_rungs_in_month(u.rungs_in_month() + 1);
+          if (r.raised().issues() == v1::ISSUE_LISTING) {
+            u.set_listings_in_month(u.listings_in_month() + 1);
+          }
+        }
+        if (!r.answered() || r.answered_at_us() >= close_us) u.set_open_rungs(u.open_rungs() + 1);
+      }
+    }
+  }
   for (const auto& l : task_view_->List()) {
     const v1::TaskState& t = l.state;
     bool open_at_close =

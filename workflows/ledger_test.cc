@@ -198,7 +198,6 @@ namespace {
 // is submitted and its department never acts; the scheduler's ticks raise the
 // ladder's rungs against that department, once each, across restarts.
 TEST_F(LedgerTest, ACaseItemLeftUndecidedClimbsTheLadderThroughTheScheduler) {
-  clock_.AdvanceTo(At(2020, 3, 2));  // a Monday
   const std::string enterprise = "enterprise:昆明某光学有限公司";
   v1::ApprovalCaseCommand open;
   auto* o = open.mutable_open();
@@ -243,6 +242,19 @@ TEST_F(LedgerTest, ACaseItemLeftUndecidedClimbsTheLadderThroughTheScheduler) {
                          })
                   .ok());
   EXPECT_EQ(static_cast<int>(seen.size()), rungs);
+
+  // The July bulletin holds the filing item (due 06-30, still undecided)
+  // against its department, with the rungs raised to it in July.
+  auto bulletin = ledger_->BulletinFor("2020-07");
+  ASSERT_TRUE(bulletin.ok()) << bulletin.status();
+  bool found = false;
+  for (const auto& u : bulletin->unit_supervision()) {
+    if (u.unit() != "市发展改革委") continue;
+    found = true;
+    EXPECT_EQ(u.overdue_case_items(), 1);
+    EXPECT_GE(u.rungs_in_month(), 2);
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace
