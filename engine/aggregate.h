@@ -239,10 +239,21 @@ class AggregateStore {
         return appended.status();
       }
       if (appended->duplicate) return Replayed(stream, *appended, meta.request_id);
-      // Fold the new events in by reading them back, so the state is exactly
-      // what a replay gives (recorded times and positions included).
+      // Fold the new events in with exactly the context a replay gives them
+      // (positions, versions, both times, actor), so the state is what a
+      // replay of the log produces, without reading the events back.
       Loaded before = loaded;
-      RETURN_IF_ERROR(ReplayInto(stream, &loaded, AsOf{}));
+      for (size_t i = 0; i < events.size(); ++i) {
+        EventContext ec;
+        ec.position = appended->first_position + i;
+        ec.version = appended->first_version + i;
+        ec.occurred_at = absl::FromUnixMicros(absl::ToUnixMicros(ctx.occurred_at));
+        ec.recorded_at = absl::FromUnixMicros(appended->recorded_at_us);
+        ec.actor = meta.actor;
+        aggregate_.Apply(&loaded.state, events[i], ec);
+      }
+      loaded.version = appended->last_version;
+      loaded.position = appended->last_position;
       if (loaded.version / options_.snapshot_every > before.version / options_.snapshot_every) {
         RETURN_IF_ERROR(WriteSnapshot(stream, loaded));
       }
