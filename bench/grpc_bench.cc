@@ -8,11 +8,10 @@
 // prints requests/s, p50 and p99, and taizhangd's ratios to the empty handler.
 //
 // What is measured on taizhangd:
-//   - DurableCommand(): the durable domain command (an append fsynced through
-//     the log). NOT WIRED YET: the domain's write RPCs come with the facade;
-//     fill in DurableCommand() below and it is measured and printed as such.
-//   - Admin.ServerInfo, as a PLACEHOLDER until then: it goes through auth and
-//     reads the log's head, but writes nothing and is not a durable command.
+//   - DurableCommand(): Ledger.ExecuteTask creating a task, a durable command
+//     (an append fsynced through the log) — the figure the target is about;
+//   - Admin.ServerInfo, for comparison: it goes through auth and reads the
+//     log's head, but writes nothing.
 //
 //   build/bench/grpc_bench [--seconds 3] [--clients 1,16,64]
 #include <fcntl.h>
@@ -277,7 +276,7 @@ int main(int argc, char** argv) {
     std::printf("  durable  = NOT WIRED YET (fill in DurableCommand() in bench/grpc_bench.cc)\n");
   }
   std::printf(
-      "  info     = PLACEHOLDER: Admin.ServerInfo on taizhangd (auth + head read, "
+      "  info     = for comparison: Admin.ServerInfo on taizhangd (auth + head read, "
       "no write; not a durable command)\n\n");
   std::printf("%8s  %-9s %12s %10s %10s  %s\n", "clients", "rpc", "req/s", "p50", "p99",
               "vs empty (req/s, p50, p99)");
