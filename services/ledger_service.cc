@@ -40,13 +40,9 @@ template <class Outcome>
 void FillResult(const Outcome& out, v1::CommandResult* result) {
   result->set_duplicate(out.duplicate);
   result->set_version(out.loaded.version);
-  if (!out.duplicate && !out.events.empty()) {
-    result->set_first_position(out.append.first_position);
-    result->set_last_position(out.append.last_position);
-  } else if (out.duplicate) {
-    result->set_first_position(out.append.first_position);
-    result->set_last_position(out.append.last_position);
-  }
+  // A no-op command wrote nothing: its positions stay 0.
+  result->set_first_position(out.append.first_position);
+  result->set_last_position(out.append.last_position);
 }
 
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& s) {
@@ -143,7 +139,6 @@ grpc::Status LedgerService::GetCase(grpc::ServerContext* ctx, const v1::GetReque
   if (!state.has_value()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no case '", request->id(), "'"));
   }
-  reply->mutable_result()->set_version(0);
   *reply->mutable_state() = *state;
   *reply->mutable_view() = ledger_.approval_case().View(*state, clock_.Now());
   return grpc::Status::OK;

@@ -66,6 +66,17 @@ v1::Alert FromLight(const L& l, const std::string& matter) {
   return a;
 }
 
+// An alert with one recipient role, for events that are not rungs or lights.
+v1::Alert Simple(v1::AlertKind kind, std::string title, v1::Role role,
+                 const google::protobuf::Message& payload) {
+  v1::Alert a;
+  a.set_kind(kind);
+  a.set_title(std::move(title));
+  a.add_recipients()->set_role(role);
+  a.set_payload_json(Json(payload));
+  return a;
+}
+
 // A light's first judgement as green concerns nobody.
 template <class L>
 bool Worth(const L& l) {
@@ -86,23 +97,15 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
     } else if (ev.has_light_changed() && Worth(ev.light_changed())) {
       const auto& l = ev.light_changed();
       std::string what = l.item_id().empty() ? stream : absl::StrCat(stream, " ", l.item_id());
-      v1::Alert a = FromLight(l, what);
-      SetTime(a.mutable_due_at(), 0);
-      out.push_back(a);
+      out.push_back(FromLight(l, what));
     } else if (ev.has_item_deemed_approved()) {
-      v1::Alert a;
-      a.set_kind(v1::ALERT_KIND_DEEMED_CONSENT);
-      a.set_title(absl::StrCat(stream, " ", ev.item_deemed_approved().item_id(), ": 超时默认"));
-      a.add_recipients()->set_role(v1::ROLE_SUPERVISION_OFFICE);
-      a.set_payload_json(Json(ev.item_deemed_approved()));
-      out.push_back(a);
+      out.push_back(
+          Simple(v1::ALERT_KIND_DEEMED_CONSENT,
+                 absl::StrCat(stream, " ", ev.item_deemed_approved().item_id(), ": 超时默认"),
+                 v1::ROLE_SUPERVISION_OFFICE, ev.item_deemed_approved()));
     } else if (ev.has_extension_granted()) {
-      v1::Alert a;
-      a.set_kind(v1::ALERT_KIND_EXTENSION_GRANTED);
-      a.set_title(absl::StrCat(stream, ": 延期"));
-      a.add_recipients()->set_role(v1::ROLE_RESPONSIBLE_UNIT);
-      a.set_payload_json(Json(ev.extension_granted()));
-      out.push_back(a);
+      out.push_back(Simple(v1::ALERT_KIND_EXTENSION_GRANTED, absl::StrCat(stream, ": 延期"),
+                           v1::ROLE_RESPONSIBLE_UNIT, ev.extension_granted()));
     }
   } else if (type.rfind("task.", 0) == 0) {
     v1::TaskEvent ev;
@@ -112,12 +115,8 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
       out.push_back(FromLight(ev.light_changed(), stream));
     }
     if (ev.has_extension_granted()) {
-      v1::Alert a;
-      a.set_kind(v1::ALERT_KIND_EXTENSION_GRANTED);
-      a.set_title(absl::StrCat(stream, ": 延期"));
-      a.add_recipients()->set_role(v1::ROLE_RESPONSIBLE_UNIT);
-      a.set_payload_json(Json(ev.extension_granted()));
-      out.push_back(a);
+      out.push_back(Simple(v1::ALERT_KIND_EXTENSION_GRANTED, absl::StrCat(stream, ": 延期"),
+                           v1::ROLE_RESPONSIBLE_UNIT, ev.extension_granted()));
     }
   } else if (type.rfind("problem.", 0) == 0) {
     v1::ProblemEvent ev;
@@ -127,12 +126,9 @@ std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
       out.push_back(FromLight(ev.light_changed(), stream));
     }
     if (ev.has_raised()) {
-      v1::Alert a;
-      a.set_kind(v1::ALERT_KIND_PROBLEM_RAISED);
-      a.set_title(absl::StrCat("问题: ", ev.raised().title()));
-      a.add_recipients()->set_role(v1::ROLE_SUPERVISION_OFFICE);
-      a.set_payload_json(Json(ev.raised()));
-      out.push_back(a);
+      out.push_back(Simple(v1::ALERT_KIND_PROBLEM_RAISED,
+                           absl::StrCat("问题: ", ev.raised().title()), v1::ROLE_SUPERVISION_OFFICE,
+                           ev.raised()));
     }
   } else if (type.rfind("project.", 0) == 0) {
     v1::ProjectEvent ev;
