@@ -1,8 +1,10 @@
 #include "services/ledger_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
+#include "services/server.h"
 
 namespace taizhang::services {
 namespace {
@@ -52,142 +54,241 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const
   return false;
 }
 
+template <class A, class Reply>
+grpc::Status Reply_(const typename workflows::Ledger::Outcome<A>& out, const A& aggregate,
+                    absl::Time now, Reply* reply) {
+  FillResult(out, reply->mutable_result());
+  for (const auto& e : out.events) reply->mutable_result()->add_event_types(aggregate.EventType(e));
+  *reply->mutable_state() = out.loaded.state;
+  *reply->mutable_view() = aggregate.View(out.loaded.state, now);
+  return grpc::Status::OK;
+}
+
+// The envelope's field of the message type `action`, or null.
+const google::protobuf::FieldDescriptor* EnvelopeField(const google::protobuf::Descriptor* envelope,
+                                                       const google::protobuf::Descriptor* action) {
+  for (int i = 0; i < envelope->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = envelope->field(i);
+    if (f->message_type() == action && f->containing_oneof() != nullptr) return f;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-grpc::Status LedgerService::ExecuteCase(grpc::ServerContext* ctx,
-                                        const v1::ExecuteCaseRequest* request,
-                                        v1::CaseReply* reply) {
+absl::Status ToEnvelope(const google::protobuf::Message& request,
+                        google::protobuf::Message* envelope, v1::CommandHeader* header,
+                        std::string* id) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Descriptor* d = request.GetDescriptor();
+  const FieldDescriptor* h = d->FindFieldByNumber(1);
+  const FieldDescriptor* i = d->FindFieldByNumber(2);
+  const FieldDescriptor* a = d->FindFieldByNumber(3);
+  if (h == nullptr || h->message_type() != v1::CommandHeader::descriptor() || i == nullptr ||
+      i->type() != FieldDescriptor::TYPE_STRING || a == nullptr ||
+      a->type() != FieldDescriptor::TYPE_MESSAGE) {
+    return absl::InternalError(absl::StrCat(d->full_name(), " is not a typed command request"));
+  }
+  const FieldDescriptor* target = EnvelopeField(envelope->GetDescriptor(), a->message_type());
+  if (target == nullptr) {
+    return absl::InternalError(absl::StrCat(a->message_type()->full_name(), " is not an action of ",
+                                            envelope->GetDescriptor()->full_name()));
+  }
+  const google::protobuf::Reflection* r = request.GetReflection();
+  header->CopyFrom(r->GetMessage(request, h));
+  *id = r->GetString(request, i);
+  envelope->Clear();
+  envelope->GetReflection()->MutableMessage(envelope, target)->CopyFrom(r->GetMessage(request, a));
+  return absl::OkStatus();
+}
+
+grpc::Status LedgerCommands::Case(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                                  const std::string& id, const v1::ApprovalCaseCommand& command,
+                                  v1::CaseReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
   TZ_ASSIGN_OR_RETURN_GRPC(
       engine::CommandMeta meta,
-      MetaOf(request->header(), request->case_id(), "case_id", caller,
-             request->command().action_case() != v1::ApprovalCaseCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out,
-                           ledger_.ExecuteCase(request->case_id(), request->command(), meta));
-  FillResult(out, reply->mutable_result());
-  for (const auto& e : out.events) {
-    reply->mutable_result()->add_event_types(ledger_.approval_case().EventType(e));
-  }
-  *reply->mutable_state() = out.loaded.state;
-  *reply->mutable_view() = ledger_.approval_case().View(out.loaded.state, clock_.Now());
-  return grpc::Status::OK;
+      MetaOf(header, id, "case_id", caller,
+             command.action_case() != v1::ApprovalCaseCommand::ACTION_NOT_SET));
+  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteCase(id, command, meta));
+  return Reply_(out, ledger_.approval_case(), clock_.Now(), reply);
 }
 
-grpc::Status LedgerService::ExecuteTask(grpc::ServerContext* ctx,
-                                        const v1::ExecuteTaskRequest* request,
-                                        v1::TaskReply* reply) {
+grpc::Status LedgerCommands::Task(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                                  const std::string& id, const v1::TaskCommand& command,
+                                  v1::TaskReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  TZ_ASSIGN_OR_RETURN_GRPC(
-      engine::CommandMeta meta,
-      MetaOf(request->header(), request->task_id(), "task_id", caller,
-             request->command().action_case() != v1::TaskCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out,
-                           ledger_.ExecuteTask(request->task_id(), request->command(), meta));
-  FillResult(out, reply->mutable_result());
-  for (const auto& e : out.events) {
-    reply->mutable_result()->add_event_types(ledger_.task().EventType(e));
-  }
-  *reply->mutable_state() = out.loaded.state;
-  *reply->mutable_view() = ledger_.task().View(out.loaded.state, clock_.Now());
-  return grpc::Status::OK;
+  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
+                           MetaOf(header, id, "task_id", caller,
+                                  command.action_case() != v1::TaskCommand::ACTION_NOT_SET));
+  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteTask(id, command, meta));
+  return Reply_(out, ledger_.task(), clock_.Now(), reply);
 }
 
-grpc::Status LedgerService::ExecuteProblem(grpc::ServerContext* ctx,
-                                           const v1::ExecuteProblemRequest* request,
-                                           v1::ProblemReply* reply) {
+grpc::Status LedgerCommands::Problem(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                                     const std::string& id, const v1::ProblemCommand& command,
+                                     v1::ProblemReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  TZ_ASSIGN_OR_RETURN_GRPC(
-      engine::CommandMeta meta,
-      MetaOf(request->header(), request->problem_id(), "problem_id", caller,
-             request->command().action_case() != v1::ProblemCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out,
-                           ledger_.ExecuteProblem(request->problem_id(), request->command(), meta));
-  FillResult(out, reply->mutable_result());
-  for (const auto& e : out.events) {
-    reply->mutable_result()->add_event_types(ledger_.problem().EventType(e));
-  }
-  *reply->mutable_state() = out.loaded.state;
-  *reply->mutable_view() = ledger_.problem().View(out.loaded.state, clock_.Now());
-  return grpc::Status::OK;
+  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
+                           MetaOf(header, id, "problem_id", caller,
+                                  command.action_case() != v1::ProblemCommand::ACTION_NOT_SET));
+  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteProblem(id, command, meta));
+  return Reply_(out, ledger_.problem(), clock_.Now(), reply);
 }
 
-grpc::Status LedgerService::ExecuteProject(grpc::ServerContext* ctx,
-                                           const v1::ExecuteProjectRequest* request,
-                                           v1::ProjectReply* reply) {
+grpc::Status LedgerCommands::Project(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                                     const std::string& id, const v1::ProjectCommand& command,
+                                     v1::ProjectReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
   // The code itself is checked by the aggregate (its shape); here only that
   // it is there.
-  TZ_ASSIGN_OR_RETURN_GRPC(
-      engine::CommandMeta meta,
-      MetaOf(request->header(), request->project_code(), "project_code", caller,
-             request->command().action_case() != v1::ProjectCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(
-      auto out, ledger_.ExecuteProject(request->project_code(), request->command(), meta));
-  FillResult(out, reply->mutable_result());
-  for (const auto& e : out.events) {
-    reply->mutable_result()->add_event_types(ledger_.project().EventType(e));
+  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
+                           MetaOf(header, id, "project_code", caller,
+                                  command.action_case() != v1::ProjectCommand::ACTION_NOT_SET));
+  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteProject(id, command, meta));
+  return Reply_(out, ledger_.project(), clock_.Now(), reply);
+}
+
+// The typed forms: the request into its envelope, then as above.
+#define TZ_TYPED_THROUGH(Reply, Envelope, Run)                                                 \
+  grpc::Status LedgerCommands::Typed(grpc::ServerContext* ctx,                                 \
+                                     const google::protobuf::Message& request, Reply* reply) { \
+    Envelope command;                                                                          \
+    v1::CommandHeader header;                                                                  \
+    std::string id;                                                                            \
+    TZ_RETURN_IF_ERROR_GRPC(ToEnvelope(request, &command, &header, &id));                      \
+    return Run(ctx, header, id, command, reply);                                               \
   }
-  *reply->mutable_state() = out.loaded.state;
-  *reply->mutable_view() = ledger_.project().View(out.loaded.state, clock_.Now());
-  return grpc::Status::OK;
+TZ_TYPED_THROUGH(v1::CaseReply, v1::ApprovalCaseCommand, Case)
+TZ_TYPED_THROUGH(v1::TaskReply, v1::TaskCommand, Task)
+TZ_TYPED_THROUGH(v1::ProblemReply, v1::ProblemCommand, Problem)
+TZ_TYPED_THROUGH(v1::ProjectReply, v1::ProjectCommand, Project)
+#undef TZ_TYPED_THROUGH
+
+void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
+  auto commands = std::make_shared<LedgerCommands>(ledger, server.clock(), server.authorizer());
+  server.AddService(std::make_unique<LedgerService>(commands));
+  server.AddService(std::make_unique<ApprovalService>(commands));
+  server.AddService(std::make_unique<TasksService>(commands));
+  server.AddService(std::make_unique<ProblemsService>(commands));
+  server.AddService(std::make_unique<ProjectsService>(commands));
+}
+
+// ---------------------------------------------------------------------------
+// ReadScope
+
+ReadScope::ReadScope(const Caller& caller, const workflows::Ledger& ledger) : caller_(caller) {
+  using workflows::Role;
+  const workflows::Principal& p = caller.principal;
+  if (!p.Is(Role::kLeader) && !p.Is(Role::kEnterprise)) return;
+  all_ = false;
+  for (const v1::ProjectState& s : ledger.ListProjects()) {
+    const std::string& who = p.Is(Role::kLeader) ? s.info().responsible_leader() : s.info().owner();
+    if (who == p.unit) projects_.insert(s.info().code());
+  }
+}
+
+bool ReadScope::OwnProject(const std::string& code) const { return projects_.contains(code); }
+
+bool ReadScope::Project(const v1::ProjectState& s) const {
+  return all_ || OwnProject(s.info().code());
+}
+
+bool ReadScope::Case(const v1::ApprovalCaseState& s) const {
+  if (all_ || OwnProject(s.project_code())) return true;
+  const workflows::Principal& p = caller_.principal;
+  return p.Is(workflows::Role::kLeader) ? s.responsible_leader() == p.unit : s.owner() == p.unit;
+}
+
+bool ReadScope::Task(const v1::TaskState& s) const {
+  if (all_ || OwnProject(s.project_code())) return true;
+  const workflows::Principal& p = caller_.principal;
+  return p.Is(workflows::Role::kLeader) && s.responsible_leader() == p.unit;
+}
+
+bool ReadScope::Problem(const v1::ProblemState& s) const {
+  if (all_ || OwnProject(s.project_code())) return true;
+  const workflows::Principal& p = caller_.principal;
+  if (p.Is(workflows::Role::kLeader)) return s.responsible_leader() == p.unit;
+  return s.source().kind() == v1::PROBLEM_SOURCE_KIND_ENTERPRISE && s.source().name() == p.unit;
+}
+
+grpc::Status ReadScope::Denied(const std::string& what) const {
+  const char* scope = caller_.principal.Is(workflows::Role::kLeader)
+                          ? "the projects it is responsible for (and their cases, tasks and "
+                            "problems)"
+                          : "its own projects, cases and problems (and the tasks of its projects)";
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat("'", caller_.actor, "' may not read ", what, ": it reads only ", scope));
 }
 
 grpc::Status LedgerService::GetCase(grpc::ServerContext* ctx, const v1::GetRequest* request,
                                     v1::CaseReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  auto state = ledger_.GetCase(request->id());
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  auto state = ledger().GetCase(request->id());
   if (!state.has_value()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no case '", request->id(), "'"));
   }
+  ReadScope scope(caller, ledger());
+  if (!scope.Case(*state)) return scope.Denied(absl::StrCat("case '", request->id(), "'"));
   *reply->mutable_state() = *state;
-  *reply->mutable_view() = ledger_.approval_case().View(*state, clock_.Now());
+  *reply->mutable_view() = ledger().approval_case().View(*state, commands_->clock().Now());
   return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::GetTask(grpc::ServerContext* ctx, const v1::GetRequest* request,
                                     v1::TaskReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  auto state = ledger_.GetTask(request->id());
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  auto state = ledger().GetTask(request->id());
   if (!state.has_value()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("no task '", request->id(), "'"));
   }
+  ReadScope scope(caller, ledger());
+  if (!scope.Task(*state)) return scope.Denied(absl::StrCat("task '", request->id(), "'"));
   *reply->mutable_state() = *state;
-  *reply->mutable_view() = ledger_.task().View(*state, clock_.Now());
+  *reply->mutable_view() = ledger().task().View(*state, commands_->clock().Now());
   return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::GetProblem(grpc::ServerContext* ctx, const v1::GetRequest* request,
                                        v1::ProblemReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  auto state = ledger_.GetProblem(request->id());
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  auto state = ledger().GetProblem(request->id());
   if (!state.has_value()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         absl::StrCat("no problem '", request->id(), "'"));
   }
+  ReadScope scope(caller, ledger());
+  if (!scope.Problem(*state)) return scope.Denied(absl::StrCat("problem '", request->id(), "'"));
   *reply->mutable_state() = *state;
-  *reply->mutable_view() = ledger_.problem().View(*state, clock_.Now());
+  *reply->mutable_view() = ledger().problem().View(*state, commands_->clock().Now());
   return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::GetProject(grpc::ServerContext* ctx, const v1::GetRequest* request,
                                        v1::ProjectReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  auto state = ledger_.GetProject(request->id());
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  auto state = ledger().GetProject(request->id());
   if (!state.has_value()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         absl::StrCat("no project '", request->id(), "'"));
   }
+  ReadScope scope(caller, ledger());
+  if (!scope.Project(*state)) return scope.Denied(absl::StrCat("project '", request->id(), "'"));
   *reply->mutable_state() = *state;
-  *reply->mutable_view() = ledger_.project().View(*state, clock_.Now());
+  *reply->mutable_view() = ledger().project().View(*state, commands_->clock().Now());
   return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::ListCases(grpc::ServerContext* ctx, const v1::ListRequest* request,
                                       v1::ListCasesResponse* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  absl::Time now = clock_.Now();
-  for (const auto& state : ledger_.ListCases()) {
-    v1::ApprovalCaseView view = ledger_.approval_case().View(state, now);
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  const ReadScope scope(caller, ledger());
+  absl::Time now = commands_->clock().Now();
+  for (const auto& state : ledger().ListCases()) {
+    if (!scope.Case(state)) continue;
+    v1::ApprovalCaseView view = ledger().approval_case().View(state, now);
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
       continue;
     }
@@ -209,10 +310,12 @@ grpc::Status LedgerService::ListCases(grpc::ServerContext* ctx, const v1::ListRe
 
 grpc::Status LedgerService::ListTasks(grpc::ServerContext* ctx, const v1::ListRequest* request,
                                       v1::ListTasksResponse* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  absl::Time now = clock_.Now();
-  for (const auto& state : ledger_.ListTasks()) {
-    v1::TaskView view = ledger_.task().View(state, now);
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  const ReadScope scope(caller, ledger());
+  absl::Time now = commands_->clock().Now();
+  for (const auto& state : ledger().ListTasks()) {
+    if (!scope.Task(state)) continue;
+    v1::TaskView view = ledger().task().View(state, now);
     if (!request->unit().empty() && !Contains(view.responsible_units(), request->unit())) continue;
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
       continue;
@@ -226,10 +329,12 @@ grpc::Status LedgerService::ListTasks(grpc::ServerContext* ctx, const v1::ListRe
 
 grpc::Status LedgerService::ListProblems(grpc::ServerContext* ctx, const v1::ListRequest* request,
                                          v1::ListProblemsResponse* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  absl::Time now = clock_.Now();
-  for (const auto& state : ledger_.ListProblems()) {
-    v1::ProblemView view = ledger_.problem().View(state, now);
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  const ReadScope scope(caller, ledger());
+  absl::Time now = commands_->clock().Now();
+  for (const auto& state : ledger().ListProblems()) {
+    if (!scope.Problem(state)) continue;
+    v1::ProblemView view = ledger().problem().View(state, now);
     if (!request->unit().empty() && view.unit() != request->unit()) continue;
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
       continue;
@@ -243,15 +348,17 @@ grpc::Status LedgerService::ListProblems(grpc::ServerContext* ctx, const v1::Lis
 
 grpc::Status LedgerService::ListProjects(grpc::ServerContext* ctx, const v1::ListRequest* request,
                                          v1::ListProjectsResponse* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  absl::Time now = clock_.Now();
-  for (const auto& state : ledger_.ListProjects()) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  const ReadScope scope(caller, ledger());
+  absl::Time now = commands_->clock().Now();
+  for (const auto& state : ledger().ListProjects()) {
+    if (!scope.Project(state)) continue;
     if (!request->unit().empty() && state.info().lead_unit() != request->unit()) continue;
     if (!request->region().empty() && state.region_code() != request->region()) continue;
     if (!request->project_code().empty() && state.info().code() != request->project_code()) {
       continue;
     }
-    v1::ProjectView view = ledger_.project().View(state, now);
+    v1::ProjectView view = ledger().project().View(state, now);
     if (request->light() != v1::LIGHT_UNSPECIFIED && view.light() != request->light()) continue;
     if (request->overdue_only() && !view.start_overdue() && !view.finish_overdue()) continue;
     *reply->add_projects() = std::move(view);
@@ -261,9 +368,9 @@ grpc::Status LedgerService::ListProjects(grpc::ServerContext* ctx, const v1::Lis
 
 grpc::Status LedgerService::GetBulletin(grpc::ServerContext* ctx,
                                         const v1::BulletinRequest* request, v1::Bulletin* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   if (request->month().empty()) return Invalid("month: required, as YYYY-MM");
-  TZ_ASSIGN_OR_RETURN_GRPC(*reply, ledger_.BulletinFor(request->month()));
+  TZ_ASSIGN_OR_RETURN_GRPC(*reply, ledger().BulletinFor(request->month()));
   return grpc::Status::OK;
 }
 

@@ -1,13 +1,23 @@
-// LedgerService: the gRPC face of the workflows (service Ledger in
-// service.proto). Commands go to the Ledger's aggregates with the caller's
-// principal as actor; replies carry the positions written, the resulting state
-// and its view at the server's now. Queries read the Ledger's projections.
+// The gRPC face of the workflows (service.proto's Ledger, Approval, Tasks,
+// Problems and Projects). Commands go to the Ledger's aggregates with the
+// caller's principal as actor; replies carry the positions written, the
+// resulting state and its view at the server's now. Queries read the Ledger's
+// projections, limited to what the caller may read (ReadScope below).
+//
+// The typed command services (one RPC per action) and the Ledger's Execute*
+// (the aggregate's command envelope) share one path: a typed request is put
+// into its envelope by reflection (header = 1, id = 2, action = 3; the action's
+// message type names the envelope's field), so no action is wired by hand.
 //
 // Thread-safety: gRPC calls the handlers concurrently; the Ledger is safe for
 // that.
 #ifndef TAIZHANG_SERVICES_LEDGER_SERVICE_H_
 #define TAIZHANG_SERVICES_LEDGER_SERVICE_H_
 
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
 #include "base/clock.h"
 #include "services/auth.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -15,20 +25,106 @@
 
 namespace taizhang::services {
 
-class LedgerService final : public v1::Ledger::Service {
+class TaizhangServer;
+
+// Registers every workflow service (Ledger, Approval, Tasks, Problems,
+// Projects) on `server`; `ledger` must outlive it.
+void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger);
+
+// What a caller may read. Leaders read the projects they are responsible for
+// (分包领导) and the cases, tasks and problems of those projects or naming
+// them; enterprises read their own projects, cases and problems and the tasks
+// of their projects; every other role reads everything.
+class ReadScope {
  public:
-  // All three must outlive the service.
-  LedgerService(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth)
+  ReadScope(const Caller& caller, const workflows::Ledger& ledger);
+
+  bool Project(const v1::ProjectState& s) const;
+  bool Case(const v1::ApprovalCaseState& s) const;
+  bool Task(const v1::TaskState& s) const;
+  bool Problem(const v1::ProblemState& s) const;
+
+  // PERMISSION_DENIED naming what the caller may read instead.
+  grpc::Status Denied(const std::string& what) const;
+
+ private:
+  bool OwnProject(const std::string& code) const;
+
+  const Caller& caller_;
+  bool all_ = true;
+  // Leader or enterprise: the codes of its projects.
+  absl::flat_hash_set<std::string> projects_;
+};
+
+// Commands through the aggregates, shared by every command RPC.
+class LedgerCommands {
+ public:
+  LedgerCommands(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth)
       : ledger_(ledger), clock_(clock), auth_(auth) {}
 
+  grpc::Status Case(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                    const std::string& id, const v1::ApprovalCaseCommand& command,
+                    v1::CaseReply* reply);
+  grpc::Status Task(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                    const std::string& id, const v1::TaskCommand& command, v1::TaskReply* reply);
+  grpc::Status Problem(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                       const std::string& id, const v1::ProblemCommand& command,
+                       v1::ProblemReply* reply);
+  grpc::Status Project(grpc::ServerContext* ctx, const v1::CommandHeader& header,
+                       const std::string& id, const v1::ProjectCommand& command,
+                       v1::ProjectReply* reply);
+
+  // A typed request (header = 1, id = 2, action = 3) through its envelope.
+  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
+                     v1::CaseReply* reply);
+  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
+                     v1::TaskReply* reply);
+  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
+                     v1::ProblemReply* reply);
+  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
+                     v1::ProjectReply* reply);
+
+  workflows::Ledger& ledger() { return ledger_; }
+  Clock& clock() { return clock_; }
+  const Authorizer& auth() { return auth_; }
+
+ private:
+  workflows::Ledger& ledger_;
+  Clock& clock_;
+  const Authorizer& auth_;
+};
+
+// Puts a typed command request into `envelope` (ApprovalCaseCommand, ...):
+// the envelope's field whose message type is the request's field 3. Returns
+// the header and the id. INTERNAL when the request does not have that shape
+// (a proto mistake, caught by the services' tests for every RPC).
+absl::Status ToEnvelope(const google::protobuf::Message& request,
+                        google::protobuf::Message* envelope, v1::CommandHeader* header,
+                        std::string* id);
+
+class LedgerService final : public v1::Ledger::Service {
+ public:
+  explicit LedgerService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+
   grpc::Status ExecuteCase(grpc::ServerContext* ctx, const v1::ExecuteCaseRequest* request,
-                           v1::CaseReply* reply) override;
+                           v1::CaseReply* reply) override {
+    return commands_->Case(ctx, request->header(), request->case_id(), request->command(), reply);
+  }
   grpc::Status ExecuteTask(grpc::ServerContext* ctx, const v1::ExecuteTaskRequest* request,
-                           v1::TaskReply* reply) override;
+                           v1::TaskReply* reply) override {
+    return commands_->Task(ctx, request->header(), request->task_id(), request->command(), reply);
+  }
   grpc::Status ExecuteProblem(grpc::ServerContext* ctx, const v1::ExecuteProblemRequest* request,
-                              v1::ProblemReply* reply) override;
+                              v1::ProblemReply* reply) override {
+    return commands_->Problem(ctx, request->header(), request->problem_id(), request->command(),
+                              reply);
+  }
   grpc::Status ExecuteProject(grpc::ServerContext* ctx, const v1::ExecuteProjectRequest* request,
-                              v1::ProjectReply* reply) override;
+                              v1::ProjectReply* reply) override {
+    return commands_->Project(ctx, request->header(), request->project_code(), request->command(),
+                              reply);
+  }
   grpc::Status GetCase(grpc::ServerContext* ctx, const v1::GetRequest* request,
                        v1::CaseReply* reply) override;
   grpc::Status GetTask(grpc::ServerContext* ctx, const v1::GetRequest* request,
@@ -49,10 +145,94 @@ class LedgerService final : public v1::Ledger::Service {
                            v1::Bulletin* reply) override;
 
  private:
-  workflows::Ledger& ledger_;
-  Clock& clock_;
-  const Authorizer& auth_;
+  workflows::Ledger& ledger() { return commands_->ledger(); }
+
+  std::shared_ptr<LedgerCommands> commands_;
 };
+
+// One override per typed RPC, each the same line: the request through its
+// envelope (LedgerCommands::Typed).
+#define TZ_TYPED_COMMAND(Rpc, Reply)                                                            \
+  grpc::Status Rpc(grpc::ServerContext* ctx, const v1::Rpc##Request* request, v1::Reply* reply) \
+      override {                                                                                \
+    return commands_->Typed(ctx, *request, reply);                                              \
+  }
+
+class ApprovalService final : public v1::Approval::Service {
+ public:
+  explicit ApprovalService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  TZ_TYPED_COMMAND(OpenCase, CaseReply)
+  TZ_TYPED_COMMAND(SubmitCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(AcceptCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(SupplyCaseDocuments, CaseReply)
+  TZ_TYPED_COMMAND(SuspendCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(SupplyCaseCorrection, CaseReply)
+  TZ_TYPED_COMMAND(ResumeCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(ReportCaseItemUp, CaseReply)
+  TZ_TYPED_COMMAND(ApproveCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(RejectCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(ReturnCaseItem, CaseReply)
+  TZ_TYPED_COMMAND(GrantCaseExtension, CaseReply)
+  TZ_TYPED_COMMAND(AnswerCaseSlip, CaseReply)
+  TZ_TYPED_COMMAND(WithdrawCase, CaseReply)
+  TZ_TYPED_COMMAND(RecomputeCaseDeadlines, CaseReply)
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
+class TasksService final : public v1::Tasks::Service {
+ public:
+  explicit TasksService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  TZ_TYPED_COMMAND(CreateTask, TaskReply)
+  TZ_TYPED_COMMAND(ReportTaskProgress, TaskReply)
+  TZ_TYPED_COMMAND(CompleteTask, TaskReply)
+  TZ_TYPED_COMMAND(RequestTaskExtension, TaskReply)
+  TZ_TYPED_COMMAND(GrantTaskExtension, TaskReply)
+  TZ_TYPED_COMMAND(RefuseTaskExtension, TaskReply)
+  TZ_TYPED_COMMAND(AnswerTaskRung, TaskReply)
+  TZ_TYPED_COMMAND(RecomputeTaskDeadlines, TaskReply)
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
+class ProblemsService final : public v1::Problems::Service {
+ public:
+  explicit ProblemsService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  TZ_TYPED_COMMAND(RaiseProblem, ProblemReply)
+  TZ_TYPED_COMMAND(AssignProblem, ProblemReply)
+  TZ_TYPED_COMMAND(AnswerProblem, ProblemReply)
+  TZ_TYPED_COMMAND(ResolveProblem, ProblemReply)
+  TZ_TYPED_COMMAND(VerifyProblem, ProblemReply)
+  TZ_TYPED_COMMAND(ReopenProblem, ProblemReply)
+  TZ_TYPED_COMMAND(RecomputeProblemDeadlines, ProblemReply)
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
+class ProjectsService final : public v1::Projects::Service {
+ public:
+  explicit ProjectsService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  TZ_TYPED_COMMAND(RegisterProject, ProjectReply)
+  TZ_TYPED_COMMAND(SetProjectAnnualPlan, ProjectReply)
+  TZ_TYPED_COMMAND(AdvanceProjectStage, ProjectReply)
+  TZ_TYPED_COMMAND(PlanProjectNode, ProjectReply)
+  TZ_TYPED_COMMAND(ReportProjectNodeDone, ProjectReply)
+  TZ_TYPED_COMMAND(ReportProjectInvestment, ProjectReply)
+  TZ_TYPED_COMMAND(AnswerProjectSlip, ProjectReply)
+  TZ_TYPED_COMMAND(RecomputeProjectDeadlines, ProjectReply)
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
+#undef TZ_TYPED_COMMAND
 
 }  // namespace taizhang::services
 

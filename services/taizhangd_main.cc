@@ -167,8 +167,7 @@ int main(int argc, char** argv) {
     }
     spdlog::info("workflows: policies from {}, replayed to position {}", options.policies_dir,
                  ledger->runtime().applied());
-    server.AddService(std::make_unique<taizhang::services::LedgerService>(*ledger, server.clock(),
-                                                                          server.authorizer()));
+    taizhang::services::AddLedgerServices(server, *ledger);
     server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
     server.AddPayloadDecoder(
         "case/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::ApprovalCaseEvent()));

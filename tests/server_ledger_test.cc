@@ -3,8 +3,10 @@
 // stream receives each rung once, across a server restart and a reconnecting
 // consumer; bad input and wrong roles answered with the right status and
 // nothing written.
+#include <algorithm>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -262,30 +264,39 @@ TEST_F(LedgerServerTest, ALateTaskClimbsTheLadderAndEachAlertArrivesOnce) {
   EXPECT_EQ(d->Stop(), 0);
 }
 
-TEST_F(LedgerServerTest, AJointApprovalCaseFromOpeningToCompletion) {
+TEST_F(LedgerServerTest, AJointApprovalCaseFromOpeningToCompletionThroughTypedRpcs) {
   auto d = Start("2018-03-01");
   ASSERT_NE(d, nullptr);
   v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Approval::Stub approval(Connect(d->address()));
   int n = 0;
-  auto run = [&](const char* token, const std::function<void(v1::ApprovalCaseCommand*)>& fill) {
-    v1::ExecuteCaseRequest r;
-    r.mutable_header()->set_request_id(absl::StrCat("case-", ++n));
-    r.set_case_id("LH-2018-017");
-    fill(r.mutable_command());
-    v1::CaseReply reply;
-    grpc::Status s = ledger.ExecuteCase(Call(token).get(), r, &reply);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return reply;
+  auto with_header = [&](auto* request) {
+    request->mutable_header()->set_request_id(absl::StrCat("case-", ++n));
+    request->set_case_id("LH-2018-017");
+    return request;
   };
-  run(kEnterprise, [](v1::ApprovalCaseCommand* c) {
-    auto* o = c->mutable_open();
-    o->set_project_code("2018-411102-14-03-000123");
-    o->set_project_name("年产10万吨休闲食品项目");
-    o->set_owner("漯河某食品有限公司");
-    o->set_policy("luohe-2018-38-day");
-    o->set_responsible_leader("王副市长");
-  });
+  auto ok = [](const grpc::Status& s) { EXPECT_TRUE(s.ok()) << s.error_message(); };
+  v1::OpenCaseRequest open;
+  with_header(&open);
+  open.mutable_open()->set_project_code("2018-411102-14-03-000123");
+  open.mutable_open()->set_project_name("年产10万吨休闲食品项目");
+  open.mutable_open()->set_owner("漯河某食品有限公司");
+  open.mutable_open()->set_policy("luohe-2018-38-day");
+  open.mutable_open()->set_responsible_leader("王副市长");
   v1::CaseReply last;
+  ok(approval.OpenCase(Call(kEnterprise).get(), open, &last));
+  EXPECT_EQ(last.result().event_types_size(), 1);
+
+  // A department may not approve what it was not sent, nor an auditor anything.
+  v1::ApproveCaseItemRequest foreign;
+  with_header(&foreign);
+  foreign.mutable_approve()->set_item_id(last.view().items(0).item_id());
+  v1::CaseReply refused;
+  EXPECT_EQ(approval.ApproveCaseItem(Call(kAuditor).get(), foreign, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(approval.ApproveCaseItem(Call(kResources).get(), foreign, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
   for (int round = 0; round < 8; ++round) {
     v1::GetRequest get;
     get.set_id("LH-2018-017");
@@ -302,25 +313,146 @@ TEST_F(LedgerServerTest, AJointApprovalCaseFromOpeningToCompletion) {
         if (unit == item.department()) token = t;
       }
       ASSERT_FALSE(token.empty()) << item.department();
-      std::string id = item.item_id();
-      run(kEnterprise, [&](v1::ApprovalCaseCommand* c) { c->mutable_submit()->set_item_id(id); });
-      run(token.c_str(), [&](v1::ApprovalCaseCommand* c) { c->mutable_accept()->set_item_id(id); });
+      const std::string& id = item.item_id();
+      v1::SubmitCaseItemRequest submit;
+      with_header(&submit)->mutable_submit()->set_item_id(id);
+      ok(approval.SubmitCaseItem(Call(kEnterprise).get(), submit, &last));
+      v1::AcceptCaseItemRequest accept;
+      with_header(&accept)->mutable_accept()->set_item_id(id);
+      ok(approval.AcceptCaseItem(Call(token).get(), accept, &last));
       bool higher = false;
       for (const auto& p : now.state().policy().items()) {
         if (p.id() == id) higher = !p.higher_authority().empty();
       }
       if (higher) {  // 上报: the higher authority decides; the department records it
-        run(token.c_str(), [&](v1::ApprovalCaseCommand* c) {
-          c->mutable_report_up()->set_item_id(id);
-          c->mutable_report_up()->set_reference("漯国土资〔2018〕12号");
-        });
+        v1::ReportCaseItemUpRequest up;
+        with_header(&up)->mutable_report_up()->set_item_id(id);
+        up.mutable_report_up()->set_reference("漯国土资〔2018〕12号");
+        ok(approval.ReportCaseItemUp(Call(token).get(), up, &last));
       }
-      last = run(token.c_str(),
-                 [&](v1::ApprovalCaseCommand* c) { c->mutable_approve()->set_item_id(id); });
+      v1::ApproveCaseItemRequest approve;
+      with_header(&approve)->mutable_approve()->set_item_id(id);
+      ok(approval.ApproveCaseItem(Call(token).get(), approve, &last));
+      // A retry of the same request is answered from the log, not decided again.
+      v1::CaseReply again;
+      ok(approval.ApproveCaseItem(Call(token).get(), approve, &again));
+      EXPECT_TRUE(again.result().duplicate());
+      EXPECT_EQ(again.result().first_position(), last.result().first_position());
     }
   }
   EXPECT_EQ(last.state().status(), v1::APPROVAL_CASE_STATUS_COMPLETED);
   EXPECT_TRUE(last.state().rungs().empty());
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+v1::RegisterProjectRequest Register(const std::string& request_id, const std::string& code,
+                                    const std::string& leader, const std::string& owner) {
+  v1::RegisterProjectRequest r;
+  r.mutable_header()->set_request_id(request_id);
+  r.set_project_code(code);
+  v1::ProjectInfo* info = r.mutable_register_()->mutable_info();
+  info->set_code(code);
+  info->set_name(absl::StrCat("项目 ", code));
+  info->set_level(v1::PROJECT_LEVEL_DISTRICT);
+  info->set_owner(owner);
+  info->set_total_investment_yuan(500'000'000);
+  info->set_plan_year(2020);
+  info->set_annual_plan_yuan(100'000'000);
+  info->set_responsible_leader(leader);
+  info->set_lead_unit("区自然资源局");
+  return r;
+}
+
+TEST_F(LedgerServerTest, LeadersAndEnterprisesReadOnlyTheirOwnProjects) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Projects::Stub projects(Connect(d->address()));
+  v1::Tasks::Stub tasks(Connect(d->address()));
+  const std::string mine = "2020-530115-72-01-000001", theirs = "2020-530115-72-01-000002";
+  v1::ProjectReply reply;
+
+  // Registering: only the office (or an admin); bad input changes nothing.
+  uint64_t head = Head(*d);
+  EXPECT_EQ(
+      projects
+          .RegisterProject(Call(kResources).get(), Register("r0", mine, "王副区长", "x"), &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      projects.RegisterProject(Call(kAuditor).get(), Register("r0", mine, "王副区长", "x"), &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  v1::RegisterProjectRequest nameless = Register("r0", mine, "王副区长", "x");
+  nameless.mutable_register_()->mutable_info()->clear_name();
+  grpc::Status s = projects.RegisterProject(Call(kOffice).get(), nameless, &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("info.name"), std::string::npos) << s.error_message();
+  EXPECT_EQ(Head(*d), head);
+
+  s = projects.RegisterProject(Call(kOffice).get(),
+                               Register("r1", mine, "王副区长", "漯河某食品有限公司"), &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  s = projects.RegisterProject(Call(kOffice).get(), Register("r2", theirs, "李副区长", "另一公司"),
+                               &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  // A task on each project, the other's naming its own leader.
+  for (const auto& [id, code, leader] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"t-mine", mine, ""}, {"t-theirs", theirs, "李副区长"}}) {
+    v1::CreateTaskRequest create;
+    create.mutable_header()->set_request_id(id);
+    create.set_task_id(id);
+    v1::CreateTask* t = create.mutable_create();
+    t->set_task_id(id);
+    t->set_project_code(code);
+    t->set_title("征地拆迁");
+    t->add_responsible_units("区自然资源局");
+    t->set_responsible_leader(leader);
+    t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+    t->mutable_deadline()->mutable_rule()->set_fixed_date("2020-07-15");
+    v1::TaskReply task;
+    s = tasks.CreateTask(Call(kOffice).get(), create, &task);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  auto list_projects = [&](const char* token) {
+    v1::ListProjectsResponse list;
+    grpc::Status s = ledger.ListProjects(Call(token).get(), v1::ListRequest(), &list);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> codes;
+    for (const auto& p : list.projects()) codes.push_back(p.code());
+    std::sort(codes.begin(), codes.end());
+    return codes;
+  };
+  auto list_tasks = [&](const char* token) {
+    v1::ListTasksResponse list;
+    grpc::Status s = ledger.ListTasks(Call(token).get(), v1::ListRequest(), &list);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> ids;
+    for (const auto& t : list.tasks()) ids.push_back(t.task_id());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_EQ(list_projects(kLeader), std::vector<std::string>{mine});
+  EXPECT_EQ(list_projects(kEnterprise), std::vector<std::string>{mine});
+  EXPECT_EQ(list_projects(kAuditor), (std::vector<std::string>{mine, theirs}));
+  EXPECT_EQ(list_projects(kResources), (std::vector<std::string>{mine, theirs}));
+  EXPECT_EQ(list_tasks(kLeader), std::vector<std::string>{"t-mine"});
+  EXPECT_EQ(list_tasks(kAuditor), (std::vector<std::string>{"t-mine", "t-theirs"}));
+
+  v1::GetRequest get;
+  get.set_id(theirs);
+  s = ledger.GetProject(Call(kLeader).get(), get, &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(s.error_message().find("leader:王副区长"), std::string::npos) << s.error_message();
+  get.set_id("t-theirs");
+  v1::TaskReply task;
+  EXPECT_EQ(ledger.GetTask(Call(kLeader).get(), get, &task).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  get.set_id(mine);
+  s = ledger.GetProject(Call(kLeader).get(), get, &reply);
+  EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(d->Stop(), 0);
 }
 
