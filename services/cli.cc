@@ -211,8 +211,10 @@ void AddAlerts(CLI::App& app, CliContext& ctx) {
       } else {
         std::vector<std::string> to;
         for (const auto& r : alert.recipients()) {
-          to.push_back(absl::StrCat(RoleLabel(r.role()), " ", r.unit(),
-                                    r.person().empty() ? "" : " " + r.person()));
+          std::vector<std::string> who = {RoleLabel(r.role())};
+          if (!r.unit().empty()) who.push_back(r.unit());
+          if (!r.person().empty()) who.push_back(r.person());
+          to.push_back(absl::StrJoin(who, " "));
         }
         std::string line = absl::StrCat(PadLeft(absl::StrCat(alert.position()), 7), "  ",
                                         PadRight(Time(alert.occurred_at()), 16), "  ",

@@ -4,8 +4,12 @@
 //   taizhang history case/2020-530115-47-01-012345-1
 //   taizhang alerts --follow --role supervision_office
 //   taizhang clock advance 3d
+//   taizhang case list --overdue
+//   taizhang task complete wuyue-plot5 text=已完成
+//   taizhang bulletin 2020-07
 #include "CLI/CLI.hpp"
 #include "services/cli.h"
+#include "services/ledger_cli.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"taizhang: the command line for the Taizhang (台账) server"};
@@ -13,8 +17,7 @@ int main(int argc, char** argv) {
   taizhang::services::CliContext ctx;
   taizhang::services::AddConnectionOptions(app, ctx);
   taizhang::services::AddCoreCommands(app, ctx);
-  // Domain subcommands (approval, tasks, problems, projects, queries) are
-  // added here by the domain wiring, e.g. AddApprovalCommands(app, ctx).
+  taizhang::services::AddLedgerCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

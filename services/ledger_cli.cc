@@ -1,0 +1,643 @@
+#include "services/ledger_cli.h"
+
+#include <grpcpp/impl/client_unary_call.h>
+
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "base/status_macros.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/china_time.h"
+#include "services/text_table.h"
+#include "taizhang/v1/service.grpc.pb.h"
+#include "taizhang/v1/service.pb.h"
+
+namespace taizhang::services {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::util::TimeUtil;
+
+void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
+
+// An enum value without the prefix its enum's values share:
+// APPROVAL_CASE_STATUS_OPEN -> OPEN.
+std::string ShortName(const EnumValueDescriptor* value) {
+  if (value == nullptr) return "?";
+  const auto* type = value->type();
+  std::string prefix = type->value(0)->name();
+  for (int i = 1; i < type->value_count(); ++i) {
+    const std::string& name = type->value(i)->name();
+    size_t n = 0;
+    while (n < prefix.size() && n < name.size() && prefix[n] == name[n]) ++n;
+    prefix.resize(n);
+  }
+  prefix.resize(prefix.rfind('_') == std::string::npos ? 0 : prefix.rfind('_') + 1);
+  return value->name().substr(prefix.size());
+}
+
+template <class Enum>
+std::string ShortName(Enum value) {
+  return ShortName(google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value));
+}
+
+std::string LightLabel(v1::Light light) {
+  switch (light) {
+    case v1::LIGHT_GREEN:
+      return "绿灯";
+    case v1::LIGHT_YELLOW:
+      return "黄灯";
+    case v1::LIGHT_RED:
+      return "红灯";
+    default:
+      return "";
+  }
+}
+
+// Days left as people read them: "3", "0", "逾期 2".
+std::string Left(int64_t days, bool has_deadline = true) {
+  if (!has_deadline) return "";
+  return days >= 0 ? absl::StrCat(days) : absl::StrCat("逾期 ", -days);
+}
+
+// Basis points as a percentage with two decimals: 2253 -> "22.53%".
+std::string Percent(int32_t bp) {
+  const int32_t a = bp < 0 ? -bp : bp;
+  return absl::StrCat(bp < 0 ? "-" : "", a / 100, ".", absl::Dec(a % 100, absl::kZeroPad2), "%");
+}
+
+std::string Due(const std::string& date, bool provisional) {
+  return provisional && !date.empty() ? date + "*" : date;
+}
+
+// --- FIELD=VALUE ---
+
+absl::Status SetScalar(const std::string& assignment, const std::string& text, Message* message,
+                       const FieldDescriptor* f) {
+  const google::protobuf::Reflection* r = message->GetReflection();
+  const bool rep = f->is_repeated();
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat(assignment, ": ", why));
+  };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      rep ? r->AddString(message, f, text) : r->SetString(message, f, text);
+      return absl::OkStatus();
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("not a 32-bit integer");
+      rep ? r->AddInt32(message, f, v) : r->SetInt32(message, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("not an integer");
+      rep ? r->AddInt64(message, f, v) : r->SetInt64(message, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("not a non-negative 32-bit integer");
+      rep ? r->AddUInt32(message, f, v) : r->SetUInt32(message, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      uint64_t v;
+      if (!absl::SimpleAtoi(text, &v)) return bad("not a non-negative integer");
+      rep ? r->AddUInt64(message, f, v) : r->SetUInt64(message, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT: {
+      double v;
+      if (!absl::SimpleAtod(text, &v)) return bad("not a number");
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+        rep ? r->AddFloat(message, f, static_cast<float>(v))
+            : r->SetFloat(message, f, static_cast<float>(v));
+      } else {
+        rep ? r->AddDouble(message, f, v) : r->SetDouble(message, f, v);
+      }
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool v;
+      if (!absl::SimpleAtob(text, &v)) return bad("expected true or false");
+      rep ? r->AddBool(message, f, v) : r->SetBool(message, f, v);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* type = f->enum_type();
+      const std::string upper = absl::AsciiStrToUpper(text);
+      const EnumValueDescriptor* value = type->FindValueByName(upper);
+      std::vector<std::string> names;
+      for (int i = 0; value == nullptr && i < type->value_count(); ++i) {
+        if (ShortName(type->value(i)) == upper) value = type->value(i);
+      }
+      if (value == nullptr) {
+        for (int i = 0; i < type->value_count(); ++i) names.push_back(ShortName(type->value(i)));
+        return bad(absl::StrCat("expected one of ", absl::StrJoin(names, ", ")));
+      }
+      rep ? r->AddEnum(message, f, value) : r->SetEnum(message, f, value);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  if (f->message_type() == google::protobuf::Timestamp::descriptor() && !rep) {
+    auto t = ParseChinaDateOrTime(text, assignment);
+    if (!t.ok()) return t.status();
+    r->MutableMessage(message, f)
+        ->CopyFrom(TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*t)));
+    return absl::OkStatus();
+  }
+  return bad(absl::StrCat(f->name(), " is a message: name one of its fields (", f->name(),
+                          ".<field>=...) or give the action as --body JSON"));
+}
+
+std::string FieldNames(const Descriptor* d) {
+  if (d->field_count() == 0) return "none";
+  std::vector<std::string> names;
+  for (int i = 0; i < d->field_count(); ++i) names.push_back(d->field(i)->name());
+  return absl::StrJoin(names, ", ");
+}
+
+// --- calling a method by its descriptor ---
+
+// A unary call to any method of the API with the messages as the generic
+// protobuf type; the serialisation is protobuf's, as for generated stubs.
+grpc::Status CallMethod(CliContext& ctx, const google::protobuf::MethodDescriptor* method,
+                        const Message& request, Message* reply) {
+  const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::ClientContext call;
+  ctx.Prepare(&call);
+  return grpc::internal::BlockingUnaryCall<Message, Message>(ctx.Channel().get(), rpc, &call,
+                                                             request, reply);
+}
+
+std::string NewRequestId() {
+  std::random_device random;
+  std::string id = "cli-";
+  for (int i = 0; i < 3; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  return id;
+}
+
+// --- views as text ---
+
+std::string CaseTable(const v1::ApprovalCaseView& v) {
+  std::string out =
+      absl::StrCat("案件 ", v.case_id(), "  ", v.project_name(), " (", v.project_code(), ")\n",
+                   "业主 ", v.owner(), "  政策 ", v.policy(), "  状态 ", ShortName(v.status()));
+  if (v.has_clock()) {
+    absl::StrAppend(&out, "\n时限 ", v.clock().start_date(), " → ",
+                    Due(v.clock().due_date(), v.clock().provisional()), "  剩余 ",
+                    Left(v.clock().calendar_days_left()), " 天  ", LightLabel(v.clock().light()),
+                    v.clock().suspended() ? "  (补正中, 计时暂停)" : "");
+  }
+  absl::StrAppend(&out, "\n");
+  TextTable items({"事项", "名称", "部门", "状态", "期限", "剩余工作日", "灯", "督办"},
+                  {TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
+                   TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kRight});
+  for (const v1::CaseItemView& item : v.items()) {
+    std::vector<std::string> rungs;
+    for (const auto& r : item.rungs()) rungs.push_back(r.raised().rung_id());
+    const bool clocked = item.has_clock();
+    items.AddRow({item.item_id(), item.name(), item.department(), ShortName(item.status()),
+                  clocked ? Due(item.clock().due_date(), item.clock().provisional()) : "",
+                  clocked ? Left(item.clock().working_days_left()) : "",
+                  clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, ",")});
+  }
+  return absl::StrCat(out, items.Render());
+}
+
+std::string TaskTable(const std::vector<const v1::TaskView*>& tasks) {
+  TextTable t(
+      {"任务", "项目代码", "名称", "责任单位", "状态", "期限", "剩余工作日", "灯", "进度", "督办"},
+      {TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
+       TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
+       TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight,
+       TextTable::Align::kRight});
+  for (const v1::TaskView* v : tasks) {
+    std::string due = v->due_pending()
+                          ? absl::StrCat("待 ", absl::StrJoin(v->waiting_for(), ","), " 完成")
+                          : Due(v->due_date(), v->provisional());
+    t.AddRow({v->task_id(), v->project_code(), v->title(),
+              absl::StrJoin(v->responsible_units(), "、"), ShortName(v->status()), due,
+              v->due_pending() ? "" : Left(v->working_days_left(), v->has_deadline()),
+              LightLabel(v->light()), absl::StrCat(v->percent(), "%"),
+              v->open_rungs() > 0 ? absl::StrCat(v->open_rungs()) : ""});
+  }
+  return t.Render();
+}
+
+std::string ProblemTable(const std::vector<const v1::ProblemView*>& problems) {
+  TextTable t(
+      {"问题", "项目代码", "问题描述", "责任单位", "状态", "期限", "剩余工作日", "灯", "督办"},
+      {TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
+       TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
+       TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight});
+  for (const v1::ProblemView* v : problems) {
+    t.AddRow({v->problem_id(), v->project_code(), v->title(), v->unit(), ShortName(v->status()),
+              Due(v->due_date(), v->provisional()),
+              Left(v->working_days_left(), !v->due_date().empty()), LightLabel(v->light()),
+              v->open_rungs() > 0 ? absl::StrCat(v->open_rungs()) : ""});
+  }
+  return t.Render();
+}
+
+std::string ProjectTable(const std::vector<const v1::ProjectView*>& projects) {
+  TextTable t({"项目代码", "名称", "阶段", "灯", "月份", "投资完成", "时间进度", "应开工未开工",
+               "应竣工未竣工", "督办"});
+  for (const v1::ProjectView* v : projects) {
+    const v1::ProjectMonthResult& m = v->latest_month();
+    const auto& inv = m.investment();
+    std::string done = inv.plan_yuan() > 0 ? Percent(inv.completion_bp()) : "";
+    std::string time = inv.plan_yuan() > 0 ? Percent(inv.time_progress_bp()) : "";
+    t.AddRow({v->code(), v->name(), ShortName(v->stage()), LightLabel(v->light()), m.month(), done,
+              time, v->start_overdue() ? "是" : "", v->finish_overdue() ? "是" : "",
+              v->open_slips_size() > 0 ? absl::StrCat(v->open_slips_size()) : ""});
+  }
+  return t.Render();
+}
+
+std::string ProjectDetail(const v1::ProjectView& v) {
+  std::string out = ProjectTable({&v});
+  if (v.nodes_size() == 0) return out;
+  TextTable nodes({"节点", "名称", "期限", "责任单位", "完成", "剩余工作日", "灯"});
+  for (const auto& n : v.nodes()) {
+    nodes.AddRow({n.node_id(), n.name(), n.due_on(), n.responsible_unit(), n.done() ? "是" : "",
+                  n.done() ? "" : Left(n.working_days_left()), LightLabel(n.light())});
+  }
+  return absl::StrCat(out, "\n", nodes.Render());
+}
+
+// What a command wrote, for people: "wrote ItemApproved at 12 (version 7)".
+std::string ResultLine(const std::string& kind, const std::string& id, const v1::CommandResult& r,
+                       const std::string& request_id) {
+  std::string line = absl::StrCat(kind, " ", id, ": ");
+  if (r.duplicate()) {
+    absl::StrAppend(&line, "already done by request ", request_id, " (nothing new written)");
+  } else if (r.first_position() == 0) {
+    absl::StrAppend(&line, "nothing to record");
+  } else {
+    absl::StrAppend(&line, absl::StrJoin(r.event_types(), ", "), " at position ",
+                    r.first_position() == r.last_position()
+                        ? absl::StrCat(r.first_position())
+                        : absl::StrCat(r.first_position(), "..", r.last_position()));
+  }
+  return absl::StrCat(line, "  (version ", r.version(), ", request ", request_id, ")\n");
+}
+
+std::string ReplyText(const Message& reply, const std::string& request_id) {
+  if (const auto* c = dynamic_cast<const v1::CaseReply*>(&reply)) {
+    return ResultLine("case", c->view().case_id(), c->result(), request_id) + CaseTable(c->view());
+  }
+  if (const auto* t = dynamic_cast<const v1::TaskReply*>(&reply)) {
+    return ResultLine("task", t->view().task_id(), t->result(), request_id) +
+           TaskTable({&t->view()});
+  }
+  if (const auto* p = dynamic_cast<const v1::ProblemReply*>(&reply)) {
+    return ResultLine("problem", p->view().problem_id(), p->result(), request_id) +
+           ProblemTable({&p->view()});
+  }
+  if (const auto* p = dynamic_cast<const v1::ProjectReply*>(&reply)) {
+    return ResultLine("project", p->view().code(), p->result(), request_id) +
+           ProjectDetail(p->view());
+  }
+  return reply.DebugString();
+}
+
+// --- groups ---
+
+struct Group {
+  const char* name;         // the subcommand: case, task, ...
+  const char* description;  // its help
+  const char* service;      // taizhang.v1.Approval, ...
+  const char* id_name;      // CASE_ID, ...
+};
+
+struct CommandFlags {
+  std::string id;
+  std::vector<std::string> fields;
+  std::string body;
+  std::string request_id;
+  int64_t expected_version = -1;
+  std::string occurred_at;
+};
+
+void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
+                const google::protobuf::MethodDescriptor* method) {
+  const FieldDescriptor* action = method->input_type()->FindFieldByNumber(3);
+  const std::string name = absl::StrReplaceAll(action->name(), {{"_", "-"}});
+  auto* cmd = group.add_subcommand(
+      name, absl::StrCat(method->name(), " (fields: ", FieldNames(action->message_type()), ")"));
+  auto* f = &ctx.Own<CommandFlags>();
+  cmd->add_option(g.id_name, f->id, "the stream's id")->required();
+  cmd->add_option("FIELD=VALUE", f->fields,
+                  "fields of the action, dotted for nested ones, repeated for lists");
+  cmd->add_option("--body", f->body, "the whole action as JSON (then FIELD=VALUE adds to it)");
+  cmd->add_option("--request-id", f->request_id,
+                  "idempotency key; retry a failed call with the id it printed");
+  cmd->add_option("--expected-version", f->expected_version,
+                  "refuse (ABORTED) unless the stream is at this version");
+  cmd->add_option("--occurred-at", f->occurred_at,
+                  "when it happened, if keyed in later: YYYY-MM-DD or RFC 3339");
+  cmd->callback([&ctx, f, method, action] {
+    google::protobuf::MessageFactory* factory =
+        google::protobuf::MessageFactory::generated_factory();
+    std::unique_ptr<Message> request(factory->GetPrototype(method->input_type())->New());
+    std::unique_ptr<Message> reply(factory->GetPrototype(method->output_type())->New());
+    const google::protobuf::Reflection* r = request->GetReflection();
+    Message* body = r->MutableMessage(request.get(), action);
+    if (!f->body.empty()) {
+      auto parsed = google::protobuf::util::JsonStringToMessage(f->body, body);
+      if (!parsed.ok()) return ctx.Fail(absl::StrCat("--body: ", parsed.message().as_string()), 2);
+    }
+    if (absl::Status s = SetFields(f->fields, body); !s.ok()) {
+      return ctx.Fail(std::string(s.message()), 2);
+    }
+    const FieldDescriptor* id_field = method->input_type()->FindFieldByNumber(2);
+    r->SetString(request.get(), id_field, f->id);
+    // The action's own copy of the id (CreateTask.task_id, RegisterProject's
+    // info.code, ...) defaults to the one given.
+    for (auto [path, name] : {std::pair<const char*, std::string>{"", id_field->name()},
+                              std::pair<const char*, std::string>{"info", "code"}}) {
+      Message* at = body;
+      if (*path != '\0') {
+        const FieldDescriptor* sub = at->GetDescriptor()->FindFieldByName(path);
+        if (sub == nullptr || sub->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+            sub->is_repeated()) {
+          continue;
+        }
+        at = at->GetReflection()->MutableMessage(at, sub);
+      }
+      const FieldDescriptor* own = at->GetDescriptor()->FindFieldByName(name);
+      if (own != nullptr && own->type() == FieldDescriptor::TYPE_STRING && !own->is_repeated() &&
+          at->GetReflection()->GetString(*at, own).empty()) {
+        at->GetReflection()->SetString(at, own, f->id);
+      }
+    }
+    auto* header = static_cast<v1::CommandHeader*>(
+        r->MutableMessage(request.get(), method->input_type()->FindFieldByNumber(1)));
+    header->set_request_id(f->request_id.empty() ? NewRequestId() : f->request_id);
+    if (f->expected_version >= 0) header->set_expected_version(f->expected_version);
+    if (!f->occurred_at.empty()) {
+      auto t = ParseChinaDateOrTime(f->occurred_at, "--occurred-at");
+      if (!t.ok()) return ctx.Fail(std::string(t.status().message()), 2);
+      *header->mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*t));
+    }
+    grpc::Status status = CallMethod(ctx, method, *request, reply.get());
+    if (!status.ok()) {
+      ctx.Fail(status);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+        std::fprintf(ctx.err,
+                     "taizhang: it may or may not have been recorded; retry with "
+                     "--request-id %s\n",
+                     header->request_id().c_str());
+      }
+      return;
+    }
+    if (ctx.json) return ctx.PrintJson(*reply);
+    Print(ctx, ReplyText(*reply, header->request_id()));
+  });
+}
+
+struct ListFlags {
+  std::string unit;
+  std::string light;
+  bool overdue = false;
+  std::string region;
+  std::string project;
+};
+
+void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
+  auto* list =
+      group.add_subcommand("list", absl::StrCat("the ", g.name, "s you may read, filtered"));
+  auto* lf = &ctx.Own<ListFlags>();
+  list->add_option("--unit", lf->unit, "a responsible unit / department");
+  list->add_option("--light", lf->light, "green, yellow or red");
+  list->add_flag("--overdue", lf->overdue, "only what is past a limit now");
+  list->add_option("--project", lf->project, "of one project (its code)");
+  if (std::string(g.name) == "project") {
+    list->add_option("--region", lf->region, "the code's 6-digit region, e.g. 530115");
+  }
+  const std::string kind = g.name;
+  list->callback([&ctx, lf, kind] {
+    v1::ListRequest request;
+    request.set_unit(lf->unit);
+    request.set_overdue_only(lf->overdue);
+    request.set_region(lf->region);
+    request.set_project_code(lf->project);
+    if (!lf->light.empty()) {
+      v1::Light light;
+      if (!v1::Light_Parse("LIGHT_" + absl::AsciiStrToUpper(lf->light), &light) ||
+          light == v1::LIGHT_UNSPECIFIED) {
+        return ctx.Fail(absl::StrCat("--light ", lf->light, ": expected green, yellow or red"), 2);
+      }
+      request.set_light(light);
+    }
+    v1::Ledger::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    grpc::Status status;
+    if (kind == "case") {
+      v1::ListCasesResponse r;
+      status = stub.ListCases(&call, request, &r);
+      if (!status.ok()) return ctx.Fail(status);
+      if (ctx.json) return ctx.PrintJson(r);
+      TextTable t({"案件", "项目代码", "项目", "状态", "期限", "剩余天数", "灯", "逾期事项"});
+      for (const auto& v : r.cases()) {
+        int late = 0;
+        for (const auto& item : v.items()) late += item.has_clock() && item.clock().overdue();
+        t.AddRow({v.case_id(), v.project_code(), v.project_name(), ShortName(v.status()),
+                  Due(v.clock().due_date(), v.clock().provisional()),
+                  v.has_clock() ? Left(v.clock().calendar_days_left()) : "",
+                  LightLabel(v.clock().light()), late > 0 ? absl::StrCat(late) : ""});
+      }
+      Print(ctx, t.Render());
+    } else if (kind == "task") {
+      v1::ListTasksResponse r;
+      status = stub.ListTasks(&call, request, &r);
+      if (!status.ok()) return ctx.Fail(status);
+      if (ctx.json) return ctx.PrintJson(r);
+      std::vector<const v1::TaskView*> views;
+      for (const auto& v : r.tasks()) views.push_back(&v);
+      Print(ctx, TaskTable(views));
+    } else if (kind == "problem") {
+      v1::ListProblemsResponse r;
+      status = stub.ListProblems(&call, request, &r);
+      if (!status.ok()) return ctx.Fail(status);
+      if (ctx.json) return ctx.PrintJson(r);
+      std::vector<const v1::ProblemView*> views;
+      for (const auto& v : r.problems()) views.push_back(&v);
+      Print(ctx, ProblemTable(views));
+    } else {
+      v1::ListProjectsResponse r;
+      status = stub.ListProjects(&call, request, &r);
+      if (!status.ok()) return ctx.Fail(status);
+      if (ctx.json) return ctx.PrintJson(r);
+      std::vector<const v1::ProjectView*> views;
+      for (const auto& v : r.projects()) views.push_back(&v);
+      Print(ctx, ProjectTable(views));
+    }
+  });
+
+  auto* show =
+      group.add_subcommand("show", absl::StrCat("one ", g.name, ": state, deadlines, lights"));
+  auto* id = &ctx.Own<std::string>();
+  show->add_option(g.id_name, *id, "its id")->required();
+  show->callback([&ctx, id, kind] {
+    v1::Ledger::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::GetRequest request;
+    request.set_id(*id);
+    std::unique_ptr<Message> reply;
+    grpc::Status status;
+    if (kind == "case") {
+      auto r = std::make_unique<v1::CaseReply>();
+      status = stub.GetCase(&call, request, r.get());
+      reply = std::move(r);
+    } else if (kind == "task") {
+      auto r = std::make_unique<v1::TaskReply>();
+      status = stub.GetTask(&call, request, r.get());
+      reply = std::move(r);
+    } else if (kind == "problem") {
+      auto r = std::make_unique<v1::ProblemReply>();
+      status = stub.GetProblem(&call, request, r.get());
+      reply = std::move(r);
+    } else {
+      auto r = std::make_unique<v1::ProjectReply>();
+      status = stub.GetProject(&call, request, r.get());
+      reply = std::move(r);
+    }
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(*reply);
+    std::string text = ReplyText(*reply, "");
+    Print(ctx, text.substr(text.find('\n') + 1));  // without the result line
+  });
+}
+
+std::string BulletinText(const v1::Bulletin& b) {
+  std::string out = absl::StrCat(b.month(), " 月度通报  (截至日志位置 ", b.through_position(),
+                                 ")\n在库项目 ", b.project_count(), " 个\n");
+  if (b.unit_supervision_size() > 0) {
+    TextTable t(
+        {"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌", "未回复督办"},
+        {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
+         TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
+         TextTable::Align::kRight});
+    for (const auto& u : b.unit_supervision()) {
+      t.AddRow({u.unit(), absl::StrCat(u.overdue_case_items()), absl::StrCat(u.overdue_tasks()),
+                absl::StrCat(u.overdue_problems()), absl::StrCat(u.rungs_in_month()),
+                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs())});
+    }
+    absl::StrAppend(&out, "\n", t.Render());
+  }
+  if (b.listed_size() > 0) {
+    TextTable t({"挂牌项目", "名称", "灯"});
+    for (const auto& l : b.listed()) t.AddRow({l.code(), l.name(), LightLabel(l.light())});
+    absl::StrAppend(&out, "\n", t.Render());
+  }
+  return out;
+}
+
+void AddBulletin(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("bulletin", "the monthly bulletin (一月一通报)");
+  auto* month = &ctx.Own<std::string>();
+  cmd->add_option("MONTH", *month, "YYYY-MM")->required();
+  cmd->callback([&ctx, month] {
+    v1::Ledger::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::BulletinRequest request;
+    request.set_month(*month);
+    v1::Bulletin b;
+    grpc::Status status = stub.GetBulletin(&call, request, &b);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(b);
+    Print(ctx, BulletinText(b));
+  });
+}
+
+}  // namespace
+
+absl::Status SetFields(const std::vector<std::string>& assignments, Message* message) {
+  for (const std::string& a : assignments) {
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("'", a, "': expected FIELD=VALUE"));
+    }
+    const std::string value = a.substr(eq + 1);
+    Message* at = message;
+    const FieldDescriptor* f = nullptr;
+    for (absl::string_view part : absl::StrSplit(a.substr(0, eq), '.')) {
+      if (f != nullptr) {
+        if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(a, ": ", f->name(),
+                           f->is_repeated() ? " is a list of messages: give it with --body JSON"
+                                            : " has no fields"));
+        }
+        at = at->GetReflection()->MutableMessage(at, f);
+      }
+      f = at->GetDescriptor()->FindFieldByName(std::string(part));
+      if (f == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(a, ": ", at->GetDescriptor()->name(), " has no field '", part,
+                         "' (fields: ", FieldNames(at->GetDescriptor()), ")"));
+      }
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        f->message_type() != google::protobuf::Timestamp::descriptor()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(a, ": ", f->name(), " is a message (fields: ", FieldNames(f->message_type()),
+                       "): set them as ", f->name(), ".<field>=..."));
+    }
+    RETURN_IF_ERROR(SetScalar(a, value, at, f));
+  }
+  return absl::OkStatus();
+}
+
+void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
+  static const Group kGroups[] = {
+      {"case", "joint-approval cases (联审联批): list, show and every action",
+       "taizhang.v1.Approval", "CASE_ID"},
+      {"task", "tasks with deadlines: list, show and every action", "taizhang.v1.Tasks", "TASK_ID"},
+      {"problem", "the problem ledger (问题台账): list, show and every action",
+       "taizhang.v1.Problems", "PROBLEM_ID"},
+      {"project", "projects (项目台账): list, show and every action", "taizhang.v1.Projects",
+       "CODE"},
+  };
+  // service.proto has no messages, so nothing else pulls its descriptors out
+  // of the static library: loading its table (what a generated message's
+  // descriptor() does) links them in and registers them.
+  google::protobuf::internal::AssignDescriptors(&descriptor_table_taizhang_2fv1_2fservice_2eproto);
+  for (const Group& g : kGroups) {
+    auto* group = app.add_subcommand(g.name, g.description);
+    group->require_subcommand(1);
+    AddListAndShow(*group, ctx, g);
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(g.service);
+    if (service == nullptr) {
+      ctx.Fail(absl::StrCat("internal: no descriptor of service ", g.service), 70);
+      continue;
+    }
+    for (int i = 0; i < service->method_count(); ++i)
+      AddCommand(*group, ctx, g, service->method(i));
+  }
+  AddBulletin(app, ctx);
+}
+
+}  // namespace taizhang::services
