@@ -573,7 +573,11 @@ void AddBulletin(CLI::App& app, CliContext& ctx) {
 
 }  // namespace
 
-absl::Status SetFields(const std::vector<std::string>& assignments, Message* message) {
+absl::Status SetFields(const std::vector<std::string>& assignments, Message* out) {
+  // On a copy, so that a refused assignment leaves `out` as it was.
+  std::unique_ptr<Message> copy(out->New());
+  copy->CopyFrom(*out);
+  Message* message = copy.get();
   for (const std::string& a : assignments) {
     const size_t eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -607,6 +611,7 @@ absl::Status SetFields(const std::vector<std::string>& assignments, Message* mes
     }
     RETURN_IF_ERROR(SetScalar(a, value, at, f));
   }
+  out->CopyFrom(*message);
   return absl::OkStatus();
 }
 

@@ -36,9 +36,8 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 // scalar field (enum values by name, with or without the enum's prefix;
 // bools as true/false; dates and other strings as written). A repeated scalar
 // gets one element per assignment. INVALID_ARGUMENT naming the assignment
-// otherwise.
-absl::Status SetFields(const std::vector<std::string>& assignments,
-                       google::protobuf::Message* message);
+// otherwise, and `out` is left as it was.
+absl::Status SetFields(const std::vector<std::string>& assignments, google::protobuf::Message* out);
 
 }  // namespace taizhang::services
 
