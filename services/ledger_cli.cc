@@ -571,6 +571,56 @@ void AddBulletin(CLI::App& app, CliContext& ctx) {
   });
 }
 
+void AddState(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand(
+      "state", "a stream's state as of a position or a recorded time, rebuilt from its events");
+  struct Flags {
+    std::string stream;
+    uint64_t position = 0;
+    std::string at;
+  };
+  auto* f = &ctx.Own<Flags>();
+  cmd->add_option("STREAM", f->stream, "case/<id>, task/<id>, problem/<id> or project/<code>")
+      ->required();
+  auto* position = cmd->add_option("--position", f->position, "the events up to this position");
+  cmd->add_option("--at", f->at, "the events recorded by then: YYYY-MM-DD or RFC 3339")
+      ->excludes(position);
+  cmd->callback([&ctx, f] {
+    v1::StateAsOfRequest request;
+    request.set_stream(f->stream);
+    request.set_position(f->position);
+    if (!f->at.empty()) {
+      auto t = ParseChinaDateOrTime(f->at, "--at");
+      if (!t.ok()) return ctx.Fail(std::string(t.status().message()), 2);
+      *request.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(*t));
+    }
+    v1::Ledger::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::StateAsOfResponse r;
+    grpc::Status status = stub.GetStateAsOf(&call, request, &r);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(r);
+    std::string out = absl::StrCat(
+        r.stream(), " as of position ", r.position(), " (version ", r.version(), "), judged at ",
+        FormatChina(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(r.as_of()))), "\n");
+    v1::ApprovalCaseView c;
+    v1::TaskView t;
+    v1::ProblemView p;
+    v1::ProjectView j;
+    if (r.view().UnpackTo(&c)) {
+      absl::StrAppend(&out, CaseTable(c));
+    } else if (r.view().UnpackTo(&t)) {
+      absl::StrAppend(&out, TaskTable({&t}));
+    } else if (r.view().UnpackTo(&p)) {
+      absl::StrAppend(&out, ProblemTable({&p}));
+    } else if (r.view().UnpackTo(&j)) {
+      absl::StrAppend(&out, ProjectDetail(j));
+    }
+    Print(ctx, out);
+  });
+}
+
 }  // namespace
 
 absl::Status SetFields(const std::vector<std::string>& assignments, Message* out) {
@@ -643,6 +693,7 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
       AddCommand(*group, ctx, g, service->method(i));
   }
   AddBulletin(app, ctx);
+  AddState(app, ctx);
 }
 
 }  // namespace taizhang::services

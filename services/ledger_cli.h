@@ -10,6 +10,7 @@
 //       deadline.rule.fixed_date=2020-07-15 project_code=2020-530115-72-01-000001
 //   taizhang project list --light red
 //   taizhang bulletin 2020-07
+//   taizhang state task/wuyue-plot5 --at 2020-07-16
 //
 // The command subcommands are made from the services' descriptors, so every
 // action the API has is on the command line with the same field names as the
@@ -29,7 +30,7 @@
 
 namespace taizhang::services {
 
-// case, task, problem, project, bulletin.
+// case, task, problem, project, bulletin, state.
 void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 
 // Sets `message`'s fields from "path=value" assignments: a dotted path to a

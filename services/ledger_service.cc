@@ -374,4 +374,30 @@ grpc::Status LedgerService::GetBulletin(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status LedgerService::GetStateAsOf(grpc::ServerContext* ctx,
+                                         const v1::StateAsOfRequest* request,
+                                         v1::StateAsOfResponse* reply) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  if (request->stream().empty()) return Invalid("stream: required, e.g. task/<id>");
+  if (request->position() != 0 && request->has_recorded_at()) {
+    return Invalid("position, recorded_at: give at most one");
+  }
+  std::optional<uint64_t> position;
+  std::optional<absl::Time> recorded_at;
+  if (request->position() != 0) position = request->position();
+  if (request->has_recorded_at()) {
+    recorded_at = absl::FromUnixMicros(
+        google::protobuf::util::TimeUtil::TimestampToMicroseconds(request->recorded_at()));
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(auto at, ledger().StateAt(request->stream(), position, recorded_at));
+  reply->set_stream(request->stream());
+  reply->set_version(at.version);
+  reply->set_position(at.position);
+  *reply->mutable_as_of() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(at.as_of));
+  *reply->mutable_state() = std::move(at.state);
+  *reply->mutable_view() = std::move(at.view);
+  return grpc::Status::OK;
+}
+
 }  // namespace taizhang::services

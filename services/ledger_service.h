@@ -143,6 +143,8 @@ class LedgerService final : public v1::Ledger::Service {
                             v1::ListProjectsResponse* reply) override;
   grpc::Status GetBulletin(grpc::ServerContext* ctx, const v1::BulletinRequest* request,
                            v1::Bulletin* reply) override;
+  grpc::Status GetStateAsOf(grpc::ServerContext* ctx, const v1::StateAsOfRequest* request,
+                            v1::StateAsOfResponse* reply) override;
 
  private:
   workflows::Ledger& ledger() { return commands_->ledger(); }

@@ -118,6 +118,31 @@ TEST_F(CliTest, CommandsRetriesAndQueries) {
   r = Cli("leader", {"bulletin", "2020-07"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("昆阳街道办"));
+
+  // What the ledger said on 1 July, rebuilt from the events: green, 10
+  // working days left; now red. Leaders do not audit.
+  r = Cli("office", {"--json", "state", "task/wuyue-plot5", "--at", "2020-07-01"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  v1::StateAsOfResponse then;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &then).ok()) << r.out;
+  v1::TaskView view;
+  ASSERT_TRUE(then.view().UnpackTo(&view));
+  EXPECT_EQ(view.light(), v1::LIGHT_GREEN);
+  EXPECT_EQ(view.working_days_left(), 10);
+  EXPECT_EQ(then.version(), 2u);  // created, light set
+  r = Cli("office", {"state", "task/wuyue-plot5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("红灯"));
+  r = Cli("office", {"state", "task/wuyue-plot5", "--position", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("as of position 1 (version 1)"));
+  r = Cli("office", {"state", "task/wuyue-plot5", "--at", "2020-06-01"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("NOT_FOUND"));
+  r = Cli("office", {"state", "ledger/x"});
+  EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
+  r = Cli("leader", {"state", "task/wuyue-plot5"});
+  EXPECT_THAT(r.err, HasSubstr("PERMISSION_DENIED"));
 }
 
 TEST_F(CliTest, BadInputAndWrongRolesWriteNothing) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
@@ -292,6 +293,52 @@ std::vector<v1::ProblemState> Ledger::ListProblems() const {
   std::vector<v1::ProblemState> out;
   for (auto& l : problem_view_->List()) out.push_back(std::move(l.state));
   return out;
+}
+
+template <class A>
+absl::StatusOr<Ledger::StateAsOf> Ledger::StateAt(engine::AggregateStore<A>& store,
+                                                  const A& aggregate, const std::string& stream,
+                                                  std::optional<uint64_t> position,
+                                                  std::optional<absl::Time> recorded_at) {
+  ASSIGN_OR_RETURN(auto loaded,
+                   store.LoadAsOf(stream, {.position = position, .recorded_at = recorded_at}));
+  if (loaded.version == 0) {
+    return absl::NotFoundError(absl::StrCat("stream '", stream, "' had no events by then"));
+  }
+  StateAsOf out;
+  out.version = loaded.version;
+  out.position = loaded.position;
+  if (recorded_at.has_value()) {
+    out.as_of = *recorded_at;
+  } else {
+    ASSIGN_OR_RETURN(auto last, log_.ReadAll(loaded.position, 1));
+    if (last.empty()) {
+      return absl::DataLossError(absl::StrCat("position ", loaded.position, " cannot be read"));
+    }
+    out.as_of = absl::FromUnixMicros(last[0].record.recorded_at_us());
+  }
+  out.state.PackFrom(loaded.state);
+  out.view.PackFrom(aggregate.View(loaded.state, out.as_of));
+  return out;
+}
+
+absl::StatusOr<Ledger::StateAsOf> Ledger::StateAt(const std::string& stream,
+                                                  std::optional<uint64_t> position,
+                                                  std::optional<absl::Time> recorded_at) {
+  if (absl::StartsWith(stream, kCasePrefix)) {
+    return StateAt(*cases_, *case_, stream, position, recorded_at);
+  }
+  if (absl::StartsWith(stream, kTaskPrefix)) {
+    return StateAt(*tasks_, *task_, stream, position, recorded_at);
+  }
+  if (absl::StartsWith(stream, kProblemPrefix)) {
+    return StateAt(*problems_, *problem_, stream, position, recorded_at);
+  }
+  if (absl::StartsWith(stream, kProjectPrefix)) {
+    return StateAt(*projects_, *project_, stream, position, recorded_at);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("stream: '", stream, "' is not a case/, task/, problem/ or project/ stream"));
 }
 
 absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) const {

@@ -30,6 +30,7 @@
 #include "engine/calendar.h"
 #include "engine/projection.h"
 #include "engine/runtime.h"
+#include "google/protobuf/any.pb.h"
 #include "store/event_log.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "workflows/approval_case.h"
@@ -88,6 +89,23 @@ class Ledger {
   std::vector<v1::TaskState> ListTasks() const;
   std::vector<v1::ProblemState> ListProblems() const;
 
+  // A stream's state as an auditor asks for it: rebuilt from its first event
+  // up to a position or a recorded time (never from a snapshot), with its
+  // view at that moment (the recorded time asked for, else the recording of
+  // the last event included).
+  struct StateAsOf {
+    google::protobuf::Any state;  // ApprovalCaseState, TaskState, ...
+    google::protobuf::Any view;   // ApprovalCaseView, TaskView, ...
+    uint64_t version = 0;         // the stream's version then
+    uint64_t position = 0;        // the last event included
+    absl::Time as_of;             // the moment the view is judged at
+  };
+  // `stream` is "case/<id>", "task/<id>", "problem/<id>" or "project/<code>".
+  // NOT_FOUND when the stream had no event by then; INVALID_ARGUMENT for
+  // another kind of stream.
+  absl::StatusOr<StateAsOf> StateAt(const std::string& stream, std::optional<uint64_t> position,
+                                    std::optional<absl::Time> recorded_at);
+
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 
@@ -105,6 +123,10 @@ class Ledger {
   Ledger(store::EventLog& log, Clock& clock);
   absl::Status Fire(const std::string& key, absl::Time due);
   absl::Status RecomputeProvisional();
+  template <class A>
+  absl::StatusOr<StateAsOf> StateAt(engine::AggregateStore<A>& store, const A& aggregate,
+                                    const std::string& stream, std::optional<uint64_t> position,
+                                    std::optional<absl::Time> recorded_at);
 
   store::EventLog& log_;
   Clock& clock_;
