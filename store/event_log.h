@@ -126,6 +126,17 @@ class EventLog {
   // Appends atomically; returns after the batch is durable. See file comment.
   virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
 
+  // As Append, without blocking the caller: `done` gets the result once the
+  // batch is durable (or refused). It joins the same group commit as Append.
+  // `done` runs on the thread that wrote the batch (the log's committer, or
+  // a concurrent Append's caller), outside the log's locks; an invalid request
+  // is refused at once on the caller's thread. `done` may append again but
+  // must not wait for another append to finish.
+  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+  virtual void AppendAsync(AppendRequest request, AppendCallback done) {
+    done(Append(std::move(request)));
+  }
+
   // The result of the append that used `request_id`, if any (duplicate=true).
   virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
       const std::string& request_id) = 0;

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -252,6 +254,104 @@ TEST_F(EventLogTest, ConcurrentAppendersAllGetTheirOwnGaplessResults) {
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_EQ(v->checked, uint64_t{kThreads * kPer});
+}
+
+TEST_F(EventLogTest, AsyncAndBlockingAppendsShareTheGroupCommit) {
+  // Half the threads append and wait; the other half fire asynchronous
+  // appends, each stream's next one from the previous one's callback.
+  constexpr int kThreads = 16, kPer = 40;
+  absl::Mutex mu;
+  std::vector<std::vector<AppendResult>> results(kThreads);
+  int pending = kThreads / 2;
+  std::function<void(int, int)> next = [&](int t, int i) {
+    log_->AppendAsync(
+        Req(absl::StrCat("task/", t), absl::StrCat(t, "-", i), ExpectedVersion::Exactly(i)),
+        [&, t, i](absl::StatusOr<AppendResult> r) {
+          ASSERT_TRUE(r.ok()) << r.status();
+          // Durable when called back: the head covers it.
+          EXPECT_GE(log_->HeadPosition(), r->last_position);
+          {
+            absl::MutexLock l(&mu);
+            results[t].push_back(*r);
+            if (i + 1 == kPer) --pending;
+          }
+          if (i + 1 < kPer) next(t, i + 1);
+        });
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      if (t % 2 == 1) return next(t, 0);
+      for (int i = 0; i < kPer; ++i) {
+        auto r = log_->Append(
+            Req(absl::StrCat("task/", t), absl::StrCat(t, "-", i), ExpectedVersion::Exactly(i)));
+        ASSERT_TRUE(r.ok()) << r.status();
+        absl::MutexLock l(&mu);
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  {
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(
+        +[](int* p) { return *p == 0; }, &pending));
+  }
+  EXPECT_EQ(log_->HeadPosition(), uint64_t{kThreads * kPer});
+  std::vector<bool> seen(kThreads * kPer + 1, false);
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(results[t].size(), size_t{kPer}) << t;
+    for (int i = 0; i < kPer; ++i) {
+      EXPECT_EQ(results[t][i].first_version, uint64_t(i + 1));
+      ASSERT_FALSE(seen[results[t][i].first_position]);
+      seen[results[t][i].first_position] = true;
+    }
+  }
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+}
+
+TEST_F(EventLogTest, AsyncAppendRefusalsAndDuplicates) {
+  // A malformed request is refused at once, on the caller's thread.
+  bool called = false;
+  log_->AppendAsync(Req("task/1", "", ExpectedVersion::Any()), [&](absl::StatusOr<AppendResult> r) {
+    called = true;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  });
+  EXPECT_TRUE(called);
+  absl::Notification first, second;
+  AppendResult a;
+  log_->AppendAsync(Req("task/1", "r1", ExpectedVersion::NoStream()),
+                    [&](absl::StatusOr<AppendResult> r) {
+                      ASSERT_TRUE(r.ok());
+                      a = *r;
+                      first.Notify();
+                    });
+  first.WaitForNotification();
+  log_->AppendAsync(Req("task/1", "r1", ExpectedVersion::NoStream()),
+                    [&](absl::StatusOr<AppendResult> r) {
+                      ASSERT_TRUE(r.ok());
+                      EXPECT_TRUE(r->duplicate);
+                      EXPECT_EQ(r->first_position, a.first_position);
+                      second.Notify();
+                    });
+  second.WaitForNotification();
+  EXPECT_EQ(log_->HeadPosition(), 1u);
+}
+
+TEST_F(EventLogTest, ClosingWritesTheQueuedAsyncAppends) {
+  std::atomic<int> done{0};
+  for (int i = 0; i < 200; ++i) {
+    log_->AppendAsync(Req(absl::StrCat("task/", i), absl::StrCat("q", i), ExpectedVersion::Any()),
+                      [&](absl::StatusOr<AppendResult> r) {
+                        EXPECT_TRUE(r.ok()) << r.status();
+                        ++done;
+                      });
+  }
+  Reopen();  // closes the log first
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(log_->HeadPosition(), 200u);
 }
 
 TEST_F(EventLogTest, ScanAndReadAllFromAPosition) {

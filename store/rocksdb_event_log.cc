@@ -8,6 +8,7 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -98,6 +99,7 @@ class RocksEventLog final : public EventLog {
   absl::Status Open(const std::string& dir);
 
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
+  void AppendAsync(AppendRequest request, AppendCallback done) override;
   absl::StatusOr<std::optional<AppendResult>> LookupRequest(
       const std::string& request_id) override {
     ASSIGN_OR_RETURN(auto receipt, LoadReceipt(request_id));
@@ -130,6 +132,9 @@ class RocksEventLog final : public EventLog {
     absl::StatusOr<AppendResult> result = absl::UnknownError("not written");
     bool done = false;
     absl::CondVar cv;  // signalled when done or at the front of the queue
+    // Set for AppendAsync: nobody waits on cv; the committer thread leads
+    // when this writer is at the front, and calls `callback` when done.
+    AppendCallback callback;
   };
 
   // What the leader knows of a stream while building a batch.
@@ -139,6 +144,10 @@ class RocksEventLog final : public EventLog {
   };
 
   void WriteAsLeader(std::vector<Writer*>& group);
+  // Leads one group from the front of the queue (mu_ held on entry and on
+  // return); returns the async writers of the group, done, to call back.
+  std::vector<Writer*> LeadGroup(Writer* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CommitterLoop();
   absl::StatusOr<StreamState> LoadStreamState(const std::string& stream);
   absl::StatusOr<std::optional<v1::AppendReceipt>> LoadReceipt(const std::string& request_id);
   absl::StatusOr<RecordedEvent> ReadPosition(uint64_t position, bool with_hash);
@@ -163,6 +172,10 @@ class RocksEventLog final : public EventLog {
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::function<void(uint64_t)>> subscribers_ ABSL_GUARDED_BY(mu_);
   uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
+  // Leads the groups whose front writer is asynchronous.
+  absl::CondVar committer_cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread committer_;
 
   // Held by the leader across building and writing a batch; Backup takes it to
   // see a quiet log. Lock order: write_mu_ before mu_.
@@ -174,6 +187,14 @@ class RocksEventLog final : public EventLog {
 };
 
 RocksEventLog::~RocksEventLog() {
+  if (committer_.joinable()) {
+    {
+      absl::MutexLock l(&mu_);
+      stopping_ = true;
+      committer_cv_.Signal();
+    }
+    committer_.join();  // after the queued async appends are written
+  }
   if (db_) {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
@@ -227,7 +248,9 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
                                                       format_version, "; this build reads format ",
                                                       fmt::kFormatVersion));
   }
-  return RecoverHead();
+  RETURN_IF_ERROR(RecoverHead());
+  committer_ = std::thread([this] { CommitterLoop(); });
+  return absl::OkStatus();
 }
 
 // Reads the head from the meta column family and checks it against the last
@@ -276,15 +299,51 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
   Writer w;
   w.request = std::move(request);
 
-  mu_.Lock();
-  writers_.push_back(&w);
-  // Each writer waits on its own condition variable (as in LevelDB), so a
-  // release wakes only the writers it concerns.
-  while (!w.done && writers_.front() != &w) w.cv.Wait(&mu_);
-  if (w.done) {
-    mu_.Unlock();
-    return std::move(w.result);
+  std::vector<Writer*> callbacks;
+  {
+    absl::MutexLock l(&mu_);
+    writers_.push_back(&w);
+    // Each writer waits on its own condition variable (as in LevelDB), so a
+    // release wakes only the writers it concerns.
+    while (!w.done && writers_.front() != &w) w.cv.Wait(&mu_);
+    if (w.done) return std::move(w.result);
+    callbacks = LeadGroup(&w);
   }
+  for (Writer* x : callbacks) {
+    x->callback(std::move(x->result));
+    delete x;
+  }
+  return std::move(w.result);
+}
+
+void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return done(s);
+  auto* w = new Writer;
+  w->request = std::move(request);
+  w->callback = std::move(done);
+  absl::MutexLock l(&mu_);
+  writers_.push_back(w);
+  if (writers_.front() == w) committer_cv_.Signal();
+}
+
+void RocksEventLog::CommitterLoop() {
+  absl::MutexLock l(&mu_);
+  for (;;) {
+    while (!(!writers_.empty() && writers_.front()->callback) && !(stopping_ && writers_.empty())) {
+      committer_cv_.Wait(&mu_);
+    }
+    if (writers_.empty()) return;  // stopping, nothing left
+    std::vector<Writer*> callbacks = LeadGroup(nullptr);
+    mu_.Unlock();
+    for (Writer* x : callbacks) {
+      x->callback(std::move(x->result));
+      delete x;
+    }
+    mu_.Lock();
+  }
+}
+
+std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self) {
   // Leader: take a group from the front of the queue.
   std::vector<Writer*> group;
   for (Writer* x : writers_) {
@@ -302,25 +361,36 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
   }
 
   std::vector<std::function<void(uint64_t)>> to_notify;
+  std::vector<Writer*> callbacks;
   uint64_t head;
-  {
-    absl::MutexLock l(&mu_);
-    for (Writer* x : group) {
-      writers_.pop_front();
-      x->done = true;
-      if (x != &w) x->cv.Signal();
+  mu_.Lock();
+  for (Writer* x : group) {
+    writers_.pop_front();
+    x->done = true;
+    if (x->callback) {
+      callbacks.push_back(x);
+    } else if (x != self) {
+      x->cv.Signal();
     }
-    if (!writers_.empty()) writers_.front()->cv.Signal();
-    for (Writer* x : group) {
-      if (x->result.ok() && !x->result->duplicate) {
-        head_ = std::max(head_, x->result->last_position);
-      }
-    }
-    head = head_;
-    for (auto& [id, fn] : subscribers_) to_notify.push_back(fn);
   }
+  if (!writers_.empty()) {
+    if (writers_.front()->callback) {
+      committer_cv_.Signal();
+    } else {
+      writers_.front()->cv.Signal();
+    }
+  }
+  for (Writer* x : group) {
+    if (x->result.ok() && !x->result->duplicate) {
+      head_ = std::max(head_, x->result->last_position);
+    }
+  }
+  head = head_;
+  for (auto& [id, fn] : subscribers_) to_notify.push_back(fn);
+  mu_.Unlock();
   for (auto& fn : to_notify) fn(head);
-  return std::move(w.result);
+  mu_.Lock();
+  return callbacks;
 }
 
 void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
