@@ -22,10 +22,11 @@
 // AggregateStore::Execute runs a command: it answers a retried request id with
 // the first result (no second event), loads the stream (latest snapshot plus the
 // events after it), decides, and appends with the loaded version as expected
-// version. Commands on one stream are serialised within the process (a striped
-// lock), so conflicts arise only between processes; on one it reloads and
-// decides again, a bounded number of times, unless the caller named an expected
-// version (then ABORTED).
+// version. Commands on one stream are serialised within the process (queued
+// behind the one under way), so conflicts arise only between processes; on one
+// it reloads and decides again, a bounded number of times, unless the caller
+// named an expected version (then ABORTED). ExecuteAsync does the same without
+// blocking its caller while the append is made durable.
 //
 // Thread-safety: AggregateStore is safe to use from many threads; the log
 // serialises appends and the optimistic check catches races.
@@ -33,15 +34,19 @@
 #define TAIZHANG_ENGINE_AGGREGATE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "base/status_macros.h"
@@ -183,85 +188,41 @@ class AggregateStore {
     return event;
   }
 
-  // Runs a command. See the file comment.
+  // Runs a command and waits for its outcome. See the file comment. Must not
+  // be called from an ExecuteAsync callback (it would wait for itself).
   absl::StatusOr<Outcome> Execute(const std::string& stream, const Command& command,
                                   const CommandMeta& meta) {
-    if (meta.request_id.empty()) {
-      return absl::InvalidArgumentError("request_id: required, so that a retry is harmless");
-    }
-    absl::MutexLock stripe(&stripes_[std::hash<std::string>()(stream) % kStripes]);
-    for (int attempt = 1;; ++attempt) {
-      ASSIGN_OR_RETURN(auto previous, log_.LookupRequest(meta.request_id));
-      if (previous.has_value()) return Replayed(stream, *previous, meta.request_id);
+    absl::Notification finished;
+    absl::StatusOr<Outcome> out;
+    ExecuteAsync(stream, command, meta, [&](absl::StatusOr<Outcome> result) {
+      out = std::move(result);
+      finished.Notify();
+    });
+    finished.WaitForNotification();
+    return out;
+  }
 
-      ASSIGN_OR_RETURN(Loaded loaded, Load(stream));
-      if (meta.expected_version.has_value() && *meta.expected_version != loaded.version) {
-        return absl::AbortedError(absl::StrCat("'", stream, "' is at version ", loaded.version,
-                                               ", the request expected ", *meta.expected_version,
-                                               "; reload and retry"));
-      }
-      DecideContext ctx;
-      ctx.stream = stream;
-      ctx.now = clock_.Now();
-      ctx.occurred_at = meta.occurred_at.value_or(ctx.now);
-      ctx.actor = meta.actor;
-      ctx.version = loaded.version;
-      if (ctx.occurred_at > ctx.now) {
-        return absl::InvalidArgumentError("occurred_at: must not be in the future");
-      }
-      ASSIGN_OR_RETURN(std::vector<Event> events, aggregate_.Decide(loaded.state, command, ctx));
-      Outcome outcome;
-      if (events.empty()) {  // nothing to record
-        outcome.loaded = std::move(loaded);
-        return outcome;
-      }
-      store::AppendRequest request;
-      request.stream = stream;
-      request.request_id = meta.request_id;
-      request.expected = store::ExpectedVersion::Exactly(loaded.version);
-      for (const Event& e : events) {
-        store::NewEvent ne;
-        ne.type = aggregate_.EventType(e);
-        ne.type_version = A::kEventSchema;
-        ne.payload = e.SerializeAsString();
-        ne.occurred_at_us = absl::ToUnixMicros(ctx.occurred_at);
-        ne.actor = meta.actor;
-        ne.causation_id = meta.causation_id.empty() ? meta.request_id : meta.causation_id;
-        ne.correlation_id = meta.correlation_id;
-        request.events.push_back(std::move(ne));
-      }
-      auto appended = log_.Append(std::move(request));
-      if (!appended.ok()) {
-        if (appended.status().code() == absl::StatusCode::kAborted &&
-            !meta.expected_version.has_value() && attempt < options_.max_attempts) {
-          continue;  // someone else appended first: decide again on the new state
-        }
-        return appended.status();
-      }
-      if (appended->duplicate) return Replayed(stream, *appended, meta.request_id);
-      // Fold the new events in with exactly the context a replay gives them
-      // (positions, versions, both times, actor), so the state is what a
-      // replay of the log produces, without reading the events back.
-      Loaded before = loaded;
-      for (size_t i = 0; i < events.size(); ++i) {
-        EventContext ec;
-        ec.position = appended->first_position + i;
-        ec.version = appended->first_version + i;
-        ec.occurred_at = absl::FromUnixMicros(absl::ToUnixMicros(ctx.occurred_at));
-        ec.recorded_at = absl::FromUnixMicros(appended->recorded_at_us);
-        ec.actor = meta.actor;
-        aggregate_.Apply(&loaded.state, events[i], ec);
-      }
-      loaded.version = appended->last_version;
-      loaded.position = appended->last_position;
-      if (loaded.version / options_.snapshot_every > before.version / options_.snapshot_every) {
-        RETURN_IF_ERROR(WriteSnapshot(stream, loaded));
-      }
-      outcome.loaded = std::move(loaded);
-      outcome.append = *appended;
-      outcome.events = std::move(events);
-      return outcome;
+  // Runs a command without blocking the caller on the disk: `done` gets the
+  // outcome once its events are durable (or the refusal). Commands on one
+  // stream run one after another, in arrival order; `done` may run on the
+  // caller's thread (a refusal, a queue that was empty) or on the log's
+  // (after an append), and must not wait for another command.
+  using Done = std::function<void(absl::StatusOr<Outcome>)>;
+  void ExecuteAsync(const std::string& stream, const Command& command, const CommandMeta& meta,
+                    Done done) {
+    if (meta.request_id.empty()) {
+      return done(absl::InvalidArgumentError("request_id: required, so that a retry is harmless"));
     }
+    auto job = std::make_shared<Job>(Job{stream, command, meta, std::move(done)});
+    {
+      absl::MutexLock l(&busy_mu_);
+      auto [it, idle] = busy_.try_emplace(stream);
+      if (!idle) {  // a command on this stream is under way: run after it
+        it->second.push_back(std::move(job));
+        return;
+      }
+    }
+    Attempt(std::move(job), 1);
   }
 
   const A& aggregate() const { return aggregate_; }
@@ -281,6 +242,122 @@ class AggregateStore {
     outcome.append.duplicate = true;
     ASSIGN_OR_RETURN(outcome.loaded, LoadAsOf(stream, AsOf{.position = first.last_position}));
     return outcome;
+  }
+
+  struct Job {
+    std::string stream;
+    Command command;
+    CommandMeta meta;
+    Done done;
+  };
+
+  // The outcome of `job`; then the next command on its stream, if any.
+  void Finish(std::shared_ptr<Job> job, absl::StatusOr<Outcome> outcome) {
+    std::shared_ptr<Job> next;
+    {
+      absl::MutexLock l(&busy_mu_);
+      auto it = busy_.find(job->stream);
+      if (it->second.empty()) {
+        busy_.erase(it);
+      } else {
+        next = std::move(it->second.front());
+        it->second.pop_front();
+      }
+    }
+    job->done(std::move(outcome));
+    if (next != nullptr) Attempt(std::move(next), 1);
+  }
+
+  // Loads, decides and appends; on a version conflict with another process,
+  // again (bounded), unless the caller named the version.
+  void Attempt(std::shared_ptr<Job> job, int attempt) {
+    const std::string& stream = job->stream;
+    const CommandMeta& meta = job->meta;
+    auto previous = log_.LookupRequest(meta.request_id);
+    if (!previous.ok()) return Finish(std::move(job), previous.status());
+    if (previous->has_value()) {
+      return Finish(job, Replayed(stream, **previous, meta.request_id));
+    }
+    auto loaded = Load(stream);
+    if (!loaded.ok()) return Finish(std::move(job), loaded.status());
+    if (meta.expected_version.has_value() && *meta.expected_version != loaded->version) {
+      return Finish(std::move(job),
+                    absl::AbortedError(absl::StrCat("'", stream, "' is at version ",
+                                                    loaded->version, ", the request expected ",
+                                                    *meta.expected_version, "; reload and retry")));
+    }
+    DecideContext ctx;
+    ctx.stream = stream;
+    ctx.now = clock_.Now();
+    ctx.occurred_at = meta.occurred_at.value_or(ctx.now);
+    ctx.actor = meta.actor;
+    ctx.version = loaded->version;
+    if (ctx.occurred_at > ctx.now) {
+      return Finish(std::move(job),
+                    absl::InvalidArgumentError("occurred_at: must not be in the future"));
+    }
+    auto decided = aggregate_.Decide(loaded->state, job->command, ctx);
+    if (!decided.ok()) return Finish(std::move(job), decided.status());
+    if (decided->empty()) {  // nothing to record
+      Outcome outcome;
+      outcome.loaded = *std::move(loaded);
+      return Finish(std::move(job), std::move(outcome));
+    }
+    store::AppendRequest request;
+    request.stream = stream;
+    request.request_id = meta.request_id;
+    request.expected = store::ExpectedVersion::Exactly(loaded->version);
+    for (const Event& e : *decided) {
+      store::NewEvent ne;
+      ne.type = aggregate_.EventType(e);
+      ne.type_version = A::kEventSchema;
+      ne.payload = e.SerializeAsString();
+      ne.occurred_at_us = absl::ToUnixMicros(ctx.occurred_at);
+      ne.actor = meta.actor;
+      ne.causation_id = meta.causation_id.empty() ? meta.request_id : meta.causation_id;
+      ne.correlation_id = meta.correlation_id;
+      request.events.push_back(std::move(ne));
+    }
+    log_.AppendAsync(
+        std::move(request),
+        [this, job, attempt, occurred_at = ctx.occurred_at, loaded = *std::move(loaded),
+         events = *std::move(decided)](absl::StatusOr<store::AppendResult> appended) mutable {
+          if (!appended.ok()) {
+            if (appended.status().code() == absl::StatusCode::kAborted &&
+                !job->meta.expected_version.has_value() && attempt < options_.max_attempts) {
+              return Attempt(std::move(job), attempt + 1);  // decide again on the new state
+            }
+            return Finish(std::move(job), appended.status());
+          }
+          if (appended->duplicate) {
+            return Finish(job, Replayed(job->stream, *appended, job->meta.request_id));
+          }
+          // Fold the new events in with exactly the context a replay gives
+          // them (positions, versions, both times, actor), so the state is
+          // what a replay of the log produces, without reading them back.
+          const uint64_t version_before = loaded.version;
+          for (size_t i = 0; i < events.size(); ++i) {
+            EventContext ec;
+            ec.position = appended->first_position + i;
+            ec.version = appended->first_version + i;
+            ec.occurred_at = absl::FromUnixMicros(absl::ToUnixMicros(occurred_at));
+            ec.recorded_at = absl::FromUnixMicros(appended->recorded_at_us);
+            ec.actor = job->meta.actor;
+            aggregate_.Apply(&loaded.state, events[i], ec);
+          }
+          loaded.version = appended->last_version;
+          loaded.position = appended->last_position;
+          if (loaded.version / options_.snapshot_every > version_before / options_.snapshot_every) {
+            if (absl::Status s = WriteSnapshot(job->stream, loaded); !s.ok()) {
+              return Finish(std::move(job), s);
+            }
+          }
+          Outcome outcome;
+          outcome.loaded = std::move(loaded);
+          outcome.append = *appended;
+          outcome.events = std::move(events);
+          Finish(std::move(job), std::move(outcome));
+        });
   }
 
   absl::Status ReplayInto(const std::string& stream, Loaded* loaded, const AsOf& as_of) {
@@ -310,13 +387,14 @@ class AggregateStore {
     return log_.PutSnapshot(stream, loaded.version, envelope.SerializeAsString());
   }
 
-  static constexpr size_t kStripes = 64;
-
   store::EventLog& log_;
   Clock& clock_;
   const A& aggregate_;
   const StoreOptions options_;
-  absl::Mutex stripes_[kStripes];
+  // Streams with a command under way, each with the commands queued behind it.
+  absl::Mutex busy_mu_;
+  absl::flat_hash_map<std::string, std::deque<std::shared_ptr<Job>>> busy_
+      ABSL_GUARDED_BY(busy_mu_);
 };
 
 }  // namespace taizhang::engine
