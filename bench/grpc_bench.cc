@@ -8,7 +8,7 @@
 // prints requests/s, p50 and p99, and taizhangd's ratios to the empty handler.
 //
 // What is measured on taizhangd:
-//   - DurableCommand(): Ledger.ExecuteTask creating a task, a durable command
+//   - DurableCommand(): Tasks.CreateTask creating a task, a durable command
 //     (an append fsynced through the log) — the figure the target is about;
 //   - Admin.ServerInfo, for comparison: it goes through auth and reads the
 //     log's head, but writes nothing.
@@ -199,24 +199,24 @@ grpc::Status ServerInfo(const std::shared_ptr<grpc::Channel>& channel, int, int6
 }
 
 // The durable domain command measured: the supervision office creates a task
-// (Ledger.ExecuteTask), one acknowledged, fsynced append per call, each on its
+// (Tasks.CreateTask), one acknowledged, fsynced append per call, each on its
 // own stream, through authentication, the aggregate's decision and the log.
 CallFn DurableCommand() {
   return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) {
-    taizhang::v1::Ledger::Stub stub(channel);
+    taizhang::v1::Tasks::Stub stub(channel);
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
-    taizhang::v1::ExecuteTaskRequest request;
+    taizhang::v1::CreateTaskRequest request;
     std::string id = absl::StrCat("bench-", client, "-", n);
     request.mutable_header()->set_request_id(id);
     request.set_task_id(id);
-    auto* create = request.mutable_command()->mutable_create();
+    auto* create = request.mutable_create();
     create->set_task_id(id);
     create->set_project_code("2026-510115-47-01-000001");
     create->set_title("基准测试任务");
     create->add_responsible_units("自然资源局");
     taizhang::v1::TaskReply reply;
-    return stub.ExecuteTask(&ctx, request, &reply);
+    return stub.CreateTask(&ctx, request, &reply);
   };
 }
 
@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
   std::printf("grpc_bench: %g s per measurement, %u hardware threads, loopback\n", seconds,
               std::thread::hardware_concurrency());
   std::printf("  empty    = a gRPC handler that answers at once (same process layout)\n");
-  std::printf("  durable  = Ledger.ExecuteTask on taizhangd: a new task, one fsynced append\n");
+  std::printf("  durable  = Tasks.CreateTask on taizhangd: a new task, one fsynced append\n");
   std::printf(
       "  info     = for comparison: Admin.ServerInfo on taizhangd (auth + head read, "
       "no write; not a durable command)\n\n");

@@ -1,6 +1,7 @@
 #include "services/ledger_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
@@ -55,13 +56,25 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const
 }
 
 template <class A, class Reply>
-grpc::Status Reply_(const typename workflows::Ledger::Outcome<A>& out, const A& aggregate,
-                    absl::Time now, Reply* reply) {
-  FillResult(out, reply->mutable_result());
-  for (const auto& e : out.events) reply->mutable_result()->add_event_types(aggregate.EventType(e));
-  *reply->mutable_state() = out.loaded.state;
-  *reply->mutable_view() = aggregate.View(out.loaded.state, now);
+grpc::Status Reply_(const absl::StatusOr<typename workflows::Ledger::Outcome<A>>& out,
+                    const A& aggregate, absl::Time now, Reply* reply) {
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  FillResult(*out, reply->mutable_result());
+  for (const auto& e : out->events) {
+    reply->mutable_result()->add_event_types(aggregate.EventType(e));
+  }
+  *reply->mutable_state() = out->loaded.state;
+  *reply->mutable_view() = aggregate.View(out->loaded.state, now);
   return grpc::Status::OK;
+}
+
+// Who is asking and the command's metadata, or why not.
+absl::StatusOr<engine::CommandMeta> Prepare(const Authorizer& auth,
+                                            const grpc::ServerContextBase* ctx,
+                                            const v1::CommandHeader& header, const std::string& id,
+                                            const char* id_field, bool has_action) {
+  ASSIGN_OR_RETURN(Caller caller, auth.CallerOf(ctx));
+  return MetaOf(header, id, id_field, caller, has_action);
 }
 
 // The envelope's field of the message type `action`, or null.
@@ -102,62 +115,66 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
   return absl::OkStatus();
 }
 
-grpc::Status LedgerCommands::Case(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                                  const std::string& id, const v1::ApprovalCaseCommand& command,
-                                  v1::CaseReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  TZ_ASSIGN_OR_RETURN_GRPC(
-      engine::CommandMeta meta,
-      MetaOf(header, id, "case_id", caller,
-             command.action_case() != v1::ApprovalCaseCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteCase(id, command, meta));
-  return Reply_(out, ledger_.approval_case(), clock_.Now(), reply);
+void LedgerCommands::Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
+                          const std::string& id, const v1::ApprovalCaseCommand& command,
+                          v1::CaseReply* reply, Finish finish) {
+  auto meta = Prepare(auth_, ctx, header, id, "case_id",
+                      command.action_case() != v1::ApprovalCaseCommand::ACTION_NOT_SET);
+  if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  ledger_.ExecuteCaseAsync(id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
+    finish(Reply_(out, ledger_.approval_case(), clock_.Now(), reply));
+  });
 }
 
-grpc::Status LedgerCommands::Task(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                                  const std::string& id, const v1::TaskCommand& command,
-                                  v1::TaskReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
-                           MetaOf(header, id, "task_id", caller,
-                                  command.action_case() != v1::TaskCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteTask(id, command, meta));
-  return Reply_(out, ledger_.task(), clock_.Now(), reply);
+void LedgerCommands::Task(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
+                          const std::string& id, const v1::TaskCommand& command,
+                          v1::TaskReply* reply, Finish finish) {
+  auto meta = Prepare(auth_, ctx, header, id, "task_id",
+                      command.action_case() != v1::TaskCommand::ACTION_NOT_SET);
+  if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  ledger_.ExecuteTaskAsync(id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
+    finish(Reply_(out, ledger_.task(), clock_.Now(), reply));
+  });
 }
 
-grpc::Status LedgerCommands::Problem(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                                     const std::string& id, const v1::ProblemCommand& command,
-                                     v1::ProblemReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
-                           MetaOf(header, id, "problem_id", caller,
-                                  command.action_case() != v1::ProblemCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteProblem(id, command, meta));
-  return Reply_(out, ledger_.problem(), clock_.Now(), reply);
+void LedgerCommands::Problem(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
+                             const std::string& id, const v1::ProblemCommand& command,
+                             v1::ProblemReply* reply, Finish finish) {
+  auto meta = Prepare(auth_, ctx, header, id, "problem_id",
+                      command.action_case() != v1::ProblemCommand::ACTION_NOT_SET);
+  if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  ledger_.ExecuteProblemAsync(id, command, *meta,
+                              [this, reply, finish = std::move(finish)](auto out) {
+                                finish(Reply_(out, ledger_.problem(), clock_.Now(), reply));
+                              });
 }
 
-grpc::Status LedgerCommands::Project(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                                     const std::string& id, const v1::ProjectCommand& command,
-                                     v1::ProjectReply* reply) {
-  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
+                             const std::string& id, const v1::ProjectCommand& command,
+                             v1::ProjectReply* reply, Finish finish) {
   // The code itself is checked by the aggregate (its shape); here only that
   // it is there.
-  TZ_ASSIGN_OR_RETURN_GRPC(engine::CommandMeta meta,
-                           MetaOf(header, id, "project_code", caller,
-                                  command.action_case() != v1::ProjectCommand::ACTION_NOT_SET));
-  TZ_ASSIGN_OR_RETURN_GRPC(auto out, ledger_.ExecuteProject(id, command, meta));
-  return Reply_(out, ledger_.project(), clock_.Now(), reply);
+  auto meta = Prepare(auth_, ctx, header, id, "project_code",
+                      command.action_case() != v1::ProjectCommand::ACTION_NOT_SET);
+  if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  ledger_.ExecuteProjectAsync(id, command, *meta,
+                              [this, reply, finish = std::move(finish)](auto out) {
+                                finish(Reply_(out, ledger_.project(), clock_.Now(), reply));
+                              });
 }
 
 // The typed forms: the request into its envelope, then as above.
-#define TZ_TYPED_THROUGH(Reply, Envelope, Run)                                                 \
-  grpc::Status LedgerCommands::Typed(grpc::ServerContext* ctx,                                 \
-                                     const google::protobuf::Message& request, Reply* reply) { \
-    Envelope command;                                                                          \
-    v1::CommandHeader header;                                                                  \
-    std::string id;                                                                            \
-    TZ_RETURN_IF_ERROR_GRPC(ToEnvelope(request, &command, &header, &id));                      \
-    return Run(ctx, header, id, command, reply);                                               \
+#define TZ_TYPED_THROUGH(Reply, Envelope, Run)                                       \
+  void LedgerCommands::Typed(grpc::ServerContextBase* ctx,                           \
+                             const google::protobuf::Message& request, Reply* reply, \
+                             Finish finish) {                                        \
+    Envelope command;                                                                \
+    v1::CommandHeader header;                                                        \
+    std::string id;                                                                  \
+    if (absl::Status s = ToEnvelope(request, &command, &header, &id); !s.ok()) {     \
+      return finish(ToGrpcStatus(s));                                                \
+    }                                                                                \
+    Run(ctx, header, id, command, reply, std::move(finish));                         \
   }
 TZ_TYPED_THROUGH(v1::CaseReply, v1::ApprovalCaseCommand, Case)
 TZ_TYPED_THROUGH(v1::TaskReply, v1::TaskCommand, Task)
@@ -223,8 +240,8 @@ grpc::Status ReadScope::Denied(const std::string& what) const {
       absl::StrCat("'", caller_.actor, "' may not read ", what, ": it reads only ", scope));
 }
 
-grpc::Status LedgerService::GetCase(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                                    v1::CaseReply* reply) {
+grpc::Status LedgerService::DoGetCase(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                                      v1::CaseReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   auto state = ledger().GetCase(request->id());
   if (!state.has_value()) {
@@ -237,8 +254,8 @@ grpc::Status LedgerService::GetCase(grpc::ServerContext* ctx, const v1::GetReque
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetTask(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                                    v1::TaskReply* reply) {
+grpc::Status LedgerService::DoGetTask(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                                      v1::TaskReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   auto state = ledger().GetTask(request->id());
   if (!state.has_value()) {
@@ -251,8 +268,8 @@ grpc::Status LedgerService::GetTask(grpc::ServerContext* ctx, const v1::GetReque
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetProblem(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                                       v1::ProblemReply* reply) {
+grpc::Status LedgerService::DoGetProblem(grpc::ServerContextBase* ctx,
+                                         const v1::GetRequest* request, v1::ProblemReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   auto state = ledger().GetProblem(request->id());
   if (!state.has_value()) {
@@ -266,8 +283,8 @@ grpc::Status LedgerService::GetProblem(grpc::ServerContext* ctx, const v1::GetRe
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetProject(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                                       v1::ProjectReply* reply) {
+grpc::Status LedgerService::DoGetProject(grpc::ServerContextBase* ctx,
+                                         const v1::GetRequest* request, v1::ProjectReply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   auto state = ledger().GetProject(request->id());
   if (!state.has_value()) {
@@ -281,8 +298,9 @@ grpc::Status LedgerService::GetProject(grpc::ServerContext* ctx, const v1::GetRe
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::ListCases(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                                      v1::ListCasesResponse* reply) {
+grpc::Status LedgerService::DoListCases(grpc::ServerContextBase* ctx,
+                                        const v1::ListRequest* request,
+                                        v1::ListCasesResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
@@ -308,8 +326,9 @@ grpc::Status LedgerService::ListCases(grpc::ServerContext* ctx, const v1::ListRe
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::ListTasks(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                                      v1::ListTasksResponse* reply) {
+grpc::Status LedgerService::DoListTasks(grpc::ServerContextBase* ctx,
+                                        const v1::ListRequest* request,
+                                        v1::ListTasksResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
@@ -327,8 +346,9 @@ grpc::Status LedgerService::ListTasks(grpc::ServerContext* ctx, const v1::ListRe
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::ListProblems(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                                         v1::ListProblemsResponse* reply) {
+grpc::Status LedgerService::DoListProblems(grpc::ServerContextBase* ctx,
+                                           const v1::ListRequest* request,
+                                           v1::ListProblemsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
@@ -346,8 +366,9 @@ grpc::Status LedgerService::ListProblems(grpc::ServerContext* ctx, const v1::Lis
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::ListProjects(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                                         v1::ListProjectsResponse* reply) {
+grpc::Status LedgerService::DoListProjects(grpc::ServerContextBase* ctx,
+                                           const v1::ListRequest* request,
+                                           v1::ListProjectsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
@@ -366,17 +387,17 @@ grpc::Status LedgerService::ListProjects(grpc::ServerContext* ctx, const v1::Lis
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetBulletin(grpc::ServerContext* ctx,
-                                        const v1::BulletinRequest* request, v1::Bulletin* reply) {
+grpc::Status LedgerService::DoGetBulletin(grpc::ServerContextBase* ctx,
+                                          const v1::BulletinRequest* request, v1::Bulletin* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   if (request->month().empty()) return Invalid("month: required, as YYYY-MM");
   TZ_ASSIGN_OR_RETURN_GRPC(*reply, ledger().BulletinFor(request->month()));
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetStateAsOf(grpc::ServerContext* ctx,
-                                         const v1::StateAsOfRequest* request,
-                                         v1::StateAsOfResponse* reply) {
+grpc::Status LedgerService::DoGetStateAsOf(grpc::ServerContextBase* ctx,
+                                           const v1::StateAsOfRequest* request,
+                                           v1::StateAsOfResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
   if (request->stream().empty()) return Invalid("stream: required, e.g. task/<id>");
   if (request->position() != 0 && request->has_recorded_at()) {

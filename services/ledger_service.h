@@ -14,6 +14,7 @@
 #ifndef TAIZHANG_SERVICES_LEDGER_SERVICE_H_
 #define TAIZHANG_SERVICES_LEDGER_SERVICE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,33 +57,35 @@ class ReadScope {
   absl::flat_hash_set<std::string> projects_;
 };
 
-// Commands through the aggregates, shared by every command RPC.
+// Commands through the aggregates, shared by every command RPC. Each call
+// returns at once; `finish` gets the status once the command's events are
+// durable (the reply filled) or it was refused. gRPC's callback API carries
+// the call meanwhile, so no thread waits for the disk.
 class LedgerCommands {
  public:
+  using Finish = std::function<void(grpc::Status)>;
+
   LedgerCommands(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth)
       : ledger_(ledger), clock_(clock), auth_(auth) {}
 
-  grpc::Status Case(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                    const std::string& id, const v1::ApprovalCaseCommand& command,
-                    v1::CaseReply* reply);
-  grpc::Status Task(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                    const std::string& id, const v1::TaskCommand& command, v1::TaskReply* reply);
-  grpc::Status Problem(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                       const std::string& id, const v1::ProblemCommand& command,
-                       v1::ProblemReply* reply);
-  grpc::Status Project(grpc::ServerContext* ctx, const v1::CommandHeader& header,
-                       const std::string& id, const v1::ProjectCommand& command,
-                       v1::ProjectReply* reply);
+  void Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
+            const v1::ApprovalCaseCommand& command, v1::CaseReply* reply, Finish finish);
+  void Task(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
+            const v1::TaskCommand& command, v1::TaskReply* reply, Finish finish);
+  void Problem(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
+               const v1::ProblemCommand& command, v1::ProblemReply* reply, Finish finish);
+  void Project(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
+               const v1::ProjectCommand& command, v1::ProjectReply* reply, Finish finish);
 
   // A typed request (header = 1, id = 2, action = 3) through its envelope.
-  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
-                     v1::CaseReply* reply);
-  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
-                     v1::TaskReply* reply);
-  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
-                     v1::ProblemReply* reply);
-  grpc::Status Typed(grpc::ServerContext* ctx, const google::protobuf::Message& request,
-                     v1::ProjectReply* reply);
+  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
+             v1::CaseReply* reply, Finish finish);
+  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
+             v1::TaskReply* reply, Finish finish);
+  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
+             v1::ProblemReply* reply, Finish finish);
+  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
+             v1::ProjectReply* reply, Finish finish);
 
   workflows::Ledger& ledger() { return ledger_; }
   Clock& clock() { return clock_; }
@@ -102,65 +105,144 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
                         google::protobuf::Message* envelope, v1::CommandHeader* header,
                         std::string* id);
 
-class LedgerService final : public v1::Ledger::Service {
+class LedgerService final : public v1::Ledger::CallbackService {
  public:
   explicit LedgerService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
 
-  grpc::Status ExecuteCase(grpc::ServerContext* ctx, const v1::ExecuteCaseRequest* request,
-                           v1::CaseReply* reply) override {
-    return commands_->Case(ctx, request->header(), request->case_id(), request->command(), reply);
+  grpc::ServerUnaryReactor* ExecuteCase(grpc::CallbackServerContext* ctx,
+                                        const v1::ExecuteCaseRequest* request,
+                                        v1::CaseReply* reply) override {
+    return Run(ctx, [&](LedgerCommands::Finish f) {
+      commands_->Case(ctx, request->header(), request->case_id(), request->command(), reply,
+                      std::move(f));
+    });
   }
-  grpc::Status ExecuteTask(grpc::ServerContext* ctx, const v1::ExecuteTaskRequest* request,
-                           v1::TaskReply* reply) override {
-    return commands_->Task(ctx, request->header(), request->task_id(), request->command(), reply);
+  grpc::ServerUnaryReactor* ExecuteTask(grpc::CallbackServerContext* ctx,
+                                        const v1::ExecuteTaskRequest* request,
+                                        v1::TaskReply* reply) override {
+    return Run(ctx, [&](LedgerCommands::Finish f) {
+      commands_->Task(ctx, request->header(), request->task_id(), request->command(), reply,
+                      std::move(f));
+    });
   }
-  grpc::Status ExecuteProblem(grpc::ServerContext* ctx, const v1::ExecuteProblemRequest* request,
-                              v1::ProblemReply* reply) override {
-    return commands_->Problem(ctx, request->header(), request->problem_id(), request->command(),
-                              reply);
+  grpc::ServerUnaryReactor* ExecuteProblem(grpc::CallbackServerContext* ctx,
+                                           const v1::ExecuteProblemRequest* request,
+                                           v1::ProblemReply* reply) override {
+    return Run(ctx, [&](LedgerCommands::Finish f) {
+      commands_->Problem(ctx, request->header(), request->problem_id(), request->command(), reply,
+                         std::move(f));
+    });
   }
-  grpc::Status ExecuteProject(grpc::ServerContext* ctx, const v1::ExecuteProjectRequest* request,
-                              v1::ProjectReply* reply) override {
-    return commands_->Project(ctx, request->header(), request->project_code(), request->command(),
-                              reply);
+  grpc::ServerUnaryReactor* ExecuteProject(grpc::CallbackServerContext* ctx,
+                                           const v1::ExecuteProjectRequest* request,
+                                           v1::ProjectReply* reply) override {
+    return Run(ctx, [&](LedgerCommands::Finish f) {
+      commands_->Project(ctx, request->header(), request->project_code(), request->command(), reply,
+                         std::move(f));
+    });
   }
-  grpc::Status GetCase(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                       v1::CaseReply* reply) override;
-  grpc::Status GetTask(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                       v1::TaskReply* reply) override;
-  grpc::Status GetProblem(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                          v1::ProblemReply* reply) override;
-  grpc::Status GetProject(grpc::ServerContext* ctx, const v1::GetRequest* request,
-                          v1::ProjectReply* reply) override;
-  grpc::Status ListCases(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                         v1::ListCasesResponse* reply) override;
-  grpc::Status ListTasks(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                         v1::ListTasksResponse* reply) override;
-  grpc::Status ListProblems(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                            v1::ListProblemsResponse* reply) override;
-  grpc::Status ListProjects(grpc::ServerContext* ctx, const v1::ListRequest* request,
-                            v1::ListProjectsResponse* reply) override;
-  grpc::Status GetBulletin(grpc::ServerContext* ctx, const v1::BulletinRequest* request,
-                           v1::Bulletin* reply) override;
-  grpc::Status GetStateAsOf(grpc::ServerContext* ctx, const v1::StateAsOfRequest* request,
-                            v1::StateAsOfResponse* reply) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* ctx, const v1::GetRequest* request,
+                                    v1::CaseReply* reply) override {
+    return Done(ctx, DoGetCase(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext* ctx, const v1::GetRequest* request,
+                                    v1::TaskReply* reply) override {
+    return Done(ctx, DoGetTask(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* GetProblem(grpc::CallbackServerContext* ctx,
+                                       const v1::GetRequest* request,
+                                       v1::ProblemReply* reply) override {
+    return Done(ctx, DoGetProblem(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* GetProject(grpc::CallbackServerContext* ctx,
+                                       const v1::GetRequest* request,
+                                       v1::ProjectReply* reply) override {
+    return Done(ctx, DoGetProject(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* ctx,
+                                      const v1::ListRequest* request,
+                                      v1::ListCasesResponse* reply) override {
+    return Done(ctx, DoListCases(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* ListTasks(grpc::CallbackServerContext* ctx,
+                                      const v1::ListRequest* request,
+                                      v1::ListTasksResponse* reply) override {
+    return Done(ctx, DoListTasks(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx,
+                                         const v1::ListRequest* request,
+                                         v1::ListProblemsResponse* reply) override {
+    return Done(ctx, DoListProblems(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* ListProjects(grpc::CallbackServerContext* ctx,
+                                         const v1::ListRequest* request,
+                                         v1::ListProjectsResponse* reply) override {
+    return Done(ctx, DoListProjects(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* GetBulletin(grpc::CallbackServerContext* ctx,
+                                        const v1::BulletinRequest* request,
+                                        v1::Bulletin* reply) override {
+    return Done(ctx, DoGetBulletin(ctx, request, reply));
+  }
+  grpc::ServerUnaryReactor* GetStateAsOf(grpc::CallbackServerContext* ctx,
+                                         const v1::StateAsOfRequest* request,
+                                         v1::StateAsOfResponse* reply) override {
+    return Done(ctx, DoGetStateAsOf(ctx, request, reply));
+  }
 
  private:
+  // A query: computed at once on the calling thread (in memory, no disk wait).
+  static grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, grpc::Status status) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(std::move(status));
+    return reactor;
+  }
+  template <class Start>
+  static grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, Start start) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    start([reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    return reactor;
+  }
+
+  grpc::Status DoGetCase(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                         v1::CaseReply* reply);
+  grpc::Status DoGetTask(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                         v1::TaskReply* reply);
+  grpc::Status DoGetProblem(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                            v1::ProblemReply* reply);
+  grpc::Status DoGetProject(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
+                            v1::ProjectReply* reply);
+  grpc::Status DoListCases(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
+                           v1::ListCasesResponse* reply);
+  grpc::Status DoListTasks(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
+                           v1::ListTasksResponse* reply);
+  grpc::Status DoListProblems(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
+                              v1::ListProblemsResponse* reply);
+  grpc::Status DoListProjects(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
+                              v1::ListProjectsResponse* reply);
+  grpc::Status DoGetBulletin(grpc::ServerContextBase* ctx, const v1::BulletinRequest* request,
+                             v1::Bulletin* reply);
+  grpc::Status DoGetStateAsOf(grpc::ServerContextBase* ctx, const v1::StateAsOfRequest* request,
+                              v1::StateAsOfResponse* reply);
+
   workflows::Ledger& ledger() { return commands_->ledger(); }
 
   std::shared_ptr<LedgerCommands> commands_;
 };
 
-// One override per typed RPC, each the same line: the request through its
-// envelope (LedgerCommands::Typed).
-#define TZ_TYPED_COMMAND(Rpc, Reply)                                                            \
-  grpc::Status Rpc(grpc::ServerContext* ctx, const v1::Rpc##Request* request, v1::Reply* reply) \
-      override {                                                                                \
-    return commands_->Typed(ctx, *request, reply);                                              \
+// One override per typed RPC, each the same: the request through its
+// envelope (LedgerCommands::Typed), the call finished when the command is.
+#define TZ_TYPED_COMMAND(Rpc, Reply)                                                               \
+  grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* ctx, const v1::Rpc##Request* request, \
+                                v1::Reply* reply) override {                                       \
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();                                     \
+    commands_->Typed(ctx, *request, reply,                                                         \
+                     [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });                \
+    return reactor;                                                                                \
   }
 
-class ApprovalService final : public v1::Approval::Service {
+class ApprovalService final : public v1::Approval::CallbackService {
  public:
   explicit ApprovalService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
@@ -184,7 +266,7 @@ class ApprovalService final : public v1::Approval::Service {
   std::shared_ptr<LedgerCommands> commands_;
 };
 
-class TasksService final : public v1::Tasks::Service {
+class TasksService final : public v1::Tasks::CallbackService {
  public:
   explicit TasksService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
@@ -201,7 +283,7 @@ class TasksService final : public v1::Tasks::Service {
   std::shared_ptr<LedgerCommands> commands_;
 };
 
-class ProblemsService final : public v1::Problems::Service {
+class ProblemsService final : public v1::Problems::CallbackService {
  public:
   explicit ProblemsService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
@@ -217,7 +299,7 @@ class ProblemsService final : public v1::Problems::Service {
   std::shared_ptr<LedgerCommands> commands_;
 };
 
-class ProjectsService final : public v1::Projects::Service {
+class ProjectsService final : public v1::Projects::CallbackService {
  public:
   explicit ProjectsService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}

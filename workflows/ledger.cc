@@ -247,6 +247,26 @@ absl::StatusOr<Ledger::Outcome<Problem>> Ledger::ExecuteProblem(const std::strin
   return problems_->Execute(ProblemStream(problem_id), command, meta);
 }
 
+void Ledger::ExecuteProjectAsync(const std::string& code, const v1::ProjectCommand& command,
+                                 const engine::CommandMeta& meta, Done<Project> done) {
+  projects_->ExecuteAsync(ProjectStream(code), command, meta, std::move(done));
+}
+
+void Ledger::ExecuteCaseAsync(const std::string& case_id, const v1::ApprovalCaseCommand& command,
+                              const engine::CommandMeta& meta, Done<ApprovalCase> done) {
+  cases_->ExecuteAsync(CaseStream(case_id), command, meta, std::move(done));
+}
+
+void Ledger::ExecuteTaskAsync(const std::string& task_id, const v1::TaskCommand& command,
+                              const engine::CommandMeta& meta, Done<Task> done) {
+  tasks_->ExecuteAsync(TaskStream(task_id), command, meta, std::move(done));
+}
+
+void Ledger::ExecuteProblemAsync(const std::string& problem_id, const v1::ProblemCommand& command,
+                                 const engine::CommandMeta& meta, Done<Problem> done) {
+  problems_->ExecuteAsync(ProblemStream(problem_id), command, meta, std::move(done));
+}
+
 std::optional<v1::ProjectState> Ledger::GetProject(const std::string& code) const {
   auto l = project_view_->Get(ProjectStream(code));
   if (!l.has_value()) return std::nullopt;

@@ -78,6 +78,19 @@ class Ledger {
                                                   const v1::ProblemCommand& command,
                                                   const engine::CommandMeta& meta);
 
+  // The same without blocking the caller while the events are made durable:
+  // `done` gets the outcome (see engine::AggregateStore::ExecuteAsync).
+  template <class A>
+  using Done = typename engine::AggregateStore<A>::Done;
+  void ExecuteProjectAsync(const std::string& code, const v1::ProjectCommand& command,
+                           const engine::CommandMeta& meta, Done<Project> done);
+  void ExecuteCaseAsync(const std::string& case_id, const v1::ApprovalCaseCommand& command,
+                        const engine::CommandMeta& meta, Done<ApprovalCase> done);
+  void ExecuteTaskAsync(const std::string& task_id, const v1::TaskCommand& command,
+                        const engine::CommandMeta& meta, Done<Task> done);
+  void ExecuteProblemAsync(const std::string& problem_id, const v1::ProblemCommand& command,
+                           const engine::CommandMeta& meta, Done<Problem> done);
+
   // Current states, from the projections (as of the last event consumed; use
   // WaitForApplied(position) after a command to read your own write).
   std::optional<v1::ProjectState> GetProject(const std::string& code) const;
