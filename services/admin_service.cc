@@ -133,7 +133,7 @@ grpc::Status AdminService::Backup(grpc::ServerContext* ctx, const v1::BackupRequ
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::ServerInfo(grpc::ServerContext* ctx,
+grpc::Status AdminService::Info(grpc::ServerContextBase* ctx,
                                       const v1::ServerInfoRequest* request,
                                       v1::ServerInfoResponse* response) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));

@@ -31,7 +31,7 @@ struct AdminContext {
   std::vector<std::function<void()>> after_clock_advance;
 };
 
-class AdminService final : public v1::Admin::Service {
+class AdminService final : public v1::Admin::WithCallbackMethod_ServerInfo<v1::Admin::Service> {
  public:
   // `auth` must outlive the service, and so must what `context` points to.
   AdminService(AdminContext context, const Authorizer& auth);
@@ -40,8 +40,15 @@ class AdminService final : public v1::Admin::Service {
                             v1::AdvanceClockResponse* response) override;
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* request,
                       v1::BackupResponse* response) override;
-  grpc::Status ServerInfo(grpc::ServerContext* ctx, const v1::ServerInfoRequest* request,
-                          v1::ServerInfoResponse* response) override;
+  grpc::ServerUnaryReactor* ServerInfo(grpc::CallbackServerContext* ctx,
+                                       const v1::ServerInfoRequest* request,
+                                       v1::ServerInfoResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(Info(ctx, request, response));
+    return reactor;
+  }
+  grpc::Status Info(grpc::ServerContextBase* ctx, const v1::ServerInfoRequest* request,
+                    v1::ServerInfoResponse* response);
 
  private:
   const AdminContext context_;
