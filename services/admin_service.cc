@@ -133,9 +133,8 @@ grpc::Status AdminService::Backup(grpc::ServerContext* ctx, const v1::BackupRequ
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::Info(grpc::ServerContextBase* ctx,
-                                      const v1::ServerInfoRequest* request,
-                                      v1::ServerInfoResponse* response) {
+grpc::Status AdminService::Info(grpc::ServerContextBase* ctx, const v1::ServerInfoRequest* request,
+                                v1::ServerInfoResponse* response) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
   const uint64_t head = context_.log->HeadPosition();
   response->set_version(context_.version);

@@ -419,6 +419,7 @@ struct ListFlags {
   bool overdue = false;
   std::string region;
   std::string project;
+  std::string stage;
 };
 
 void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
@@ -429,9 +430,9 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   list->add_option("--light", lf->light, "green, yellow or red");
   list->add_flag("--overdue", lf->overdue, "only what is past a limit now");
   list->add_option("--project", lf->project, "of one project (its code)");
-  if (std::string(g.name) == "project") {
-    list->add_option("--region", lf->region, "the code's 6-digit region, e.g. 530115");
-  }
+  list->add_option("--region", lf->region, "the project code's 6-digit region, e.g. 530115");
+  list->add_option("--stage", lf->stage,
+                   "the project's stage, e.g. reserve_agreement, new_start, under_construction");
   const std::string kind = g.name;
   list->callback([&ctx, lf, kind] {
     v1::ListRequest request;
@@ -446,6 +447,17 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
         return ctx.Fail(absl::StrCat("--light ", lf->light, ": expected green, yellow or red"), 2);
       }
       request.set_light(light);
+    }
+    if (!lf->stage.empty()) {
+      v1::ProjectInfo scratch;  // any message with a ProjectStage field
+      v1::ProjectStage stage = v1::PROJECT_STAGE_UNSPECIFIED;
+      if (absl::Status st = SetFields({"initial_stage=" + lf->stage}, &scratch); !st.ok()) {
+        return ctx.Fail(absl::StrCat("--stage ", lf->stage, ": ",
+                                     st.message().substr(st.message().find(": ") + 2)),
+                        2);
+      }
+      stage = scratch.initial_stage();
+      request.set_stage(stage);
     }
     v1::Ledger::Stub stub(ctx.Channel());
     grpc::ClientContext call;

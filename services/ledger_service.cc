@@ -77,6 +77,20 @@ absl::StatusOr<engine::CommandMeta> Prepare(const Authorizer& auth,
   return MetaOf(header, id, id_field, caller, has_action);
 }
 
+// The project filters of a list (region, stage) for an item of project
+// `code`: the region is the code's, the stage the project's on the ledger.
+bool ProjectFilters(const v1::ListRequest& request, const std::string& code,
+                    const workflows::Ledger& ledger) {
+  if (!request.region().empty() && (code.size() < 11 || code.substr(5, 6) != request.region())) {
+    return false;
+  }
+  if (request.stage() != v1::PROJECT_STAGE_UNSPECIFIED) {
+    auto project = ledger.GetProject(code);
+    if (!project.has_value() || project->stage() != request.stage()) return false;
+  }
+  return true;
+}
+
 // The envelope's field of the message type `action`, or null.
 const google::protobuf::FieldDescriptor* EnvelopeField(const google::protobuf::Descriptor* envelope,
                                                        const google::protobuf::Descriptor* action) {
@@ -305,7 +319,7 @@ grpc::Status LedgerService::DoListCases(grpc::ServerContextBase* ctx,
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListCases()) {
-    if (!scope.Case(state)) continue;
+    if (!scope.Case(state) || !ProjectFilters(*request, state.project_code(), ledger())) continue;
     v1::ApprovalCaseView view = ledger().approval_case().View(state, now);
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
       continue;
@@ -333,7 +347,7 @@ grpc::Status LedgerService::DoListTasks(grpc::ServerContextBase* ctx,
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListTasks()) {
-    if (!scope.Task(state)) continue;
+    if (!scope.Task(state) || !ProjectFilters(*request, state.project_code(), ledger())) continue;
     v1::TaskView view = ledger().task().View(state, now);
     if (!request->unit().empty() && !Contains(view.responsible_units(), request->unit())) continue;
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
@@ -353,7 +367,9 @@ grpc::Status LedgerService::DoListProblems(grpc::ServerContextBase* ctx,
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListProblems()) {
-    if (!scope.Problem(state)) continue;
+    if (!scope.Problem(state) || !ProjectFilters(*request, state.project_code(), ledger())) {
+      continue;
+    }
     v1::ProblemView view = ledger().problem().View(state, now);
     if (!request->unit().empty() && view.unit() != request->unit()) continue;
     if (!request->project_code().empty() && view.project_code() != request->project_code()) {
@@ -376,6 +392,9 @@ grpc::Status LedgerService::DoListProjects(grpc::ServerContextBase* ctx,
     if (!scope.Project(state)) continue;
     if (!request->unit().empty() && state.info().lead_unit() != request->unit()) continue;
     if (!request->region().empty() && state.region_code() != request->region()) continue;
+    if (request->stage() != v1::PROJECT_STAGE_UNSPECIFIED && state.stage() != request->stage()) {
+      continue;
+    }
     if (!request->project_code().empty() && state.info().code() != request->project_code()) {
       continue;
     }

@@ -173,6 +173,7 @@ TEST_F(CliTest, BadInputAndWrongRolesWriteNothing) {
       {"office", {"task", "create", "x", "deadline=1"}, 2, "is a message"},
       {"office", {"bulletin", "2020-13"}, 1, "INVALID_ARGUMENT"},
       {"office", {"task", "list", "--light", "blue"}, 2, "green, yellow or red"},
+      {"office", {"project", "list", "--stage", "halfway"}, 2, "expected one of"},
   };
   for (const Bad& b : cases) {
     CommandResult r = Cli(b.who, b.args);

@@ -445,6 +445,24 @@ TEST_F(LedgerServerTest, LeadersAndEnterprisesReadOnlyTheirOwnProjects) {
   EXPECT_EQ(list_projects(kAuditor), (std::vector<std::string>{mine, theirs}));
   EXPECT_EQ(list_projects(kResources), (std::vector<std::string>{mine, theirs}));
   EXPECT_EQ(list_tasks(kLeader), std::vector<std::string>{"t-mine"});
+  // Region and stage, for projects and for what belongs to them.
+  auto count = [&](v1::ListRequest filter) {
+    v1::ListProjectsResponse projects_list;
+    v1::ListTasksResponse tasks_list;
+    EXPECT_TRUE(ledger.ListProjects(Call(kOffice).get(), filter, &projects_list).ok());
+    EXPECT_TRUE(ledger.ListTasks(Call(kOffice).get(), filter, &tasks_list).ok());
+    return std::make_pair(projects_list.projects_size(), tasks_list.tasks_size());
+  };
+  v1::ListRequest filter;
+  filter.set_stage(v1::PROJECT_STAGE_RESERVE_AGREEMENT);
+  EXPECT_EQ(count(filter), std::make_pair(2, 2));
+  filter.set_stage(v1::PROJECT_STAGE_NEW_START);
+  EXPECT_EQ(count(filter), std::make_pair(0, 0));
+  filter.clear_stage();
+  filter.set_region("530115");
+  EXPECT_EQ(count(filter), std::make_pair(2, 2));
+  filter.set_region("110101");
+  EXPECT_EQ(count(filter), std::make_pair(0, 0));
   EXPECT_EQ(list_tasks(kAuditor), (std::vector<std::string>{"t-mine", "t-theirs"}));
 
   v1::GetRequest get;
