@@ -70,6 +70,7 @@ absl::StatusOr<ClockMode> ParseClockMode(const std::string& text) {
 
 absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
   if (!c.listen().empty()) o->listen = c.listen();
+  if (!c.http_listen().empty()) o->http_listen = c.http_listen();
   if (!c.data_dir().empty()) o->data_dir = c.data_dir();
   if (!c.tokens_file().empty()) o->tokens_file = c.tokens_file();
   if (!c.policies_dir().empty()) o->policies_dir = c.policies_dir();

@@ -15,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/china_time.h"
+#include "services/labels.h"
 #include "services/text_table.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "taizhang/v1/service.pb.h"
@@ -30,44 +31,9 @@ using google::protobuf::util::TimeUtil;
 
 void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
 
-// An enum value without the prefix its enum's values share:
-// APPROVAL_CASE_STATUS_OPEN -> OPEN.
-std::string ShortName(const EnumValueDescriptor* value) {
-  if (value == nullptr) return "?";
-  const auto* type = value->type();
-  std::string prefix = type->value(0)->name();
-  for (int i = 1; i < type->value_count(); ++i) {
-    const std::string& name = type->value(i)->name();
-    size_t n = 0;
-    while (n < prefix.size() && n < name.size() && prefix[n] == name[n]) ++n;
-    prefix.resize(n);
-  }
-  prefix.resize(prefix.rfind('_') == std::string::npos ? 0 : prefix.rfind('_') + 1);
-  return value->name().substr(prefix.size());
-}
-
-template <class Enum>
-std::string ShortName(Enum value) {
-  return ShortName(google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value));
-}
-
-std::string LightLabel(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return "绿灯";
-    case v1::LIGHT_YELLOW:
-      return "黄灯";
-    case v1::LIGHT_RED:
-      return "红灯";
-    default:
-      return "";
-  }
-}
-
-// Days left as people read them: "3", "0", "逾期 2".
+// Days left, or nothing when there is no deadline.
 std::string Left(int64_t days, bool has_deadline = true) {
-  if (!has_deadline) return "";
-  return days >= 0 ? absl::StrCat(days) : absl::StrCat("逾期 ", -days);
+  return has_deadline ? DaysLeft(days) : "";
 }
 
 // Basis points as a percentage with two decimals: 2253 -> "22.53%".

@@ -63,6 +63,9 @@ enum class ClockMode { kSystem, kManual };
 struct ServerOptions {
   // HOST:PORT; port 0 picks a free one (see port()).
   std::string listen = "127.0.0.1:0";
+  // HOST:PORT of the HTTP side (see http_server.h); empty: none. Served by
+  // taizhangd beside this server.
+  std::string http_listen;
   // The event log's directory; created when missing.
   std::string data_dir = "data";
   // TokensFile (text format). Empty: no tokens, so every RPC but health and

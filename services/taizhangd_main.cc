@@ -3,7 +3,8 @@
 // accepting, drains in-flight calls and closes the log.
 //
 // The first line on stdout is exactly "listening on HOST:PORT" (with the bound
-// port when --listen asked for port 0); everything else goes to stderr as
+// port when --listen asked for port 0); with --http, the second is "http on
+// HOST:PORT" (the dashboard, /healthz, /metrics); everything else goes to stderr as
 // human-readable logs (spdlog: levels, timestamps, thread-safe output without
 // hand-written locking; it is a Debian package the project already installs).
 //
@@ -21,6 +22,8 @@
 #include "CLI/CLI.hpp"
 #include "services/china_time.h"
 #include "services/config.h"
+#include "services/dashboard.h"
+#include "services/http_server.h"
 #include "services/ledger_service.h"
 #include "services/server.h"
 #include "services/workflow_alerts.h"
@@ -83,6 +86,10 @@ int main(int argc, char** argv) {
   app.add_option("--start", start,
                  "manual clock's start: YYYY-MM-DD (midnight China time); default: today");
   app.add_option("--policies-dir", policies_dir, "the domain's policy data");
+  std::string http_listen;
+  app.add_option(
+      "--http", http_listen,
+      "HOST:PORT of the HTTP side: the dashboard, /healthz, /metrics (port 0 picks one)");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
   app.add_option("--client-ca", client_ca, "PEM CA: require client certificates signed by it");
@@ -119,6 +126,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (given("--listen")) options.listen = listen;
+  if (given("--http")) options.http_listen = http_listen;
   if (given("--data-dir")) options.data_dir = data_dir;
   if (given("--tokens")) options.tokens_file = tokens_file;
   if (given("--policies-dir")) options.policies_dir = policies_dir;
@@ -182,15 +190,41 @@ int main(int argc, char** argv) {
   } else {
     spdlog::warn("no --policies-dir: serving the log only (audit, alerts, admin)");
   }
+  if (!options.http_listen.empty()) {
+    // The dashboard takes tokens (HTTP Basic): never in clear over a network
+    // unless told so.
+    const std::string host = options.http_listen.substr(0, options.http_listen.rfind(':'));
+    if (!options.allow_insecure_remote && host != "127.0.0.1" && host != "localhost" &&
+        host != "[::1]") {
+      spdlog::error("--http {}: plaintext beyond loopback needs allow_insecure_remote",
+                    options.http_listen);
+      return 1;
+    }
+  }
   if (absl::Status s = server.Start(); !s.ok()) {
     spdlog::error("cannot start: {}", std::string(s.message()));
     return 1;
   }
   std::printf("listening on %s\n", server.address().c_str());
+  std::unique_ptr<taizhang::services::HttpServer> http;
+  if (!options.http_listen.empty()) {
+    auto started = taizhang::services::HttpServer::Start(
+        options.http_listen, taizhang::services::NewHttpRoutes(server.log(), server.clock(),
+                                                               server.authorizer(), ledger.get()));
+    if (!started.ok()) {
+      spdlog::error("{}", std::string(started.status().message()));
+      server.Shutdown();
+      return 1;
+    }
+    http = std::move(*started);
+    std::printf("http on %s\n", http->address().c_str());
+    spdlog::info("HTTP side on {}: /, /healthz, /metrics", http->address());
+  }
   std::fflush(stdout);
 
   int sig = WaitForSignal(stop_signals);
   spdlog::info("received {}; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  http.reset();
   server.Shutdown();
   spdlog::info("stopped cleanly");
   return 0;

@@ -129,6 +129,8 @@ class Ledger {
   const engine::WorkingDayCalendar& calendar() const { return *calendar_; }
   engine::Runtime& runtime() { return *runtime_; }
   bool WaitForApplied(uint64_t position) { return runtime_->WaitForApplied(position); }
+  // The last log position the projections have applied.
+  uint64_t AppliedPosition() const { return runtime_->applied(); }
 
  private:
   class Reactions;

@@ -254,6 +254,9 @@ class Daemon {
   }
 
   const std::string& first_line() const { return first_line_; }
+  // The next line the daemon prints on stdout (e.g. "http on HOST:PORT");
+  // false on EOF or after 60 s of silence.
+  bool NextLine(std::string* line) { return ReadLine(line); }
   const std::string& address() const { return address_; }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
