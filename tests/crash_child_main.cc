@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "base/clock.h"
 #include "store/event_log.h"
 #include "tests/crash_payload.h"
@@ -47,7 +48,18 @@ int main(int argc, char** argv) {
           e.payload = taizhang::testing::CrashPayload(r.request_id, i);
           r.events.push_back(std::move(e));
         }
-        auto result = (*log)->Append(r);
+        // Odd workers append asynchronously: acknowledged when called back.
+        absl::StatusOr<taizhang::store::AppendResult> result;
+        if (t % 2 == 1) {
+          absl::Notification acked;
+          (*log)->AppendAsync(r, [&](absl::StatusOr<taizhang::store::AppendResult> out) {
+            result = std::move(out);
+            acked.Notify();
+          });
+          acked.WaitForNotification();
+        } else {
+          result = (*log)->Append(r);
+        }
         if (!result.ok()) {
           std::fprintf(stderr, "append: %s\n", result.status().ToString().c_str());
           std::_Exit(4);

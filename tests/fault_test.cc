@@ -78,6 +78,7 @@ store::AppendRequest Req(const std::string& stream, const std::string& id) {
 }
 
 TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
+  // Blocking and asynchronous appends alike.
   auto dir = (std::filesystem::temp_directory_path() /
               absl::StrCat("tz_fault_", getpid(), "_", std::random_device()()))
                  .string();
@@ -96,20 +97,35 @@ TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
     constexpr int kAppenders = 12;
     std::atomic<int> succeeded{0}, failed{0};
     std::vector<std::thread> threads;
+    // Every other appender does not wait: AppendAsync, told by its callback.
+    std::atomic<int> called_back{0};
+    auto outcome = [&](const absl::StatusOr<store::AppendResult>& r) {
+      if (r.ok()) {
+        ++succeeded;
+      } else {
+        EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+        ++failed;
+      }
+    };
     for (int i = 0; i < kAppenders; ++i) {
       threads.emplace_back([&, i] {
-        auto r = (*log)->Append(Req(absl::StrCat("s", i % 3), absl::StrCat("during-", i)));
-        if (r.ok()) {
-          ++succeeded;
+        auto request = Req(absl::StrCat("s", i % 3), absl::StrCat("during-", i));
+        if (i % 2 == 1) {
+          (*log)->AppendAsync(std::move(request), [&](absl::StatusOr<store::AppendResult> r) {
+            outcome(r);
+            ++called_back;
+          });
         } else {
-          EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
-          ++failed;
+          outcome((*log)->Append(std::move(request)));
         }
       });
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     fs->release.Notify();
     for (auto& t : threads) t.join();
+    while (called_back.load() < kAppenders / 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     EXPECT_EQ(succeeded.load(), 0);
     EXPECT_EQ(failed.load(), kAppenders);
     EXPECT_GE(fs->failed_syncs.load(), 1);
