@@ -222,7 +222,7 @@ class AggregateStore {
         return;
       }
     }
-    Attempt(std::move(job), 1);
+    if (auto now = Attempt(job, 1)) Finish(std::move(job), *std::move(now));
   }
 
   const A& aggregate() const { return aggregate_; }
@@ -251,40 +251,47 @@ class AggregateStore {
     Done done;
   };
 
-  // The outcome of `job`; then the next command on its stream, if any.
+  // The outcome of `job`; then the next commands on its stream, in a loop
+  // (not recursion) while they finish without an append.
   void Finish(std::shared_ptr<Job> job, absl::StatusOr<Outcome> outcome) {
-    std::shared_ptr<Job> next;
-    {
-      absl::MutexLock l(&busy_mu_);
-      auto it = busy_.find(job->stream);
-      if (it->second.empty()) {
-        busy_.erase(it);
-      } else {
-        next = std::move(it->second.front());
-        it->second.pop_front();
+    for (;;) {
+      std::shared_ptr<Job> next;
+      {
+        absl::MutexLock l(&busy_mu_);
+        auto it = busy_.find(job->stream);
+        if (it->second.empty()) {
+          busy_.erase(it);
+        } else {
+          next = std::move(it->second.front());
+          it->second.pop_front();
+        }
       }
+      job->done(std::move(outcome));
+      if (next == nullptr) return;
+      std::optional<absl::StatusOr<Outcome>> now = Attempt(next, 1);
+      if (!now.has_value()) return;  // appending: its callback finishes it
+      job = std::move(next);
+      outcome = *std::move(now);
     }
-    job->done(std::move(outcome));
-    if (next != nullptr) Attempt(std::move(next), 1);
   }
 
   // Loads, decides and appends; on a version conflict with another process,
   // again (bounded), unless the caller named the version.
-  void Attempt(std::shared_ptr<Job> job, int attempt) {
+  // Returns the outcome when there is nothing to append (a refusal, a retry
+  // answered from the log, a command that changes nothing); otherwise nullopt,
+  // and the append's callback calls Finish.
+  std::optional<absl::StatusOr<Outcome>> Attempt(std::shared_ptr<Job> job, int attempt) {
     const std::string& stream = job->stream;
     const CommandMeta& meta = job->meta;
     auto previous = log_.LookupRequest(meta.request_id);
-    if (!previous.ok()) return Finish(std::move(job), previous.status());
-    if (previous->has_value()) {
-      return Finish(job, Replayed(stream, **previous, meta.request_id));
-    }
+    if (!previous.ok()) return previous.status();
+    if (previous->has_value()) return Replayed(stream, **previous, meta.request_id);
     auto loaded = Load(stream);
-    if (!loaded.ok()) return Finish(std::move(job), loaded.status());
+    if (!loaded.ok()) return loaded.status();
     if (meta.expected_version.has_value() && *meta.expected_version != loaded->version) {
-      return Finish(std::move(job),
-                    absl::AbortedError(absl::StrCat("'", stream, "' is at version ",
-                                                    loaded->version, ", the request expected ",
-                                                    *meta.expected_version, "; reload and retry")));
+      return absl::StatusOr<Outcome>(absl::AbortedError(
+          absl::StrCat("'", stream, "' is at version ", loaded->version, ", the request expected ",
+                       *meta.expected_version, "; reload and retry")));
     }
     DecideContext ctx;
     ctx.stream = stream;
@@ -293,15 +300,15 @@ class AggregateStore {
     ctx.actor = meta.actor;
     ctx.version = loaded->version;
     if (ctx.occurred_at > ctx.now) {
-      return Finish(std::move(job),
-                    absl::InvalidArgumentError("occurred_at: must not be in the future"));
+      return absl::StatusOr<Outcome>(
+          absl::InvalidArgumentError("occurred_at: must not be in the future"));
     }
     auto decided = aggregate_.Decide(loaded->state, job->command, ctx);
-    if (!decided.ok()) return Finish(std::move(job), decided.status());
+    if (!decided.ok()) return decided.status();
     if (decided->empty()) {  // nothing to record
       Outcome outcome;
       outcome.loaded = *std::move(loaded);
-      return Finish(std::move(job), std::move(outcome));
+      return absl::StatusOr<Outcome>(std::move(outcome));
     }
     store::AppendRequest request;
     request.stream = stream;
@@ -325,12 +332,15 @@ class AggregateStore {
           if (!appended.ok()) {
             if (appended.status().code() == absl::StatusCode::kAborted &&
                 !job->meta.expected_version.has_value() && attempt < options_.max_attempts) {
-              return Attempt(std::move(job), attempt + 1);  // decide again on the new state
+              // Decide again on the new state.
+              if (auto now = Attempt(job, attempt + 1)) Finish(std::move(job), *std::move(now));
+              return;
             }
             return Finish(std::move(job), appended.status());
           }
           if (appended->duplicate) {
-            return Finish(job, Replayed(job->stream, *appended, job->meta.request_id));
+            auto replayed = Replayed(job->stream, *appended, job->meta.request_id);
+            return Finish(std::move(job), std::move(replayed));
           }
           // Fold the new events in with exactly the context a replay gives
           // them (positions, versions, both times, actor), so the state is
@@ -348,9 +358,10 @@ class AggregateStore {
           loaded.version = appended->last_version;
           loaded.position = appended->last_position;
           if (loaded.version / options_.snapshot_every > version_before / options_.snapshot_every) {
-            if (absl::Status s = WriteSnapshot(job->stream, loaded); !s.ok()) {
-              return Finish(std::move(job), s);
-            }
+            // The events are durable whatever happens to the snapshot: one
+            // that cannot be written is skipped (the next is tried N events
+            // later, and loading works from the log alone).
+            WriteSnapshot(job->stream, loaded).IgnoreError();
           }
           Outcome outcome;
           outcome.loaded = std::move(loaded);
@@ -358,6 +369,7 @@ class AggregateStore {
           outcome.events = std::move(events);
           Finish(std::move(job), std::move(outcome));
         });
+    return std::nullopt;
   }
 
   absl::Status ReplayInto(const std::string& stream, Loaded* loaded, const AsOf& as_of) {

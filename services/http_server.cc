@@ -1,12 +1,12 @@
 #include "services/http_server.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -18,61 +18,91 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-struct HttpServer::Impl {
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  Handler handler;
-  std::thread thread;
+constexpr auto kDeadline = std::chrono::seconds(5);
 
-  void Accept() {
-    acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted) return;  // stopping
-      } else {
-        Serve(std::move(socket));
-      }
-      Accept();
-    });
+// One connection: one request, one answer, then closed; the whole exchange
+// within kDeadline each way, so a silent or slow client costs nothing.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServer::Handler& handler)
+      : stream_(std::move(socket)), handler_(handler) {
+    parser_.body_limit(64 * 1024);
+    parser_.header_limit(16 * 1024);
   }
 
-  // One request, one answer, then the connection closes.
-  void Serve(tcp::socket socket) {
-    timeval timeout{.tv_sec = 5, .tv_usec = 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    boost::beast::flat_buffer buffer;
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
-    parser.header_limit(16 * 1024);
-    boost::system::error_code ec;
-    http::read(socket, buffer, parser, ec);
-    http::response<http::string_body> out;
-    out.version(11);
-    out.keep_alive(false);
-    out.set(http::field::server, "taizhangd");
+  void Start() {
+    stream_.expires_after(kDeadline);
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = shared_from_this()](boost::system::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+ private:
+  void OnRead(boost::system::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == boost::beast::error::timeout) return Close();
+    response_.version(11);
+    response_.keep_alive(false);
+    response_.set(http::field::server, "taizhangd");
     if (ec) {
-      if (ec == http::error::end_of_stream) return;
-      out.result(http::status::bad_request);
-      out.set(http::field::content_type, "text/plain; charset=utf-8");
-      out.body() = absl::StrCat("bad request: ", ec.message(), "\n");
+      response_.result(http::status::bad_request);
+      response_.set(http::field::content_type, "text/plain; charset=utf-8");
+      response_.body() = absl::StrCat("bad request: ", ec.message(), "\n");
     } else {
-      const auto& request = parser.get();
+      const auto& request = parser_.get();
       HttpRequest in;
       in.method = std::string(request.method_string());
       in.target = std::string(request.target());
       if (auto it = request.find(http::field::authorization); it != request.end()) {
         in.authorization = std::string(it->value());
       }
-      HttpResponse r = handler(in);
-      out.result(static_cast<http::status>(r.status));
-      out.set(http::field::content_type, r.content_type);
-      out.set(http::field::cache_control, "no-store");
-      for (const auto& [name, value] : r.headers) out.set(name, value);
-      out.body() = std::move(r.body);
+      HttpResponse r = handler_(in);
+      response_.result(static_cast<http::status>(r.status));
+      response_.set(http::field::content_type, r.content_type);
+      response_.set(http::field::cache_control, "no-store");
+      for (const auto& [name, value] : r.headers) response_.set(name, value);
+      response_.body() = std::move(r.body);
     }
-    out.prepare_payload();
-    http::write(socket, out, ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
+    response_.prepare_payload();
+    stream_.expires_after(kDeadline);
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](boost::system::error_code, size_t) { self->Close(); });
+  }
+
+  void Close() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  boost::beast::tcp_stream stream_;
+  const HttpServer::Handler& handler_;
+  boost::beast::flat_buffer buffer_;
+  http::request_parser<http::string_body> parser_;
+  http::response<http::string_body> response_;
+};
+
+struct HttpServer::Impl {
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::steady_timer backoff{io};
+  Handler handler;
+  std::thread thread;
+
+  void Accept() {
+    acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;  // stopping
+      if (ec) {
+        // Out of descriptors, say: try again shortly rather than spin.
+        backoff.expires_after(std::chrono::milliseconds(100));
+        backoff.async_wait([this](boost::system::error_code wait) {
+          if (!wait) Accept();
+        });
+        return;
+      }
+      std::make_shared<Session>(std::move(socket), handler)->Start();
+      Accept();
+    });
   }
 };
 
@@ -117,11 +147,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
 
 HttpServer::~HttpServer() {
   if (impl_ == nullptr) return;
-  asio::post(impl_->io, [impl = impl_.get()] {
-    boost::system::error_code ec;
-    impl->acceptor.close(ec);
-  });
-  impl_->thread.join();  // run() returns once nothing is pending
+  // Open connections are dropped: they are answered within seconds anyway,
+  // and nothing they do changes state.
+  impl_->io.stop();
+  impl_->thread.join();
 }
 
 }  // namespace taizhang::services

@@ -1,7 +1,8 @@
 // A small HTTP/1.1 side door beside the gRPC API, on Boost.Beast: for load
 // balancers (/healthz), Prometheus (/metrics) and people with a browser (the
-// dashboard). Requests are few and short, so one thread serves them in turn,
-// each connection closed after its answer and given 5 s to send its request.
+// dashboard). Requests are few and short: one thread serves them all
+// asynchronously, each connection closed after its answer and given 5 s to
+// send its request and 5 s to take the answer.
 //
 // Thread-safety: the handler runs on the server's thread only.
 #ifndef TAIZHANG_SERVICES_HTTP_SERVER_H_

@@ -125,7 +125,12 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
   header->CopyFrom(r->GetMessage(request, h));
   *id = r->GetString(request, i);
   envelope->Clear();
-  envelope->GetReflection()->MutableMessage(envelope, target)->CopyFrom(r->GetMessage(request, a));
+  // A request without its action leaves the envelope empty: "no action set".
+  if (r->HasField(request, a)) {
+    envelope->GetReflection()
+        ->MutableMessage(envelope, target)
+        ->CopyFrom(r->GetMessage(request, a));
+  }
   return absl::OkStatus();
 }
 

@@ -81,6 +81,13 @@ TEST(TypedCommandsTest, ARequestOfAnotherShapeIsRefused) {
   // Not a typed request at all.
   EXPECT_EQ(ToEnvelope(v1::ListRequest(), &envelope, &header, &id).code(),
             absl::StatusCode::kInternal);
+  // A typed request without its action: an empty envelope (refused later as
+  // "no action set"), not an empty action.
+  v1::CreateTaskRequest bare;
+  bare.set_task_id("t");
+  ASSERT_TRUE(ToEnvelope(bare, &envelope, &header, &id).ok());
+  EXPECT_EQ(envelope.action_case(), v1::TaskCommand::ACTION_NOT_SET);
+  EXPECT_EQ(id, "t");
   // A typed request of another aggregate.
   v1::OpenCaseRequest open;
   open.set_case_id("c");

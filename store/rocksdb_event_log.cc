@@ -322,6 +322,13 @@ void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
   w->request = std::move(request);
   w->callback = std::move(done);
   absl::MutexLock l(&mu_);
+  if (stopping_ && writers_.empty()) {  // the committer is gone: nobody would lead
+    mu_.Unlock();
+    w->callback(absl::UnavailableError("the event log is closing"));
+    delete w;
+    mu_.Lock();
+    return;
+  }
   writers_.push_back(w);
   if (writers_.front() == w) committer_cv_.Signal();
 }
@@ -415,6 +422,8 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     std::optional<v1::AppendReceipt> receipt;
     if (auto it = new_receipts.find(r.request_id); it != new_receipts.end()) {
       receipt = it->second;
+      // Its answer stands or falls with this batch.
+      written.push_back(w);
     } else {
       auto loaded = LoadReceipt(r.request_id);
       if (!loaded.ok()) {
@@ -499,7 +508,7 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     written.push_back(w);
   }
 
-  if (written.empty()) return;
+  if (new_receipts.empty()) return;  // nothing new to write
   for (const auto& [stream, state] : touched) {
     v1::StreamHead head;
     head.set_version(state.version);
@@ -516,7 +525,7 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     // until it is reopened (the disk's state after a failed sync is unknown).
     absl::Status err = absl::UnavailableError(
         absl::StrCat("the event log could not make the batch durable: ", s.ToString()));
-    for (Writer* w : written) w->result = err;
+    for (Writer* w : written) w->result = err;  // also the duplicates answered from it
     stream_cache_.clear();
     absl::MutexLock l(&mu_);
     bg_error_ = err;

@@ -141,6 +141,17 @@ TEST_F(HttpSideTest, HealthMetricsAndTheDashboard) {
     ASSERT_TRUE(admin.AdvanceClock(Call(kAdmin).get(), r, &out).ok());
   }
 
+  // A client that connects and says nothing holds nobody up.
+  int idle = socket(AF_INET, SOCK_STREAM, 0);
+  {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    int port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(http.substr(http.rfind(':') + 1), &port));
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    ASSERT_EQ(connect(idle, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  }
   Reply health = Get(http, "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_THAT(health.body, HasSubstr("ok"));
@@ -174,7 +185,8 @@ TEST_F(HttpSideTest, HealthMetricsAndTheDashboard) {
   EXPECT_EQ(Http(http, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").status, 405);
   EXPECT_EQ(Get(http, "/nope").status, 404);
   EXPECT_EQ(Http(http, "NONSENSE\r\n\r\n").status, 400);
-  EXPECT_EQ(d->Stop(), 0);
+  EXPECT_EQ(d->Stop(), 0);  // with the idle connection still open
+  close(idle);
 }
 
 TEST_F(HttpSideTest, PlaintextBeyondLoopbackIsRefused) {
