@@ -42,6 +42,10 @@ class FlakySyncFileSystem : public rocksdb::FileSystemWrapper {
   // several appends into the failing batch.
   std::atomic<bool> hold{false};
   absl::Notification release;
+  // When set, the next sync (failing or not, as `fail` was when it began)
+  // waits for `next_release`: later appends queue up behind it.
+  std::atomic<bool> hold_next{false};
+  absl::Notification next_release;
 
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
@@ -49,11 +53,15 @@ class FlakySyncFileSystem : public rocksdb::FileSystemWrapper {
     File(std::unique_ptr<rocksdb::FSWritableFile> f, FlakySyncFileSystem* fs)
         : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-      if (fs_->fail) return Fail();
+      const bool fail = fs_->fail;
+      if (fs_->hold_next.exchange(false)) fs_->next_release.WaitForNotification();
+      if (fail) return Fail();
       return FSWritableFileOwnerWrapper::Sync(o, d);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* d) override {
-      if (fs_->fail) return Fail();
+      const bool fail = fs_->fail;
+      if (fs_->hold_next.exchange(false)) fs_->next_release.WaitForNotification();
+      if (fail) return Fail();
       return FSWritableFileOwnerWrapper::Fsync(o, d);
     }
 
@@ -163,4 +171,50 @@ TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
 }
 
 }  // namespace
+// Two appends with one request id in one batch: the second is answered from
+// the first's receipt, so when the batch's sync fails, both are told so.
+TEST(FaultTest, ADuplicateAnsweredWithinAFailedBatchFailsToo) {
+  auto dir = (std::filesystem::temp_directory_path() /
+              absl::StrCat("tz_fault_dup_", getpid(), "_", std::random_device()()))
+                 .string();
+  ManualClock clock(absl::FromUnixSeconds(1767225600));
+  auto fs = std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  {
+    auto log = store::OpenEventLog(dir, clock, store::Options{.env = env.get()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    // A first append holds the log in its (successful) sync; the two
+    // duplicates queue up behind it and form the next batch, whose sync fails.
+    fs->hold_next = true;
+    std::thread first([&] { EXPECT_TRUE((*log)->Append(Req("s", "first")).ok()); });
+    while (fs->hold_next) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::vector<absl::StatusOr<store::AppendResult>> twice(2, absl::UnknownError("not run"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i] { twice[i] = (*log)->Append(Req("s", "twice")); });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fs->fail = true;
+    fs->next_release.Notify();
+    first.join();
+    for (auto& t : threads) t.join();
+    for (const auto& r : twice) {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+    }
+    EXPECT_EQ((*log)->HeadPosition(), 1u);
+  }
+  // The failed batch may or may not have reached the disk (that is what
+  // UNAVAILABLE says); a retry with the id leaves it there exactly once.
+  auto log = store::OpenEventLog(dir, clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto retry = (*log)->Append(Req("s", "twice"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  auto events = (*log)->ReadStream("s", 1, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].record.request_id(), "twice");
+  log->reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace taizhang
