@@ -1,6 +1,7 @@
 #include "services/labels.h"
 
 #include "absl/strings/str_cat.h"
+#include "workflows/alerts.h"
 
 namespace taizhang::services {
 
@@ -19,16 +20,7 @@ std::string ShortName(const google::protobuf::EnumValueDescriptor* value) {
 }
 
 std::string LightLabel(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return "绿灯";
-    case v1::LIGHT_YELLOW:
-      return "黄灯";
-    case v1::LIGHT_RED:
-      return "红灯";
-    default:
-      return "";
-  }
+  return light == v1::LIGHT_UNSPECIFIED ? "" : workflows::LightLabel(light);
 }
 
 std::string DaysLeft(int64_t days) {

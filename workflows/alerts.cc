@@ -23,19 +23,6 @@ void SetTime(google::protobuf::Timestamp* t, int64_t us) {
   if (us > 0) *t = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(us);
 }
 
-const char* LightName(v1::Light l) {
-  switch (l) {
-    case v1::LIGHT_GREEN:
-      return "绿灯";
-    case v1::LIGHT_YELLOW:
-      return "黄灯";
-    case v1::LIGHT_RED:
-      return "红灯";
-    default:
-      return "未评";
-  }
-}
-
 // Rung messages of every aggregate share these field names.
 template <class R>
 v1::Alert FromRung(const R& r, const std::string& matter) {
@@ -60,7 +47,7 @@ v1::Alert FromLight(const L& l, const std::string& matter) {
   a.set_kind(l.to() == v1::LIGHT_RED ? v1::ALERT_KIND_DEADLINE_PASSED
                                      : v1::ALERT_KIND_LIGHT_CHANGED);
   a.set_light(l.to());
-  a.set_title(absl::StrCat(matter, ": ", LightName(l.from()), " → ", LightName(l.to())));
+  a.set_title(absl::StrCat(matter, ": ", LightLabel(l.from()), " → ", LightLabel(l.to())));
   a.add_recipients()->set_role(v1::ROLE_SUPERVISION_OFFICE);
   a.set_payload_json(Json(l));
   return a;
@@ -84,6 +71,19 @@ bool Worth(const L& l) {
 }
 
 }  // namespace
+
+const char* LightLabel(v1::Light light) {
+  switch (light) {
+    case v1::LIGHT_GREEN:
+      return "绿灯";
+    case v1::LIGHT_YELLOW:
+      return "黄灯";
+    case v1::LIGHT_RED:
+      return "红灯";
+    default:
+      return "未评";
+  }
+}
 
 std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
   std::vector<v1::Alert> out;

@@ -21,6 +21,9 @@ namespace taizhang::workflows {
 
 std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& event);
 
+// How a light reads for people: 绿灯, 黄灯, 红灯; 未评 when not judged.
+const char* LightLabel(v1::Light light);
+
 }  // namespace taizhang::workflows
 
 #endif  // TAIZHANG_WORKFLOWS_ALERTS_H_
