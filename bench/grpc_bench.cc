@@ -132,6 +132,8 @@ using CallFn =
 
 struct Result {
   double rps = 0;
+  double server_cpu_us = 0;  // the server process's CPU time per request
+  double client_cpu_us = 0;  // this process's CPU time per request
   double p50_us = 0;
   double p99_us = 0;
   int64_t errors = 0;
@@ -144,7 +146,26 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-Result Drive(const std::string& address, int clients, double seconds, const CallFn& call) {
+// CPU time (user + system) used so far by process `pid`, in microseconds.
+double ProcessCpuUs(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which is in parentheses and may hold spaces).
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
+  if (fields.size() < 13) return 0;
+  double ticks = 0;
+  for (int i : {11, 12}) {
+    double v = 0;
+    if (absl::SimpleAtod(fields[i], &v)) ticks += v;
+  }
+  return ticks * 1e6 / sysconf(_SC_CLK_TCK);
+}
+
+Result Drive(const std::string& address, pid_t server, int clients, double seconds,
+             const CallFn& call) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < clients; ++i) {
     channels.push_back(NewChannel(address));
@@ -155,6 +176,8 @@ Result Drive(const std::string& address, int clients, double seconds, const Call
   std::vector<int64_t> errors(clients, 0);
   std::vector<std::string> first_error(clients);
   std::vector<std::thread> threads;
+  const double server_cpu0 = ProcessCpuUs(server);
+  const double client_cpu0 = ProcessCpuUs(getpid());
   const auto start = Clock::now();
   for (int i = 0; i < clients; ++i) {
     threads.emplace_back([&, i] {
@@ -174,6 +197,8 @@ Result Drive(const std::string& address, int clients, double seconds, const Call
   stop = true;
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double server_cpu = ProcessCpuUs(server) - server_cpu0;
+  const double client_cpu = ProcessCpuUs(getpid()) - client_cpu0;
   std::vector<double> all;
   Result r;
   for (int i = 0; i < clients; ++i) {
@@ -183,6 +208,10 @@ Result Drive(const std::string& address, int clients, double seconds, const Call
   }
   std::sort(all.begin(), all.end());
   r.rps = all.size() / elapsed;
+  if (!all.empty()) {
+    r.server_cpu_us = server_cpu / all.size();
+    r.client_cpu_us = client_cpu / all.size();
+  }
   if (!all.empty()) {
     r.p50_us = all[all.size() / 2];
     r.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
@@ -230,6 +259,11 @@ std::string Us(double us) {
                     : absl::StrCat(static_cast<int64_t>(us), " µs");
 }
 
+std::string Cpu(const Result& r) {
+  return absl::StrCat(static_cast<int64_t>(r.server_cpu_us), "+",
+                      static_cast<int64_t>(r.client_cpu_us), " µs");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -274,20 +308,24 @@ int main(int argc, char** argv) {
   std::printf(
       "  info     = for comparison: Admin.ServerInfo on taizhangd (auth + head read, "
       "no write; not a durable command)\n\n");
-  std::printf("%8s  %-9s %12s %10s %10s  %s\n", "clients", "rpc", "req/s", "p50", "p99",
-              "vs empty (req/s, p50, p99)");
+  std::printf(
+      "  cpu/req  = CPU time (user + system) per request of the server process and of\n"
+      "             this driving process, from /proc\n\n");
+  std::printf("%8s  %-9s %10s %10s %10s %16s  %s\n", "clients", "rpc", "req/s", "p50", "p99",
+              "cpu/req srv+cli", "vs empty (req/s, p50, p99)");
   int status = 0;
   for (int clients : client_counts) {
-    Result base = Drive(empty->address, clients, seconds, ServerInfo);
-    std::printf("%8d  %-9s %12.0f %10s %10s\n", clients, "empty", base.rps, Us(base.p50_us).c_str(),
-                Us(base.p99_us).c_str());
+    Result base = Drive(empty->address, empty->pid, clients, seconds, ServerInfo);
+    std::printf("%8d  %-9s %10.0f %10s %10s %16s\n", clients, "empty", base.rps,
+                Us(base.p50_us).c_str(), Us(base.p99_us).c_str(), Cpu(base).c_str());
     std::vector<std::pair<std::string, CallFn>> targets;
     targets.emplace_back("durable", durable);
     targets.emplace_back("info", ServerInfo);
     for (const auto& [name, fn] : targets) {
-      Result r = Drive(daemon->address, clients, seconds, fn);
-      std::printf("%8d  %-9s %12.0f %10s %10s  %.2fx, %.1fx, %.1fx\n", clients, name.c_str(), r.rps,
-                  Us(r.p50_us).c_str(), Us(r.p99_us).c_str(), base.rps > 0 ? r.rps / base.rps : 0,
+      Result r = Drive(daemon->address, daemon->pid, clients, seconds, fn);
+      std::printf("%8d  %-9s %10.0f %10s %10s %16s  %.2fx, %.1fx, %.1fx\n", clients, name.c_str(),
+                  r.rps, Us(r.p50_us).c_str(), Us(r.p99_us).c_str(), Cpu(r).c_str(),
+                  base.rps > 0 ? r.rps / base.rps : 0,
                   base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
                   base.p99_us > 0 ? r.p99_us / base.p99_us : 0);
       if (r.errors > 0) {

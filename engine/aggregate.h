@@ -19,10 +19,12 @@
 // Apply folds one event into the state; it must not fail (an event is a fact).
 // Replaying a stream therefore gives a byte-identical state on any machine.
 //
-// AggregateStore::Execute runs a command: it answers a retried request id with
-// the first result (no second event), loads the stream (latest snapshot plus the
-// events after it), decides, and appends with the loaded version as expected
-// version. Commands on one stream are serialised within the process (queued
+// AggregateStore::Execute runs a command: it loads the stream (a state it keeps
+// in memory when that is still the stream's version, else the latest snapshot
+// plus the events after it), decides, and appends with the loaded version as
+// expected version. A retried request id is answered with the first result (no
+// second event): the log answers it when the retry decides to append again, and
+// the store asks the log before it refuses or answers without appending. Commands on one stream are serialised within the process (queued
 // behind the one under way), so conflicts arise only between processes; on one
 // it reloads and decides again, a bounded number of times, unless the caller
 // named an expected version (then ABORTED). ExecuteAsync does the same without
@@ -36,6 +38,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +90,11 @@ struct CommandMeta {
 struct StoreOptions {
   uint64_t snapshot_every = 100;  // write a snapshot each time the version passes a multiple
   int max_attempts = 5;           // decide/append attempts on version conflicts
+  // States of the most recently written streams kept in memory, so that the
+  // next command on one of them neither reads a snapshot nor replays events.
+  // A kept state is used only while the log still has the stream at its
+  // version. 0 keeps none.
+  size_t cached_states = 4096;
 };
 
 EventContext ContextOf(const store::RecordedEvent& e);
@@ -120,9 +128,20 @@ class AggregateStore {
   AggregateStore(store::EventLog& log, Clock& clock, const A& aggregate, StoreOptions options = {})
       : log_(log), clock_(clock), aggregate_(aggregate), options_(options) {}
 
-  // The current state: latest usable snapshot, then the events after it.
+  // The current state: a kept state at the stream's version, else the latest
+  // usable snapshot (or a kept older state) and the events after it.
   absl::StatusOr<Loaded> Load(const std::string& stream) {
+    ASSIGN_OR_RETURN(uint64_t version, log_.StreamVersion(stream));
+    if (version == 0) return Loaded();  // a new stream: nothing to read
     Loaded loaded;
+    if (FindCached(stream, version, &loaded)) {
+      if (loaded.version == version) return loaded;
+      // An older state: only the events after it are read.
+      uint64_t before = loaded.version;
+      RETURN_IF_ERROR(ReplayInto(stream, &loaded, AsOf{}));
+      MaybeSnapshot(stream, before, loaded);
+      return loaded;
+    }
     ASSIGN_OR_RETURN(auto snapshot, log_.GetSnapshot(stream, UINT64_MAX));
     if (snapshot.has_value()) {
       v1::SnapshotEnvelope envelope;
@@ -139,9 +158,7 @@ class AggregateStore {
     }
     uint64_t before = loaded.version;
     RETURN_IF_ERROR(ReplayInto(stream, &loaded, AsOf{}));
-    if (loaded.version / options_.snapshot_every > before / options_.snapshot_every) {
-      RETURN_IF_ERROR(WriteSnapshot(stream, loaded));
-    }
+    MaybeSnapshot(stream, before, loaded);
     return loaded;
   }
 
@@ -226,6 +243,11 @@ class AggregateStore {
   }
 
   const A& aggregate() const { return aggregate_; }
+  // How many states are kept in memory (at most StoreOptions::cached_states).
+  size_t kept_states() {
+    absl::MutexLock l(&cache_mu_);
+    return cache_.size();
+  }
   store::EventLog& log() { return log_; }
 
  private:
@@ -283,13 +305,20 @@ class AggregateStore {
   std::optional<absl::StatusOr<Outcome>> Attempt(std::shared_ptr<Job> job, int attempt) {
     const std::string& stream = job->stream;
     const CommandMeta& meta = job->meta;
-    auto previous = log_.LookupRequest(meta.request_id);
-    if (!previous.ok()) return previous.status();
-    if (previous->has_value()) return Replayed(stream, **previous, meta.request_id);
+    // Every answer but an append is first checked against the request ids
+    // already written: a retry of a command that was written gets the first
+    // result, not a refusal made on the state it produced. (A retry that
+    // decides to append again is answered so by the log.)
+    auto unless_retry = [&](absl::StatusOr<Outcome> answer) -> absl::StatusOr<Outcome> {
+      auto previous = log_.LookupRequest(meta.request_id);
+      if (!previous.ok()) return previous.status();
+      if (previous->has_value()) return Replayed(stream, **previous, meta.request_id);
+      return answer;
+    };
     auto loaded = Load(stream);
-    if (!loaded.ok()) return loaded.status();
+    if (!loaded.ok()) return unless_retry(loaded.status());
     if (meta.expected_version.has_value() && *meta.expected_version != loaded->version) {
-      return absl::StatusOr<Outcome>(absl::AbortedError(
+      return unless_retry(absl::AbortedError(
           absl::StrCat("'", stream, "' is at version ", loaded->version, ", the request expected ",
                        *meta.expected_version, "; reload and retry")));
     }
@@ -300,15 +329,14 @@ class AggregateStore {
     ctx.actor = meta.actor;
     ctx.version = loaded->version;
     if (ctx.occurred_at > ctx.now) {
-      return absl::StatusOr<Outcome>(
-          absl::InvalidArgumentError("occurred_at: must not be in the future"));
+      return unless_retry(absl::InvalidArgumentError("occurred_at: must not be in the future"));
     }
     auto decided = aggregate_.Decide(loaded->state, job->command, ctx);
-    if (!decided.ok()) return decided.status();
+    if (!decided.ok()) return unless_retry(decided.status());
     if (decided->empty()) {  // nothing to record
       Outcome outcome;
       outcome.loaded = *std::move(loaded);
-      return absl::StatusOr<Outcome>(std::move(outcome));
+      return unless_retry(std::move(outcome));
     }
     store::AppendRequest request;
     request.stream = stream;
@@ -357,12 +385,8 @@ class AggregateStore {
           }
           loaded.version = appended->last_version;
           loaded.position = appended->last_position;
-          if (loaded.version / options_.snapshot_every > version_before / options_.snapshot_every) {
-            // The events are durable whatever happens to the snapshot: one
-            // that cannot be written is skipped (the next is tried N events
-            // later, and loading works from the log alone).
-            WriteSnapshot(job->stream, loaded).IgnoreError();
-          }
+          MaybeSnapshot(job->stream, version_before, loaded);
+          Keep(job->stream, loaded);
           Outcome outcome;
           outcome.loaded = std::move(loaded);
           outcome.append = *appended;
@@ -390,6 +414,47 @@ class AggregateStore {
     }
   }
 
+  // Writes a snapshot when `loaded` passed a multiple of snapshot_every since
+  // `version_before`. Its events are durable whatever happens to the snapshot:
+  // one that cannot be written is skipped (the next is tried N events later,
+  // and loading works from the log alone).
+  void MaybeSnapshot(const std::string& stream, uint64_t version_before, const Loaded& loaded) {
+    if (loaded.version / options_.snapshot_every > version_before / options_.snapshot_every) {
+      WriteSnapshot(stream, loaded).IgnoreError();
+    }
+  }
+
+  // Keeps a copy of `loaded` as the stream's latest known state, evicting the
+  // least recently kept stream beyond the limit.
+  void Keep(const std::string& stream, const Loaded& loaded) {
+    if (options_.cached_states == 0) return;
+    absl::MutexLock l(&cache_mu_);
+    auto [it, inserted] = cache_.try_emplace(stream);
+    if (!inserted) recency_.erase(it->second.recency);
+    recency_.push_front(stream);
+    it->second.loaded = loaded;
+    it->second.recency = recency_.begin();
+    if (cache_.size() > options_.cached_states) {
+      cache_.erase(recency_.back());
+      recency_.pop_back();
+    }
+  }
+
+  // Copies the kept state of `stream` into *out when it is not newer than
+  // `version` (the log's; a state claiming to be newer is dropped).
+  bool FindCached(const std::string& stream, uint64_t version, Loaded* out) {
+    absl::MutexLock l(&cache_mu_);
+    auto it = cache_.find(stream);
+    if (it == cache_.end()) return false;
+    if (it->second.loaded.version > version) {
+      recency_.erase(it->second.recency);
+      cache_.erase(it);
+      return false;
+    }
+    *out = it->second.loaded;
+    return true;
+  }
+
   absl::Status WriteSnapshot(const std::string& stream, const Loaded& loaded) {
     v1::SnapshotEnvelope envelope;
     envelope.set_state_schema(A::kStateSchema);
@@ -407,6 +472,15 @@ class AggregateStore {
   absl::Mutex busy_mu_;
   absl::flat_hash_map<std::string, std::deque<std::shared_ptr<Job>>> busy_
       ABSL_GUARDED_BY(busy_mu_);
+  // Recently written states (see StoreOptions::cached_states), most recent
+  // first in recency_.
+  struct Cached {
+    Loaded loaded;
+    std::list<std::string>::iterator recency;
+  };
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(cache_mu_);
+  std::list<std::string> recency_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace taizhang::engine

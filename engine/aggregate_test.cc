@@ -130,6 +130,64 @@ TEST_F(AggregateTest, RetriedRequestReturnsTheFirstResult) {
   EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(AggregateTest, RetryThatWouldAppendAgainIsAnsweredByTheLog) {
+  ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 1}, Meta("a")).ok());
+  ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 2}, Meta("b")).ok());
+  // Decided anew, "a" would add 1 again; the log knows the request id.
+  auto again = store_->Execute("ledger/1", AddCommand{.amount = 1}, Meta("a"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->loaded.state.total(), 1);  // the state as of the first answer
+  EXPECT_EQ(again->loaded.version, 1u);
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+  // So is a retry naming the version it expected the first time.
+  CommandMeta m = Meta("b");
+  m.expected_version = 1;
+  auto named = store_->Execute("ledger/1", AddCommand{.amount = 2}, m);
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_TRUE(named->duplicate);
+  EXPECT_EQ(named->loaded.state.total(), 3);
+  // And a retry of a command that changed nothing stays a no-op.
+  ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{}, Meta("c")).ok());
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+}
+
+TEST_F(AggregateTest, KeptStateIsUsedOnlyAtTheLogsVersion) {
+  ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.set_limit = 10}, Meta("limit")).ok());
+  ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 3}, Meta("a")).ok());
+  // Another writer moves the stream on behind this store's back.
+  AggregateStore<Ledger> other(*log_, clock_, ledger_);
+  ASSERT_TRUE(other.Execute("ledger/1", AddCommand{.amount = 6}, Meta("b")).ok());
+  // Decided on the kept state (3), 5 would fit; on the log's (9) it does not.
+  auto refused = store_->Execute("ledger/1", AddCommand{.amount = 5}, Meta("c"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto fits = store_->Execute("ledger/1", AddCommand{.amount = 1}, Meta("d"));
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->loaded.state.total(), 10);
+  EXPECT_EQ(fits->loaded.version, 4u);
+  auto replayed = store_->LoadAsOf("ledger/1", {});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(fits->loaded.state.SerializeAsString(), replayed->state.SerializeAsString());
+}
+
+TEST_F(AggregateTest, KeptStatesAreBounded) {
+  AggregateStore<Ledger> small(*log_, clock_, ledger_, StoreOptions{.cached_states = 2});
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(small
+                    .Execute(absl::StrCat("ledger/", i), AddCommand{.amount = i + 1},
+                             Meta(absl::StrCat("r", i)))
+                    .ok());
+  }
+  EXPECT_EQ(small.kept_states(), 2u);
+  // The evicted streams load from the log; all five are right.
+  for (int i = 0; i < 5; ++i) {
+    auto loaded = small.Load(absl::StrCat("ledger/", i));
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->state.total(), i + 1);
+    EXPECT_EQ(loaded->version, 1u);
+  }
+}
+
 TEST_F(AggregateTest, ExpectedVersionMismatchIsAborted) {
   ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 1}, Meta("a")).ok());
   CommandMeta m = Meta("b");
@@ -182,7 +240,11 @@ TEST_F(AggregateTest, ReplayIsByteIdenticalWithAndWithoutSnapshots) {
     ASSERT_TRUE(out.ok());
     executed = out->loaded.state.SerializeAsString();
   }
-  auto with_snapshot = store_->Load("ledger/1");
+  auto kept = store_->Load("ledger/1");  // the state kept in memory after the last write
+  ASSERT_TRUE(kept.ok());
+  // A store with nothing in memory (as after a restart) starts from the snapshot.
+  AggregateStore<Ledger> fresh(*log_, clock_, ledger_, StoreOptions{.snapshot_every = 10});
+  auto with_snapshot = fresh.Load("ledger/1");
   ASSERT_TRUE(with_snapshot.ok());
   auto snap = log_->GetSnapshot("ledger/1", UINT64_MAX);
   ASSERT_TRUE(snap.ok() && snap->has_value());
@@ -191,7 +253,10 @@ TEST_F(AggregateTest, ReplayIsByteIdenticalWithAndWithoutSnapshots) {
   ASSERT_TRUE(from_scratch.ok());
   EXPECT_EQ(with_snapshot->state.SerializeAsString(), from_scratch->state.SerializeAsString());
   EXPECT_EQ(executed, from_scratch->state.SerializeAsString());
+  EXPECT_EQ(kept->state.SerializeAsString(), from_scratch->state.SerializeAsString());
   EXPECT_EQ(with_snapshot->version, 37u);
+  EXPECT_EQ(kept->version, 37u);
+  EXPECT_EQ(kept->position, from_scratch->position);
 }
 
 TEST_F(AggregateTest, SnapshotOfAnotherSchemaIsRebuilt) {
@@ -206,7 +271,8 @@ TEST_F(AggregateTest, SnapshotOfAnotherSchemaIsRebuilt) {
   wrong.set_total(999);
   stale.set_state(wrong.SerializeAsString());
   ASSERT_TRUE(log_->PutSnapshot("ledger/1", 12, stale.SerializeAsString()).ok());
-  auto loaded = store_->Load("ledger/1");
+  AggregateStore<Ledger> fresh(*log_, clock_, ledger_, StoreOptions{.snapshot_every = 10});
+  auto loaded = fresh.Load("ledger/1");
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->state.total(), 12);
 }

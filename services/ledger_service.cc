@@ -56,15 +56,15 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const
 }
 
 template <class A, class Reply>
-grpc::Status Reply_(const absl::StatusOr<typename workflows::Ledger::Outcome<A>>& out,
+grpc::Status Reply_(absl::StatusOr<typename workflows::Ledger::Outcome<A>>&& out,
                     const A& aggregate, absl::Time now, Reply* reply) {
   if (!out.ok()) return ToGrpcStatus(out.status());
   FillResult(*out, reply->mutable_result());
   for (const auto& e : out->events) {
     reply->mutable_result()->add_event_types(aggregate.EventType(e));
   }
-  *reply->mutable_state() = out->loaded.state;
   *reply->mutable_view() = aggregate.View(out->loaded.state, now);
+  *reply->mutable_state() = std::move(out->loaded.state);
   return grpc::Status::OK;
 }
 
@@ -141,7 +141,7 @@ void LedgerCommands::Case(grpc::ServerContextBase* ctx, const v1::CommandHeader&
                       command.action_case() != v1::ApprovalCaseCommand::ACTION_NOT_SET);
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
   ledger_.ExecuteCaseAsync(id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
-    finish(Reply_(out, ledger_.approval_case(), clock_.Now(), reply));
+    finish(Reply_(std::move(out), ledger_.approval_case(), clock_.Now(), reply));
   });
 }
 
@@ -152,7 +152,7 @@ void LedgerCommands::Task(grpc::ServerContextBase* ctx, const v1::CommandHeader&
                       command.action_case() != v1::TaskCommand::ACTION_NOT_SET);
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
   ledger_.ExecuteTaskAsync(id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
-    finish(Reply_(out, ledger_.task(), clock_.Now(), reply));
+    finish(Reply_(std::move(out), ledger_.task(), clock_.Now(), reply));
   });
 }
 
@@ -164,7 +164,7 @@ void LedgerCommands::Problem(grpc::ServerContextBase* ctx, const v1::CommandHead
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
   ledger_.ExecuteProblemAsync(id, command, *meta,
                               [this, reply, finish = std::move(finish)](auto out) {
-                                finish(Reply_(out, ledger_.problem(), clock_.Now(), reply));
+                                finish(Reply_(std::move(out), ledger_.problem(), clock_.Now(), reply));
                               });
 }
 
@@ -178,7 +178,7 @@ void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHead
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
   ledger_.ExecuteProjectAsync(id, command, *meta,
                               [this, reply, finish = std::move(finish)](auto out) {
-                                finish(Reply_(out, ledger_.project(), clock_.Now(), reply));
+                                finish(Reply_(std::move(out), ledger_.project(), clock_.Now(), reply));
                               });
 }
 

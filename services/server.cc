@@ -204,11 +204,6 @@ absl::Status TaizhangServer::BuildServer() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  // Command handlers block until their group commit is on disk. With gRPC's
-  // default of at most 2 idle pollers, every burst of completions ends most
-  // of the handler threads and the next burst creates them again (a clone
-  // and a stack per call, measured by bench/grpc_bench); keep enough of them.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
 
   audit_ = std::make_unique<AuditService>(*log_, *authorizer_, decoders_);
   supervision_ = std::make_unique<SupervisionService>(*log_, *authorizer_, mapper_);

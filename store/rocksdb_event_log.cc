@@ -19,6 +19,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -214,14 +215,30 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  // Request ids and stream heads are read by point lookups that mostly miss
+  // (a new request id, a new stream): a whole-key bloom filter in the
+  // memtable answers those misses without walking the skip list.
+  rocksdb::ColumnFamilyOptions lookup_options = cf_options;
+  lookup_options.memtable_prefix_bloom_size_ratio = 0.05;
+  lookup_options.memtable_whole_key_filtering = true;
+
+  // Records are inserted in position order, and the head is the same key
+  // rewritten by every batch: both insert next to their last insertion, which
+  // the memtable finds from a hint instead of a search from the top.
+  rocksdb::ColumnFamilyOptions events_options = cf_options;
+  events_options.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(fmt::kEventKeySize - sizeof(uint64_t)));
+  rocksdb::ColumnFamilyOptions meta_options = cf_options;
+  meta_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
+
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {fmt::kEventsCf, cf_options},
+      {fmt::kEventsCf, events_options},
       {fmt::kStreamIndexCf, cf_options},
-      {fmt::kHeadsCf, cf_options},
-      {fmt::kRequestsCf, cf_options},
+      {fmt::kHeadsCf, lookup_options},
+      {fmt::kRequestsCf, lookup_options},
       {fmt::kSnapshotsCf, cf_options},
-      {fmt::kMetaCf, cf_options},
+      {fmt::kMetaCf, meta_options},
   };
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
