@@ -24,9 +24,10 @@
 // plus the events after it), decides, and appends with the loaded version as
 // expected version. A retried request id is answered with the first result (no
 // second event): the log answers it when the retry decides to append again, and
-// the store asks the log before it refuses or answers without appending. Commands on one stream are serialised within the process (queued
-// behind the one under way), so conflicts arise only between processes; on one
-// it reloads and decides again, a bounded number of times, unless the caller
+// the store asks the log before it refuses or answers without appending.
+// Commands on one stream are serialised within the process (queued behind the
+// one under way), so conflicts arise only between processes; on one it
+// reloads and decides again, a bounded number of times, unless the caller
 // named an expected version (then ABORTED). ExecuteAsync does the same without
 // blocking its caller while the append is made durable.
 //
