@@ -325,8 +325,7 @@ int main(int argc, char** argv) {
       Result r = Drive(daemon->address, daemon->pid, clients, seconds, fn);
       std::printf("%8d  %-9s %10.0f %10s %10s %16s  %.2fx, %.1fx, %.1fx\n", clients, name.c_str(),
                   r.rps, Us(r.p50_us).c_str(), Us(r.p99_us).c_str(), Cpu(r).c_str(),
-                  base.rps > 0 ? r.rps / base.rps : 0,
-                  base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
+                  base.rps > 0 ? r.rps / base.rps : 0, base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
                   base.p99_us > 0 ? r.p99_us / base.p99_us : 0);
       if (r.errors > 0) {
         std::printf("          %s: %lld errors, first: %s\n", name.c_str(),

@@ -162,10 +162,10 @@ void LedgerCommands::Problem(grpc::ServerContextBase* ctx, const v1::CommandHead
   auto meta = Prepare(auth_, ctx, header, id, "problem_id",
                       command.action_case() != v1::ProblemCommand::ACTION_NOT_SET);
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
-  ledger_.ExecuteProblemAsync(id, command, *meta,
-                              [this, reply, finish = std::move(finish)](auto out) {
-                                finish(Reply_(std::move(out), ledger_.problem(), clock_.Now(), reply));
-                              });
+  ledger_.ExecuteProblemAsync(
+      id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
+        finish(Reply_(std::move(out), ledger_.problem(), clock_.Now(), reply));
+      });
 }
 
 void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
@@ -176,10 +176,10 @@ void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHead
   auto meta = Prepare(auth_, ctx, header, id, "project_code",
                       command.action_case() != v1::ProjectCommand::ACTION_NOT_SET);
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
-  ledger_.ExecuteProjectAsync(id, command, *meta,
-                              [this, reply, finish = std::move(finish)](auto out) {
-                                finish(Reply_(std::move(out), ledger_.project(), clock_.Now(), reply));
-                              });
+  ledger_.ExecuteProjectAsync(
+      id, command, *meta, [this, reply, finish = std::move(finish)](auto out) {
+        finish(Reply_(std::move(out), ledger_.project(), clock_.Now(), reply));
+      });
 }
 
 // The typed forms: the request into its envelope, then as above.
