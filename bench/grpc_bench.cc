@@ -10,6 +10,8 @@
 // What is measured on taizhangd:
 //   - DurableCommand(): Tasks.CreateTask creating a task, a durable command
 //     (an append fsynced through the log) — the figure the target is about;
+//   - UpdateCommand(): Tasks.ReportTaskProgress on tasks that exist, the
+//     common case in use (the state is loaded before it is decided on);
 //   - Admin.ServerInfo, for comparison: it goes through auth and reads the
 //     log's head, but writes nothing.
 //
@@ -47,6 +49,9 @@ using taizhang::v1::Admin;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kToken[] = "bench-admin-0123456789abcdef";
+constexpr char kDepartmentToken[] = "bench-department-0123456789abcdef";
+// Tasks each client reports progress on, in turn, in the update measurement.
+constexpr int kTasksPerClient = 20;
 
 // --- the empty server -------------------------------------------------------
 
@@ -127,6 +132,8 @@ void Stop(const Child& child) {
 // --- load ------------------------------------------------------------------
 
 // One call on `channel` by client `client`, its `n`th; returns its status.
+// Client numbers are unique across the measurements of a run (ids made from
+// them are never answered as retries of an earlier measurement's).
 using CallFn =
     std::function<grpc::Status(const std::shared_ptr<grpc::Channel>&, int client, int64_t n)>;
 
@@ -166,10 +173,13 @@ double ProcessCpuUs(pid_t pid) {
 
 Result Drive(const std::string& address, pid_t server, int clients, double seconds,
              const CallFn& call) {
+  static int next_client = 0;
+  const int first_client = next_client;
+  next_client += clients;
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < clients; ++i) {
     channels.push_back(NewChannel(address));
-    (void)call(channels.back(), i, -1);  // warm up: connect
+    (void)call(channels.back(), first_client + i, -1);  // warm up: connect
   }
   std::atomic<bool> stop{false};
   std::vector<std::vector<double>> latencies(clients);
@@ -183,7 +193,7 @@ Result Drive(const std::string& address, pid_t server, int clients, double secon
     threads.emplace_back([&, i] {
       for (int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
         auto t0 = Clock::now();
-        grpc::Status s = call(channels[i], i, n);
+        grpc::Status s = call(channels[i], first_client + i, n);
         auto t1 = Clock::now();
         if (!s.ok()) {
           if (errors[i]++ == 0) first_error[i] = s.error_message();
@@ -230,28 +240,58 @@ grpc::Status ServerInfo(const std::shared_ptr<grpc::Channel>& channel, int, int6
 // The durable domain command measured: the supervision office creates a task
 // (Tasks.CreateTask), one acknowledged, fsynced append per call, each on its
 // own stream, through authentication, the aggregate's decision and the log.
+grpc::Status CreateTask(const std::shared_ptr<grpc::Channel>& channel, const std::string& id) {
+  taizhang::v1::Tasks::Stub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  taizhang::v1::CreateTaskRequest request;
+  request.mutable_header()->set_request_id(id);
+  request.set_task_id(id);
+  auto* create = request.mutable_create();
+  create->set_task_id(id);
+  create->set_project_code("2026-510115-47-01-000001");
+  create->set_title("基准测试任务");
+  create->add_responsible_units("自然资源局");
+  taizhang::v1::TaskReply reply;
+  return stub.CreateTask(&ctx, request, &reply);
+}
+
 CallFn DurableCommand() {
   return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) {
+    return CreateTask(channel, absl::StrCat("bench-", client, "-", n));
+  };
+}
+
+// A durable command on a stream that exists: the responsible department
+// reports progress (Tasks.ReportTaskProgress) on one of its client's tasks,
+// in turn; the warm-up call creates them.
+CallFn UpdateCommand() {
+  return [](const std::shared_ptr<grpc::Channel>& channel, int client, int64_t n) -> grpc::Status {
+    if (n < 0) {
+      for (int t = 0; t < kTasksPerClient; ++t) {
+        grpc::Status s = CreateTask(channel, absl::StrCat("bench-upd-", client, "-", t));
+        if (!s.ok()) return s;
+      }
+      return grpc::Status::OK;
+    }
     taizhang::v1::Tasks::Stub stub(channel);
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", std::string("Bearer ") + kToken);
-    taizhang::v1::CreateTaskRequest request;
-    std::string id = absl::StrCat("bench-", client, "-", n);
-    request.mutable_header()->set_request_id(id);
-    request.set_task_id(id);
-    auto* create = request.mutable_create();
-    create->set_task_id(id);
-    create->set_project_code("2026-510115-47-01-000001");
-    create->set_title("基准测试任务");
-    create->add_responsible_units("自然资源局");
+    ctx.AddMetadata("authorization", std::string("Bearer ") + kDepartmentToken);
+    taizhang::v1::ReportTaskProgressRequest request;
+    request.mutable_header()->set_request_id(absl::StrCat("bench-upd-", client, "-r", n));
+    request.set_task_id(absl::StrCat("bench-upd-", client, "-", n % kTasksPerClient));
+    request.mutable_report_progress()->set_percent(static_cast<int32_t>(n % 100));
+    request.mutable_report_progress()->set_text("征迁推进中");
     taizhang::v1::TaskReply reply;
-    return stub.CreateTask(&ctx, request, &reply);
+    return stub.ReportTaskProgress(&ctx, request, &reply);
   };
 }
 
 void WriteTokens(const std::string& path) {
   std::ofstream out(path);
   out << "token { token: \"" << kToken << "\" role: \"supervision\" unit: \"督查室\" }\n";
+  out << "token { token: \"" << kDepartmentToken
+      << "\" role: \"department\" unit: \"自然资源局\" }\n";
 }
 
 std::string Us(double us) {
@@ -301,10 +341,15 @@ int main(int argc, char** argv) {
   if (!daemon || !empty) return 1;
 
   CallFn durable = DurableCommand();
+  CallFn update = UpdateCommand();
   std::printf("grpc_bench: %g s per measurement, %u hardware threads, loopback\n", seconds,
               std::thread::hardware_concurrency());
   std::printf("  empty    = a gRPC handler that answers at once (same process layout)\n");
   std::printf("  durable  = Tasks.CreateTask on taizhangd: a new task, one fsynced append\n");
+  std::printf(
+      "  update   = Tasks.ReportTaskProgress on taizhangd: progress on an existing task\n"
+      "             (each client's %d tasks in turn), one fsynced append\n",
+      kTasksPerClient);
   std::printf(
       "  info     = for comparison: Admin.ServerInfo on taizhangd (auth + head read, "
       "no write; not a durable command)\n\n");
@@ -320,6 +365,7 @@ int main(int argc, char** argv) {
                 Us(base.p50_us).c_str(), Us(base.p99_us).c_str(), Cpu(base).c_str());
     std::vector<std::pair<std::string, CallFn>> targets;
     targets.emplace_back("durable", durable);
+    targets.emplace_back("update", update);
     targets.emplace_back("info", ServerInfo);
     for (const auto& [name, fn] : targets) {
       Result r = Drive(daemon->address, daemon->pid, clients, seconds, fn);
