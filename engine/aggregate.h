@@ -429,11 +429,12 @@ class AggregateStore {
   // least recently kept stream beyond the limit.
   void Keep(const std::string& stream, const Loaded& loaded) {
     if (options_.cached_states == 0) return;
+    Loaded copy = loaded;  // outside the lock
     absl::MutexLock l(&cache_mu_);
     auto [it, inserted] = cache_.try_emplace(stream);
     if (!inserted) recency_.erase(it->second.recency);
     recency_.push_front(stream);
-    it->second.loaded = loaded;
+    it->second.loaded = std::move(copy);
     it->second.recency = recency_.begin();
     if (cache_.size() > options_.cached_states) {
       cache_.erase(recency_.back());
