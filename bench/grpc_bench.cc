@@ -15,7 +15,7 @@
 //   - Admin.ServerInfo, for comparison: it goes through auth and reads the
 //     log's head, but writes nothing.
 //
-//   build/bench/grpc_bench [--seconds 3] [--clients 1,16,64]
+//   build/bench/grpc_bench [--seconds 3] [--clients 1,16,64] [--taizhangd PATH]
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <poll.h>
@@ -309,11 +309,14 @@ std::string Cpu(const Result& r) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--serve-empty") return ServeEmpty();
   double seconds = 3;
+  std::string taizhangd = TAIZHANGD_PATH;  // --taizhangd: another build, to compare
   std::vector<int> client_counts = {1, 16, 64};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--seconds") {
       if (!absl::SimpleAtod(argv[i + 1], &seconds)) return 2;
+    } else if (flag == "--taizhangd") {
+      taizhangd = argv[i + 1];
     } else if (flag == "--clients") {
       client_counts.clear();
       for (absl::string_view part : absl::StrSplit(argv[i + 1], ',')) {
@@ -322,7 +325,8 @@ int main(int argc, char** argv) {
         client_counts.push_back(n);
       }
     } else {
-      std::fprintf(stderr, "usage: grpc_bench [--seconds S] [--clients 1,16,64]\n");
+      std::fprintf(stderr,
+                   "usage: grpc_bench [--seconds S] [--clients 1,16,64] [--taizhangd PATH]\n");
       return 2;
     }
   }
@@ -333,9 +337,9 @@ int main(int argc, char** argv) {
   WriteTokens((dir / "tokens.textproto").string());
 
   // Children first: nothing gRPC exists in this process before they are forked.
-  auto daemon = Spawn({TAIZHANGD_PATH, "--listen", "127.0.0.1:0", "--data-dir",
-                       (dir / "data").string(), "--tokens", (dir / "tokens.textproto").string(),
-                       "--log-level", "warn", "--policies-dir", TAIZHANG_POLICIES_DIR},
+  auto daemon = Spawn({taizhangd, "--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string(),
+                       "--tokens", (dir / "tokens.textproto").string(), "--log-level", "warn",
+                       "--policies-dir", TAIZHANG_POLICIES_DIR},
                       (dir / "taizhangd.stderr").string());
   auto empty = Spawn({"/proc/self/exe", "--serve-empty"}, (dir / "empty.stderr").string());
   if (!daemon || !empty) return 1;
