@@ -85,14 +85,22 @@ store::AppendRequest Req(const std::string& stream, const std::string& id) {
   return r;
 }
 
-TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
-  // Blocking and asynchronous appends alike.
-  auto dir = (std::filesystem::temp_directory_path() /
-              absl::StrCat("tz_fault_", getpid(), "_", std::random_device()()))
-                 .string();
-  ManualClock clock(absl::FromUnixSeconds(1767225600));
-  auto fs = std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());
+// A log directory on a file system whose syncs the test controls.
+class FaultTest : public ::testing::Test {
+ protected:
+  void TearDown() override { std::filesystem::remove_all(dir); }
+
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           absl::StrCat("tz_fault_", getpid(), "_", std::random_device()()))
+                              .string();
+  ManualClock clock{absl::FromUnixSeconds(1767225600)};
+  std::shared_ptr<FlakySyncFileSystem> fs =
+      std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+};
+
+TEST_F(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
+  // Blocking and asynchronous appends alike.
   {
     auto log = store::OpenEventLog(dir, clock, store::Options{.env = env.get()});
     ASSERT_TRUE(log.ok()) << log.status();
@@ -166,20 +174,11 @@ TEST(FaultTest, FailedSyncFailsEveryAppendInTheBatch) {
   auto v = (*log)->Verify(1, 0);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
-  log->reset();
-  std::filesystem::remove_all(dir);
 }
 
-}  // namespace
 // Two appends with one request id in one batch: the second is answered from
 // the first's receipt, so when the batch's sync fails, both are told so.
-TEST(FaultTest, ADuplicateAnsweredWithinAFailedBatchFailsToo) {
-  auto dir = (std::filesystem::temp_directory_path() /
-              absl::StrCat("tz_fault_dup_", getpid(), "_", std::random_device()()))
-                 .string();
-  ManualClock clock(absl::FromUnixSeconds(1767225600));
-  auto fs = std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+TEST_F(FaultTest, ADuplicateAnsweredWithinAFailedBatchFailsToo) {
   {
     auto log = store::OpenEventLog(dir, clock, store::Options{.env = env.get()});
     ASSERT_TRUE(log.ok()) << log.status();
@@ -213,8 +212,7 @@ TEST(FaultTest, ADuplicateAnsweredWithinAFailedBatchFailsToo) {
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[1].record.request_id(), "twice");
-  log->reset();
-  std::filesystem::remove_all(dir);
 }
 
+}  // namespace
 }  // namespace taizhang
