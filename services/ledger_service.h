@@ -258,7 +258,9 @@ class ApprovalService final : public v1::Approval::CallbackService {
   TZ_TYPED_COMMAND(RejectCaseItem, CaseReply)
   TZ_TYPED_COMMAND(ReturnCaseItem, CaseReply)
   TZ_TYPED_COMMAND(GrantCaseExtension, CaseReply)
-  TZ_TYPED_COMMAND(AnswerCaseSlip, CaseReply)
+  TZ_TYPED_COMMAND(AnswerCaseRung, CaseReply)
+  TZ_TYPED_COMMAND(RaiseCaseRung, CaseReply)
+  TZ_TYPED_COMMAND(DelistCaseRung, CaseReply)
   TZ_TYPED_COMMAND(WithdrawCase, CaseReply)
   TZ_TYPED_COMMAND(RecomputeCaseDeadlines, CaseReply)
 
@@ -277,6 +279,8 @@ class TasksService final : public v1::Tasks::CallbackService {
   TZ_TYPED_COMMAND(GrantTaskExtension, TaskReply)
   TZ_TYPED_COMMAND(RefuseTaskExtension, TaskReply)
   TZ_TYPED_COMMAND(AnswerTaskRung, TaskReply)
+  TZ_TYPED_COMMAND(RaiseTaskRung, TaskReply)
+  TZ_TYPED_COMMAND(DelistTaskRung, TaskReply)
   TZ_TYPED_COMMAND(RecomputeTaskDeadlines, TaskReply)
 
  private:
@@ -294,6 +298,9 @@ class ProblemsService final : public v1::Problems::CallbackService {
   TZ_TYPED_COMMAND(VerifyProblem, ProblemReply)
   TZ_TYPED_COMMAND(ReopenProblem, ProblemReply)
   TZ_TYPED_COMMAND(RecomputeProblemDeadlines, ProblemReply)
+  TZ_TYPED_COMMAND(AnswerProblemRung, ProblemReply)
+  TZ_TYPED_COMMAND(RaiseProblemRung, ProblemReply)
+  TZ_TYPED_COMMAND(DelistProblemRung, ProblemReply)
 
  private:
   std::shared_ptr<LedgerCommands> commands_;
@@ -309,7 +316,9 @@ class ProjectsService final : public v1::Projects::CallbackService {
   TZ_TYPED_COMMAND(PlanProjectNode, ProjectReply)
   TZ_TYPED_COMMAND(ReportProjectNodeDone, ProjectReply)
   TZ_TYPED_COMMAND(ReportProjectInvestment, ProjectReply)
-  TZ_TYPED_COMMAND(AnswerProjectSlip, ProjectReply)
+  TZ_TYPED_COMMAND(AnswerProjectRung, ProjectReply)
+  TZ_TYPED_COMMAND(RaiseProjectRung, ProjectReply)
+  TZ_TYPED_COMMAND(DelistProjectRung, ProjectReply)
   TZ_TYPED_COMMAND(RecomputeProjectDeadlines, ProjectReply)
 
  private:

@@ -197,7 +197,7 @@ TEST(DemoTest, RunsFromStartToEnd) {
   EXPECT_THAT(r.out,
               HasSubstr("2020-07-16 00:00  NOTICE_ISSUED         督办通知单: 晋宁吾悦广场5号"));
   EXPECT_THAT(r.out, HasSubstr("(task/wuyue-plot5/1/listing)"));
-  EXPECT_THAT(r.out, HasSubstr("(case/LH-2020-001/environmental_assessment/1/listing)"));
+  EXPECT_THAT(r.out, HasSubstr("(case/LH-2020-001/item/environmental_assessment/1/listing)"));
   EXPECT_THAT(r.out, HasSubstr("2020-09-28"));
   EXPECT_THAT(r.out, HasSubstr("chain ok"));
 }

@@ -529,7 +529,7 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
       }
     }
   }
-  EXPECT_EQ(checked, 6 * (14 + 15 + 8 + 7 + 8));
+  EXPECT_EQ(checked, 6 * (14 + 17 + 10 + 10 + 10));
   EXPECT_EQ(Head(*d), head);
   EXPECT_EQ(d->Stop(), 0);
 }

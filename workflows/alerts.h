@@ -1,11 +1,16 @@
 // Which events of the workflows are alerts for people (督查督办), and for whom.
 //
-// AlertsFor maps one recorded event to the alerts it gives (most give none):
-//   - a ladder rung raised (预警提示, 督办通知单, 通报, 挂牌, 约谈) for a case
-//     item, a task, a problem or a project: RUNG_RAISED (NOTICE_ISSUED for
-//     notices and slips), addressed to the rung's recipients;
+// AlertsFor maps one recorded event to the alerts it gives (most give none).
+// The supervision events (supervision.proto) are read the same way whatever
+// aggregate recorded them:
+//   - a rung raised (预警提示, 催办单, 督办通知单, 通报, 挂牌, 约谈), automatic or
+//     by the office's hand: RUNG_RAISED (NOTICE_ISSUED for notices and
+//     slips), addressed to the rung's recipients, with what it issues, its
+//     slip colour and the slip's name (蓝/橙/红色催办单, 督办通知单...);
 //   - a light that changed: LIGHT_CHANGED (DEADLINE_PASSED when it turned red);
-//   - deemed consent (超时默认), a granted extension, a problem raised.
+//   - a slip answered (to the office, which verifies) or delisted;
+// and, per aggregate: deemed consent (超时默认), a granted extension, a
+// missed 容缺 commitment (to the office and the enterprise), a problem raised.
 // It is a pure function of the record (the same event always gives the same
 // alerts in the same order), which is what lets a consumer resume from its
 // last acknowledged position without gaps or repeats.

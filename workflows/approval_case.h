@@ -3,7 +3,7 @@
 //
 // What it knows:
 //   - Opening, by the enterprise that owns the project ("enterprise:<owner>"):
-//     the project code (shape YYYY-RRRRRR-DD-TT-NNNNNN, digits), the policy by
+//     the project code (workflows/project_code.h), the policy by
 //     name (a copy, ladder included, is kept in the case, so later edits of
 //     the policy file do not change a running case), the items: every
 //     required item of the policy plus the optional ones the enterprise names.
@@ -31,20 +31,26 @@
 //     policy's working days, by the grantor the policy names (the supervision
 //     office, or the head of the owning/lead unit); an extension starts a new
 //     ladder episode.
-//   - Lights and the ladder, per item (addressed to the item's department)
-//     and for the case (addressed to the lead unit): GREEN, YELLOW from the
-//     day N working days remain, RED at the limit; rungs by engine::DueRungs,
-//     each raised once per episode with recipients resolved to units and
-//     posts, a slip number and a rectification limit. Tick emits them;
-//     nothing runs while a clock is suspended or after it ended. A command
-//     that moves a limit later (resume, extension) also emits the lowered
-//     light.
+//   - Supervision (workflows/supervision.h), three kinds of subject: the
+//     case ("", addressed to the lead unit), each item's round ("item/<id>",
+//     its department) with the policy's ladder, and each 容缺 commitment
+//     ("commitment/<id>", the enterprise) with the policy's commitment
+//     ladder. Lights GREEN, YELLOW from the day N working days remain, RED
+//     at the limit; rungs raised once per episode with recipients resolved
+//     to units and posts, a slip number and a rectification limit. Tick
+//     emits them; nothing runs while a clock is suspended or after it ended.
+//     A command that moves a limit later (resume, extension) also emits the
+//     lowered light. A missed commitment is recorded (CaseCommitmentMissed)
+//     and climbs the commitment ladder. The office raises rungs by hand and
+//     delists answered ones; the addressed unit answers.
 //
 // Who may do what (ParseActor(ctx.actor)):
 //   enterprise:<owner>            open, submit, supply documents/correction, withdraw
 //   department:<item department>  accept, suspend, resume, report up, approve,
 //                                 reject, return its own items; answer slips
-//                                 (the lead unit answers the case's)
+//                                 (the lead unit answers the case's; the
+//                                 enterprise its commitments')
+//   supervision:<policy's office> raise rungs by hand, delist answered ones
 //   per policy                    grant extensions: "supervision:<office>" or
 //                                 "department:<unit>:<head post>"
 //   system:scheduler              Tick; system or admin: RecomputeDeadlines
@@ -78,16 +84,12 @@
 #include "engine/calendar.h"
 #include "engine/upcaster.h"
 #include "taizhang/v1/approval_case.pb.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::workflows {
 
 // "case/<case_id>".
 std::string CaseStream(absl::string_view case_id);
-
-// OK when `code` has the shape YYYY-RRRRRR-DD-TT-NNNNNN (24 characters, digits
-// in each group, e.g. "2020-530115-47-01-012345"); INVALID_ARGUMENT quoting
-// it otherwise. Only the shape: older codes exist.
-absl::Status ValidateCaseProjectCode(absl::string_view code);
 
 class ApprovalCase {
  public:
@@ -123,6 +125,10 @@ class ApprovalCase {
   // date passing. May be in the past (then a Tick is due now). nullopt when
   // nothing is pending (not opened, closed, every clock suspended or ended).
   std::optional<absl::Time> NextWakeup(const State& state) const;
+
+  // Every subject the case supervises: its own limit, each submitted item's
+  // round, each commitment made (empty before opening).
+  std::vector<SupervisedSubject> Subjects(const State& state) const;
 
   // Times and lights at `now` for the case and each item.
   v1::ApprovalCaseView View(const State& state, absl::Time now) const;

@@ -193,15 +193,15 @@ class ApprovalCaseLuoheTest : public ::testing::Test {
     }
     return out;
   }
-  std::vector<v1::CaseRungRaised> Rungs() {
-    std::vector<v1::CaseRungRaised> out;
+  std::vector<v1::SupervisionRungRaised> Rungs() {
+    std::vector<v1::SupervisionRungRaised> out;
     for (const auto& [pos, e] : Log()) {
       if (e.has_rung_raised()) out.push_back(e.rung_raised());
     }
     return out;
   }
-  std::vector<v1::CaseLightChanged> Lights() {
-    std::vector<v1::CaseLightChanged> out;
+  std::vector<v1::SupervisionLightChanged> Lights() {
+    std::vector<v1::SupervisionLightChanged> out;
     for (const auto& [pos, e] : Log()) {
       if (e.has_light_changed()) out.push_back(e.light_changed());
     }
@@ -347,19 +347,19 @@ TEST_F(ApprovalCaseLuoheTest, ALateDepartmentClimbsTheLadderOnceAcrossRestarts) 
   EXPECT_EQ(log_->HeadPosition(), head);
   TickHourlyUntil(At(2018, 4, 2, 9));
 
-  std::vector<v1::CaseRungRaised> rungs = Rungs();
+  std::vector<v1::SupervisionRungRaised> rungs = Rungs();
   ASSERT_EQ(rungs.size(), 3u);
-  const v1::CaseRungRaised& warning = rungs[0];
-  const v1::CaseRungRaised& notice = rungs[1];
-  const v1::CaseRungRaised& listing = rungs[2];
+  const v1::SupervisionRungRaised& warning = rungs[0];
+  const v1::SupervisionRungRaised& notice = rungs[1];
+  const v1::SupervisionRungRaised& listing = rungs[2];
   EXPECT_EQ(warning.rung_id(), "warning");
   EXPECT_EQ(notice.rung_id(), "notice");
   EXPECT_EQ(listing.rung_id(), "listing");
   for (const auto& r : rungs) {
-    EXPECT_EQ(r.item_id(), "land_planning_permit");
+    EXPECT_EQ(r.subject(), "item/land_planning_permit");
     EXPECT_EQ(r.due_date(), engine::FormatDate(due_day));
     EXPECT_EQ(r.slip_number(),
-              absl::StrCat("case/LH-2018-017/land_planning_permit/1/", r.rung_id()));
+              absl::StrCat("case/LH-2018-017/item/land_planning_permit/1/", r.rung_id()));
   }
   // When: the warning on the morning the last working day begins, the notice
   // at the limit (raised when the process came back), the listing when the
@@ -377,7 +377,7 @@ TEST_F(ApprovalCaseLuoheTest, ALateDepartmentClimbsTheLadderOnceAcrossRestarts) 
   EXPECT_EQ(FromUs(listing.due_at_us()), rectification);
   EXPECT_LT(FromUs(listing.raised_at_us()) - rectification, absl::Hours(1));
   // Whom: the bureau; then also its head and the supervision office.
-  auto who = [](const v1::CaseRungRaised& r) {
+  auto who = [](const v1::SupervisionRungRaised& r) {
     std::vector<std::string> out;
     for (const auto& x : r.recipients()) {
       out.push_back(absl::StrCat(v1::Role_Name(x.role()), " ", x.unit(), " ", x.person()));
@@ -391,7 +391,7 @@ TEST_F(ApprovalCaseLuoheTest, ALateDepartmentClimbsTheLadderOnceAcrossRestarts) 
   EXPECT_EQ(who(listing), who(notice));
 
   // The item's light: yellow with the warning, red at the limit, once each.
-  std::vector<v1::CaseLightChanged> lights = Lights();
+  std::vector<v1::SupervisionLightChanged> lights = Lights();
   ASSERT_EQ(lights.size(), 2u);
   EXPECT_EQ(lights[0].to(), v1::LIGHT_YELLOW);
   EXPECT_EQ(FromUs(lights[0].changed_at_us()), FromUs(warning.due_at_us()));
@@ -468,7 +468,7 @@ TEST_F(ApprovalCaseLuoheTest, ASuspensionMovesTheDueInstantByTheSuspendedWorking
   // its last day, and an approval that day is on time.
   const absl::Time new_due = FromUs(item.deadline().due_at_us());
   TickHourlyUntil(new_due - absl::Hours(13));
-  std::vector<v1::CaseRungRaised> rungs = Rungs();
+  std::vector<v1::SupervisionRungRaised> rungs = Rungs();
   ASSERT_EQ(rungs.size(), 1u);
   EXPECT_EQ(FromUs(rungs[0].due_at_us()), new_due - absl::Hours(24));
   auto approved = Item(new_due - absl::Hours(13), "approve", "filing");
@@ -512,17 +512,17 @@ TEST_F(ApprovalCaseLuoheTest, ALimitEndingOnAHolidayRollsToTheNextWorkingDay) {
   TickHourlyUntil(engine::DueInstant(rolled) + absl::Hours(2));
   // Nothing fell due during the holiday; on 8 October the case and the energy
   // review turned yellow with their warnings, on 9 October red with notices.
-  std::map<std::string, std::vector<v1::CaseLightChanged>> lights;
-  for (const auto& l : Lights()) lights[l.item_id()].push_back(l);
+  std::map<std::string, std::vector<v1::SupervisionLightChanged>> lights;
+  for (const auto& l : Lights()) lights[l.subject()].push_back(l);
   ASSERT_EQ(lights[""].size(), 2u);
   EXPECT_EQ(FromUs(lights[""][0].changed_at_us()), engine::StartOfDay(rolled));
   EXPECT_EQ(FromUs(lights[""][1].changed_at_us()), engine::DueInstant(rolled));
-  ASSERT_EQ(lights["energy_review"].size(), 2u);
-  EXPECT_EQ(FromUs(lights["energy_review"][0].changed_at_us()), engine::StartOfDay(rolled));
+  ASSERT_EQ(lights["item/energy_review"].size(), 2u);
+  EXPECT_EQ(FromUs(lights["item/energy_review"][0].changed_at_us()), engine::StartOfDay(rolled));
   for (const auto& r : Rungs()) {
-    if (r.item_id() == "filing") continue;
+    if (r.subject() == "item/filing") continue;
     EXPECT_GE(FromUs(r.due_at_us()), engine::StartOfDay(rolled)) << r.slip_number();
-    if (r.item_id().empty() && r.rung_id() == "notice") {
+    if (r.subject().empty() && r.rung_id() == "notice") {
       EXPECT_EQ(r.slip_number(), "case/LH-2018-017/1/notice");
       ASSERT_EQ(r.recipients_size(), 3);
       EXPECT_EQ(r.recipients(0).unit(), "市行政服务中心");  // the lead unit answers for the case
@@ -533,8 +533,8 @@ TEST_F(ApprovalCaseLuoheTest, ALimitEndingOnAHolidayRollsToTheNextWorkingDay) {
   // filing's warning on its last day (the make-up Saturday), when it went
   // yellow; it was approved that day.
   EXPECT_EQ(Rungs().size(), 5u);
-  ASSERT_EQ(lights["filing"].size(), 1u);
-  EXPECT_EQ(FromUs(lights["filing"][0].changed_at_us()), At(2018, 9, 29));
+  ASSERT_EQ(lights["item/filing"].size(), 1u);
+  EXPECT_EQ(FromUs(lights["item/filing"][0].changed_at_us()), At(2018, 9, 29));
 }
 
 }  // namespace

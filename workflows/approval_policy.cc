@@ -212,6 +212,15 @@ absl::Status Validate(const v1::ApprovalPolicy& p, const std::string& name, cons
     problems.Add(at.Field(p.ladder().empty() ? "ladder_rules" : "ladder"),
                  std::string(ladder.message()));
   }
+  if (p.has_commitment_ladder_rules()) {
+    if (absl::Status ladder =
+            engine::ValidateLadder(p.commitment_ladder_rules(), "commitment_ladder");
+        !ladder.ok()) {
+      problems.Add(
+          at.Field(p.commitment_ladder().empty() ? "commitment_ladder_rules" : "commitment_ladder"),
+          std::string(ladder.message()));
+    }
+  }
   if (p.supervision_office().empty()) problems.Add(0, "supervision_office is required");
 
   std::set<std::string> units;
@@ -295,6 +304,22 @@ absl::StatusOr<v1::ApprovalPolicy> ParseApprovalPolicy(const std::string& name,
                                                      ladder->name(), "'"));
     }
     *policy.mutable_ladder_rules() = *std::move(ladder);
+  }
+  if (!policy.commitment_ladder().empty() && !policy.has_commitment_ladder_rules()) {
+    const std::string path =
+        (std::filesystem::path(ladders_dir) / (policy.commitment_ladder() + ".textproto")).string();
+    absl::StatusOr<v1::Ladder> ladder = engine::LoadLadder(path);
+    if (!ladder.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(name, at.Field("commitment_ladder")), ": commitment_ladder '",
+                       policy.commitment_ladder(), "': ", ladder.status().message()));
+    }
+    if (ladder->name() != policy.commitment_ladder()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(name, at.Field("commitment_ladder")), ": commitment_ladder '",
+                       policy.commitment_ladder(), "': the file's name is '", ladder->name(), "'"));
+    }
+    *policy.mutable_commitment_ladder_rules() = *std::move(ladder);
   }
   absl::Status valid = Validate(policy, name, at);
   if (!valid.ok()) return valid;

@@ -100,7 +100,7 @@ void BulletinBuilder::AddProject(const v1::ProjectState& s) {
   const absl::Time opens = engine::StartOfDay(absl::CivilDay(month));
   const absl::Time closes = MonthClose(month);
   bool listed = false, notice = false;
-  for (const auto& slip : s.slips()) {
+  for (const auto& slip : s.rungs()) {
     const auto& r = slip.raised();
     const absl::Time raised = absl::FromUnixMicros(r.raised_at_us());
     // A monthly slip belongs to the month whose close raised it, and a

@@ -264,7 +264,7 @@ void ExpectYangshanFigures(const v1::Bulletin& b, const std::vector<v1::ProjectS
     ASSERT_EQ(s.months_size(), 1) << s.info().code();  // April, closed on 1 May
     EXPECT_EQ(s.months(0).month(), "2014-04");
     EXPECT_EQ(s.months(0).investment().completion_bp(), 1080) << s.info().code();
-    for (const auto& slip : s.slips()) warnings += slip.raised().rung_id() == "yellow";
+    for (const auto& rung : s.rungs()) warnings += rung.raised().rung_id() == "yellow";
   }
   EXPECT_EQ(warnings, 78);  // the monthly ladder's first rung (黄灯预警), once each
 }

@@ -9,6 +9,7 @@
 #include "engine/deadline_scheduler.h"
 #include "workflows/bulletin.h"
 #include "workflows/principal.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -213,7 +214,7 @@ absl::Status Ledger::RecomputeProvisional() {
   }
   for (const auto& loaded : project_view_->List()) {
     bool provisional = false;
-    for (const auto& slip : loaded.state.slips()) provisional |= slip.raised().provisional();
+    for (const auto& rung : loaded.state.rungs()) provisional |= rung.raised().provisional();
     if (!provisional) continue;
     v1::ProjectCommand c;
     c.mutable_recompute_deadlines();
@@ -371,22 +372,38 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   builder.set_through_position(runtime_->applied());
   v1::Bulletin bulletin = builder.Build();
 
-  // Per-unit supervision figures at the month's close, from case items, tasks
-  // and problems. A case item's rungs count against its department.
-  int64_t open_us = absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(month)));
-  int64_t close_us = bulletin.closes_at_us();
+  // Per-unit supervision figures at the month's close, from every supervised
+  // subject and every rung of every stream, read one way.
+  const int64_t open_us = absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(month)));
+  const absl::Time close = absl::FromUnixMicros(bulletin.closes_at_us());
   std::map<std::string, v1::BulletinUnitSupervision> units;
   auto unit = [&](const std::string& name) -> v1::BulletinUnitSupervision& {
     auto& u = units[name];
     u.set_unit(name);
     return u;
   };
+  auto fold_subject = [&](const SupervisedSubject& s) {
+    if (s.due_date.empty() || s.suspended || s.start >= close || s.due_at > close) return;
+    if (s.resolved && s.resolved_at < close) return;
+    if (s.parties.unit_role() == "enterprise") return;  // an enterprise is not a unit
+    for (const std::string& name : s.parties.units()) {
+      auto& u = unit(name);
+      if (absl::StartsWith(s.stream, kTaskPrefix)) {
+        u.set_overdue_tasks(u.overdue_tasks() + 1);
+      } else if (absl::StartsWith(s.stream, kProblemPrefix)) {
+        u.set_overdue_problems(u.overdue_problems() + 1);
+      } else if (absl::StartsWith(s.id, "item/")) {
+        u.set_overdue_case_items(u.overdue_case_items() + 1);
+      }
+    }
+  };
   auto fold_rungs = [&](const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs) {
     for (const auto& r : rungs) {
-      int64_t raised = r.raised().raised_at_us();
-      if (raised >= close_us) continue;
+      const int64_t raised = r.raised().raised_at_us();
+      if (raised >= bulletin.closes_at_us()) continue;
       for (const auto& to : r.raised().recipients()) {
         if (to.role() != v1::ROLE_RESPONSIBLE_UNIT || to.unit().empty()) continue;
+        if (r.raised().parties().unit_role() == "enterprise") continue;
         auto& u = unit(to.unit());
         if (raised >= open_us) {
           u.set_rungs_in_month(u.rungs_in_month() + 1);
@@ -394,56 +411,23 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
             u.set_listings_in_month(u.listings_in_month() + 1);
           }
         }
-        if (!r.answered() || r.answered_at_us() >= close_us) u.set_open_rungs(u.open_rungs() + 1);
+        if (!r.answered() || r.answered_at_us() >= bulletin.closes_at_us()) {
+          u.set_open_rungs(u.open_rungs() + 1);
+        }
       }
     }
   };
   for (const auto& l : case_view_->List()) {
-    for (const v1::CaseItem& item : l.state.items()) {
-      const v1::CaseClock& c = item.clock();
-      int64_t due = c.deadline().due_at_us();
-      bool running_at_close = item.round() > 0 && c.start_at_us() < close_us &&
-                              (c.ended_at_us() == 0 || c.ended_at_us() >= close_us);
-      if (running_at_close && !c.suspended() && due > 0 && due <= close_us) {
-        unit(item.department())
-            .set_overdue_case_items(unit(item.department()).overdue_case_items() + 1);
-      }
-      for (const auto& r : item.rungs()) {
-        int64_t raised = r.raised().raised_at_us();
-        if (raised >= close_us) continue;
-        auto& u = unit(item.department());
-        if (raised >= open_us) {
-          u.set_rungs_in_month(u.rungs_in_month() + 1);
-          if (r.raised().issues() == v1::ISSUE_LISTING) {
-            u.set_listings_in_month(u.listings_in_month() + 1);
-          }
-        }
-        if (!r.answered() || r.answered_at_us() >= close_us) u.set_open_rungs(u.open_rungs() + 1);
-      }
-    }
+    for (const SupervisedSubject& s : case_->Subjects(l.state)) fold_subject(s);
+    fold_rungs(l.state.rungs());
   }
   for (const auto& l : task_view_->List()) {
-    const v1::TaskState& t = l.state;
-    bool open_at_close =
-        t.status() == v1::TASK_STATUS_OPEN ||
-        (t.status() == v1::TASK_STATUS_COMPLETED && t.completed_at_us() >= close_us);
-    if (open_at_close && t.due_at_us() > 0 && t.due_at_us() <= close_us &&
-        t.created_at_us() < close_us) {
-      for (const auto& name : t.responsible_units()) {
-        unit(name).set_overdue_tasks(unit(name).overdue_tasks() + 1);
-      }
-    }
-    fold_rungs(t.rungs());
+    for (const SupervisedSubject& s : task_->Subjects(l.state)) fold_subject(s);
+    fold_rungs(l.state.rungs());
   }
   for (const auto& l : problem_view_->List()) {
-    const v1::ProblemState& p = l.state;
-    bool open_at_close = p.status() == v1::PROBLEM_STATUS_ASSIGNED ||
-                         (p.resolved_at_us() >= close_us && p.assigned_at_us() > 0);
-    if (open_at_close && !p.unit().empty() && p.computed().due_at_us() > 0 &&
-        p.computed().due_at_us() <= close_us) {
-      unit(p.unit()).set_overdue_problems(unit(p.unit()).overdue_problems() + 1);
-    }
-    fold_rungs(p.rungs());
+    for (const SupervisedSubject& s : problem_->Subjects(l.state)) fold_subject(s);
+    fold_rungs(l.state.rungs());
   }
   for (auto& [name, u] : units) *bulletin.add_unit_supervision() = std::move(u);
   return bulletin;

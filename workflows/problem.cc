@@ -10,8 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/deadline_rule.h"
+#include "engine/event_type.h"
 #include "engine/ladder.h"
 #include "workflows/principal.h"
+#include "workflows/project_code.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -81,7 +83,8 @@ std::string ProblemStream(absl::string_view problem_id) {
 Problem::Problem(v1::TaskPolicy policy, v1::Ladder problem_ladder,
                  std::shared_ptr<const WorkingDayCalendar> calendar)
     : policy_(std::move(policy)),
-      supervisor_(std::move(problem_ladder), policy_.problem_yellow_working_days()),
+      ladder_(std::move(problem_ladder)),
+      supervisor_(ladder_, policy_.problem_yellow_working_days()),
       calendar_(std::move(calendar)) {
   CheckOk(ValidateTaskPolicy(policy_, policy_.name()), "Problem: policy");
   CheckOk(engine::ValidateLadder(supervisor_.ladder(), supervisor_.ladder().name()),
@@ -110,27 +113,27 @@ std::shared_ptr<const WorkingDayCalendar> Problem::calendar() const {
 }
 
 std::string Problem::EventType(const Event& event) const {
-  return absl::StrCat("problem.", EventKindOf(event, "event"));
+  return engine::EventTypeName("problem", event);
 }
 
-SupervisedLimit Problem::LimitOf(const State& s) const {
-  SupervisedLimit limit;
-  limit.stream = ProblemStream(s.problem_id());
-  limit.matter = s.title();
-  limit.due_date = s.computed().due_date();
-  if (!limit.due_date.empty()) limit.due_at = FromUs(s.computed().due_at_us());
-  limit.start = FromUs(s.assigned_at_us());
-  limit.resolved =
+SupervisedSubject Problem::SubjectOf(const State& s) const {
+  SupervisedSubject subject;
+  subject.stream = ProblemStream(s.problem_id());
+  subject.matter = s.title();
+  subject.project_code = s.project_code();
+  subject.due_date = s.computed().due_date();
+  if (!subject.due_date.empty()) subject.due_at = FromUs(s.computed().due_at_us());
+  subject.start = FromUs(s.assigned_at_us());
+  subject.resolved =
       s.status() == v1::PROBLEM_STATUS_RESOLVED || s.status() == v1::PROBLEM_STATUS_VERIFIED;
-  if (limit.resolved) limit.resolved_at = FromUs(s.resolved_at_us());
-  limit.episode = s.episode();
-  limit.rungs = &s.rungs();
-  limit.light = s.light();
-  if (s.light_changed_at_us() != 0) limit.light_changed_at = FromUs(s.light_changed_at_us());
-  if (!s.unit().empty()) limit.units.push_back(s.unit());
-  limit.office = s.supervision_office();
-  limit.leader = s.responsible_leader();
-  return limit;
+  if (subject.resolved) subject.resolved_at = FromUs(s.resolved_at_us());
+  subject.episode = s.episode();
+  subject.light = s.light();
+  if (s.light_changed_at_us() != 0) subject.light_changed_at = FromUs(s.light_changed_at_us());
+  if (!s.unit().empty()) subject.parties.add_units(s.unit());
+  subject.parties.set_office(s.supervision_office());
+  subject.parties.set_leader(s.responsible_leader());
+  return subject;
 }
 
 void Problem::AppendLightChange(const State& s, const DecideContext& ctx,
@@ -142,7 +145,7 @@ void Problem::AppendLightChange(const State& s, const DecideContext& ctx,
   ectx.actor = ctx.actor;
   for (const Event& e : *events) Apply(&next, e, ectx);
   if (std::optional<v1::SupervisionLightChanged> change =
-          supervisor_.LightChangeAt(LimitOf(next), ctx.now, cal)) {
+          supervisor_.LightChangeAt(SubjectOf(next), ctx.now, cal)) {
     *events->emplace_back().mutable_light_changed() = std::move(*change);
   }
 }
@@ -220,10 +223,30 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::Decide(const State& s, co
       e->set_unit(p.unit);
       e->set_text(c.answer().text());
       e->set_answered_at_us(Us(ctx.occurred_at));
-      if (const v1::SupervisionRung* rung = FindRung(s.rungs(), s.episode(), "")) {
-        *events.emplace_back().mutable_rung_answered() =
-            AnswerFor(*rung, c.answer().text(), ctx.actor, ctx.occurred_at);
-      }
+      // The answer also answers the latest rung still open in this episode.
+      v1::AnswerSupervisionRung answer;
+      answer.set_text(c.answer().text());
+      absl::StatusOr<v1::SupervisionRungAnswered> rung =
+          AnswerRung(answer, s.rungs(), "", s.episode(), p, ctx.occurred_at);
+      if (rung.ok()) *events.emplace_back().mutable_rung_answered() = *std::move(rung);
+      return events;
+    }
+    case Command::kAnswerRung: {
+      RETURN_IF_ERROR(RequireStatus(s, v1::PROBLEM_STATUS_ASSIGNED, "answer its slips"));
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_answered(),
+                       AnswerRung(c.answer_rung(), s.rungs(), "", s.episode(), p, ctx.occurred_at));
+      return events;
+    }
+    case Command::kRaiseRung: {
+      RETURN_IF_ERROR(RequireStatus(s, v1::PROBLEM_STATUS_ASSIGNED, "be supervised by hand"));
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_raised(),
+                       RaiseByHand(c.raise_rung(), SubjectOf(s), s.rungs(), &supervisor_.ladder(),
+                                   p, ctx.occurred_at, cal));
+      return events;
+    }
+    case Command::kDelistRung: {
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_delisted(),
+                       DelistRung(c.delist_rung(), s.rungs(), p, ctx.occurred_at));
       return events;
     }
     case Command::kResolve: {
@@ -274,7 +297,7 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::Decide(const State& s, co
             "only the system (", kSystemActor, ") may send ProblemTick; you are ", p.ToActor()));
       }
       if (s.status() != v1::PROBLEM_STATUS_ASSIGNED) return events;
-      SupervisionDue due = supervisor_.Evaluate(LimitOf(s), ctx.now, cal);
+      SupervisionDue due = supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal);
       if (due.light.has_value()) *events.emplace_back().mutable_light_changed() = *due.light;
       for (auto& r : due.rungs) *events.emplace_back().mutable_rung_raised() = std::move(r);
       return events;
@@ -334,7 +357,7 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::DecideRaise(const State& 
         absl::StrCat("problem_id: '", c.problem_id(), "' does not match the stream '", ctx.stream,
                      "' (expected '", ProblemStream(c.problem_id()), "')"));
   }
-  RETURN_IF_ERROR(CheckProjectCodeShape("project_code", c.project_code()));
+  RETURN_IF_ERROR(CheckProjectCode("project_code", c.project_code()));
   if (Blank(c.title())) return absl::InvalidArgumentError("title: required");
   Events events;
   v1::ProblemRaised* e = events.emplace_back().mutable_raised();
@@ -437,10 +460,13 @@ void Problem::Apply(State* s, const Event& event, const EventContext& ctx) const
       s->set_light_changed_at_us(event.light_changed().changed_at_us());
       break;
     case Event::kRungRaised:
-      ApplyRungRaised(s->mutable_rungs(), event.rung_raised());
+      ApplyRaised(s->mutable_rungs(), event.rung_raised());
       break;
     case Event::kRungAnswered:
-      ApplyRungAnswered(s->mutable_rungs(), event.rung_answered());
+      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
+      break;
+    case Event::kRungDelisted:
+      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
       break;
     case Event::kDeadlineRecomputed:
       *s->mutable_computed() = event.deadline_recomputed().new_deadline();
@@ -452,7 +478,7 @@ void Problem::Apply(State* s, const Event& event, const EventContext& ctx) const
 
 std::optional<absl::Time> Problem::NextWakeup(const State& s) const {
   if (s.status() != v1::PROBLEM_STATUS_ASSIGNED) return std::nullopt;
-  return supervisor_.NextWakeup(LimitOf(s), *calendar());
+  return supervisor_.NextWakeup(SubjectOf(s), s.rungs(), *calendar());
 }
 
 v1::ProblemView Problem::View(const State& s, absl::Time now) const {
@@ -465,13 +491,13 @@ v1::ProblemView Problem::View(const State& s, absl::Time now) const {
   v.set_unit(s.unit());
   v.set_due_date(s.computed().due_date());
   v.set_provisional(s.computed().provisional());
-  v.set_open_rungs(OpenRungs(s.rungs(), s.episode()));
+  v.set_open_rungs(OpenRungs(s.rungs(), "", s.episode()));
   v.set_reopen_count(s.reopen_count());
   if (s.computed().due_date().empty()) return v;
   const bool resolved =
       s.status() == v1::PROBLEM_STATUS_RESOLVED || s.status() == v1::PROBLEM_STATUS_VERIFIED;
   const absl::Time at = resolved ? std::min(now, FromUs(s.resolved_at_us())) : now;
-  v.set_light(supervisor_.LightAt(LimitOf(s), at, *cal));
+  v.set_light(supervisor_.LightAt(SubjectOf(s), at, *cal));
   v.set_working_days_used(std::max<int64_t>(
       0,
       cal->CountWorkingDays(engine::DayOf(FromUs(s.assigned_at_us())), engine::DayOf(at)).count));
@@ -479,6 +505,11 @@ v1::ProblemView Problem::View(const State& s, absl::Time now) const {
       cal->CountWorkingDays(engine::DayOf(at), *engine::ParseDate(s.computed().due_date())).count);
   v.set_overdue(at >= FromUs(s.computed().due_at_us()));
   return v;
+}
+
+std::vector<SupervisedSubject> Problem::Subjects(const State& s) const {
+  if (s.status() == v1::PROBLEM_STATUS_UNSPECIFIED) return {};
+  return {SubjectOf(s)};
 }
 
 }  // namespace taizhang::workflows

@@ -93,6 +93,10 @@ class Problem {
   // episode, overdue.
   v1::ProblemView View(const State& state, absl::Time now) const;
 
+  // The subject it supervises (the stream's own limit, id ""); empty before
+  // it exists.
+  std::vector<SupervisedSubject> Subjects(const State& state) const;
+
   const v1::TaskPolicy& policy() const { return policy_; }
   const Supervisor& supervisor() const { return supervisor_; }
 
@@ -100,7 +104,7 @@ class Problem {
   using Events = std::vector<Event>;
 
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
-  SupervisedLimit LimitOf(const State& s) const;
+  SupervisedSubject SubjectOf(const State& s) const;
   // The limit for an assignment or reopening on `day` (the policy's default
   // when `limit` is unset); `field` names the command's field in errors.
   absl::StatusOr<v1::ComputedDeadline> LimitFrom(bool has_limit, const v1::DeadlineRule& limit,
@@ -114,6 +118,7 @@ class Problem {
                          const engine::WorkingDayCalendar& cal, Events* events) const;
 
   const v1::TaskPolicy policy_;
+  const v1::Ladder ladder_;
   const Supervisor supervisor_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);

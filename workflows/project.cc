@@ -13,12 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "engine/calendar_working_days.h"
 #include "engine/deadline_rule.h"
+#include "engine/event_type.h"
 #include "engine/ladder.h"
 #include "engine/text_proto.h"
 #include "google/protobuf/text_format.h"
 #include "workflows/principal.h"
+#include "workflows/project_code.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -30,7 +33,7 @@ using v1::ProjectState;
 using Events = std::vector<ProjectEvent>;
 
 constexpr char kMonthlySubject[] = "monthly";
-constexpr char kNodeSubjectPrefix[] = "node:";
+constexpr char kNodeSubjectPrefix[] = "node/";
 
 // ---------------------------------------------------------------------------
 // Small helpers.
@@ -179,33 +182,51 @@ v1::ProjectMonthResult JudgeMonth(const ProjectState& s, absl::CivilMonth month,
 }
 
 // ---------------------------------------------------------------------------
-// Ladder subjects.
+// Supervised subjects: the monthly judgement ("monthly", a run of non-green
+// months is an episode) and each node ("node/<node_id>", one episode).
 
-engine::LadderSubject MonthlySubject(const ProjectState& s) {
-  engine::LadderSubject subject;
+v1::SupervisionParties PartiesFor(const ProjectState& s, const std::string& unit) {
+  v1::SupervisionParties p;
+  p.add_units(unit);
+  const bool lead = unit == s.info().lead_unit();
+  p.add_unit_heads(lead ? s.info().lead_unit_head() : "");
+  if (lead) p.set_unit_person(s.info().lead_person());
+  p.set_leader(s.info().responsible_leader());
+  p.set_office(s.info().supervision_office());
+  return p;
+}
+
+SupervisedSubject MonthlySubject(const ProjectState& s, const std::string& month) {
+  SupervisedSubject subject;
+  subject.stream = ProjectStream(s.info().code());
+  subject.id = kMonthlySubject;
+  subject.matter = absl::StrCat(s.info().name(), " (", s.info().code(), ") 月度亮灯");
+  subject.project_code = s.info().code();
+  subject.episode = s.episode();
   subject.start = FromUs(s.registered_at_us());
   subject.resolved = !s.completed_on().empty();
   subject.resolved_at = FromUs(s.completed_at_us());
   for (const auto& m : s.months()) {
     subject.lights.push_back(engine::PeriodLight{FromUs(m.closed_at_us()), m.light()});
   }
-  for (const auto& slip : s.slips()) {
-    const auto& r = slip.raised();
-    if (r.subject() != kMonthlySubject || r.episode() != s.episode()) continue;
-    subject.raised.push_back(engine::RaisedRung{r.rung_id(), FromUs(r.raised_at_us()),
-                                                slip.answered(), FromUs(slip.answered_at_us())});
-  }
+  subject.month =
+      month.empty() && !s.months().empty() ? s.months(s.months_size() - 1).month() : month;
+  subject.light = s.light();
+  subject.records_light = false;  // the month's close records it
+  subject.parties = PartiesFor(s, s.info().lead_unit());
   return subject;
 }
 
-std::string NodeSubjectName(const v1::ProjectNode& node) {
-  return absl::StrCat(kNodeSubjectPrefix, node.node_id());
-}
-
-engine::LadderSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node) {
-  engine::LadderSubject subject;
+SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node) {
+  SupervisedSubject subject;
+  subject.stream = ProjectStream(s.info().code());
+  subject.id = absl::StrCat(kNodeSubjectPrefix, node.node_id());
+  subject.matter = absl::StrCat(node.name(), " — ", s.info().name(), " (", s.info().code(), ")");
+  subject.project_code = s.info().code();
+  subject.episode = 1;
+  subject.due_date = node.due_on();
+  subject.due_at = FromUs(node.due_at_us());
   subject.start = FromUs(node.planned_at_us());
-  subject.due = FromUs(node.due_at_us());
   if (node.done()) {
     subject.resolved = true;
     subject.resolved_at = FromUs(node.done_at_us());
@@ -213,58 +234,16 @@ engine::LadderSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& 
     subject.resolved = true;
     subject.resolved_at = FromUs(s.completed_at_us());
   }
-  const std::string name = NodeSubjectName(node);
-  for (const auto& slip : s.slips()) {
-    const auto& r = slip.raised();
-    if (r.subject() != name) continue;
-    subject.raised.push_back(engine::RaisedRung{r.rung_id(), FromUs(r.raised_at_us()),
-                                                slip.answered(), FromUs(slip.answered_at_us())});
-  }
+  subject.records_light = false;  // a node's light is judged in the view
+  subject.parties = PartiesFor(s, node.responsible_unit());
   return subject;
 }
 
-std::optional<absl::Time> FirstDue(const v1::Ladder& ladder, const engine::LadderSubject& subject,
-                                   const engine::WorkingDays& wd) {
-  auto due = engine::DueRungs(ladder, subject, absl::InfiniteFuture(), wd);
-  if (due.empty()) return std::nullopt;
-  return due.front().due_at;
-}
-
-// The unit a subject's slips are addressed to.
-std::string SubjectUnit(const ProjectState& s, const std::string& subject) {
-  if (absl::StartsWith(subject, kNodeSubjectPrefix)) {
-    const std::string id = subject.substr(sizeof(kNodeSubjectPrefix) - 1);
-    for (const auto& n : s.nodes()) {
-      if (n.node_id() == id) return n.responsible_unit();
-    }
+const v1::ProjectNode* FindNode(const ProjectState& s, absl::string_view node_id) {
+  for (const auto& n : s.nodes()) {
+    if (n.node_id() == node_id) return &n;
   }
-  return s.info().lead_unit();
-}
-
-void ResolveRecipients(const ProjectState& s, const v1::Rung& rung, const std::string& unit,
-                       v1::ProjectRungRaised* out) {
-  for (int role : rung.recipients()) {
-    v1::ProjectRecipient* r = out->add_recipients();
-    r->set_role(static_cast<v1::Role>(role));
-    switch (role) {
-      case v1::ROLE_RESPONSIBLE_UNIT:
-        r->set_unit(unit);
-        if (unit == s.info().lead_unit()) r->set_person(s.info().lead_person());
-        break;
-      case v1::ROLE_UNIT_HEAD:
-        r->set_unit(unit);
-        if (unit == s.info().lead_unit()) r->set_person(s.info().lead_unit_head());
-        break;
-      case v1::ROLE_SUPERVISION_OFFICE:
-        r->set_unit(s.info().supervision_office());
-        break;
-      case v1::ROLE_RESPONSIBLE_LEADER:
-        r->set_person(s.info().responsible_leader());
-        break;
-      default:
-        break;
-    }
-  }
+  return nullptr;
 }
 
 // ---------------------------------------------------------------------------
@@ -275,7 +254,7 @@ class Ticker {
  public:
   Ticker(const Project& project, const ProjectState& state, const engine::DecideContext& ctx,
          const engine::WorkingDayCalendar& calendar)
-      : project_(project), state_(state), ctx_(ctx), calendar_(calendar), wd_(calendar) {
+      : project_(project), state_(state), ctx_(ctx), calendar_(calendar) {
     ectx_.occurred_at = ctx.occurred_at;
     ectx_.recorded_at = ctx.now;
     ectx_.actor = ctx.actor;
@@ -283,11 +262,10 @@ class Ticker {
 
   Events Run() {
     CloseMonths();
-    Raise(project_.monthly_ladder(), kMonthlySubject, MonthlySubject(state_), ctx_.now, "");
+    Raise(project_.monthly(), MonthlySubject(state_, ""));
     for (int i = 0; i < state_.nodes_size(); ++i) {
       const v1::ProjectNode node = state_.nodes(i);
-      Raise(project_.policy().node_ladder(), NodeSubjectName(node), NodeSubject(state_, node),
-            ctx_.now, "");
+      Raise(project_.nodes(), NodeSubject(state_, node));
     }
     return std::move(out_);
   }
@@ -311,54 +289,25 @@ class Ticker {
       if (light != before) {
         ProjectEvent changed;
         auto* c = changed.mutable_light_changed();
+        c->set_subject(kMonthlySubject);
         c->set_from(before);
         c->set_to(light);
-        c->set_at_us(ToUs(MonthClose(month)));
+        c->set_changed_at_us(ToUs(MonthClose(month)));
         c->set_month(FormatMonth(month));
         Emit(std::move(changed));
       }
       // The ladder sees the history through this month only (later months
       // are not closed yet in the copy), so a late Tick climbs month by month
       // as timely ones would; each slip names the month that raised it.
-      Raise(project_.monthly_ladder(), kMonthlySubject, MonthlySubject(state_), ctx_.now,
-            FormatMonth(month));
+      Raise(project_.monthly(), MonthlySubject(state_, FormatMonth(month)));
     }
   }
 
-  void Raise(const v1::Ladder& ladder, const std::string& subject_name,
-             const engine::LadderSubject& subject, absl::Time as_of, const std::string& month) {
-    for (const engine::DueRung& due : engine::DueRungs(ladder, subject, as_of, wd_)) {
-      const v1::Rung& rung = ladder.rung(due.index);
+  void Raise(const Supervisor& supervisor, const SupervisedSubject& subject) {
+    SupervisionDue due = supervisor.Evaluate(subject, state_.rungs(), ctx_.now, calendar_);
+    for (v1::SupervisionRungRaised& r : due.rungs) {
       ProjectEvent e;
-      v1::ProjectRungRaised* r = e.mutable_rung_raised();
-      r->set_subject(subject_name);
-      const bool monthly = subject_name == kMonthlySubject;
-      if (monthly) r->set_episode(state_.episode());
-      r->set_rung_id(rung.id());
-      r->set_rung_name(rung.name());
-      r->set_issues(rung.issues());
-      r->set_slip_colour(rung.slip_colour());
-      ResolveRecipients(state_, rung, SubjectUnit(state_, subject_name), r);
-      r->set_due_at_us(ToUs(due.due_at));
-      r->set_raised_at_us(ToUs(ctx_.now));
-      r->set_slip_number(
-          monthly
-              ? absl::StrCat(ctx_.stream, "/monthly/", state_.episode(), "/", rung.id())
-              : absl::StrCat(ctx_.stream, "/node/",
-                             subject_name.substr(sizeof(kNodeSubjectPrefix) - 1), "/", rung.id()));
-      if (rung.rectification_working_days() > 0) {
-        const engine::DayResult day =
-            calendar_.AddWorkingDays(DayOf(ctx_.now), rung.rectification_working_days());
-        r->set_rectification_working_days(rung.rectification_working_days());
-        r->set_rectification_due_on(FormatDate(day.day));
-        r->set_rectification_due_at_us(ToUs(engine::DueInstant(day.day)));
-        r->set_provisional(day.provisional);
-      }
-      if (monthly) {
-        r->set_month(month.empty() && !state_.months().empty()
-                         ? state_.months(state_.months_size() - 1).month()
-                         : month);
-      }
+      *e.mutable_rung_raised() = std::move(r);
       Emit(std::move(e));
     }
   }
@@ -367,7 +316,6 @@ class Ticker {
   ProjectState state_;
   const engine::DecideContext& ctx_;
   const engine::WorkingDayCalendar& calendar_;
-  engine::CalendarWorkingDays wd_;
   engine::EventContext ectx_;
   Events out_;
 };
@@ -377,7 +325,7 @@ class Ticker {
 
 absl::Status ValidateInfo(v1::ProjectInfo& info, const engine::DecideContext& ctx,
                           const Principal& p) {
-  RETURN_IF_ERROR(ValidateProjectCode(info.code()));
+  RETURN_IF_ERROR(CheckProjectCode("info.code", info.code()));
   if (ctx.stream != ProjectStream(info.code())) {
     return absl::InvalidArgumentError(
         absl::StrCat("info.code: '", info.code(), "' belongs to stream '",
@@ -667,36 +615,54 @@ absl::StatusOr<Events> Report(const ProjectState& s, const v1::ReportProjectInve
   return Events{std::move(e)};
 }
 
-absl::StatusOr<Events> Answer(const ProjectState& s, const v1::AnswerProjectSlip& c,
+absl::StatusOr<Events> Answer(const ProjectState& s, const v1::AnswerSupervisionRung& c,
                               const engine::DecideContext& ctx, const Principal& p) {
-  const v1::ProjectSlip* slip = nullptr;
-  for (const auto& x : s.slips()) {
-    if (x.raised().slip_number() == c.slip_number()) slip = &x;
+  if (c.slip_number().empty()) return absl::InvalidArgumentError("slip_number: required");
+  ProjectEvent e;
+  ASSIGN_OR_RETURN(*e.mutable_rung_answered(),
+                   AnswerRung(c, s.rungs(), kMonthlySubject, s.episode(), p, ctx.occurred_at));
+  return Events{std::move(e)};
+}
+
+absl::StatusOr<Events> RaiseRung(const Project& project, const ProjectState& s,
+                                 const v1::RaiseSupervisionRung& c,
+                                 const engine::DecideContext& ctx, const Principal& p,
+                                 const engine::WorkingDayCalendar& calendar) {
+  if (!p.Is(Role::kSupervision)) {
+    return Denied(
+        "raising a rung by hand",
+        absl::StrCat("the supervision office (supervision:", s.info().supervision_office(), ")"),
+        p);
   }
-  if (slip == nullptr) {
-    if (c.slip_number().empty()) return absl::InvalidArgumentError("slip_number: required");
-    return absl::NotFoundError(
-        absl::StrCat("slip '", c.slip_number(), "' was not issued for '", s.info().code(), "'"));
+  std::optional<SupervisedSubject> subject;
+  const v1::Ladder* ladder = nullptr;
+  absl::string_view id = c.subject();
+  if (id == kMonthlySubject) {
+    subject = MonthlySubject(s, "");
+    ladder = &project.monthly_ladder();
+  } else if (absl::ConsumePrefix(&id, kNodeSubjectPrefix)) {
+    if (const v1::ProjectNode* node = FindNode(s, id); node != nullptr) {
+      subject = NodeSubject(s, *node);
+      ladder = &project.policy().node_ladder();
+    }
   }
-  const std::string unit = SubjectUnit(s, slip->raised().subject());
-  if (!(p.Is(Role::kDepartment) && p.unit == unit)) {
-    return Denied("answering a slip", absl::StrCat("its recipient unit (department:", unit, ")"),
-                  p);
-  }
-  if (c.answer().empty()) {
-    return absl::InvalidArgumentError("answer: required (what was rectified)");
-  }
-  if (slip->answered()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("slip '", c.slip_number(), "' was already answered"));
+  if (!subject.has_value()) {
+    std::vector<std::string> ids = {kMonthlySubject};
+    for (const auto& n : s.nodes()) ids.push_back(absl::StrCat(kNodeSubjectPrefix, n.node_id()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subject: '", c.subject(),
+        "' is not supervised in this project (subjects: ", absl::StrJoin(ids, ", "), ")"));
   }
   ProjectEvent e;
-  auto* a = e.mutable_slip_answered();
-  a->set_slip_number(c.slip_number());
-  a->set_answer(c.answer());
-  a->set_answered_at_us(ToUs(ctx.occurred_at));
-  a->set_late(slip->raised().rectification_due_at_us() != 0 &&
-              ctx.occurred_at >= FromUs(slip->raised().rectification_due_at_us()));
+  ASSIGN_OR_RETURN(*e.mutable_rung_raised(),
+                   RaiseByHand(c, *subject, s.rungs(), ladder, p, ctx.occurred_at, calendar));
+  return Events{std::move(e)};
+}
+
+absl::StatusOr<Events> Delist(const ProjectState& s, const v1::DelistSupervisionRung& c,
+                              const engine::DecideContext& ctx, const Principal& p) {
+  ProjectEvent e;
+  ASSIGN_OR_RETURN(*e.mutable_rung_delisted(), DelistRung(c, s.rungs(), p, ctx.occurred_at));
   return Events{std::move(e)};
 }
 
@@ -706,21 +672,23 @@ absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDay
     return Denied("recomputing deadlines", "the system or an admin", p);
   }
   Events out;
-  for (const auto& slip : s.slips()) {
-    const auto& r = slip.raised();
-    if (slip.answered() || !r.provisional() || r.rectification_working_days() <= 0) continue;
+  for (const auto& rung : s.rungs()) {
+    const auto& r = rung.raised();
+    if (rung.answered() || !r.provisional() || r.rectification_working_days() <= 0) continue;
     const engine::DayResult day =
         calendar.AddWorkingDays(DayOf(FromUs(r.raised_at_us())), r.rectification_working_days());
     const std::string due_on = FormatDate(day.day);
     if (due_on == r.rectification_due_on() && day.provisional) continue;
     ProjectEvent e;
     auto* d = e.mutable_deadline_recomputed();
+    d->set_subject(r.subject());
     d->set_slip_number(r.slip_number());
-    d->set_old_due_on(r.rectification_due_on());
-    d->set_new_due_on(due_on);
-    d->set_old_due_at_us(r.rectification_due_at_us());
-    d->set_new_due_at_us(ToUs(engine::DueInstant(day.day)));
-    d->set_provisional(day.provisional);
+    d->mutable_old_deadline()->set_due_date(r.rectification_due_on());
+    d->mutable_old_deadline()->set_due_at_us(r.rectification_due_at_us());
+    d->mutable_old_deadline()->set_provisional(true);
+    d->mutable_new_deadline()->set_due_date(due_on);
+    d->mutable_new_deadline()->set_due_at_us(ToUs(engine::DueInstant(day.day)));
+    d->mutable_new_deadline()->set_provisional(day.provisional);
     d->set_reason(day.provisional ? "recomputed; the calendar still lacks a year it spans"
                                   : "recomputed with the calendar as now loaded");
     out.push_back(std::move(e));
@@ -802,32 +770,6 @@ absl::Status Validate(const v1::ProjectPolicy& policy, const std::string& name,
 // Free functions.
 
 std::string ProjectStream(absl::string_view code) { return absl::StrCat("project/", code); }
-
-absl::Status ValidateProjectCode(absl::string_view code) {
-  // YYYY-RRRRRR-DD-TT-NNNNNN
-  static constexpr char kShape[] = "9999-999999-99-99-99999X";
-  bool ok = code.size() == sizeof(kShape) - 1;
-  for (size_t i = 0; ok && i < code.size(); ++i) {
-    const char c = code[i];
-    switch (kShape[i]) {
-      case '-':
-        ok = c == '-';
-        break;
-      case '9':
-        ok = absl::ascii_isdigit(static_cast<unsigned char>(c));
-        break;
-      default:  // check digit
-        ok = absl::ascii_isdigit(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'Z');
-    }
-  }
-  if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("info.code: '", code,
-                     "' is not a project code (24 characters YYYY-RRRRRR-DD-TT-NNNNNN, e.g. "
-                     "2020-530115-47-01-012345)"));
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<absl::CivilMonth> ParseMonth(absl::string_view text) {
   bool ok = text.size() == 7 && text[4] == '-';
@@ -917,6 +859,8 @@ Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
                  std::shared_ptr<const engine::WorkingDayCalendar> calendar)
     : policy_(std::move(policy)),
       monthly_ladder_(std::move(monthly_ladder)),
+      monthly_(monthly_ladder_, 0),
+      nodes_(policy_.node_ladder(), 0),
       calendar_(std::move(calendar)) {
   // Broken invariants of the caller: policies are validated when loaded.
   absl::Status valid = ValidateProjectPolicy(policy_, "project policy");
@@ -952,33 +896,7 @@ std::shared_ptr<const engine::WorkingDayCalendar> Project::calendar() const {
 }
 
 std::string Project::EventType(const Event& event) const {
-  switch (event.kind_case()) {
-    case Event::kRegistered:
-      return "project.Registered";
-    case Event::kAnnualPlanSet:
-      return "project.AnnualPlanSet";
-    case Event::kStageAdvanced:
-      return "project.StageAdvanced";
-    case Event::kNodePlanned:
-      return "project.NodePlanned";
-    case Event::kNodeDone:
-      return "project.NodeDone";
-    case Event::kInvestmentReported:
-      return "project.InvestmentReported";
-    case Event::kMonthClosed:
-      return "project.MonthClosed";
-    case Event::kLightChanged:
-      return "project.LightChanged";
-    case Event::kRungRaised:
-      return "project.RungRaised";
-    case Event::kSlipAnswered:
-      return "project.SlipAnswered";
-    case Event::kDeadlineRecomputed:
-      return "project.DeadlineRecomputed";
-    case Event::KIND_NOT_SET:
-      break;
-  }
-  return "project.Unknown";
+  return engine::EventTypeName("project", event);
 }
 
 absl::StatusOr<std::vector<Project::Event>> Project::Decide(
@@ -1010,8 +928,12 @@ absl::StatusOr<std::vector<Project::Event>> Project::Decide(
       return NodeDone(state, command.report_node_done(), ctx, p);
     case Command::kReportInvestment:
       return Report(state, command.report_investment(), ctx, p);
-    case Command::kAnswerSlip:
-      return Answer(state, command.answer_slip(), ctx, p);
+    case Command::kAnswerRung:
+      return Answer(state, command.answer_rung(), ctx, p);
+    case Command::kRaiseRung:
+      return RaiseRung(*this, state, command.raise_rung(), ctx, p, *calendar());
+    case Command::kDelistRung:
+      return Delist(state, command.delist_rung(), ctx, p);
     case Command::kTick:
       return Ticker(*this, state, ctx, *calendar()).Run();
     case Command::kRecomputeDeadlines:
@@ -1133,29 +1055,17 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
       s->set_light(event.light_changed().to());
       break;
     case Event::kRungRaised:
-      *s->add_slips()->mutable_raised() = event.rung_raised();
+      ApplyRaised(s->mutable_rungs(), event.rung_raised());
       break;
-    case Event::kSlipAnswered: {
-      const auto& a = event.slip_answered();
-      for (auto& slip : *s->mutable_slips()) {
-        if (slip.raised().slip_number() != a.slip_number()) continue;
-        slip.set_answered(true);
-        slip.set_answered_at_us(a.answered_at_us());
-        slip.set_answer(a.answer());
-      }
+    case Event::kRungAnswered:
+      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
       break;
-    }
-    case Event::kDeadlineRecomputed: {
-      const auto& d = event.deadline_recomputed();
-      for (auto& slip : *s->mutable_slips()) {
-        if (slip.raised().slip_number() != d.slip_number()) continue;
-        auto* r = slip.mutable_raised();
-        r->set_rectification_due_on(d.new_due_on());
-        r->set_rectification_due_at_us(d.new_due_at_us());
-        r->set_provisional(d.provisional());
-      }
+    case Event::kRungDelisted:
+      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
       break;
-    }
+    case Event::kDeadlineRecomputed:
+      ApplyRectificationRecomputed(s->mutable_rungs(), event.deadline_recomputed());
+      break;
     case Event::KIND_NOT_SET:
       break;
   }
@@ -1169,13 +1079,20 @@ std::optional<absl::Time> Project::NextWakeup(const State& s) const {
   };
   if (s.completed_on().empty()) consider(MonthClose(NextMonthToClose(s)));
   auto cal = calendar();
-  engine::CalendarWorkingDays wd(*cal);
-  consider(FirstDue(monthly_ladder_, MonthlySubject(s), wd));
+  consider(monthly_.NextWakeup(MonthlySubject(s, ""), s.rungs(), *cal));
   for (const auto& node : s.nodes()) {
     if (node.done()) continue;
-    consider(FirstDue(policy_.node_ladder(), NodeSubject(s, node), wd));
+    consider(nodes_.NextWakeup(NodeSubject(s, node), s.rungs(), *cal));
   }
   return next;
+}
+
+std::vector<SupervisedSubject> Project::Subjects(const State& s) const {
+  std::vector<SupervisedSubject> out;
+  if (s.info().code().empty()) return out;
+  out.push_back(MonthlySubject(s, ""));
+  for (const auto& node : s.nodes()) out.push_back(NodeSubject(s, node));
+  return out;
 }
 
 v1::ProjectView Project::View(const State& s, absl::Time now) const {
@@ -1215,9 +1132,9 @@ v1::ProjectView Project::View(const State& s, absl::Time now) const {
       v->set_light(v1::LIGHT_GREEN);
     }
   }
-  for (const auto& slip : s.slips()) {
-    const auto& r = slip.raised();
-    if (slip.answered() || r.rectification_due_at_us() == 0) continue;
+  for (const auto& rung : s.rungs()) {
+    const auto& r = rung.raised();
+    if (rung.answered() || r.rectification_due_at_us() == 0) continue;
     auto* v = view.add_open_slips();
     v->set_slip_number(r.slip_number());
     v->set_rung_name(r.rung_name());

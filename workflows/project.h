@@ -60,15 +60,12 @@
 #include "engine/upcaster.h"
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/project.pb.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::workflows {
 
 // "project/<code>".
 std::string ProjectStream(absl::string_view code);
-
-// OK when `code` has the shape YYYY-RRRRRR-DD-TT-NNNNNN (digits, the last one
-// a digit or an upper-case letter); INVALID_ARGUMENT quoting it otherwise.
-absl::Status ValidateProjectCode(absl::string_view code);
 
 // Parses "YYYY-MM"; INVALID_ARGUMENT quoting the text otherwise.
 absl::StatusOr<absl::CivilMonth> ParseMonth(absl::string_view text);
@@ -136,14 +133,22 @@ class Project {
   // lights, open slips' working days to their rectification limit.
   v1::ProjectView View(const State& state, absl::Time now) const;
 
+  // The subjects it supervises: the monthly judgement ("monthly") and each
+  // node ("node/<node_id>"); empty before registration.
+  std::vector<SupervisedSubject> Subjects(const State& state) const;
+
   const v1::ProjectPolicy& policy() const { return policy_; }
   const v1::Ladder& monthly_ladder() const { return monthly_ladder_; }
+  const Supervisor& monthly() const { return monthly_; }
+  const Supervisor& nodes() const { return nodes_; }
 
  private:
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
 
   const v1::ProjectPolicy policy_;
   const v1::Ladder monthly_ladder_;
+  const Supervisor monthly_;  // the monthly-lights ladder
+  const Supervisor nodes_;    // the policy's node ladder
   mutable absl::Mutex mu_;
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
 };

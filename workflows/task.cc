@@ -13,11 +13,13 @@
 #include "base/status_macros.h"
 #include "engine/calendar_working_days.h"
 #include "engine/deadline_rule.h"
+#include "engine/event_type.h"
 #include "engine/ladder.h"
 #include "engine/text_proto.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/text_format.h"
 #include "workflows/principal.h"
+#include "workflows/project_code.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -38,19 +40,6 @@ absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 int64_t Us(absl::Time t) { return absl::ToUnixMicros(t); }
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
-
-int Severity(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return 1;
-    case v1::LIGHT_YELLOW:
-      return 2;
-    case v1::LIGHT_RED:
-      return 3;
-    default:
-      return 0;
-  }
-}
 
 bool IsLadderNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -135,35 +124,6 @@ std::vector<std::string> SortedUnique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
-}
-
-void AddRecipient(v1::SupervisionRungRaised* e, v1::Role role, const std::string& unit) {
-  for (const auto& r : e->recipients()) {
-    if (r.role() == role && r.unit() == unit) return;
-  }
-  v1::SupervisionRecipient* r = e->add_recipients();
-  r->set_role(role);
-  r->set_unit(unit);
-}
-
-engine::LadderSubject SubjectOf(const SupervisedLimit& limit) {
-  engine::LadderSubject subject;
-  subject.start = limit.start;
-  if (!limit.due_date.empty()) subject.due = limit.due_at;
-  subject.resolved = limit.resolved;
-  subject.resolved_at = limit.resolved_at;
-  if (limit.rungs != nullptr) {
-    for (const v1::SupervisionRung& r : *limit.rungs) {
-      if (r.raised().episode() != limit.episode) continue;
-      engine::RaisedRung raised;
-      raised.rung_id = r.raised().rung_id();
-      raised.raised_at = FromUs(r.raised().raised_at_us());
-      raised.answered = r.answered();
-      if (r.answered()) raised.answered_at = FromUs(r.answered_at_us());
-      subject.raised.push_back(std::move(raised));
-    }
-  }
-  return subject;
 }
 
 absl::StatusOr<Principal> ActorOf(const DecideContext& ctx) {
@@ -268,203 +228,6 @@ absl::StatusOr<TaskPolicyFiles> LoadTaskPolicy(const std::string& path,
 }
 
 // ---------------------------------------------------------------------------
-// Supervision helpers.
-
-absl::Time Supervisor::YellowFrom(absl::CivilDay due_day, const WorkingDayCalendar& cal) const {
-  if (yellow_working_days_ <= 0) return engine::DueInstant(due_day);
-  // The day on which N working days remain, counting back from the due day
-  // itself (included): the N-th working day strictly before due_day + 1.
-  return engine::StartOfDay(cal.SubtractWorkingDays(due_day + 1, yellow_working_days_).day);
-}
-
-v1::Light Supervisor::LightAt(const SupervisedLimit& limit, absl::Time t,
-                              const WorkingDayCalendar& cal) const {
-  if (limit.due_date.empty()) return v1::LIGHT_UNSPECIFIED;
-  if (t >= limit.due_at) return v1::LIGHT_RED;
-  absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
-  if (due_day.ok() && t >= YellowFrom(*due_day, cal)) return v1::LIGHT_YELLOW;
-  return v1::LIGHT_GREEN;
-}
-
-std::optional<v1::SupervisionLightChanged> Supervisor::LightChangeAt(
-    const SupervisedLimit& limit, absl::Time now, const WorkingDayCalendar& cal) const {
-  if (limit.resolved) return std::nullopt;
-  const v1::Light to = LightAt(limit, now, cal);
-  if (to == limit.light) return std::nullopt;
-  v1::SupervisionLightChanged e;
-  e.set_from(limit.light);
-  e.set_to(to);
-  e.set_changed_at_us(Us(now));
-  e.set_due_date(limit.due_date);
-  return e;
-}
-
-SupervisionDue Supervisor::Evaluate(const SupervisedLimit& limit, absl::Time now,
-                                    const WorkingDayCalendar& cal) const {
-  SupervisionDue out;
-  if (limit.resolved || limit.due_date.empty()) return out;
-  const v1::Light to = LightAt(limit, now, cal);
-  if (to != limit.light) {
-    v1::SupervisionLightChanged e;
-    e.set_from(limit.light);
-    e.set_to(to);
-    absl::Time at = now;
-    if (Severity(to) > Severity(limit.light)) {
-      // Stamped with the threshold crossed, not with when the timer ran.
-      absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
-      absl::Time threshold = limit.due_at;
-      if (to == v1::LIGHT_YELLOW && due_day.ok()) threshold = YellowFrom(*due_day, cal);
-      if (to == v1::LIGHT_GREEN) threshold = now;
-      at = std::min(now, std::max(threshold, limit.light_changed_at));
-    }
-    e.set_changed_at_us(Us(at));
-    e.set_due_date(limit.due_date);
-    out.light = std::move(e);
-  }
-  const engine::CalendarWorkingDays wd(cal);
-  const engine::LadderSubject subject = SubjectOf(limit);
-  for (const engine::DueRung& due : engine::DueRungs(ladder_, subject, now, wd)) {
-    const v1::Rung& rung = ladder_.rung(due.index);
-    v1::SupervisionRungRaised e;
-    e.set_episode(limit.episode);
-    e.set_rung_id(rung.id());
-    e.set_rung_name(rung.name());
-    e.set_issues(rung.issues());
-    e.set_slip_colour(rung.slip_colour());
-    for (int role : rung.recipients()) {
-      switch (role) {
-        case v1::ROLE_RESPONSIBLE_UNIT:
-        case v1::ROLE_UNIT_HEAD:
-          for (const std::string& unit : limit.units) {
-            AddRecipient(&e, static_cast<v1::Role>(role), unit);
-          }
-          break;
-        case v1::ROLE_SUPERVISION_OFFICE:
-          if (!limit.office.empty()) AddRecipient(&e, v1::ROLE_SUPERVISION_OFFICE, limit.office);
-          break;
-        case v1::ROLE_RESPONSIBLE_LEADER:
-          if (!limit.leader.empty()) AddRecipient(&e, v1::ROLE_RESPONSIBLE_LEADER, limit.leader);
-          break;
-        default:
-          break;
-      }
-    }
-    e.set_due_at_us(Us(due.due_at));
-    e.set_raised_at_us(Us(now));
-    e.set_slip_number(absl::StrCat(limit.stream, "/", limit.episode, "/", rung.id()));
-    e.set_matter(limit.matter);
-    e.set_due_date(limit.due_date);
-    e.set_rectification_working_days(rung.rectification_working_days());
-    if (std::optional<absl::Time> rect = engine::RectificationDue(rung, now, wd)) {
-      e.set_rectification_due_at_us(Us(*rect));
-      e.set_rectification_due_on(engine::FormatDate(engine::DayOf(*rect) - 1));
-    }
-    out.rungs.push_back(std::move(e));
-  }
-  return out;
-}
-
-std::optional<absl::Time> Supervisor::NextWakeup(const SupervisedLimit& limit,
-                                                 const WorkingDayCalendar& cal) const {
-  if (limit.resolved || limit.due_date.empty()) return std::nullopt;
-  std::optional<absl::Time> next;
-  if (Severity(limit.light) < Severity(v1::LIGHT_YELLOW)) {
-    absl::StatusOr<absl::CivilDay> due_day = engine::ParseDate(limit.due_date);
-    next = due_day.ok() ? std::min(YellowFrom(*due_day, cal), limit.due_at) : limit.due_at;
-  } else if (limit.light == v1::LIGHT_YELLOW) {
-    next = limit.due_at;
-  }
-  // Evaluated with every fact in the state taken as having happened: the
-  // first rung not raised, with the instant it falls due (independent of
-  // now). A Tick after the state's latest event sees the same facts.
-  const engine::CalendarWorkingDays wd(cal);
-  std::vector<engine::DueRung> due =
-      engine::DueRungs(ladder_, SubjectOf(limit), absl::InfiniteFuture(), wd);
-  if (!due.empty())
-    next = next.has_value() ? std::min(*next, due.front().due_at) : due.front().due_at;
-  return next;
-}
-
-void ApplyRungRaised(RepeatedPtrField<v1::SupervisionRung>* rungs,
-                     const v1::SupervisionRungRaised& e) {
-  *rungs->Add()->mutable_raised() = e;
-}
-
-void ApplyRungAnswered(RepeatedPtrField<v1::SupervisionRung>* rungs,
-                       const v1::SupervisionRungAnswered& e) {
-  for (v1::SupervisionRung& r : *rungs) {
-    if (r.raised().episode() == e.episode() && r.raised().rung_id() == e.rung_id()) {
-      r.set_answered(true);
-      r.set_answered_at_us(e.answered_at_us());
-      r.set_answer(e.answer());
-      r.set_answered_by(e.answered_by());
-    }
-  }
-}
-
-const v1::SupervisionRung* FindRung(const RepeatedPtrField<v1::SupervisionRung>& rungs,
-                                    int32_t episode, absl::string_view rung_id) {
-  for (int i = rungs.size() - 1; i >= 0; --i) {
-    const v1::SupervisionRung& r = rungs.Get(i);
-    if (r.raised().episode() != episode) continue;
-    if (rung_id.empty() ? !r.answered() : r.raised().rung_id() == rung_id) return &r;
-  }
-  return nullptr;
-}
-
-int32_t OpenRungs(const RepeatedPtrField<v1::SupervisionRung>& rungs, int32_t episode) {
-  int32_t n = 0;
-  for (const v1::SupervisionRung& r : rungs) {
-    if (r.raised().episode() == episode && !r.answered()) ++n;
-  }
-  return n;
-}
-
-v1::SupervisionRungAnswered AnswerFor(const v1::SupervisionRung& rung, const std::string& text,
-                                      const std::string& actor, absl::Time at) {
-  v1::SupervisionRungAnswered e;
-  e.set_episode(rung.raised().episode());
-  e.set_rung_id(rung.raised().rung_id());
-  e.set_slip_number(rung.raised().slip_number());
-  e.set_answer(text);
-  e.set_answered_by(actor);
-  e.set_answered_at_us(Us(at));
-  return e;
-}
-
-absl::Status CheckProjectCodeShape(const std::string& field, const std::string& code) {
-  bool ok = code.size() == 24;
-  for (size_t i = 0; ok && i < code.size(); ++i) {
-    const char c = code[i];
-    if (i == 4 || i == 11 || i == 14 || i == 17) {
-      ok = c == '-';
-    } else if (i == 23) {
-      ok = absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-           absl::ascii_isupper(static_cast<unsigned char>(c));
-    } else {
-      ok = absl::ascii_isdigit(static_cast<unsigned char>(c));
-    }
-  }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": '", code,
-                   "' is not a project code (YYYY-RRRRRR-DD-TT-NNNNNN, e.g. "
-                   "2020-530115-47-01-012345)"));
-}
-
-std::string EventKindOf(const google::protobuf::Message& envelope, const std::string& oneof_name) {
-  const google::protobuf::OneofDescriptor* oneof =
-      envelope.GetDescriptor()->FindOneofByName(oneof_name);
-  if (oneof == nullptr) return "";
-  const google::protobuf::FieldDescriptor* field =
-      envelope.GetReflection()->GetOneofFieldDescriptor(envelope, oneof);
-  if (field == nullptr) return "";
-  std::string name = field->camelcase_name();
-  if (!name.empty()) name[0] = absl::ascii_toupper(static_cast<unsigned char>(name[0]));
-  return name;
-}
-
-// ---------------------------------------------------------------------------
 // Task.
 
 std::string TaskStream(absl::string_view task_id) { return absl::StrCat("task/", task_id); }
@@ -472,7 +235,8 @@ std::string TaskStream(absl::string_view task_id) { return absl::StrCat("task/",
 Task::Task(v1::TaskPolicy policy, v1::Ladder task_ladder,
            std::shared_ptr<const WorkingDayCalendar> calendar)
     : policy_(std::move(policy)),
-      supervisor_(std::move(task_ladder), policy_.task_yellow_working_days()),
+      ladder_(std::move(task_ladder)),
+      supervisor_(ladder_, policy_.task_yellow_working_days()),
       calendar_(std::move(calendar)) {
   CheckOk(ValidateTaskPolicy(policy_, policy_.name()), "Task: policy");
   CheckOk(engine::ValidateLadder(supervisor_.ladder(), supervisor_.ladder().name()),
@@ -501,26 +265,27 @@ std::shared_ptr<const WorkingDayCalendar> Task::calendar() const {
 }
 
 std::string Task::EventType(const Event& event) const {
-  return absl::StrCat("task.", EventKindOf(event, "event"));
+  return engine::EventTypeName("task", event);
 }
 
-SupervisedLimit Task::LimitOf(const State& s) const {
-  SupervisedLimit limit;
-  limit.stream = TaskStream(s.task_id());
-  limit.matter = s.title();
-  limit.due_date = s.due_date();
-  if (!s.due_date().empty()) limit.due_at = FromUs(s.due_at_us());
-  limit.start = FromUs(s.clock_started_at_us());
-  limit.resolved = s.status() == v1::TASK_STATUS_COMPLETED;
-  if (limit.resolved) limit.resolved_at = FromUs(s.completed_at_us());
-  limit.episode = s.episode();
-  limit.rungs = &s.rungs();
-  limit.light = s.light();
-  if (s.light_changed_at_us() != 0) limit.light_changed_at = FromUs(s.light_changed_at_us());
-  limit.units.assign(s.responsible_units().begin(), s.responsible_units().end());
-  limit.office = s.supervision_office();
-  limit.leader = s.responsible_leader();
-  return limit;
+SupervisedSubject Task::SubjectOf(const State& s) const {
+  SupervisedSubject subject;
+  subject.stream = TaskStream(s.task_id());
+  subject.matter = s.title();
+  subject.project_code = s.project_code();
+  subject.due_date = s.due_date();
+  if (!s.due_date().empty()) subject.due_at = FromUs(s.due_at_us());
+  subject.start = FromUs(s.clock_started_at_us());
+  subject.resolved = s.status() == v1::TASK_STATUS_COMPLETED;
+  if (subject.resolved) subject.resolved_at = FromUs(s.completed_at_us());
+  subject.episode = s.episode();
+  subject.light = s.light();
+  if (s.light_changed_at_us() != 0) subject.light_changed_at = FromUs(s.light_changed_at_us());
+  v1::SupervisionParties& parties = subject.parties;
+  *parties.mutable_units() = s.responsible_units();
+  parties.set_office(s.supervision_office());
+  parties.set_leader(s.responsible_leader());
+  return subject;
 }
 
 void Task::AppendLightChange(const State& s, const DecideContext& ctx,
@@ -533,7 +298,7 @@ void Task::AppendLightChange(const State& s, const DecideContext& ctx,
   ectx.actor = ctx.actor;
   for (const Event& e : *events) Apply(&next, e, ectx);
   if (std::optional<v1::SupervisionLightChanged> change =
-          supervisor_.LightChangeAt(LimitOf(next), ctx.now, cal)) {
+          supervisor_.LightChangeAt(SubjectOf(next), ctx.now, cal)) {
     *events->emplace_back().mutable_light_changed() = std::move(*change);
   }
 }
@@ -589,34 +354,26 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Co
       RETURN_IF_ERROR(RequireSystem(p, "PrerequisiteCompleted"));
       return DecidePrerequisite(s, c.prerequisite_completed(), ctx, cal);
     case Command::kAnswerRung: {
-      const v1::AnswerTaskRung& a = c.answer_rung();
-      RETURN_IF_ERROR(RequireResponsibleUnit(s, p, "answer its supervision rungs"));
-      if (Blank(a.text())) {
-        return absl::InvalidArgumentError("text: required (the rectification report)");
-      }
-      const v1::SupervisionRung* rung = FindRung(s.rungs(), s.episode(), a.rung_id());
-      if (rung == nullptr) {
-        if (a.rung_id().empty()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "task '", s.task_id(), "' has no unanswered rung in its current episode"));
-        }
-        return absl::InvalidArgumentError(absl::StrCat("rung_id: '", a.rung_id(),
-                                                       "' was not raised in episode ", s.episode(),
-                                                       " of task '", s.task_id(), "'"));
-      }
-      if (rung->answered()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("rung '", rung->raised().rung_id(), "' (", rung->raised().slip_number(),
-                         ") was already answered by ", rung->answered_by()));
-      }
-      *events.emplace_back().mutable_rung_answered() =
-          AnswerFor(*rung, a.text(), ctx.actor, ctx.occurred_at);
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_answered(),
+                       AnswerRung(c.answer_rung(), s.rungs(), "", s.episode(), p, ctx.occurred_at));
+      return events;
+    }
+    case Command::kRaiseRung: {
+      RETURN_IF_ERROR(RequireOpen(s));
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_raised(),
+                       RaiseByHand(c.raise_rung(), SubjectOf(s), s.rungs(), &supervisor_.ladder(),
+                                   p, ctx.occurred_at, cal));
+      return events;
+    }
+    case Command::kDelistRung: {
+      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_delisted(),
+                       DelistRung(c.delist_rung(), s.rungs(), p, ctx.occurred_at));
       return events;
     }
     case Command::kTick: {
       RETURN_IF_ERROR(RequireSystem(p, "TaskTick"));
       if (s.status() != v1::TASK_STATUS_OPEN) return events;
-      SupervisionDue due = supervisor_.Evaluate(LimitOf(s), ctx.now, cal);
+      SupervisionDue due = supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal);
       if (due.light.has_value()) *events.emplace_back().mutable_light_changed() = *due.light;
       for (auto& r : due.rungs) *events.emplace_back().mutable_rung_raised() = std::move(r);
       return events;
@@ -650,7 +407,7 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
                                                    "' does not match the stream '", ctx.stream,
                                                    "' (expected '", TaskStream(c.task_id()), "')"));
   }
-  RETURN_IF_ERROR(CheckProjectCodeShape("project_code", c.project_code()));
+  RETURN_IF_ERROR(CheckProjectCode("project_code", c.project_code()));
   if (Blank(c.title())) return absl::InvalidArgumentError("title: required (the matter)");
   if (c.responsible_units().empty()) {
     return absl::InvalidArgumentError("responsible_units: at least one is required");
@@ -1030,10 +787,13 @@ void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
       s->set_light_changed_at_us(event.light_changed().changed_at_us());
       break;
     case Event::kRungRaised:
-      ApplyRungRaised(s->mutable_rungs(), event.rung_raised());
+      ApplyRaised(s->mutable_rungs(), event.rung_raised());
       break;
     case Event::kRungAnswered:
-      ApplyRungAnswered(s->mutable_rungs(), event.rung_answered());
+      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
+      break;
+    case Event::kRungDelisted:
+      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
       break;
     case Event::kDeadlineRecomputed: {
       const v1::ComputedDeadline& d = event.deadline_recomputed().new_deadline();
@@ -1052,7 +812,7 @@ void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
 
 std::optional<absl::Time> Task::NextWakeup(const State& s) const {
   if (s.status() != v1::TASK_STATUS_OPEN) return std::nullopt;
-  return supervisor_.NextWakeup(LimitOf(s), *calendar());
+  return supervisor_.NextWakeup(SubjectOf(s), s.rungs(), *calendar());
 }
 
 std::vector<std::string> Task::PendingPrerequisites(const State& s) {
@@ -1080,7 +840,7 @@ v1::TaskView Task::View(const State& s, absl::Time now) const {
   v.set_due_date(s.due_date());
   v.set_provisional(s.provisional());
   v.set_percent(s.percent());
-  v.set_open_rungs(OpenRungs(s.rungs(), s.episode()));
+  v.set_open_rungs(OpenRungs(s.rungs(), "", s.episode()));
   v.set_extension_pending(PendingExtension(s) != nullptr);
   // Judged at now, or frozen at completion.
   const absl::Time at =
@@ -1092,12 +852,17 @@ v1::TaskView Task::View(const State& s, absl::Time now) const {
                .count));
   }
   if (!s.due_date().empty()) {
-    v.set_light(supervisor_.LightAt(LimitOf(s), at, *cal));
+    v.set_light(supervisor_.LightAt(SubjectOf(s), at, *cal));
     v.set_working_days_left(
         cal->CountWorkingDays(engine::DayOf(at), *engine::ParseDate(s.due_date())).count);
     v.set_overdue(at >= FromUs(s.due_at_us()));
   }
   return v;
+}
+
+std::vector<SupervisedSubject> Task::Subjects(const State& s) const {
+  if (s.status() == v1::TASK_STATUS_UNSPECIFIED) return {};
+  return {SubjectOf(s)};
 }
 
 }  // namespace taizhang::workflows

@@ -1,6 +1,6 @@
 // Task: the deadline task aggregate (征地拆迁、供地、发证 and the like), one
-// stream "task/<task_id>" per task; and the supervision helpers it shares with
-// the problem ledger (workflows/problem.h).
+// stream "task/<task_id>" per task; and the policy it shares with the problem
+// ledger (workflows/problem.h).
 //
 // What a task knows (proto/taizhang/v1/task.proto):
 //   - Creation by the supervision office (or an admin): the project code, the
@@ -26,18 +26,20 @@
 //     change is a SupervisionLightChanged event: Tick emits those that fall
 //     due; a command that sets or moves the limit emits the change it causes.
 //     Completion freezes the light.
-//   - Ladder rungs (policy's task ladder, engine::DueRungs), each raised once
-//     per episode by Tick, with recipients resolved by role: the responsible
-//     units (ROLE_RESPONSIBLE_UNIT), their heads (ROLE_UNIT_HEAD), the
-//     supervision office, and the responsible leader if one was given (the
-//     role is skipped otherwise). A responsible unit answers a rung with
-//     AnswerTaskRung; completion stops further rungs.
+//   - Supervision (workflows/supervision.h): the task is one subject (id "")
+//     on the policy's task ladder, each rung raised once per episode by Tick,
+//     with recipients resolved by role: the responsible units
+//     (ROLE_RESPONSIBLE_UNIT), their heads (ROLE_UNIT_HEAD), the supervision
+//     office, and the responsible leader if one was given (the role is
+//     skipped otherwise). The office may raise a rung by hand and delist an
+//     answered one; a responsible unit answers a rung; completion stops
+//     further rungs.
 //
 // Who may do what: CreateTask: supervision or admin. ReportTaskProgress,
-// CompleteTask, RequestTaskExtension, AnswerTaskRung: a responsible unit
-// ("department:<unit>"). Grant/RefuseTaskExtension: the task's supervision
-// office ("supervision:<office>"). PrerequisiteCompleted, TaskTick: the
-// system. RecomputeTaskDeadlines: system or admin.
+// CompleteTask, RequestTaskExtension, AnswerSupervisionRung: a responsible
+// unit ("department:<unit>"). Grant/RefuseTaskExtension, Raise/Delist
+// SupervisionRung: the task's supervision office ("supervision:<office>"). PrerequisiteCompleted,
+// TaskTick: the system. RecomputeTaskDeadlines: system or admin.
 //
 // Thread-safety: Decide, Apply, NextWakeup and View are const and may run
 // concurrently; SetCalendar may be called at any time (each call uses the
@@ -63,6 +65,7 @@
 #include "google/protobuf/repeated_field.h"
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/task.pb.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::workflows {
 
@@ -92,104 +95,6 @@ absl::StatusOr<TaskPolicyFiles> ParseTaskPolicy(const std::string& name, const s
 // Reads `path` and parses it as above; NOT_FOUND when it cannot be read.
 absl::StatusOr<TaskPolicyFiles> LoadTaskPolicy(const std::string& path,
                                                const std::string& ladders_dir);
-
-// ---------------------------------------------------------------------------
-// Supervision helpers, shared by Task and Problem: one limit watched with a
-// light and an escalation ladder. Pure functions of their arguments.
-
-// A watched limit, as the aggregate's state describes it.
-struct SupervisedLimit {
-  std::string stream;                          // "task/<id>", for slip numbers
-  std::string matter;                          // the title, for slips
-  std::string due_date;                        // "YYYY-MM-DD"; empty: no limit (no light, no rungs)
-  absl::Time due_at = absl::InfiniteFuture();  // DueInstant(due_date)
-  absl::Time start = absl::InfinitePast();     // when the clock started
-  bool resolved = false;                       // completed / resolved: frozen
-  absl::Time resolved_at = absl::InfinitePast();
-  int32_t episode = 1;
-  const google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs = nullptr;  // every episode
-  v1::Light light = v1::LIGHT_UNSPECIFIED;  // as last recorded
-  absl::Time light_changed_at = absl::InfinitePast();
-  // Who fills the roles.
-  std::vector<std::string> units;
-  std::string office;
-  std::string leader;
-};
-
-// What a Tick finds due.
-struct SupervisionDue {
-  std::optional<v1::SupervisionLightChanged> light;
-  std::vector<v1::SupervisionRungRaised> rungs;
-};
-
-class Supervisor {
- public:
-  // `ladder` must pass engine::ValidateLadder; yellow_working_days >= 0.
-  Supervisor(v1::Ladder ladder, int yellow_working_days)
-      : ladder_(std::move(ladder)), yellow_working_days_(yellow_working_days) {}
-
-  // The instant the light turns yellow for a limit on `due_day`.
-  absl::Time YellowFrom(absl::CivilDay due_day, const engine::WorkingDayCalendar& calendar) const;
-
-  // The light at `t` (UNSPECIFIED without a limit; not frozen by resolution:
-  // callers stop asking once resolved).
-  v1::Light LightAt(const SupervisedLimit& limit, absl::Time t,
-                    const engine::WorkingDayCalendar& calendar) const;
-
-  // Light change and rungs due at `now` (nothing once resolved or without a
-  // limit). Rungs raised at `now`.
-  SupervisionDue Evaluate(const SupervisedLimit& limit, absl::Time now,
-                          const engine::WorkingDayCalendar& calendar) const;
-
-  // After a command set or moved the limit: the light change it causes at
-  // `now` (changed_at = now), if any.
-  std::optional<v1::SupervisionLightChanged> LightChangeAt(
-      const SupervisedLimit& limit, absl::Time now,
-      const engine::WorkingDayCalendar& calendar) const;
-
-  // The earliest instant at which Evaluate would return something, given the
-  // state as it is (exact: an Evaluate at or after it, and after the state's
-  // latest event, returns something); nullopt when nothing is pending.
-  std::optional<absl::Time> NextWakeup(const SupervisedLimit& limit,
-                                       const engine::WorkingDayCalendar& calendar) const;
-
-  const v1::Ladder& ladder() const { return ladder_; }
-  int yellow_working_days() const { return yellow_working_days_; }
-
- private:
-  const v1::Ladder ladder_;
-  const int yellow_working_days_;
-};
-
-// Apply helpers for the shared events.
-void ApplyRungRaised(google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs,
-                     const v1::SupervisionRungRaised& e);
-void ApplyRungAnswered(google::protobuf::RepeatedPtrField<v1::SupervisionRung>* rungs,
-                       const v1::SupervisionRungAnswered& e);
-
-// The rung of `episode` with id `rung_id` (the latest unanswered one when
-// `rung_id` is empty); nullptr when there is none.
-const v1::SupervisionRung* FindRung(
-    const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs, int32_t episode,
-    absl::string_view rung_id);
-
-// Rungs of `episode` raised and not answered.
-int32_t OpenRungs(const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs,
-                  int32_t episode);
-
-// The answer event for `rung` by `actor` at `at`.
-v1::SupervisionRungAnswered AnswerFor(const v1::SupervisionRung& rung, const std::string& text,
-                                      const std::string& actor, absl::Time at);
-
-// OK when `code` has the shape of a project code (项目代码)
-// YYYY-RRRRRR-DD-TT-NNNNNN: 24 characters, dashes at 5, 12, 15 and 18, digits
-// elsewhere (the last may be an upper-case letter); INVALID_ARGUMENT quoting
-// `field` and the code otherwise. Only the shape: older codes exist.
-absl::Status CheckProjectCodeShape(const std::string& field, const std::string& code);
-
-// "<EventKind>" in CamelCase from the set oneof field of an event envelope
-// named `oneof_name` ("" when none is set): "light_changed" -> "LightChanged".
-std::string EventKindOf(const google::protobuf::Message& envelope, const std::string& oneof_name);
 
 // ---------------------------------------------------------------------------
 // The task aggregate.
@@ -239,12 +144,16 @@ class Task {
   // once, if it already has).
   static std::vector<std::string> PendingPrerequisites(const State& state);
 
+  // The subject it supervises (the stream's own limit, id ""); empty before
+  // it exists.
+  std::vector<SupervisedSubject> Subjects(const State& state) const;
+
   const v1::TaskPolicy& policy() const { return policy_; }
   const Supervisor& supervisor() const { return supervisor_; }
 
  private:
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
-  SupervisedLimit LimitOf(const State& s) const;
+  SupervisedSubject SubjectOf(const State& s) const;
 
   using Events = std::vector<Event>;
   absl::StatusOr<Events> DecideCreate(const State& s, const v1::CreateTask& c,
@@ -264,6 +173,7 @@ class Task {
                          const engine::WorkingDayCalendar& cal, Events* events) const;
 
   const v1::TaskPolicy policy_;
+  const v1::Ladder ladder_;
   const Supervisor supervisor_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);

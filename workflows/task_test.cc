@@ -393,10 +393,10 @@ TEST_F(TaskTest, AnsweringTheNoticeStopsTheListing) {
   clock_.AdvanceTo(At("2020-07-16", 8));
   ASSERT_EQ(Tick("t1").size(), 3u);  // green to red, warning, notice at once
   v1::TaskCommand answer;
-  answer.mutable_answer_rung()->set_rung_id("listing");
+  answer.mutable_answer_rung()->set_slip_number("task/t1/1/listing");
   answer.mutable_answer_rung()->set_text("x");
   EXPECT_EQ(Code("t1", answer, Unit()), absl::StatusCode::kInvalidArgument);
-  answer.mutable_answer_rung()->clear_rung_id();
+  answer.mutable_answer_rung()->clear_slip_number();
   answer.mutable_answer_rung()->clear_text();
   EXPECT_EQ(Code("t1", answer, Unit()), absl::StatusCode::kInvalidArgument);
   answer.mutable_answer_rung()->set_text("已约谈4户农户,7月24日前完成拆迁");
@@ -408,7 +408,7 @@ TEST_F(TaskTest, AnsweringTheNoticeStopsTheListing) {
   EXPECT_EQ(task_->NextWakeup(out->loaded.state), std::nullopt);
   clock_.AdvanceTo(At("2020-08-31"));
   EXPECT_TRUE(Tick("t1").empty());
-  answer.mutable_answer_rung()->set_rung_id("notice");
+  answer.mutable_answer_rung()->set_slip_number("task/t1/1/notice");
   EXPECT_EQ(Code("t1", answer, Unit()), absl::StatusCode::kFailedPrecondition);
 }
 
