@@ -148,6 +148,10 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
   return absl::OkStatus();
 }
 
+grpc::Status LedgerCommands::CheckFields(const google::protobuf::Message& request) const {
+  return ToGrpcStatus(CheckRequestFields(request, text_limits_));
+}
+
 void LedgerCommands::Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
                           const std::string& id, const v1::ApprovalCaseCommand& command,
                           v1::CaseReply* reply, Finish finish) {
@@ -201,6 +205,7 @@ void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHead
   void LedgerCommands::Typed(grpc::ServerContextBase* ctx,                           \
                              const google::protobuf::Message& request, Reply* reply, \
                              Finish finish) {                                        \
+    if (grpc::Status s = CheckFields(request); !s.ok()) return finish(s);            \
     Envelope command;                                                                \
     v1::CommandHeader header;                                                        \
     std::string id;                                                                  \
@@ -216,7 +221,8 @@ TZ_TYPED_THROUGH(v1::ProjectReply, v1::ProjectCommand, Project)
 #undef TZ_TYPED_THROUGH
 
 void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
-  auto commands = std::make_shared<LedgerCommands>(ledger, server.clock(), server.authorizer());
+  auto commands = std::make_shared<LedgerCommands>(ledger, server.clock(), server.authorizer(),
+                                                   server.options().text_limits);
   server.AddService(std::make_unique<LedgerService>(commands));
   server.AddService(std::make_unique<ApprovalService>(commands));
   server.AddService(std::make_unique<TasksService>(commands));
@@ -335,6 +341,7 @@ grpc::Status LedgerService::DoListCases(grpc::ServerContextBase* ctx,
                                         const v1::ListRequest* request,
                                         v1::ListCasesResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListCases()) {
@@ -363,6 +370,7 @@ grpc::Status LedgerService::DoListTasks(grpc::ServerContextBase* ctx,
                                         const v1::ListRequest* request,
                                         v1::ListTasksResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListTasks()) {
@@ -383,6 +391,7 @@ grpc::Status LedgerService::DoListProblems(grpc::ServerContextBase* ctx,
                                            const v1::ListRequest* request,
                                            v1::ListProblemsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListProblems()) {
@@ -405,6 +414,7 @@ grpc::Status LedgerService::DoListProjects(grpc::ServerContextBase* ctx,
                                            const v1::ListRequest* request,
                                            v1::ListProjectsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListProjects()) {
