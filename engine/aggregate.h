@@ -22,9 +22,11 @@
 // AggregateStore::Execute runs a command: it loads the stream (a state it keeps
 // in memory when that is still the stream's version, else the latest snapshot
 // plus the events after it), decides, and appends with the loaded version as
-// expected version. A retried request id is answered with the first result (no
+// expected version. A retried request is answered with the first result (no
 // second event): the log answers it when the retry decides to append again, and
-// the store asks the log before it refuses or answers without appending.
+// the store asks the log before it refuses or answers without appending. A
+// request is (actor, request id): the same id from another principal is
+// another command, never taken for a retry (see store/event_log.h).
 // Commands on one stream are serialised within the process (queued behind the
 // one under way), so conflicts arise only between processes; on one it
 // reloads and decides again, a bounded number of times, unless the caller
@@ -81,7 +83,7 @@ struct EventContext {
 // What a caller attaches to a command.
 struct CommandMeta {
   std::string request_id;                    // required: a retry with it is harmless
-  std::string actor;                         // principal
+  std::string actor;                         // principal; request ids are each actor's own
   std::optional<uint64_t> expected_version;  // when set, a mismatch is ABORTED
   std::optional<absl::Time> occurred_at;     // set when a paper record is keyed in later
   std::string correlation_id;
@@ -252,12 +254,15 @@ class AggregateStore {
   store::EventLog& log() { return log_; }
 
  private:
+  // The first outcome of the request (meta's actor and request id) that wrote
+  // `first`; ALREADY_EXISTS when that was on another stream.
   absl::StatusOr<Outcome> Replayed(const std::string& stream, const store::AppendResult& first,
-                                   const std::string& request_id) {
+                                   const CommandMeta& meta) {
     ASSIGN_OR_RETURN(auto events, log_.ReadStream(stream, first.first_version, 1));
-    if (events.empty() || events[0].record.request_id() != request_id) {
+    if (events.empty() || events[0].record.request_id() != meta.request_id ||
+        events[0].record.actor() != meta.actor) {
       return absl::AlreadyExistsError(
-          absl::StrCat("request id '", request_id, "' was already used for another stream"));
+          absl::StrCat("request id '", meta.request_id, "' was already used for another stream"));
     }
     Outcome outcome;
     outcome.duplicate = true;
@@ -311,9 +316,9 @@ class AggregateStore {
     // result, not a refusal made on the state it produced. (A retry that
     // decides to append again is answered so by the log.)
     auto unless_retry = [&](absl::StatusOr<Outcome> answer) -> absl::StatusOr<Outcome> {
-      auto previous = log_.LookupRequest(meta.request_id);
+      auto previous = log_.LookupRequest(meta.actor, meta.request_id);
       if (!previous.ok()) return previous.status();
-      if (previous->has_value()) return Replayed(stream, **previous, meta.request_id);
+      if (previous->has_value()) return Replayed(stream, **previous, meta);
       return answer;
     };
     auto loaded = Load(stream);
@@ -368,7 +373,7 @@ class AggregateStore {
             return Finish(std::move(job), appended.status());
           }
           if (appended->duplicate) {
-            auto replayed = Replayed(job->stream, *appended, job->meta.request_id);
+            auto replayed = Replayed(job->stream, *appended, job->meta);
             return Finish(std::move(job), std::move(replayed));
           }
           // Fold the new events in with exactly the context a replay gives

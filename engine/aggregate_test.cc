@@ -152,6 +152,41 @@ TEST_F(AggregateTest, RetryThatWouldAppendAgainIsAnsweredByTheLog) {
   EXPECT_EQ(log_->HeadPosition(), 2u);
 }
 
+// A request is (actor, request id): another principal's use of the same id
+// is its own command, decided and written, or refused, on its own.
+TEST_F(AggregateTest, TwoPrincipalsWithOneRequestIdEachGetTheirOwnCommand) {
+  CommandMeta alice{.request_id = "same", .actor = "department:自然资源局"};
+  CommandMeta bob{.request_id = "same", .actor = "system:scheduler"};
+  auto first = store_->Execute("ledger/1", AddCommand{.amount = 1, .set_limit = 10}, alice);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = store_->Execute("ledger/1", AddCommand{.amount = 2}, bob);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->duplicate);
+  EXPECT_EQ(second->loaded.state.total(), 3);
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+  // Each retry gets its own principal's first answer.
+  auto alice_again = store_->Execute("ledger/1", AddCommand{.amount = 1}, alice);
+  auto bob_again = store_->Execute("ledger/1", AddCommand{.amount = 2}, bob);
+  ASSERT_TRUE(alice_again.ok() && bob_again.ok());
+  EXPECT_TRUE(alice_again->duplicate && bob_again->duplicate);
+  EXPECT_EQ(alice_again->loaded.state.total(), 1);
+  EXPECT_EQ(bob_again->loaded.state.total(), 3);
+  // A third principal's refusal is its own, not a replay of another's write;
+  // and its id, used elsewhere by others, is free for it on another stream.
+  CommandMeta carol{.request_id = "same", .actor = "enterprise:昆明万达"};
+  auto refused = store_->Execute("ledger/1", AddCommand{.amount = 100}, carol);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto elsewhere = store_->Execute("ledger/2", AddCommand{.amount = 7}, carol);
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.status();
+  EXPECT_FALSE(elsewhere->duplicate);
+  EXPECT_EQ(log_->HeadPosition(), 3u);
+  auto records = log_->ReadAll(1, 10);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 3u);
+  for (const auto& r : *records) EXPECT_EQ(r.record.request_id(), "same");
+  EXPECT_EQ((*records)[1].record.actor(), "system:scheduler");
+}
+
 TEST_F(AggregateTest, KeptStateIsUsedOnlyAtTheLogsVersion) {
   ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.set_limit = 10}, Meta("limit")).ok());
   ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 3}, Meta("a")).ok());

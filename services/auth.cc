@@ -59,6 +59,13 @@ std::string FromHex(std::string_view hex) {
   return out;
 }
 
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 constexpr size_t kMinTokenBytes = 16;
 
 // The bearer token of an authorization value, or "" when it is not one.
@@ -151,6 +158,12 @@ absl::StatusOr<TokenTable> TokenTable::Parse(const std::string& name, const std:
     }
     if (e.unit().find(':') != std::string::npos) {
       bad("unit: must not contain ':'");
+      continue;
+    }
+    // The actor is half of every request's idempotency key (store/format.h):
+    // it holds no control character, NUL above all.
+    if (HasControl(e.unit()) || HasControl(e.person())) {
+      bad("unit, person: must not contain control characters (NUL, newline, ...)");
       continue;
     }
     std::string actor = absl::StrCat(e.role(), ":", e.unit());

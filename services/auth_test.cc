@@ -48,6 +48,21 @@ TEST(TokenTableTest, RefusesABadFileNamingEachLine) {
   EXPECT_TRUE(absl::StrContains(m, "tokens.textproto:6: token_sha256")) << m;
   EXPECT_TRUE(absl::StrContains(m, "tokens.textproto:7: token: must not contain white space")) << m;
 
+  // No token can stand for the system, under any spelling, or carry a NUL
+  // into its actor (half of every request's idempotency key).
+  table = TokenTable::Parse(
+      "t",
+      "token { token: \"nul-0123456789abcdef\" role: \"department\" unit: \"x\\000y\" }\n"
+      "token { token: \"lf-0123456789abcdef\" role: \"leader\" unit: \"u\" person: \"a\\nb\" }\n"
+      "token { token: \"sys-0123456789abcdef\" role: \"System\" unit: \"scheduler\" }\n"
+      "token { token: \"sys2-0123456789abcdef\" role: \"system \" unit: \"scheduler\" }\n");
+  ASSERT_FALSE(table.ok());
+  const std::string m2(table.status().message());
+  EXPECT_TRUE(absl::StrContains(m2, "t:1: unit, person: must not contain control")) << m2;
+  EXPECT_TRUE(absl::StrContains(m2, "t:2: unit, person: must not contain control")) << m2;
+  EXPECT_TRUE(absl::StrContains(m2, "t:3: role 'System'")) << m2;
+  EXPECT_TRUE(absl::StrContains(m2, "t:4: role 'system '")) << m2;
+
   table = TokenTable::Parse("f", "token { token: \"x\" \n role: admin }\n");
   ASSERT_FALSE(table.ok());
   EXPECT_TRUE(absl::StrContains(table.status().message(), "f:2:")) << table.status();

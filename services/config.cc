@@ -92,6 +92,7 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
     o->shutdown_grace = absl::Seconds(c.shutdown_grace_seconds());
   if (c.verify_tail() != 0) o->verify_tail = c.verify_tail();
   if (c.verify_all()) o->verify_all = true;
+  if (c.has_text_limits()) o->text_limits = c.text_limits();
   return absl::OkStatus();
 }
 

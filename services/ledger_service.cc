@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
 #include "services/server.h"
+#include "store/format.h"
 
 namespace taizhang::services {
 namespace {
@@ -20,6 +21,19 @@ absl::StatusOr<engine::CommandMeta> MetaOf(const v1::CommandHeader& header, cons
                                            bool has_action) {
   if (header.request_id().empty()) {
     return absl::InvalidArgumentError("header.request_id: required, so a retry is harmless");
+  }
+  // The id is the caller's own (the log keys it with the caller's actor), so
+  // its bytes cannot reach another principal's; printable text keeps it
+  // readable in audit reads and `taizhang history`.
+  if (header.request_id().size() > store::format::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("header.request_id: at most ", store::format::kMaxRequestIdBytes, " bytes"));
+  }
+  for (unsigned char c : header.request_id()) {
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          "header.request_id: control characters (NUL, newline, ...) are not allowed");
+    }
   }
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(id_field, ": required"));
   if (id.size() > 120 || id.find('\0') != std::string::npos || id.find('/') != std::string::npos) {
@@ -134,6 +148,10 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
   return absl::OkStatus();
 }
 
+grpc::Status LedgerCommands::CheckFields(const google::protobuf::Message& request) const {
+  return ToGrpcStatus(CheckRequestFields(request, text_limits_));
+}
+
 void LedgerCommands::Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
                           const std::string& id, const v1::ApprovalCaseCommand& command,
                           v1::CaseReply* reply, Finish finish) {
@@ -187,6 +205,7 @@ void LedgerCommands::Project(grpc::ServerContextBase* ctx, const v1::CommandHead
   void LedgerCommands::Typed(grpc::ServerContextBase* ctx,                           \
                              const google::protobuf::Message& request, Reply* reply, \
                              Finish finish) {                                        \
+    if (grpc::Status s = CheckFields(request); !s.ok()) return finish(s);            \
     Envelope command;                                                                \
     v1::CommandHeader header;                                                        \
     std::string id;                                                                  \
@@ -202,7 +221,8 @@ TZ_TYPED_THROUGH(v1::ProjectReply, v1::ProjectCommand, Project)
 #undef TZ_TYPED_THROUGH
 
 void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
-  auto commands = std::make_shared<LedgerCommands>(ledger, server.clock(), server.authorizer());
+  auto commands = std::make_shared<LedgerCommands>(ledger, server.clock(), server.authorizer(),
+                                                   server.options().text_limits);
   server.AddService(std::make_unique<LedgerService>(commands));
   server.AddService(std::make_unique<ApprovalService>(commands));
   server.AddService(std::make_unique<TasksService>(commands));
@@ -321,6 +341,7 @@ grpc::Status LedgerService::DoListCases(grpc::ServerContextBase* ctx,
                                         const v1::ListRequest* request,
                                         v1::ListCasesResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListCases()) {
@@ -349,6 +370,7 @@ grpc::Status LedgerService::DoListTasks(grpc::ServerContextBase* ctx,
                                         const v1::ListRequest* request,
                                         v1::ListTasksResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListTasks()) {
@@ -369,6 +391,7 @@ grpc::Status LedgerService::DoListProblems(grpc::ServerContextBase* ctx,
                                            const v1::ListRequest* request,
                                            v1::ListProblemsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListProblems()) {
@@ -391,6 +414,7 @@ grpc::Status LedgerService::DoListProjects(grpc::ServerContextBase* ctx,
                                            const v1::ListRequest* request,
                                            v1::ListProjectsResponse* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(*request));
   const ReadScope scope(caller, ledger());
   absl::Time now = commands_->clock().Now();
   for (const auto& state : ledger().ListProjects()) {

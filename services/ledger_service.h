@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "base/clock.h"
 #include "services/auth.h"
+#include "services/field_checks.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "workflows/ledger.h"
 
@@ -65,8 +66,17 @@ class LedgerCommands {
  public:
   using Finish = std::function<void(grpc::Status)>;
 
-  LedgerCommands(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth)
-      : ledger_(ledger), clock_(clock), auth_(auth) {}
+  LedgerCommands(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth,
+                 const v1::TextLimits& text_limits = {})
+      : ledger_(ledger),
+        clock_(clock),
+        auth_(auth),
+        text_limits_(EffectiveTextLimits(text_limits)) {}
+
+  // The checks every command request gets before anything else, whichever
+  // RPC carries it (field_checks.h): its text within the limits, its enums
+  // declared values. INVALID_ARGUMENT naming the field otherwise.
+  grpc::Status CheckFields(const google::protobuf::Message& request) const;
 
   void Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
             const v1::ApprovalCaseCommand& command, v1::CaseReply* reply, Finish finish);
@@ -95,6 +105,7 @@ class LedgerCommands {
   workflows::Ledger& ledger_;
   Clock& clock_;
   const Authorizer& auth_;
+  const v1::TextLimits text_limits_;
 };
 
 // Puts a typed command request into `envelope` (ApprovalCaseCommand, ...):
@@ -113,7 +124,7 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* ExecuteCase(grpc::CallbackServerContext* ctx,
                                         const v1::ExecuteCaseRequest* request,
                                         v1::CaseReply* reply) override {
-    return Run(ctx, [&](LedgerCommands::Finish f) {
+    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
       commands_->Case(ctx, request->header(), request->case_id(), request->command(), reply,
                       std::move(f));
     });
@@ -121,7 +132,7 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* ExecuteTask(grpc::CallbackServerContext* ctx,
                                         const v1::ExecuteTaskRequest* request,
                                         v1::TaskReply* reply) override {
-    return Run(ctx, [&](LedgerCommands::Finish f) {
+    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
       commands_->Task(ctx, request->header(), request->task_id(), request->command(), reply,
                       std::move(f));
     });
@@ -129,7 +140,7 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* ExecuteProblem(grpc::CallbackServerContext* ctx,
                                            const v1::ExecuteProblemRequest* request,
                                            v1::ProblemReply* reply) override {
-    return Run(ctx, [&](LedgerCommands::Finish f) {
+    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
       commands_->Problem(ctx, request->header(), request->problem_id(), request->command(), reply,
                          std::move(f));
     });
@@ -137,7 +148,7 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* ExecuteProject(grpc::CallbackServerContext* ctx,
                                            const v1::ExecuteProjectRequest* request,
                                            v1::ProjectReply* reply) override {
-    return Run(ctx, [&](LedgerCommands::Finish f) {
+    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
       commands_->Project(ctx, request->header(), request->project_code(), request->command(), reply,
                          std::move(f));
     });
@@ -198,9 +209,15 @@ class LedgerService final : public v1::Ledger::CallbackService {
     reactor->Finish(std::move(status));
     return reactor;
   }
+  // A command: its fields checked, then started; the call finishes when it does.
   template <class Start>
-  static grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, Start start) {
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx,
+                                const google::protobuf::Message& request, Start start) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    if (grpc::Status s = commands_->CheckFields(request); !s.ok()) {
+      reactor->Finish(std::move(s));
+      return reactor;
+    }
     start([reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
     return reactor;
   }

@@ -18,6 +18,7 @@
 #include "services/audit_service.h"
 #include "services/china_time.h"
 #include "services/supervision_service.h"
+#include "services/undecodable.h"
 #include "store/sha256.h"
 
 #ifndef TAIZHANG_VERSION
@@ -224,6 +225,7 @@ absl::Status TaizhangServer::BuildServer() {
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(authorizer_->NewInterceptorFactory());
+  interceptors.push_back(NewUndecodableRequestInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server_ = builder.BuildAndStart();

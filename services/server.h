@@ -16,6 +16,9 @@
 //   ...
 //   server.Shutdown();                // from any thread (a signal handler's)
 //
+// A request that cannot be decoded is INVALID_ARGUMENT for every RPC
+// (undecodable.h), before any handler runs.
+//
 // Every service, the domain's included, runs behind the Authorizer (auth.h):
 // a domain handler starts with `auto caller = server.authorizer().CallerOf(ctx)`
 // and returns its status when it is not OK. Every RPC of
@@ -46,6 +49,7 @@
 #include "services/auth.h"
 #include "services/payload_decoder.h"
 #include "store/event_log.h"
+#include "taizhang/v1/api_config.pb.h"
 
 namespace grpc {
 class Server;
@@ -87,6 +91,8 @@ struct ServerOptions {
   // Records at the chain's end verified by Open(); verify_all: every record.
   uint64_t verify_tail = 10000;
   bool verify_all = false;
+  // How long commands' text fields may be (field_checks.h); 0s: defaults.
+  v1::TextLimits text_limits;
   store::Options log_options;
 };
 

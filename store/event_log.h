@@ -10,13 +10,17 @@
 // Concurrent appends are gathered by a single writer into one WriteBatch and one
 // sync (group commit); each caller is then told its own result.
 //
-// Idempotency: a request id seen before, at any time in the log's life, returns
-// the first append's result (with duplicate = true) and writes nothing.
+// Idempotency: an append's key is (actor, request id), where the actor is the
+// principal named by its events (they must all name the same one). A key seen
+// before, at any time in the log's life, returns the first append's result
+// (with duplicate = true) and writes nothing. The same request id under
+// another actor is another request: one principal can neither use up nor be
+// answered with another's (the server's own "system:..." commands included).
 //
 // Errors (absl::Status codes, as gRPC means them):
 //   INVALID_ARGUMENT     malformed request (empty stream, no events, ...)
 //   ABORTED              expected version does not match the stream
-//   ALREADY_EXISTS       request id reused for a different stream
+//   ALREADY_EXISTS       (actor, request id) reused for a different stream
 //   DATA_LOSS            corruption found on read, with its position
 //   UNAVAILABLE          the disk failed; the log refuses writes until reopened
 //
@@ -70,7 +74,7 @@ struct NewEvent {
   uint32_t type_version = 1;
   std::string payload;         // serialized protobuf
   int64_t occurred_at_us = 0;  // 0: same as recorded_at
-  std::string actor;
+  std::string actor;           // the principal; every event of an append names the same one
   std::string causation_id;
   std::string correlation_id;
 };
@@ -78,8 +82,10 @@ struct NewEvent {
 struct AppendRequest {
   std::string stream;
   ExpectedVersion expected = ExpectedVersion::Any();
-  std::string request_id;  // required, non-empty, at most 256 bytes
+  std::string request_id;  // required, non-empty, at most 256 bytes; unique per actor
   std::vector<NewEvent> events;
+  // The principal whose request this is: the events' actor ("" when none).
+  const std::string& actor() const;
 };
 
 struct AppendResult {
@@ -137,9 +143,10 @@ class EventLog {
     done(Append(std::move(request)));
   }
 
-  // The result of the append that used `request_id`, if any (duplicate=true).
+  // The result of the append that `actor` made with `request_id`, if any
+  // (duplicate=true). Another actor's use of the same id is not seen.
   virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
-      const std::string& request_id) = 0;
+      const std::string& actor, const std::string& request_id) = 0;
 
   // Events of `stream` with version >= from_version, at most `max` of them.
   virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(const std::string& stream,

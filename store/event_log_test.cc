@@ -174,14 +174,96 @@ TEST_F(EventLogTest, DuplicateRequestIdReturnsFirstResultForever) {
   EXPECT_EQ(later->first_position, 1u);
   EXPECT_EQ(log_->HeadPosition(), 3u);
 
-  auto looked_up = log_->LookupRequest("once");
+  auto looked_up = log_->LookupRequest("dept/自然资源局", "once");
   ASSERT_TRUE(looked_up.ok() && looked_up->has_value());
   EXPECT_EQ((*looked_up)->last_position, 2u);
-  EXPECT_FALSE(log_->LookupRequest("never")->has_value());
+  EXPECT_FALSE(log_->LookupRequest("dept/自然资源局", "never")->has_value());
+  EXPECT_FALSE(log_->LookupRequest("dept/住建局", "once")->has_value());
 
   auto elsewhere = log_->Append(Req("case/2", "once", ExpectedVersion::Any()));
   EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(log_->HeadPosition(), 3u);
+}
+
+// The same request id under two actors: two requests, each answered with its
+// own first result; neither a retry of the other.
+AppendRequest As(const std::string& actor, AppendRequest r) {
+  for (NewEvent& e : r.events) e.actor = actor;
+  return r;
+}
+
+TEST_F(EventLogTest, RequestIdsAreEachActorsOwn) {
+  const std::string id = "deadline:task/1#warn@1740758400000000";
+  auto client =
+      log_->Append(As("department:自然资源局", Req("task/1", id, ExpectedVersion::Any())));
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto system = log_->Append(As("system:scheduler", Req("task/1", id, ExpectedVersion::Any())));
+  ASSERT_TRUE(system.ok()) << system.status();
+  EXPECT_FALSE(system->duplicate);
+  EXPECT_EQ(system->first_position, 2u);
+  // Each retry is answered with its own actor's first append.
+  auto client_again =
+      log_->Append(As("department:自然资源局", Req("task/1", id, ExpectedVersion::Any())));
+  auto system_again =
+      log_->Append(As("system:scheduler", Req("task/1", id, ExpectedVersion::Any())));
+  ASSERT_TRUE(client_again.ok() && system_again.ok());
+  EXPECT_TRUE(client_again->duplicate && system_again->duplicate);
+  EXPECT_EQ(client_again->first_position, 1u);
+  EXPECT_EQ(system_again->first_position, 2u);
+  // Another actor may use the id for another stream; the same actor may not.
+  EXPECT_TRUE(
+      log_->Append(As("enterprise:昆明万达", Req("task/2", id, ExpectedVersion::Any()))).ok());
+  EXPECT_EQ(log_->Append(As("system:scheduler", Req("task/2", id, ExpectedVersion::Any())))
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(log_->HeadPosition(), 3u);
+  auto records = log_->ReadAll(1, 10);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 3u);
+  EXPECT_EQ((*records)[1].record.actor(), "system:scheduler");
+  EXPECT_EQ((*records)[1].record.request_id(), id);
+  Reopen();
+  auto looked_up = log_->LookupRequest("system:scheduler", id);
+  ASSERT_TRUE(looked_up.ok() && looked_up->has_value());
+  EXPECT_EQ((*looked_up)->first_position, 2u);
+}
+
+// The key is actor, NUL, request id, and an actor holds no NUL: no request id
+// (NUL bytes and all) can reach into another actor's namespace.
+TEST_F(EventLogTest, ARequestIdCannotSmuggleTheSeparator) {
+  EXPECT_EQ(format::RequestKey("a", std::string("\0b", 2)), std::string("a\0\0b", 4));
+  std::string actor, id;
+  ASSERT_TRUE(format::ParseRequestKey(std::string("a\0\0b", 4), &actor, &id));
+  EXPECT_EQ(actor, "a");
+  EXPECT_EQ(id, std::string("\0b", 2));
+  EXPECT_FALSE(format::ParseRequestKey("no separator", &actor, &id));
+
+  auto smuggled = log_->Append(As(std::string("system:scheduler\0deadline", 26),
+                                  Req("task/1", "x", ExpectedVersion::Any())));
+  EXPECT_EQ(smuggled.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(smuggled.status().message(), HasSubstr("NUL"));
+  // "system:scheduler" + NUL + "x" is the system's key for id "x"; the client
+  // "system:scheduler\0" cannot exist, and an id with a NUL stays its own actor's.
+  auto client = log_->Append(
+      As("department:自然资源局", Req("task/1", std::string("x\0y", 3), ExpectedVersion::Any())));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_FALSE(log_->LookupRequest("system:scheduler", "x")->has_value());
+  EXPECT_FALSE(log_->LookupRequest("department:自然资源局", "x")->has_value());
+  EXPECT_TRUE(log_->LookupRequest("department:自然资源局", std::string("x\0y", 3))->has_value());
+  EXPECT_EQ(log_->HeadPosition(), 1u);
+}
+
+TEST_F(EventLogTest, AnAppendIsOnePrincipalsRequest) {
+  AppendRequest mixed = Req("task/1", "r", ExpectedVersion::Any(), 2);
+  mixed.events[1].actor = "system:scheduler";
+  auto refused = log_->Append(mixed);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("events[1].actor"));
+  auto long_actor = log_->Append(
+      As(std::string(format::kMaxActorBytes + 1, 'a'), Req("task/1", "r", ExpectedVersion::Any())));
+  EXPECT_EQ(long_actor.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->HeadPosition(), 0u);
 }
 
 TEST_F(EventLogTest, DuplicateWithinOneGroupWritesOnce) {

@@ -59,6 +59,23 @@ std::string StreamVersionKey(std::string_view stream, uint64_t version) {
   return key;
 }
 
+std::string RequestKey(std::string_view actor, std::string_view request_id) {
+  std::string key;
+  key.reserve(actor.size() + 1 + request_id.size());
+  key.append(actor);
+  key.push_back('\0');
+  key.append(request_id);
+  return key;
+}
+
+bool ParseRequestKey(std::string_view key, std::string* actor, std::string* request_id) {
+  size_t nul = key.find('\0');
+  if (nul == std::string_view::npos) return false;
+  actor->assign(key.substr(0, nul));
+  request_id->assign(key.substr(nul + 1));
+  return true;
+}
+
 std::string EncodeHead(uint64_t position, std::string_view hash) {
   std::string value;
   PutFixed64BE(&value, position);

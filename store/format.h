@@ -17,7 +17,7 @@ namespace taizhang::store::format {
 inline constexpr char kEventsCf[] = "events";        // partition|position -> EventRecord
 inline constexpr char kStreamIndexCf[] = "streams";  // stream\0version -> position (u64)
 inline constexpr char kHeadsCf[] = "heads";          // stream -> StreamHead
-inline constexpr char kRequestsCf[] = "requests";    // request id -> AppendReceipt
+inline constexpr char kRequestsCf[] = "requests";    // actor\0request id -> AppendReceipt
 inline constexpr char kSnapshotsCf[] = "snapshots";  // stream\0version -> state bytes
 inline constexpr char kMetaCf[] = "meta";            // name -> value
 
@@ -26,12 +26,14 @@ inline constexpr char kMetaFormat[] = "format";     // value: kFormatVersion as 
 inline constexpr char kMetaHead[] = "head";         // value: position (u64) | chain hash (32 bytes)
 inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under this prefix
 
-inline constexpr int kFormatVersion = 1;
+// 2: request ids are keyed by (actor, request id), see RequestKey.
+inline constexpr int kFormatVersion = 2;
 inline constexpr size_t kHashSize = 32;  // SHA-256
 
 // Limits on what an append may carry.
 inline constexpr size_t kMaxStreamBytes = 256;
 inline constexpr size_t kMaxRequestIdBytes = 256;
+inline constexpr size_t kMaxActorBytes = 256;
 inline constexpr size_t kMaxTypeBytes = 128;
 inline constexpr size_t kMaxEventsPerAppend = 1000;
 inline constexpr size_t kMaxPayloadBytes = 4 << 20;
@@ -51,6 +53,15 @@ bool ParseEventKey(std::string_view key, uint32_t* partition, uint64_t* position
 std::string StreamVersionKey(std::string_view stream, uint64_t version);
 // The prefix shared by all keys of one stream.
 std::string StreamPrefix(std::string_view stream);
+
+// requests: actor bytes | 0x00 | request id bytes. The idempotency key of an
+// append is the pair (actor, request id): each principal's ids are its own, so
+// no caller can use up, or be answered with, another principal's request
+// (the server's own "system:..." ids included). An actor holds no NUL (the log
+// refuses one), so the first NUL ends it whatever bytes the request id holds.
+std::string RequestKey(std::string_view actor, std::string_view request_id);
+// Returns false when `key` is not a request key.
+bool ParseRequestKey(std::string_view key, std::string* actor, std::string* request_id);
 
 // The head value: position (u64) | hash (32 bytes).
 std::string EncodeHead(uint64_t position, std::string_view hash);

@@ -35,6 +35,11 @@ std::string ExpectedVersion::ToString() const {
   return absl::StrCat(version_);
 }
 
+const std::string& AppendRequest::actor() const {
+  static const std::string* const kNone = new std::string();
+  return events.empty() ? *kNone : events.front().actor;
+}
+
 namespace {
 
 namespace fmt = format;
@@ -67,8 +72,21 @@ absl::Status ValidateRequest(const AppendRequest& r) {
     return absl::InvalidArgumentError(
         absl::StrCat("events: at most ", fmt::kMaxEventsPerAppend, " per append"));
   }
+  const std::string& actor = r.actor();
+  if (actor.size() > fmt::kMaxActorBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("events[0].actor: longer than ", fmt::kMaxActorBytes, " bytes"));
+  }
+  if (actor.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("events[0].actor: must not contain a NUL byte");
+  }
   for (size_t i = 0; i < r.events.size(); ++i) {
     const NewEvent& e = r.events[i];
+    if (e.actor != actor) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "events[", i, "].actor: '", e.actor, "' differs from events[0]'s '", actor,
+          "'; an append is one principal's request (its idempotency key is actor and request id)"));
+    }
     if (e.type.empty() || e.type.size() > fmt::kMaxTypeBytes) {
       return absl::InvalidArgumentError(
           absl::StrCat("events[", i, "].type: must be 1 to ", fmt::kMaxTypeBytes, " bytes"));
@@ -102,8 +120,8 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<AppendResult> Append(AppendRequest request) override;
   void AppendAsync(AppendRequest request, AppendCallback done) override;
   absl::StatusOr<std::optional<AppendResult>> LookupRequest(
-      const std::string& request_id) override {
-    ASSIGN_OR_RETURN(auto receipt, LoadReceipt(request_id));
+      const std::string& actor, const std::string& request_id) override {
+    ASSIGN_OR_RETURN(auto receipt, LoadReceipt(fmt::RequestKey(actor, request_id)));
     if (!receipt.has_value()) return std::optional<AppendResult>();
     return std::optional<AppendResult>(FromReceipt(*receipt));
   }
@@ -150,7 +168,8 @@ class RocksEventLog final : public EventLog {
   std::vector<Writer*> LeadGroup(Writer* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitterLoop();
   absl::StatusOr<StreamState> LoadStreamState(const std::string& stream);
-  absl::StatusOr<std::optional<v1::AppendReceipt>> LoadReceipt(const std::string& request_id);
+  // The receipt stored under `key` (format::RequestKey), if any.
+  absl::StatusOr<std::optional<v1::AppendReceipt>> LoadReceipt(const std::string& key);
   absl::StatusOr<RecordedEvent> ReadPosition(uint64_t position, bool with_hash);
   absl::StatusOr<RecordedEvent> Decode(uint64_t expected_position, const rocksdb::Slice& value,
                                        bool with_hash);
@@ -434,15 +453,16 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
 
   for (Writer* w : group) {
     const AppendRequest& r = w->request;
+    const std::string request_key = fmt::RequestKey(r.actor(), r.request_id);
     // Idempotency first: a retry of a successful append gets its first result,
     // whatever the stream's version is now.
     std::optional<v1::AppendReceipt> receipt;
-    if (auto it = new_receipts.find(r.request_id); it != new_receipts.end()) {
+    if (auto it = new_receipts.find(request_key); it != new_receipts.end()) {
       receipt = it->second;
       // Its answer stands or falls with this batch.
       written.push_back(w);
     } else {
-      auto loaded = LoadReceipt(r.request_id);
+      auto loaded = LoadReceipt(request_key);
       if (!loaded.ok()) {
         w->result = loaded.status();
         continue;
@@ -451,9 +471,9 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     }
     if (receipt.has_value()) {
       if (receipt->stream() != r.stream) {
-        w->result = absl::AlreadyExistsError(absl::StrCat("request id '", r.request_id,
-                                                          "' was already used for stream '",
-                                                          receipt->stream(), "'"));
+        w->result = absl::AlreadyExistsError(
+            absl::StrCat("request id '", r.request_id, "' of '", r.actor(),
+                         "' was already used for stream '", receipt->stream(), "'"));
       } else {
         w->result = FromReceipt(*receipt);
       }
@@ -519,8 +539,8 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     rc.set_first_version(result.first_version);
     rc.set_last_version(result.last_version);
     rc.set_recorded_at_us(now_us);
-    batch.Put(requests_, r.request_id, rc.SerializeAsString());
-    new_receipts[r.request_id] = rc;
+    batch.Put(requests_, request_key, rc.SerializeAsString());
+    new_receipts[request_key] = rc;
     w->result = result;
     written.push_back(w);
   }
@@ -572,14 +592,17 @@ absl::StatusOr<RocksEventLog::StreamState> RocksEventLog::LoadStreamState(
 }
 
 absl::StatusOr<std::optional<v1::AppendReceipt>> RocksEventLog::LoadReceipt(
-    const std::string& request_id) {
+    const std::string& key) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_, request_id, &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_, key, &value);
   if (s.IsNotFound()) return std::optional<v1::AppendReceipt>();
   if (!s.ok()) return FromRocks(s, "reading a request id");
   v1::AppendReceipt receipt;
   if (!receipt.ParseFromString(value)) {
-    return absl::DataLossError(absl::StrCat("request id '", request_id, "': malformed receipt"));
+    std::string actor, request_id;
+    fmt::ParseRequestKey(key, &actor, &request_id);
+    return absl::DataLossError(
+        absl::StrCat("request id '", request_id, "' of '", actor, "': malformed receipt"));
   }
   return std::optional<v1::AppendReceipt>(std::move(receipt));
 }
