@@ -14,6 +14,7 @@
 #include "engine/deadline_rule.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "workflows/alerts.h"
 #include "workflows/approval_policy.h"
 
 namespace taizhang::workflows {
@@ -348,24 +349,6 @@ ladder: "no-such-ladder"
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(ApprovalCaseTest, EveryEventKindHasItsOwnType) {
-  const google::protobuf::OneofDescriptor* kinds =
-      v1::ApprovalCaseEvent::descriptor()->oneof_decl(0);
-  std::set<std::string> types;
-  for (int i = 0; i < kinds->field_count(); ++i) {
-    v1::ApprovalCaseEvent e;
-    e.GetReflection()->MutableMessage(&e, kinds->field(i));
-    const std::string type = aggregate_->EventType(e);
-    EXPECT_THAT(type, ::testing::MatchesRegex("case\\.[A-Z][A-Za-z]+")) << type;
-    types.insert(type);
-  }
-  EXPECT_EQ(types.size(), static_cast<size_t>(kinds->field_count()));
-  v1::ApprovalCaseEvent accepted;
-  accepted.mutable_item_accepted();
-  EXPECT_EQ(aggregate_->EventType(accepted), "case.ItemAccepted");
-  EXPECT_EQ(aggregate_->EventType(v1::ApprovalCaseEvent()), "case.Unknown");
-}
-
 // ---------------------------------------------------------------------------
 // Opening.
 
@@ -587,6 +570,93 @@ TEST_F(ApprovalCaseTest, DocumentsMissingAgainstACommitmentDate) {
   ASSERT_GE(approved.size(), 1u);
   EXPECT_TRUE(approved[0].item_approved().late());  // the department was late too
   EXPECT_TRUE(ItemOf(State(), "filing").commitment_missed());
+}
+
+TEST_F(ApprovalCaseTest, AMissedCommitmentClimbsALadderAgainstTheEnterprise) {
+  Must(kEnterprise, Open(kLuohe));
+  Must(kEnterprise, Submit("filing"));
+  const std::string dept = Dept(kLuohe, "filing");
+  Must(dept, Accept("filing", {"法人身份证明"}, "2018-03-09"));
+  // The 9th passes with the document still missing: recorded, and an orange
+  // reminder slip to the enterprise and the office, 3 working days to answer.
+  clock_.AdvanceTo(engine::DueInstant(absl::CivilDay(2018, 3, 9)) + absl::Hours(1));
+  std::vector<v1::SupervisionRungRaised> slips;
+  bool missed = false;
+  for (const auto& e : Must(kSystem, TickCmd())) {
+    missed |= e.has_commitment_missed();
+    if (e.has_rung_raised() && e.rung_raised().subject() == "commitment/filing") {
+      slips.push_back(e.rung_raised());
+    }
+  }
+  EXPECT_TRUE(missed);
+  ASSERT_EQ(slips.size(), 1u);
+  const v1::SupervisionRungRaised& slip = slips[0];
+  EXPECT_EQ(slip.rung_id(), "reminder");
+  EXPECT_EQ(slip.slip_number(), "case/LH-2018-017/commitment/filing/1/reminder");
+  EXPECT_EQ(slip.slip_colour(), v1::SLIP_COLOUR_ORANGE);
+  EXPECT_EQ(slip.parties().unit_role(), "enterprise");
+  ASSERT_EQ(slip.recipients_size(), 2);
+  EXPECT_EQ(slip.recipients(0).role(), v1::ROLE_RESPONSIBLE_UNIT);
+  EXPECT_EQ(slip.recipients(0).unit(), kOwner);
+  EXPECT_EQ(slip.recipients(1).unit(), "市政府督查室");
+  EXPECT_EQ(slip.rectification_due_on(), "2018-03-14");  // 12, 13, 14 March
+  // Its alert names the slip's kind; the missed commitment alerts the office
+  // and the enterprise.
+  store::RecordedEvent recorded;
+  v1::ApprovalCaseEvent e;
+  *e.mutable_rung_raised() = slip;
+  recorded.record.set_type(aggregate_->EventType(e));
+  recorded.record.set_payload(e.SerializeAsString());
+  ASSERT_EQ(AlertsFor(recorded).size(), 1u);
+  EXPECT_EQ(AlertsFor(recorded)[0].slip_kind(), "橙色催办单");
+  v1::ApprovalCaseEvent m;
+  m.mutable_commitment_missed()->set_item_id("filing");
+  m.mutable_commitment_missed()->set_enterprise(kOwner);
+  recorded.record.set_type(aggregate_->EventType(m));
+  recorded.record.set_payload(m.SerializeAsString());
+  std::vector<v1::Alert> alerts = AlertsFor(recorded);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind(), v1::ALERT_KIND_COMMITMENT_MISSED);
+  ASSERT_EQ(alerts[0].recipients_size(), 2);
+  EXPECT_EQ(alerts[0].recipients(1).unit(), kOwner);
+
+  // The department may not answer the enterprise's slip; the enterprise does.
+  Command answer = Answer(slip.slip_number());
+  EXPECT_EQ(Code(dept, answer), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Code("enterprise:另一家公司", answer), absl::StatusCode::kPermissionDenied);
+  Must(kEnterprise, answer);
+  // Answered: no bulletin, even 3 working days on.
+  clock_.AdvanceTo(At(2018, 3, 20));
+  for (const auto& x : Must(kSystem, TickCmd())) {
+    EXPECT_FALSE(x.has_rung_raised() && x.rung_raised().subject() == "commitment/filing");
+  }
+}
+
+TEST_F(ApprovalCaseTest, AnUnansweredCommitmentSlipIsBulletinedAndSupplyingStopsIt) {
+  Must(kEnterprise, Open(kLuohe));
+  Must(kEnterprise, Submit("filing"));
+  const std::string dept = Dept(kLuohe, "filing");
+  Must(dept, Accept("filing", {"法人身份证明", "营业执照副本"}, "2018-03-09"));
+  clock_.AdvanceTo(At(2018, 3, 15, 9));  // 3 working days after the slip's day
+  std::vector<std::string> rungs;
+  for (const auto& e : Must(kSystem, TickCmd())) {
+    if (e.has_rung_raised() && e.rung_raised().subject() == "commitment/filing") {
+      rungs.push_back(e.rung_raised().rung_id());
+    }
+  }
+  EXPECT_THAT(rungs, ElementsAre("reminder"));  // raised on the 15th: the climb starts now
+  clock_.AdvanceTo(At(2018, 3, 21, 9));         // 16, 19, 20 March unanswered
+  rungs.clear();
+  for (const auto& e : Must(kSystem, TickCmd())) {
+    if (e.has_rung_raised() && e.rung_raised().subject() == "commitment/filing") {
+      rungs.push_back(e.rung_raised().rung_id());
+      EXPECT_EQ(e.rung_raised().recipients(2).role(), v1::ROLE_RESPONSIBLE_LEADER);
+    }
+  }
+  EXPECT_THAT(rungs, ElementsAre("bulletin"));
+  // Everything supplied: the commitment is no longer owed, nothing more.
+  Must(kEnterprise, Supply("filing", {"法人身份证明", "营业执照副本"}));
+  EXPECT_EQ(RungsOf(State(), "commitment/filing").size(), 2u);
 }
 
 TEST_F(ApprovalCaseTest, ACorrectionStopsTheItemAndTheCase) {
