@@ -89,9 +89,10 @@ Ledger::~Ledger() { Stop(); }
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock& clock,
                                                      const LedgerOptions& options) {
   std::unique_ptr<Ledger> l(new Ledger(log, clock));
+  l->options_ = options;
   const std::string& root = options.policies_dir;
   ASSIGN_OR_RETURN(auto calendar, engine::WorkingDayCalendar::LoadDirectory(root + "/calendars"));
-  l->calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
+  l->files_calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
   ASSIGN_OR_RETURN(l->project_,
                    Project::Load(Join(root, options.project_policy),
                                  Join(root, options.project_ladder), root + "/calendars"));
@@ -101,10 +102,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
                                         root + "/calendars"));
   ASSIGN_OR_RETURN(l->problem_, Problem::Load(Join(root, options.task_policy), root + "/ladders",
                                               root + "/calendars"));
-  l->project_->SetCalendar(l->calendar_);
-  l->case_->SetCalendar(l->calendar_);
-  l->task_->SetCalendar(l->calendar_);
-  l->problem_->SetCalendar(l->calendar_);
+  l->project_->SetCalendar(l->files_calendar_);
+  l->case_->SetCalendar(l->files_calendar_);
+  l->task_->SetCalendar(l->files_calendar_);
+  l->problem_->SetCalendar(l->files_calendar_);
 
   l->projects_ = std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_);
   l->cases_ = std::make_unique<engine::AggregateStore<ApprovalCase>>(log, clock, *l->case_);
@@ -139,9 +140,23 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
 }
 
 absl::Status Ledger::Start() {
+  {
+    absl::MutexLock l(&calendar_mu_);
+    ASSIGN_OR_RETURN(calendar_log_, engine::CalendarLog::Open(log_));
+    ASSIGN_OR_RETURN(auto loaded,
+                     calendar_log_->LoadAll(*files_calendar_, options_.amend_calendars,
+                                            {.via = "policies", .actor = kSystemActor}));
+    (void)loaded;
+    // Before the replay, so that every view and timer it rebuilds is judged on
+    // the log's calendar.
+    UseCalendar(calendar_log_->calendar(), calendar_log_->version());
+  }
   RETURN_IF_ERROR(runtime_->Start());
   RETURN_IF_ERROR(reactions_->CatchUp());
-  return RecomputeProvisional();
+  // Recomputes what a calendar change left undone (a year new in the files,
+  // or a crash between a load and its recomputations); nothing when done.
+  absl::MutexLock l(&calendar_mu_);
+  return RecomputeDeadlines().status();
 }
 
 void Ledger::Stop() {
@@ -151,6 +166,9 @@ void Ledger::Stop() {
 // A deadline fell due: the stream's aggregate gets a Tick. The request id is
 // the scheduler's, so a second firing (after a crash) writes nothing.
 absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
+  // First the stream's deadlines on the calendar in use: a timer armed before
+  // a calendar change must not judge a limit computed on the old one.
+  RETURN_IF_ERROR(RecomputeStream(key).status());
   engine::CommandMeta meta;
   meta.request_id = engine::DeadlineRequestId(key, due);
   meta.actor = kSystemActor;
@@ -177,50 +195,126 @@ absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
   return absl::OkStatus();  // not ours: nothing to do
 }
 
-// Sends RecomputeDeadlines to every stream with a provisional deadline. The
-// request id names the calendar years loaded, so each stream is recomputed
-// once per calendar set, however often the server restarts.
-absl::Status Ledger::RecomputeProvisional() {
-  std::string years = absl::StrJoin(calendar_->Years(), ",");
-  auto meta_for = [&](const std::string& stream) {
-    engine::CommandMeta meta;
-    meta.request_id = absl::StrCat("recompute:", stream, ":", years);
-    meta.actor = kSystemActor;
-    return meta;
-  };
-  // A case keeps several limits (case, items, commitments); every case still
-  // open is asked, and only a changed date makes an event.
-  for (const auto& loaded : case_view_->List()) {
-    if (loaded.state.status() != v1::APPROVAL_CASE_STATUS_OPEN) continue;
-    v1::ApprovalCaseCommand c;
-    c.mutable_recompute_deadlines();
-    std::string stream = CaseStream(loaded.state.case_id());
-    RETURN_IF_ERROR(cases_->Execute(stream, c, meta_for(stream)).status());
+std::shared_ptr<const engine::WorkingDayCalendar> Ledger::calendar() const {
+  return case_->calendar();
+}
+
+uint64_t Ledger::calendar_version() const {
+  return calendar_log_ == nullptr ? 0 : calendar_log_->version();
+}
+
+void Ledger::UseCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar,
+                         uint64_t version) {
+  project_->SetCalendar(calendar);
+  case_->SetCalendar(calendar);
+  task_->SetCalendar(calendar);
+  problem_->SetCalendar(calendar);
+  calendar_in_use_.store(version);
+}
+
+absl::Status Ledger::RearmTimers() {
+  RETURN_IF_ERROR(project_view_->Rearm());
+  RETURN_IF_ERROR(case_view_->Rearm());
+  RETURN_IF_ERROR(task_view_->Rearm());
+  return problem_view_->Rearm();
+}
+
+absl::StatusOr<CalendarLoadOutcome> Ledger::LoadCalendar(const std::string& name,
+                                                         const std::string& text, bool amend,
+                                                         const std::string& actor) {
+  if (calendar_log_ == nullptr) {
+    return absl::FailedPreconditionError("the ledger has not started; load calendars after Start");
   }
-  for (const auto& loaded : task_view_->List()) {
-    if (!loaded.state.provisional()) continue;
+  ASSIGN_OR_RETURN(v1::CalendarYear data, engine::ParseCalendarYear(name, text));
+  const std::string base = name.substr(name.find_last_of('/') + 1);
+  absl::MutexLock l(&calendar_mu_);
+  CalendarLoadOutcome out;
+  ASSIGN_OR_RETURN(out.loaded, calendar_log_->Load(
+                                   data, amend, {.origin = base, .via = "admin", .actor = actor}));
+  if (!out.loaded.changed) return out;
+  UseCalendar(calendar_log_->calendar(), out.loaded.version);
+  // The projections must hold every event decided on the old calendar that is
+  // already in the log; one still in flight is caught by its next firing or
+  // the next start (both recompute first).
+  runtime_->WaitForApplied(log_.HeadPosition());
+  ASSIGN_OR_RETURN(out.recomputed, RecomputeDeadlines());
+  // Timers whose day moved without a changed deadline (a warning N working
+  // days before an unchanged limit), after the recomputed events are applied.
+  runtime_->WaitForApplied(log_.HeadPosition());
+  RETURN_IF_ERROR(RearmTimers());
+  return out;
+}
+
+// The request id names the stream and the calendar's version in use (the
+// number of calendar events, which grows with every change and never
+// repeats), so each stream is recomputed once per calendar, however often the
+// server restarts or its timers fire.
+absl::StatusOr<int> Ledger::RecomputeStream(const std::string& stream) {
+  engine::CommandMeta meta;
+  const uint64_t version = calendar_in_use_.load();
+  meta.request_id = absl::StrCat("recompute:", stream, ":calendar/", version);
+  meta.actor = kSystemActor;
+  int recomputed = 0;
+  auto count = [&](const auto& out) {
+    for (const auto& e : out.events) recomputed += e.has_deadline_recomputed() ? 1 : 0;
+  };
+  if (absl::StartsWith(stream, kCasePrefix)) {
+    v1::ApprovalCaseCommand c;
+    c.mutable_recompute_deadlines()->set_reason(
+        absl::StrCat("recomputed with the calendar version ", version));
+    ASSIGN_OR_RETURN(auto out, cases_->Execute(stream, c, meta));
+    count(out);
+  } else if (absl::StartsWith(stream, kTaskPrefix)) {
     v1::TaskCommand c;
     c.mutable_recompute_deadlines();
-    std::string stream = TaskStream(loaded.state.task_id());
-    RETURN_IF_ERROR(tasks_->Execute(stream, c, meta_for(stream)).status());
-  }
-  for (const auto& loaded : problem_view_->List()) {
-    if (!loaded.state.computed().provisional()) continue;
+    ASSIGN_OR_RETURN(auto out, tasks_->Execute(stream, c, meta));
+    count(out);
+  } else if (absl::StartsWith(stream, kProblemPrefix)) {
     v1::ProblemCommand c;
     c.mutable_recompute_deadlines();
-    std::string stream = ProblemStream(loaded.state.problem_id());
-    RETURN_IF_ERROR(problems_->Execute(stream, c, meta_for(stream)).status());
-  }
-  for (const auto& loaded : project_view_->List()) {
-    bool provisional = false;
-    for (const auto& slip : loaded.state.slips()) provisional |= slip.raised().provisional();
-    if (!provisional) continue;
+    ASSIGN_OR_RETURN(auto out, problems_->Execute(stream, c, meta));
+    count(out);
+  } else if (absl::StartsWith(stream, kProjectPrefix)) {
     v1::ProjectCommand c;
     c.mutable_recompute_deadlines();
-    std::string stream = ProjectStream(loaded.state.info().code());
-    RETURN_IF_ERROR(projects_->Execute(stream, c, meta_for(stream)).status());
+    ASSIGN_OR_RETURN(auto out, projects_->Execute(stream, c, meta));
+    count(out);
   }
-  return absl::OkStatus();
+  return recomputed;
+}
+
+absl::StatusOr<int> Ledger::RecomputeDeadlines() {
+  std::vector<std::string> streams;
+  // A case keeps several limits (case, items); every case still open is
+  // asked, and only a changed date makes an event.
+  for (const auto& loaded : case_view_->List()) {
+    if (loaded.state.status() != v1::APPROVAL_CASE_STATUS_OPEN) continue;
+    streams.push_back(CaseStream(loaded.state.case_id()));
+  }
+  for (const auto& loaded : task_view_->List()) {
+    if (loaded.state.status() != v1::TASK_STATUS_OPEN || loaded.state.due_date().empty()) continue;
+    streams.push_back(TaskStream(loaded.state.task_id()));
+  }
+  for (const auto& loaded : problem_view_->List()) {
+    if (loaded.state.status() != v1::PROBLEM_STATUS_ASSIGNED ||
+        loaded.state.computed().due_date().empty()) {
+      continue;
+    }
+    streams.push_back(ProblemStream(loaded.state.problem_id()));
+  }
+  for (const auto& loaded : project_view_->List()) {
+    bool pending = false;
+    for (const auto& slip : loaded.state.slips()) {
+      pending |= !slip.answered() && slip.raised().rectification_working_days() > 0;
+    }
+    if (pending) streams.push_back(ProjectStream(loaded.state.info().code()));
+  }
+  int recomputed = 0;
+  for (const std::string& stream : streams) {
+    ASSIGN_OR_RETURN(int n, RecomputeStream(stream));
+    recomputed += n;
+  }
+  return recomputed;
 }
 
 absl::StatusOr<Ledger::Outcome<Project>> Ledger::ExecuteProject(const std::string& code,
