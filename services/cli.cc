@@ -1,6 +1,7 @@
 #include "services/cli.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -310,6 +311,47 @@ void AddBackup(CLI::App& app, CliContext& ctx) {
   });
 }
 
+void AddCalendar(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("calendar", "working-day calendars of the running server");
+  cmd->require_subcommand(1);
+  auto* load = cmd->add_subcommand(
+      "load", "load one year (cn-YYYY.textproto) and recompute the deadlines it moves");
+  auto* file = &ctx.Own<std::string>();
+  auto* amend = &ctx.Own<bool>();
+  load->add_option("FILE", *file, "calendar file (text-format taizhang.v1.CalendarYear)")
+      ->required();
+  load->add_flag("--amend", *amend,
+                 "the year is already in use and its notice was amended: replace it");
+  load->callback([&ctx, file, amend] {
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) return ctx.Fail(absl::StrCat(*file, ": cannot be read"));
+    std::stringstream text;
+    text << in.rdbuf();
+    v1::Admin::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::LoadCalendarRequest request;
+    request.set_name(std::filesystem::path(*file).filename().string());
+    request.set_text(text.str());
+    request.set_amend(*amend);
+    v1::LoadCalendarResponse r;
+    grpc::Status status = stub.LoadCalendar(&call, request, &r);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(r);
+    if (!r.changed()) {
+      return Print(ctx, absl::StrCat("year ", r.year(), " is already in use with these days (",
+                                     r.digest().substr(0, 12), "…): nothing changed\n"));
+    }
+    Print(ctx,
+          absl::StrCat(
+              r.amendment() ? "amended year " : "loaded year ", r.year(), ": ",
+              r.digest().substr(0, 12), "…",
+              r.amendment() ? absl::StrCat(" (was ", r.previous_digest().substr(0, 12), "…)") : "",
+              " at position ", r.position(), "; ", r.recomputed_deadlines(),
+              " deadline(s) recomputed\n"));
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> CliContext::Channel() {
@@ -389,6 +431,7 @@ void AddCoreCommands(CLI::App& app, CliContext& ctx) {
   AddClock(app, ctx);
   AddInfo(app, ctx);
   AddBackup(app, ctx);
+  AddCalendar(app, ctx);
 }
 
 }  // namespace taizhang::services
