@@ -295,6 +295,52 @@ TEST_F(CalendarChangeTest, Amended2019RecomputesWhatItMovesOnce) {
   EXPECT_EQ(Recomputed("task/t5").size(), 1u);
 }
 
+// A project node missed: the slip's rectification limit, 5 working days from
+// the day it is raised, Thu 2019-04-25: 04-26, 29, 30, 05-02, 03 on the first
+// notice; 04-26, Sun 28, 29, 30, Sun 05-05 as amended.
+TEST_F(CalendarChangeTest, AProjectSlipsRectificationLimitMovesWithTheAmendment) {
+  const std::string code = "2019-530115-47-01-000002";
+  v1::ProjectCommand reg;
+  v1::ProjectInfo* info = reg.mutable_register_()->mutable_info();
+  info->set_code(code);
+  info->set_name("昆阳片区综合开发");
+  info->set_region_name("晋宁区");
+  info->set_level(v1::PROJECT_LEVEL_MUNICIPAL);
+  info->set_industry("城市建设");
+  info->set_owner(kOwner);
+  info->set_total_investment_yuan(100'000'000);
+  info->set_plan_year(2019);
+  info->set_responsible_leader("张副区长");
+  info->set_lead_unit("发改局");
+  info->set_lead_person("李四");
+  info->set_lead_unit_head("王局长");
+  Must(ledger_->ExecuteProject(code, reg, Meta("supervision:督查室")).status());
+  v1::ProjectCommand node;
+  node.mutable_plan_node()->set_node_id("land");
+  node.mutable_plan_node()->set_name("土地摘牌");
+  node.mutable_plan_node()->set_due_on("2019-04-24");
+  Must(ledger_->ExecuteProject(code, node, Meta("department:发改局")).status());
+  clock_.AdvanceTo(At(2019, 4, 25));
+  Settle();
+  v1::ProjectState before = *ledger_->GetProject(code);
+  ASSERT_EQ(before.slips_size(), 1);
+  EXPECT_EQ(before.slips(0).raised().rectification_due_on(), "2019-05-03");
+
+  auto loaded = Load(Shipped(2019), true);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->recomputed, 1);
+  Settle();
+  EXPECT_EQ(ledger_->GetProject(code)->slips(0).raised().rectification_due_on(), "2019-05-05");
+  auto events = Recomputed(absl::StrCat("project/", code));
+  ASSERT_EQ(events.size(), 1u);
+  v1::ProjectEvent e;
+  ASSERT_TRUE(e.ParseFromString(events[0].record.payload()));
+  EXPECT_EQ(e.deadline_recomputed().old_due_on(), "2019-05-03");
+  EXPECT_EQ(e.deadline_recomputed().new_due_on(), "2019-05-05");
+  EXPECT_EQ(e.deadline_recomputed().calendar_version(),
+            absl::StrCat("cn-2019:", DigestOf(Shipped(2019))));
+}
+
 TEST_F(CalendarChangeTest, SpringFestival2020ExtensionMovesDeadlinesAndTimers) {
   clock_.AdvanceTo(At(2020, 1, 20));  // Mon
   // The problem, 5 working days from Mon 01-20 on the first notice: 21, 22,
@@ -440,6 +486,36 @@ TEST_F(CalendarChangeTest, ReplayDoesNotDependOnTheMachinesCalendarFiles) {
   EXPECT_EQ(ledger_->task().View(*ledger_->GetTask("t5"), at).SerializeAsString(), task_view);
   EXPECT_EQ(ledger_->approval_case().View(*ledger_->GetCase("LH-2019-001"), at).SerializeAsString(),
             case_view);
+}
+
+// Apply never reads the calendar: every stream folded by aggregates that have
+// no calendar at all (an empty directory) gives the ledger's states.
+TEST_F(CalendarChangeTest, ApplyDoesNotReadTheCalendar) {
+  CreateTask("t5", 5, "2019-04-25");
+  clock_.AdvanceTo(At(2019, 4, 2));
+  AcceptFiling("LH-2019-001");
+  AssignProblem("p1");
+  ASSERT_TRUE(Load(Shipped(2019), true).ok());
+  clock_.AdvanceTo(At(2019, 5, 20));
+  Settle();
+  const std::string empty = (root_ / "no-calendars").string();
+  std::filesystem::create_directories(empty);
+  const std::string p = Policies();
+  auto task = Task::Load(p + "/tasks/jinning-2020.textproto", p + "/ladders", empty);
+  auto problem = Problem::Load(p + "/tasks/jinning-2020.textproto", p + "/ladders", empty);
+  auto cases = ApprovalCase::Load(p + "/approval", p + "/ladders", empty);
+  ASSERT_TRUE(task.ok() && problem.ok() && cases.ok());
+  engine::AggregateStore<Task> tasks(*log_, clock_, **task);
+  engine::AggregateStore<Problem> problems(*log_, clock_, **problem);
+  engine::AggregateStore<ApprovalCase> case_store(*log_, clock_, **cases);
+  auto t = tasks.LoadAsOf("task/t5", {});
+  auto pr = problems.LoadAsOf("problem/p1", {});
+  auto c = case_store.LoadAsOf("case/LH-2019-001", {});
+  ASSERT_TRUE(t.ok() && pr.ok() && c.ok());
+  EXPECT_GT(Recomputed("task/t5").size(), 0u);
+  EXPECT_EQ(t->state.SerializeAsString(), ledger_->GetTask("t5")->SerializeAsString());
+  EXPECT_EQ(pr->state.SerializeAsString(), ledger_->GetProblem("p1")->SerializeAsString());
+  EXPECT_EQ(c->state.SerializeAsString(), ledger_->GetCase("LH-2019-001")->SerializeAsString());
 }
 
 // The operator may take a changed file as an amendment at start instead.
