@@ -20,6 +20,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "services/calendar_loader.h"
 #include "services/china_time.h"
@@ -180,11 +181,12 @@ int main(int argc, char** argv) {
     }
     ledger = std::move(*opened);
     if (absl::Status s = ledger->Start(); !s.ok()) {
-      spdlog::error("cannot replay the log: {}", std::string(s.message()));
+      spdlog::error("cannot start the workflows: {}", std::string(s.message()));
       return 1;
     }
-    spdlog::info("workflows: policies from {}, replayed to position {}", options.policies_dir,
-                 ledger->runtime().applied());
+    spdlog::info("workflows: policies from {}, replayed to position {}, calendar version {} ({})",
+                 options.policies_dir, ledger->runtime().applied(), ledger->calendar_version(),
+                 absl::StrJoin(ledger->calendar()->Years(), " "));
     taizhang::services::AddLedgerServices(server, *ledger);
     server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
     server.AddPayloadDecoder(
