@@ -518,6 +518,35 @@ TEST_F(CalendarChangeTest, ApplyDoesNotReadTheCalendar) {
   EXPECT_EQ(c->state.SerializeAsString(), ledger_->GetCase("LH-2019-001")->SerializeAsString());
 }
 
+// A crash after the calendar event and before its recomputations: the next
+// start makes them, with the same request ids, once.
+TEST_F(CalendarChangeTest, ACrashBetweenALoadAndItsRecomputationsIsMadeGoodAtStart) {
+  CreateTask("t5", 5, "2019-04-25");
+  Settle();
+  Close();
+  {
+    auto log = store::OpenEventLog((root_ / "data").string(), clock_);
+    ASSERT_TRUE(log.ok()) << log.status();
+    auto calendars = engine::CalendarLog::Open(**log);
+    ASSERT_TRUE(calendars.ok()) << calendars.status();
+    auto amended = engine::ParseCalendarYear("cn-2019", ReadText(Shipped(2019)));
+    ASSERT_TRUE(amended.ok());
+    ASSERT_TRUE((*calendars)->Load(*amended, true, {.origin = "cn-2019.textproto"}).ok());
+  }
+  UseFile(2019, Shipped(2019));
+  Open();
+  Settle();
+  EXPECT_EQ(ledger_->GetTask("t5")->due_date(), "2019-05-05");
+  auto t5 = Recomputed("task/t5");
+  ASSERT_EQ(t5.size(), 1u);
+  EXPECT_EQ(t5[0].record.request_id(),
+            absl::StrCat("recompute:task/t5:calendar/", ledger_->calendar_version()));
+  Close();
+  Open();
+  Settle();
+  EXPECT_EQ(Recomputed("task/t5").size(), 1u);
+}
+
 // The operator may take a changed file as an amendment at start instead.
 TEST_F(CalendarChangeTest, AStartWithAmendTakesAChangedFile) {
   CreateTask("t5", 5, "2019-04-25");
