@@ -156,7 +156,7 @@ absl::Status Ledger::Start() {
   // Recomputes what a calendar change left undone (a year new in the files,
   // or a crash between a load and its recomputations); nothing when done.
   absl::MutexLock l(&calendar_mu_);
-  return RecomputeDeadlines().status();
+  return RecomputeUnlessDone();
 }
 
 void Ledger::Stop() {

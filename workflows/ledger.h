@@ -188,6 +188,9 @@ class Ledger {
   absl::StatusOr<int> RecomputeStream(const std::string& stream);
   // RecomputeStream for every stream with a pending deadline.
   absl::StatusOr<int> RecomputeDeadlines();
+  // RecomputeDeadlines, unless the log's metadata records that those of the
+  // calendar version in use were all made.
+  absl::Status RecomputeUnlessDone();
   template <class A>
   absl::StatusOr<StateAsOf> StateAt(engine::AggregateStore<A>& store, const A& aggregate,
                                     const std::string& stream, std::optional<uint64_t> position,

@@ -1,6 +1,7 @@
 // The ledger's calendar: built from the log at start, changed by
 // LoadCalendar, and the recomputations a change calls for (see "The
 // calendar" in ledger.h).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ constexpr char kProjectPrefix[] = "project/";
 constexpr char kCasePrefix[] = "case/";
 constexpr char kTaskPrefix[] = "task/";
 constexpr char kProblemPrefix[] = "problem/";
+
+// Log metadata: the calendar version whose recomputations were all made. Not
+// state (replay never reads it): it spares a start the pass over every
+// pending stream when nothing changed. Firings recompute first regardless.
+constexpr char kRecomputedMeta[] = "calendar-recomputed";
 
 }  // namespace
 
@@ -63,6 +69,7 @@ absl::StatusOr<CalendarLoadOutcome> Ledger::LoadCalendar(const std::string& name
   // the next start (both recompute first).
   runtime_->WaitForApplied(log_.HeadPosition());
   ASSIGN_OR_RETURN(out.recomputed, RecomputeDeadlines());
+  RETURN_IF_ERROR(log_.PutMeta(kRecomputedMeta, absl::StrCat(out.loaded.version)));
   // Timers whose day moved without a changed deadline (a warning N working
   // days before an unchanged limit), after the recomputed events are applied.
   runtime_->WaitForApplied(log_.HeadPosition());
@@ -106,6 +113,14 @@ absl::StatusOr<int> Ledger::RecomputeStream(const std::string& stream) {
     count(out);
   }
   return recomputed;
+}
+
+absl::Status Ledger::RecomputeUnlessDone() {
+  const std::string version = absl::StrCat(calendar_in_use_.load());
+  ASSIGN_OR_RETURN(std::optional<std::string> done, log_.GetMeta(kRecomputedMeta));
+  if (done.has_value() && *done == version) return absl::OkStatus();
+  RETURN_IF_ERROR(RecomputeDeadlines().status());
+  return log_.PutMeta(kRecomputedMeta, version);
 }
 
 absl::StatusOr<int> Ledger::RecomputeDeadlines() {
