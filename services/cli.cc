@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/china_time.h"
 #include "services/text_table.h"
+#include "taizhang/v1/calendar.pb.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
 namespace taizhang::services {
@@ -349,6 +351,49 @@ void AddCalendar(CLI::App& app, CliContext& ctx) {
               r.amendment() ? absl::StrCat(" (was ", r.previous_digest().substr(0, 12), "…)") : "",
               " at position ", r.position(), "; ", r.recomputed_deadlines(),
               " deadline(s) recomputed\n"));
+  });
+
+  auto* list = cmd->add_subcommand(
+      "list", "every calendar year the server has taken into use, oldest first (calendar/cn)");
+  list->callback([&ctx] {
+    v1::Audit::Stub stub(ctx.Channel());
+    std::vector<v1::AuditEvent> events;
+    v1::ReadStreamRequest request;
+    request.set_stream("calendar/cn");
+    request.set_page_size(500);
+    for (;;) {
+      grpc::ClientContext call;
+      ctx.Prepare(&call);
+      v1::ReadStreamResponse response;
+      grpc::Status status = stub.ReadStream(&call, request, &response);
+      if (!status.ok()) return ctx.Fail(status);
+      for (const v1::AuditEvent& e : response.events()) events.push_back(e);
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    std::map<int, size_t> last;  // year -> index of its last event: the one in use
+    std::vector<v1::CalendarYearLoaded> loads(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      v1::CalendarEvent e;
+      if (e.ParseFromString(events[i].payload())) loads[i] = e.year_loaded();
+      last[loads[i].data().year()] = i;
+    }
+    TextTable table(
+        {"year", "version", "in use", "change", "origin", "via", "position", "recorded"},
+        {TextTable::Align::kRight});
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::CalendarYearLoaded& l = loads[i];
+      if (ctx.json) {
+        ctx.PrintJson(l);
+        continue;
+      }
+      table.AddRow(
+          {absl::StrCat(l.data().year()), l.digest().substr(0, 12),
+           last[l.data().year()] == i ? "yes" : "",
+           l.amendment() ? absl::StrCat("amends ", l.previous_digest().substr(0, 12)) : "new year",
+           l.origin(), l.via(), absl::StrCat(events[i].position()), Time(events[i].recorded_at())});
+    }
+    if (!ctx.json) Print(ctx, table.Render());
   });
 }
 

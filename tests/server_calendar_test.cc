@@ -171,6 +171,13 @@ TEST_F(CalendarServerTest, AmendedAndNewYearsAreLoadedWhileRunning) {
   EXPECT_EQ(Task(*d, "t27").due_date(), "2027-01-05");
   EXPECT_FALSE(Task(*d, "t27").provisional());
   const uint64_t final_head = Head(*d);
+  r = Cli(*d, Tokens::kAdmin, {"calendar", "list"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("cn-2019.textproto  policies"));
+  EXPECT_THAT(r.out, HasSubstr("cn-2019.textproto  admin"));
+  EXPECT_THAT(r.out, HasSubstr("cn-2027.textproto  admin"));
+  EXPECT_THAT(r.out, HasSubstr("amends "));
+  EXPECT_EQ(Cli(*d, Tokens::kDepartment, {"calendar", "list"}).exit_code, 1);
   ASSERT_EQ(d->Stop(), 0);
 
   // The policy files still hold the first notice: the server refuses to
