@@ -13,8 +13,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "engine/text_proto.h"
 #include "google/protobuf/text_format.h"
+#include "store/sha256.h"
 
 namespace taizhang::engine {
 namespace {
@@ -124,19 +126,15 @@ std::optional<Problem> Validate(const v1::CalendarYear& data, std::bitset<366>* 
   return std::nullopt;
 }
 
-// "line:col: " of where `problem` is in the text file `path`, or "" if it
-// cannot be found. Only used on the error path.
-std::string LocateInFile(const std::string& path, const Problem& problem) {
+// "line:col: " of where `problem` is in `text`, or "" if it cannot be found.
+// Only used on the error path.
+std::string LocateInText(const std::string& text, const Problem& problem) {
   if (problem.field.empty()) return "";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::stringstream buffer;
-  buffer << in.rdbuf();
   v1::CalendarYear scratch;
   google::protobuf::TextFormat::Parser parser;
   google::protobuf::TextFormat::ParseInfoTree tree;
   parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(buffer.str(), &scratch)) return "";
+  if (!parser.ParseFromString(text, &scratch)) return "";
   const google::protobuf::Descriptor* descriptor = v1::CalendarYear::descriptor();
   const google::protobuf::FieldDescriptor* field = descriptor->FindFieldByName(problem.field);
   if (field == nullptr) return "";
@@ -212,6 +210,49 @@ std::ostream& operator<<(std::ostream& os, const CountResult& result) {
   return os << result.count << (result.provisional ? " (provisional)" : "");
 }
 
+absl::StatusOr<v1::CalendarYear> ParseCalendarYear(const std::string& name, const std::string& text,
+                                                   int expected_year) {
+  v1::CalendarYear data;
+  RETURN_IF_ERROR(ParseTextProto(name, text, &data));
+  std::optional<Problem> problem;
+  if (expected_year > 0 && data.year() != expected_year) {
+    problem = Problem{"year", -1, "",
+                      absl::StrCat("year ", data.year(), " does not match the file name")};
+  } else if (data.region() != "cn") {
+    problem =
+        Problem{"region", -1, "", absl::StrCat("region \"", data.region(), "\" is not \"cn\"")};
+  } else {
+    std::bitset<366> off, work;
+    problem = Validate(data, &off, &work);
+  }
+  if (problem) {
+    std::string where = problem->Where();
+    if (!where.empty()) absl::StrAppend(&where, ": ");
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ":", LocateInText(text, *problem), where, problem->message));
+  }
+  return data;
+}
+
+std::string CanonicalCalendarText(const v1::CalendarYear& data) {
+  std::string out =
+      absl::StrCat("taizhang calendar v1\nregion ", data.region(), "\nyear ", data.year(), "\n");
+  std::bitset<366> off, work;
+  if (Validate(data, &off, &work).has_value()) return out;
+  const absl::CivilDay jan1(data.year(), 1, 1);
+  const int length = static_cast<int>(absl::CivilDay(data.year() + 1, 1, 1) - jan1);
+  for (int i = 0; i < length; ++i) {
+    const absl::CivilDay day = jan1 + i;
+    if (off.test(i) && !IsWeekend(day)) absl::StrAppend(&out, "off ", FormatDate(day), "\n");
+    if (work.test(i)) absl::StrAppend(&out, "work ", FormatDate(day), "\n");
+  }
+  return out;
+}
+
+std::string CalendarDigest(const v1::CalendarYear& data) {
+  return store::ToHex(store::Sha256(CanonicalCalendarText(data)));
+}
+
 absl::StatusOr<WorkingDayCalendar> WorkingDayCalendar::LoadDirectory(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -235,28 +276,12 @@ absl::StatusOr<WorkingDayCalendar> WorkingDayCalendar::LoadDirectory(const std::
 
   WorkingDayCalendar calendar;
   for (const auto& [file_year, path] : files) {
-    v1::CalendarYear data;
-    absl::Status loaded = LoadTextProtoFile(path, &data);
-    if (!loaded.ok()) return loaded;
-    std::optional<Problem> problem;
-    if (data.year() != file_year) {
-      problem = Problem{"year", -1, "",
-                        absl::StrCat("year ", data.year(), " does not match the file name")};
-    } else if (data.region() != "cn") {
-      problem =
-          Problem{"region", -1, "", absl::StrCat("region \"", data.region(), "\" is not \"cn\"")};
-    } else {
-      std::bitset<366> off, work;
-      problem = Validate(data, &off, &work);
-    }
-    if (problem) {
-      std::string where = problem->Where();
-      if (!where.empty()) absl::StrAppend(&where, ": ");
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", LocateInFile(path, *problem), where, problem->message));
-    }
-    absl::Status added = calendar.AddYear(data, path);
-    if (!added.ok()) return added;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+    std::stringstream text;
+    text << in.rdbuf();
+    ASSIGN_OR_RETURN(v1::CalendarYear data, ParseCalendarYear(path, text.str(), file_year));
+    RETURN_IF_ERROR(calendar.AddYear(data, path));
   }
   return calendar;
 }
@@ -281,6 +306,7 @@ absl::Status WorkingDayCalendar::AddYear(const v1::CalendarYear& data, absl::str
 
   Year year;
   year.data = data;
+  year.digest = CalendarDigest(data);
   year.first_day = absl::CivilDay(data.year(), 1, 1);
   year.length = static_cast<int>(absl::CivilDay(data.year() + 1, 1, 1) - year.first_day);
   year.prefix[0] = 0;
@@ -312,6 +338,30 @@ std::vector<int> WorkingDayCalendar::Years() const {
   std::vector<int> out;
   out.reserve(years_.size());
   for (const auto& [number, year] : years_) out.push_back(number);
+  return out;
+}
+
+absl::Status WorkingDayCalendar::SetYear(const v1::CalendarYear& data, absl::string_view origin) {
+  WorkingDayCalendar next = *this;
+  next.years_.erase(data.year());
+  if (next.years_.empty()) next.region_.clear();
+  RETURN_IF_ERROR(next.AddYear(data, origin));
+  *this = std::move(next);
+  return absl::OkStatus();
+}
+
+std::string WorkingDayCalendar::Digest(int year) const {
+  auto it = years_.find(year);
+  return it == years_.end() ? "" : it->second.digest;
+}
+
+std::string WorkingDayCalendar::VersionOf(absl::CivilDay first, absl::CivilDay last) const {
+  if (last < first) std::swap(first, last);
+  std::string out;
+  for (int64_t y = first.year(); y <= last.year(); ++y) {
+    const std::string digest = Digest(static_cast<int>(y));
+    absl::StrAppend(&out, out.empty() ? "" : ",", "cn-", y, ":", digest.empty() ? "none" : digest);
+  }
   return out;
 }
 

@@ -43,8 +43,16 @@
 // operations O(log n · log years), independent of how far apart the days are
 // (plus a check over each year spanned, for `provisional`).
 //
-// Thread-safety: const methods may be called concurrently. AddYear mutates and
-// must not run concurrently with anything else on the same object; a loaded
+// Versions: a year's data has a digest, the lower-case hex SHA-256 of its
+// canonical text (CanonicalCalendarText): the region, the year, then in date
+// order one line per weekday off ("off YYYY-MM-DD") and per weekend day made
+// working ("work YYYY-MM-DD"). It covers exactly what decides which days are
+// working days: names, sources and comments are not in it, and two files that
+// list the same days differently (one range or two) have the same digest. A
+// deadline names the versions of the years it was computed on (VersionOf).
+//
+// Thread-safety: const methods may be called concurrently. AddYear and SetYear
+// mutate and must not run concurrently with anything else on the same object; a loaded
 // calendar is meant to be immutable and shared (e.g. as
 // std::shared_ptr<const WorkingDayCalendar>). To take a new year into use,
 // copy the calendar, AddYear on the copy (or LoadDirectory again), and publish
@@ -106,6 +114,22 @@ struct CountResult {
 std::ostream& operator<<(std::ostream& os, const DayResult& result);
 std::ostream& operator<<(std::ostream& os, const CountResult& result);
 
+// Parses the text of one calendar file (`name` is used in errors) as a
+// CalendarYear and checks it on its own: the text format, region "cn", and the
+// checks of WorkingDayCalendar::AddYear; with `expected_year` > 0, also that
+// the year is that one. INVALID_ARGUMENT "name:line:col: field: reason"
+// otherwise (the line is given whenever the entry can be located).
+absl::StatusOr<v1::CalendarYear> ParseCalendarYear(const std::string& name, const std::string& text,
+                                                   int expected_year = 0);
+
+// The canonical text of a year's data (see "Versions" above). `data` must be
+// valid (as ParseCalendarYear or AddYear check); entries that are not are
+// skipped.
+std::string CanonicalCalendarText(const v1::CalendarYear& data);
+
+// The lower-case hex SHA-256 of CanonicalCalendarText(data).
+std::string CalendarDigest(const v1::CalendarYear& data);
+
 class WorkingDayCalendar {
  public:
   // An empty calendar: no year has data, Monday–Friday are working days and
@@ -128,6 +152,18 @@ class WorkingDayCalendar {
   // INVALID_ARGUMENT naming the entry and the problem on a bad year;
   // ALREADY_EXISTS if the year already has data. On error nothing changes.
   absl::Status AddYear(const v1::CalendarYear& year, absl::string_view origin = "");
+
+  // As AddYear, but replaces the year's data if it has some (an amended
+  // notice). On error nothing changes.
+  absl::Status SetYear(const v1::CalendarYear& year, absl::string_view origin = "");
+
+  // The digest of `year`'s data (see "Versions" above), or "" if it has none.
+  std::string Digest(int year) const;
+
+  // The versions of the years [first.year(), last.year()] (either order):
+  // "cn-2019:<digest>" per year with data and "cn-2027:none" per year
+  // without, joined by ",". What a deadline computed over those days used.
+  std::string VersionOf(absl::CivilDay first, absl::CivilDay last) const;
 
   // Whether `year` has data.
   bool HasYear(int year) const { return years_.count(year) > 0; }
@@ -154,6 +190,7 @@ class WorkingDayCalendar {
  private:
   struct Year {
     v1::CalendarYear data;
+    std::string digest;                // CalendarDigest(data)
     absl::CivilDay first_day;          // January 1
     int length = 0;                    // 365 or 366
     std::bitset<366> working;          // by day of year, 0-based

@@ -83,7 +83,8 @@ TEST(CalendarDateTest, ChinaTimeIsUtcPlus8) {
 }
 
 TEST_F(CalendarTest, LoadsTheDataFiles) {
-  EXPECT_THAT(cal_.Years(), ElementsAre(2018, 2020, 2025, 2026));
+  EXPECT_THAT(cal_.Years(),
+              ElementsAre(2014, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026));
   EXPECT_TRUE(cal_.HasYear(2026));
   EXPECT_FALSE(cal_.HasYear(2027));
   ASSERT_NE(cal_.YearData(2025), nullptr);
@@ -222,8 +223,9 @@ TEST_F(CalendarTest, YearWithoutDataIsProvisionalUntilLoaded) {
   EXPECT_EQ(cal_.AddCalendarDays(D(2026, 12, 17), 15), Provisional(D(2027, 1, 1)));
   EXPECT_EQ(cal_.CountWorkingDays(D(2026, 12, 31), D(2027, 1, 11)), (CountResult{7, true}));
   EXPECT_EQ(cal_.AddWorkingDays(D(2027, 3, 1), 0), Final(D(2027, 3, 1)));
-  // 2021..2024 have no data either.
-  EXPECT_TRUE(cal_.CountWorkingDays(D(2020, 12, 1), D(2025, 1, 10)).provisional);
+  // 2015 and 2016 have no data either.
+  EXPECT_TRUE(cal_.CountWorkingDays(D(2014, 12, 1), D(2017, 1, 10)).provisional);
+  EXPECT_FALSE(cal_.CountWorkingDays(D(2017, 12, 1), D(2025, 1, 10)).provisional);
   EXPECT_FALSE(cal_.CountWorkingDays(D(2025, 12, 1), D(2026, 1, 10)).provisional);
 
   WorkingDayCalendar updated = cal_;

@@ -70,6 +70,27 @@ class StreamProjection final : public LogConsumer {
     return out;
   }
 
+  // Asks `wakeup` again for every stream and re-arms the timers: for when
+  // what `wakeup` reads besides the state changed (a new calendar moves a
+  // warning's day without any event of the stream). Any thread.
+  absl::Status Rearm() {
+    std::vector<std::pair<std::string, std::optional<absl::Time>>> next;
+    {
+      absl::MutexLock l(&mu_);
+      for (const auto& [stream, loaded] : states_) next.emplace_back(stream, wakeup_(loaded.state));
+    }
+    if (runtime_ == nullptr) return absl::OkStatus();
+    for (const auto& [stream, at] : next) {
+      if (at.has_value()) {
+        absl::Status s = runtime_->scheduler().Set(stream, *at);
+        if (!s.ok()) return s;
+      } else {
+        runtime_->scheduler().Remove(stream);
+      }
+    }
+    return absl::OkStatus();
+  }
+
   const std::string& prefix() const { return prefix_; }
 
  private:

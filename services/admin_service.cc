@@ -16,6 +16,9 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+// The largest calendar file LoadCalendar takes (a year is a few kilobytes).
+constexpr size_t kMaxCalendarBytes = 1 << 20;
+
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
@@ -130,6 +133,37 @@ grpc::Status AdminService::Backup(grpc::ServerContext* ctx, const v1::BackupRequ
   spdlog::info("{} made a backup in {} at position {}", caller.actor, dir.string(), position);
   response->set_position(position);
   response->set_dir(dir.string());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::LoadCalendar(grpc::ServerContext* ctx,
+                                        const v1::LoadCalendarRequest* request,
+                                        v1::LoadCalendarResponse* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (!context_.load_calendar) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "the server runs without workflows (no --policies-dir): it has no "
+                        "calendar to load into");
+  }
+  if (request->text().size() > kMaxCalendarBytes) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("text: ", request->text().size(),
+                                     " bytes; a calendar file is at most ", kMaxCalendarBytes));
+  }
+  if (request->text().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "text: empty; send the content of a calendar file (cn-YYYY.textproto)");
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(*response, context_.load_calendar(*request, caller.actor));
+  if (response->changed()) {
+    spdlog::info("{} loaded calendar {} ({}): year {} version {}{}, {} deadlines recomputed",
+                 caller.actor, request->name(), response->amendment() ? "amendment" : "new year",
+                 response->year(), response->digest().substr(0, 12),
+                 response->amendment()
+                     ? absl::StrCat(" replaces ", response->previous_digest().substr(0, 12))
+                     : "",
+                 response->recomputed_deadlines());
+  }
   return grpc::Status::OK;
 }
 

@@ -1,4 +1,5 @@
-// The Admin service: the manual clock, online backups, and what the server is.
+// The Admin service: the manual clock, online backups, calendar loads (handed to
+// the domain's loader), and what the server is.
 //
 // Thread-safety: handlers run concurrently; AdvanceClock calls are serialised
 // (the manual clock fires due timers inside the call, then the hooks run).
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
@@ -17,6 +19,10 @@
 #include "taizhang/v1/service.grpc.pb.h"
 
 namespace taizhang::services {
+
+// Loads one calendar year into the domain for Admin.LoadCalendar, as `actor`.
+using CalendarLoader = std::function<absl::StatusOr<v1::LoadCalendarResponse>(
+    const v1::LoadCalendarRequest& request, const std::string& actor)>;
 
 struct AdminContext {
   store::EventLog* log = nullptr;       // not owned
@@ -29,6 +35,10 @@ struct AdminContext {
   // Run after each AdvanceClock, in order (e.g. waiting for the domain's
   // runtime to handle what fell due).
   std::vector<std::function<void()>> after_clock_advance;
+  // Loads a calendar year for LoadCalendar (the domain's; see
+  // TaizhangServer::SetCalendarLoader). Null: no workflows, so LoadCalendar is
+  // FAILED_PRECONDITION. Called with the caller's actor; may block.
+  CalendarLoader load_calendar;
 };
 
 class AdminService final : public v1::Admin::WithCallbackMethod_ServerInfo<v1::Admin::Service> {
@@ -40,6 +50,8 @@ class AdminService final : public v1::Admin::WithCallbackMethod_ServerInfo<v1::A
                             v1::AdvanceClockResponse* response) override;
   grpc::Status Backup(grpc::ServerContext* ctx, const v1::BackupRequest* request,
                       v1::BackupResponse* response) override;
+  grpc::Status LoadCalendar(grpc::ServerContext* ctx, const v1::LoadCalendarRequest* request,
+                            v1::LoadCalendarResponse* response) override;
   grpc::ServerUnaryReactor* ServerInfo(grpc::CallbackServerContext* ctx,
                                        const v1::ServerInfoRequest* request,
                                        v1::ServerInfoResponse* response) override {

@@ -1,7 +1,9 @@
 #include "services/cli.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -12,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/china_time.h"
 #include "services/text_table.h"
+#include "taizhang/v1/calendar.pb.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
 namespace taizhang::services {
@@ -310,6 +313,90 @@ void AddBackup(CLI::App& app, CliContext& ctx) {
   });
 }
 
+void AddCalendar(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("calendar", "working-day calendars of the running server");
+  cmd->require_subcommand(1);
+  auto* load = cmd->add_subcommand(
+      "load", "load one year (cn-YYYY.textproto) and recompute the deadlines it moves");
+  auto* file = &ctx.Own<std::string>();
+  auto* amend = &ctx.Own<bool>();
+  load->add_option("FILE", *file, "calendar file (text-format taizhang.v1.CalendarYear)")
+      ->required();
+  load->add_flag("--amend", *amend,
+                 "the year is already in use and its notice was amended: replace it");
+  load->callback([&ctx, file, amend] {
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) return ctx.Fail(absl::StrCat(*file, ": cannot be read"));
+    std::stringstream text;
+    text << in.rdbuf();
+    v1::Admin::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::LoadCalendarRequest request;
+    request.set_name(std::filesystem::path(*file).filename().string());
+    request.set_text(text.str());
+    request.set_amend(*amend);
+    v1::LoadCalendarResponse r;
+    grpc::Status status = stub.LoadCalendar(&call, request, &r);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(r);
+    if (!r.changed()) {
+      return Print(ctx, absl::StrCat("year ", r.year(), " is already in use with these days (",
+                                     r.digest().substr(0, 12), "…): nothing changed\n"));
+    }
+    Print(ctx,
+          absl::StrCat(
+              r.amendment() ? "amended year " : "loaded year ", r.year(), ": ",
+              r.digest().substr(0, 12), "…",
+              r.amendment() ? absl::StrCat(" (was ", r.previous_digest().substr(0, 12), "…)") : "",
+              " at position ", r.position(), "; ", r.recomputed_deadlines(),
+              " deadline(s) recomputed\n"));
+  });
+
+  auto* list = cmd->add_subcommand(
+      "list", "every calendar year the server has taken into use, oldest first (calendar/cn)");
+  list->callback([&ctx] {
+    v1::Audit::Stub stub(ctx.Channel());
+    std::vector<v1::AuditEvent> events;
+    v1::ReadStreamRequest request;
+    request.set_stream("calendar/cn");
+    request.set_page_size(500);
+    for (;;) {
+      grpc::ClientContext call;
+      ctx.Prepare(&call);
+      v1::ReadStreamResponse response;
+      grpc::Status status = stub.ReadStream(&call, request, &response);
+      if (!status.ok()) return ctx.Fail(status);
+      for (const v1::AuditEvent& e : response.events()) events.push_back(e);
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    std::map<int, size_t> last;  // year -> index of its last event: the one in use
+    std::vector<v1::CalendarYearLoaded> loads(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      v1::CalendarEvent e;
+      if (e.ParseFromString(events[i].payload())) loads[i] = e.year_loaded();
+      last[loads[i].data().year()] = i;
+    }
+    TextTable table(
+        {"year", "version", "in use", "change", "origin", "via", "position", "recorded"},
+        {TextTable::Align::kRight});
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::CalendarYearLoaded& l = loads[i];
+      if (ctx.json) {
+        ctx.PrintJson(l);
+        continue;
+      }
+      table.AddRow(
+          {absl::StrCat(l.data().year()), l.digest().substr(0, 12),
+           last[l.data().year()] == i ? "yes" : "",
+           l.amendment() ? absl::StrCat("amends ", l.previous_digest().substr(0, 12)) : "new year",
+           l.origin(), l.via(), absl::StrCat(events[i].position()), Time(events[i].recorded_at())});
+    }
+    if (!ctx.json) Print(ctx, table.Render());
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> CliContext::Channel() {
@@ -389,6 +476,7 @@ void AddCoreCommands(CLI::App& app, CliContext& ctx) {
   AddClock(app, ctx);
   AddInfo(app, ctx);
   AddBackup(app, ctx);
+  AddCalendar(app, ctx);
 }
 
 }  // namespace taizhang::services

@@ -1,5 +1,6 @@
 // The `taizhang` command line: connection options shared by every subcommand,
-// and the core subcommands (verify, history, log, alerts, clock, info, backup).
+// and the core subcommands (verify, history, log, alerts, clock, info, backup,
+// calendar load / list).
 // The domain adds its own subcommands the same way (see taizhang_main.cc):
 //
 //   void AddApprovalCommands(CLI::App& app, CliContext& ctx) {

@@ -157,6 +157,10 @@ void TaizhangServer::AddPayloadDecoder(std::string stream_prefix,
   decoders_.Add(std::move(stream_prefix), std::move(decoder));
 }
 
+void TaizhangServer::SetCalendarLoader(CalendarLoader loader) {
+  calendar_loader_ = std::move(loader);
+}
+
 void TaizhangServer::OnClockAdvanced(std::function<void()> hook) {
   clock_hooks_.push_back(std::move(hook));
 }
@@ -217,6 +221,7 @@ absl::Status TaizhangServer::BuildServer() {
   admin.started_at = started_at_;
   admin.partition = options_.log_options.partition;
   admin.after_clock_advance = clock_hooks_;
+  admin.load_calendar = calendar_loader_;
   admin_ = std::make_unique<AdminService>(std::move(admin), *authorizer_);
   builder.RegisterService(audit_.get());
   builder.RegisterService(supervision_.get());

@@ -45,6 +45,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "services/admin_service.h"
 #include "services/alert_mapper.h"
 #include "services/auth.h"
 #include "services/payload_decoder.h"
@@ -121,6 +122,8 @@ class TaizhangServer {
   void AddPayloadDecoder(std::string stream_prefix, std::shared_ptr<const PayloadDecoder> decoder);
   // Runs after every Admin.AdvanceClock, before it answers.
   void OnClockAdvanced(std::function<void()> hook);
+  // Serves Admin.LoadCalendar (see AdminContext::load_calendar).
+  void SetCalendarLoader(CalendarLoader loader);
   // Runs at Shutdown, after the RPCs have drained and before the log closes.
   void OnShutdown(std::function<void()> hook);
 
@@ -157,6 +160,7 @@ class TaizhangServer {
   PayloadDecoders decoders_;
   std::shared_ptr<const AlertMapper> mapper_;
   std::vector<std::function<void()>> clock_hooks_;
+  CalendarLoader calendar_loader_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::vector<std::unique_ptr<grpc::Service>> extra_services_;
   std::unique_ptr<AuditService> audit_;

@@ -20,7 +20,9 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "services/calendar_loader.h"
 #include "services/china_time.h"
 #include "services/config.h"
 #include "services/dashboard.h"
@@ -73,7 +75,7 @@ int main(int argc, char** argv) {
   std::string listen = kDefaultListen, data_dir = "./data", config_file, tokens_file;
   std::string clock = "system", start, policies_dir, log_level = "info";
   std::string tls_cert, tls_key, client_ca;
-  bool verify_all = false;
+  bool verify_all = false, amend_calendars = false;
   app.add_option("--listen", listen,
                  "HOST:PORT to serve on; port 0 picks a free port (the first line of stdout "
                  "is 'listening on HOST:PORT')")
@@ -99,6 +101,9 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
   app.add_option("--client-ca", client_ca, "PEM CA: require client certificates signed by it");
   app.add_flag("--verify-all", verify_all, "verify the whole hash chain at start, not its tail");
+  app.add_flag("--amend-calendars", amend_calendars,
+               "take a calendar file whose days differ from the year the log holds as an "
+               "amendment of that year (otherwise the server refuses to start)");
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
   if (!options.policies_dir.empty()) {
     taizhang::workflows::LedgerOptions ledger_options;
     ledger_options.policies_dir = options.policies_dir;
+    ledger_options.amend_calendars = amend_calendars;
     auto opened = taizhang::workflows::Ledger::Open(server.log(), server.clock(), ledger_options);
     if (!opened.ok()) {
       spdlog::error("cannot load the policies: {}", std::string(opened.status().message()));
@@ -175,11 +181,12 @@ int main(int argc, char** argv) {
     }
     ledger = std::move(*opened);
     if (absl::Status s = ledger->Start(); !s.ok()) {
-      spdlog::error("cannot replay the log: {}", std::string(s.message()));
+      spdlog::error("cannot start the workflows: {}", std::string(s.message()));
       return 1;
     }
-    spdlog::info("workflows: policies from {}, replayed to position {}", options.policies_dir,
-                 ledger->runtime().applied());
+    spdlog::info("workflows: policies from {}, replayed to position {}, calendar version {} ({})",
+                 options.policies_dir, ledger->runtime().applied(), ledger->calendar_version(),
+                 absl::StrJoin(ledger->calendar()->Years(), " "));
     taizhang::services::AddLedgerServices(server, *ledger);
     server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
     server.AddPayloadDecoder(
@@ -190,6 +197,9 @@ int main(int argc, char** argv) {
                              taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProblemEvent()));
     server.AddPayloadDecoder("project/",
                              taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProjectEvent()));
+    server.AddPayloadDecoder(
+        "calendar/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::CalendarEvent()));
+    server.SetCalendarLoader(taizhang::services::LedgerCalendarLoader(*ledger));
     server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
     server.OnShutdown([&ledger] { ledger->Stop(); });
   } else {

@@ -735,7 +735,7 @@ absl::StatusOr<Events> Decider::RecomputeAll(const v1::RecomputeApprovalCaseDead
   const std::string reason =
       c.reason().empty() ? "recomputed with the calendar as now loaded" : c.reason();
   auto recompute = [&](const CaseClock& clock, const std::string& subject) -> absl::Status {
-    if (!clock.deadline().provisional() || clock.ended_at_us() != 0) return absl::OkStatus();
+    if (clock.deadline().due_date().empty() || clock.ended_at_us() != 0) return absl::OkStatus();
     ASSIGN_OR_RETURN(
         v1::ComputedDeadline fresh,
         Recompute(clock, std::nullopt, clock.deadline().extension_working_days(), cal_));
@@ -746,6 +746,10 @@ absl::StatusOr<Events> Decider::RecomputeAll(const v1::RecomputeApprovalCaseDead
     ApprovalCaseEvent e;
     v1::SupervisionDeadlineRecomputed* x = e.mutable_deadline_recomputed();
     x->set_subject(subject);
+    ASSIGN_OR_RETURN(absl::CivilDay start, engine::ParseDate(fresh.start_date()));
+    ASSIGN_OR_RETURN(absl::CivilDay old_due, engine::ParseDate(clock.deadline().due_date()));
+    ASSIGN_OR_RETURN(absl::CivilDay new_due, engine::ParseDate(fresh.due_date()));
+    x->set_calendar_version(cal_.VersionOf(start, std::max(old_due, new_due)));
     *x->mutable_old_deadline() = clock.deadline();
     *x->mutable_new_deadline() = std::move(fresh);
     x->set_reason(reason);

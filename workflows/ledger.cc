@@ -90,9 +90,10 @@ Ledger::~Ledger() { Stop(); }
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock& clock,
                                                      const LedgerOptions& options) {
   std::unique_ptr<Ledger> l(new Ledger(log, clock));
+  l->options_ = options;
   const std::string& root = options.policies_dir;
   ASSIGN_OR_RETURN(auto calendar, engine::WorkingDayCalendar::LoadDirectory(root + "/calendars"));
-  l->calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
+  l->files_calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
   ASSIGN_OR_RETURN(l->project_,
                    Project::Load(Join(root, options.project_policy),
                                  Join(root, options.project_ladder), root + "/calendars"));
@@ -102,10 +103,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
                                         root + "/calendars"));
   ASSIGN_OR_RETURN(l->problem_, Problem::Load(Join(root, options.task_policy), root + "/ladders",
                                               root + "/calendars"));
-  l->project_->SetCalendar(l->calendar_);
-  l->case_->SetCalendar(l->calendar_);
-  l->task_->SetCalendar(l->calendar_);
-  l->problem_->SetCalendar(l->calendar_);
+  l->project_->SetCalendar(l->files_calendar_);
+  l->case_->SetCalendar(l->files_calendar_);
+  l->task_->SetCalendar(l->files_calendar_);
+  l->problem_->SetCalendar(l->files_calendar_);
 
   l->projects_ = std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_);
   l->cases_ = std::make_unique<engine::AggregateStore<ApprovalCase>>(log, clock, *l->case_);
@@ -140,9 +141,23 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
 }
 
 absl::Status Ledger::Start() {
+  {
+    absl::MutexLock l(&calendar_mu_);
+    ASSIGN_OR_RETURN(calendar_log_, engine::CalendarLog::Open(log_));
+    ASSIGN_OR_RETURN(auto loaded,
+                     calendar_log_->LoadAll(*files_calendar_, options_.amend_calendars,
+                                            {.via = "policies", .actor = kSystemActor}));
+    (void)loaded;
+    // Before the replay, so that every view and timer it rebuilds is judged on
+    // the log's calendar.
+    UseCalendar(calendar_log_->calendar(), calendar_log_->version());
+  }
   RETURN_IF_ERROR(runtime_->Start());
   RETURN_IF_ERROR(reactions_->CatchUp());
-  return RecomputeProvisional();
+  // Recomputes what a calendar change left undone (a year new in the files,
+  // or a crash between a load and its recomputations); nothing when done.
+  absl::MutexLock l(&calendar_mu_);
+  return RecomputeUnlessDone();
 }
 
 void Ledger::Stop() {
@@ -152,6 +167,9 @@ void Ledger::Stop() {
 // A deadline fell due: the stream's aggregate gets a Tick. The request id is
 // the scheduler's, so a second firing (after a crash) writes nothing.
 absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
+  // First the stream's deadlines on the calendar in use: a timer armed before
+  // a calendar change must not judge a limit computed on the old one.
+  RETURN_IF_ERROR(RecomputeStream(key).status());
   engine::CommandMeta meta;
   meta.request_id = engine::DeadlineRequestId(key, due);
   meta.actor = kSystemActor;
@@ -176,52 +194,6 @@ absl::Status Ledger::Fire(const std::string& key, absl::Time due) {
     return problems_->Execute(key, c, meta).status();
   }
   return absl::OkStatus();  // not ours: nothing to do
-}
-
-// Sends RecomputeDeadlines to every stream with a provisional deadline. The
-// request id names the calendar years loaded, so each stream is recomputed
-// once per calendar set, however often the server restarts.
-absl::Status Ledger::RecomputeProvisional() {
-  std::string years = absl::StrJoin(calendar_->Years(), ",");
-  auto meta_for = [&](const std::string& stream) {
-    engine::CommandMeta meta;
-    meta.request_id = absl::StrCat("recompute:", stream, ":", years);
-    meta.actor = kSystemActor;
-    return meta;
-  };
-  // A case keeps several limits (case, items, commitments); every case still
-  // open is asked, and only a changed date makes an event.
-  for (const auto& loaded : case_view_->List()) {
-    if (loaded.state.status() != v1::APPROVAL_CASE_STATUS_OPEN) continue;
-    v1::ApprovalCaseCommand c;
-    c.mutable_recompute_deadlines();
-    std::string stream = CaseStream(loaded.state.case_id());
-    RETURN_IF_ERROR(cases_->Execute(stream, c, meta_for(stream)).status());
-  }
-  for (const auto& loaded : task_view_->List()) {
-    if (!loaded.state.provisional()) continue;
-    v1::TaskCommand c;
-    c.mutable_recompute_deadlines();
-    std::string stream = TaskStream(loaded.state.task_id());
-    RETURN_IF_ERROR(tasks_->Execute(stream, c, meta_for(stream)).status());
-  }
-  for (const auto& loaded : problem_view_->List()) {
-    if (!loaded.state.computed().provisional()) continue;
-    v1::ProblemCommand c;
-    c.mutable_recompute_deadlines();
-    std::string stream = ProblemStream(loaded.state.problem_id());
-    RETURN_IF_ERROR(problems_->Execute(stream, c, meta_for(stream)).status());
-  }
-  for (const auto& loaded : project_view_->List()) {
-    bool provisional = false;
-    for (const auto& rung : loaded.state.rungs()) provisional |= rung.raised().provisional();
-    if (!provisional) continue;
-    v1::ProjectCommand c;
-    c.mutable_recompute_deadlines();
-    std::string stream = ProjectStream(loaded.state.info().code());
-    RETURN_IF_ERROR(projects_->Execute(stream, c, meta_for(stream)).status());
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<Ledger::Outcome<Project>> Ledger::ExecuteProject(const std::string& code,

@@ -9,25 +9,41 @@
 // reactions between aggregates:
 //   - a task that completes is delivered to every task waiting for it
 //     (PrerequisiteCompleted), also to a task created after it completed;
-//   - at start, every stream whose deadline was computed on a year without a
-//     calendar is sent RecomputeDeadlines, so loading a year's calendar later
-//     recomputes what depended on it (and records the change as an event).
+//   - when the calendar changes (a year loaded or amended, at start from the
+//     policy files or while running through LoadCalendar), every stream with
+//     a pending deadline is sent RecomputeDeadlines; each deadline whose date
+//     (or provisional mark) the new calendar moves gets one event naming the
+//     calendar version it used, and the timers are re-armed. A firing sends
+//     the same RecomputeDeadlines (same request id) before its Tick, so no
+//     Tick judges a limit computed on a calendar no longer in use.
 // Reactions use deterministic request ids, so a crash between the cause and the
 // reaction, or a replay, never makes a second event.
+//
+// The calendar. The working-day calendar is the log's (engine/calendar_log.h):
+// every year in use is an event of the stream "calendar/cn". At Start the
+// policy directory's calendars/ are compared with it: a year the log lacks is
+// appended; a year whose days differ from the log's is refused (Start fails
+// with FAILED_PRECONDITION naming it) unless LedgerOptions::amend_calendars,
+// when it is appended as an amendment. So replay, deadlines and views never
+// depend on the calendar files of the machine that replays. Aggregates read
+// the calendar only in Decide and in views, never in Apply.
 //
 // Thread-safety: all methods may be called from any thread after Start.
 #ifndef TAIZHANG_WORKFLOWS_LEDGER_H_
 #define TAIZHANG_WORKFLOWS_LEDGER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
+#include "engine/calendar_log.h"
 #include "engine/projection.h"
 #include "engine/runtime.h"
 #include "google/protobuf/any.pb.h"
@@ -47,6 +63,15 @@ struct LedgerOptions {
   std::string project_policy = "investment/points-behind-10-30.textproto";
   std::string project_ladder = "ladders/monthly-lights.textproto";
   std::string approval_policies = "approval";  // every *.textproto in it
+  // Take a calendar file whose days differ from the year the log holds as an
+  // amendment of that year, instead of refusing to start.
+  bool amend_calendars = false;
+};
+
+// What Ledger::LoadCalendar did.
+struct CalendarLoadOutcome {
+  engine::CalendarLog::Loaded loaded;
+  int recomputed = 0;  // deadline-recomputed events appended
 };
 
 class Ledger {
@@ -60,9 +85,21 @@ class Ledger {
                                                       const LedgerOptions& options);
   ~Ledger();
 
-  // Replays the log (rebuilding projections and pending deadlines), sends the
-  // recomputations that loaded calendars call for, and starts the scheduler.
+  // Builds the calendar from the log and appends the policy files' new years
+  // (see "The calendar" above; FAILED_PRECONDITION for a file that differs),
+  // replays the log (rebuilding projections and pending deadlines), sends the
+  // recomputations the calendar calls for, and starts the scheduler.
   absl::Status Start();
+
+  // Loads one calendar year from the text of a file (`name`, e.g. the file's
+  // path, is used in messages; only its last component is recorded) into the
+  // running ledger, then recomputes every pending deadline it moves.
+  // INVALID_ARGUMENT "name:line:col: reason" for a malformed file;
+  // FAILED_PRECONDITION when the year is in use with other days and `amend` is
+  // false. The same data again is a no-op (loaded.changed false). `actor` is
+  // recorded on the calendar event. After Start.
+  absl::StatusOr<CalendarLoadOutcome> LoadCalendar(const std::string& name, const std::string& text,
+                                                   bool amend, const std::string& actor);
   void Stop();
 
   absl::StatusOr<Outcome<Project>> ExecuteProject(const std::string& code,
@@ -126,7 +163,11 @@ class Ledger {
   const ApprovalCase& approval_case() const { return *case_; }
   const Task& task() const { return *task_; }
   const Problem& problem() const { return *problem_; }
-  const engine::WorkingDayCalendar& calendar() const { return *calendar_; }
+  // The calendar in use (the log's after Start, the policy files' before).
+  std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
+  // The calendar's version: the number of events of "calendar/cn" (0 before
+  // Start).
+  uint64_t calendar_version() const;
   engine::Runtime& runtime() { return *runtime_; }
   bool WaitForApplied(uint64_t position) { return runtime_->WaitForApplied(position); }
   // The last log position the projections have applied.
@@ -137,7 +178,19 @@ class Ledger {
 
   Ledger(store::EventLog& log, Clock& clock);
   absl::Status Fire(const std::string& key, absl::Time due);
-  absl::Status RecomputeProvisional();
+  // Gives the aggregates `calendar`, the calendar log's `version`.
+  void UseCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar, uint64_t version);
+  // Asks every stream's aggregate again for its next wake-up.
+  absl::Status RearmTimers();
+  // Sends RecomputeDeadlines to `stream`, with a request id naming the stream
+  // and the calendar version in use. Returns the deadline-recomputed events
+  // appended.
+  absl::StatusOr<int> RecomputeStream(const std::string& stream);
+  // RecomputeStream for every stream with a pending deadline.
+  absl::StatusOr<int> RecomputeDeadlines();
+  // RecomputeDeadlines, unless the log's metadata records that those of the
+  // calendar version in use were all made.
+  absl::Status RecomputeUnlessDone();
   template <class A>
   absl::StatusOr<StateAsOf> StateAt(engine::AggregateStore<A>& store, const A& aggregate,
                                     const std::string& stream, std::optional<uint64_t> position,
@@ -145,7 +198,13 @@ class Ledger {
 
   store::EventLog& log_;
   Clock& clock_;
-  std::shared_ptr<const engine::WorkingDayCalendar> calendar_;
+  LedgerOptions options_;
+  // The policy files' calendar: what Start loads into the log.
+  std::shared_ptr<const engine::WorkingDayCalendar> files_calendar_;
+  std::unique_ptr<engine::CalendarLog> calendar_log_;  // set by Start
+  absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time
+  // The calendar log's version of the calendar the aggregates have.
+  std::atomic<uint64_t> calendar_in_use_{0};
   std::unique_ptr<Project> project_;
   std::unique_ptr<ApprovalCase> case_;
   std::unique_ptr<Task> task_;

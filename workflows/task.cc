@@ -666,7 +666,8 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideRecompute(
     const State& s, const DecideContext& ctx, const WorkingDayCalendar& cal) const {
   Events events;
   const v1::ComputedDeadline& old = s.computed();
-  if (s.status() != v1::TASK_STATUS_OPEN || old.due_date().empty() || !old.provisional() ||
+  // A granted extension is a date the office set, not one the calendar made.
+  if (s.status() != v1::TASK_STATUS_OPEN || old.due_date().empty() ||
       !s.extended_due_date().empty()) {
     return events;
   }
@@ -677,13 +678,13 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideRecompute(
       now_computed.provisional() == old.provisional()) {
     return events;
   }
-  std::vector<std::string> years;
-  for (int y : cal.Years()) years.push_back(absl::StrCat(y));
+  ASSIGN_OR_RETURN(absl::CivilDay old_due, engine::ParseDate(old.due_date()));
+  ASSIGN_OR_RETURN(absl::CivilDay new_due, engine::ParseDate(now_computed.due_date()));
   v1::SupervisionDeadlineRecomputed* e = events.emplace_back().mutable_deadline_recomputed();
   *e->mutable_old_deadline() = old;
   *e->mutable_new_deadline() = now_computed;
-  e->set_reason(absl::StrCat("provisional due date recomputed with the calendar years ",
-                             absl::StrJoin(years, ", ")));
+  e->set_calendar_version(cal.VersionOf(start, std::max(old_due, new_due)));
+  e->set_reason("due date recomputed with the calendar as now loaded");
   AppendLightChange(s, ctx, cal, &events);
   return events;
 }
