@@ -98,6 +98,10 @@ struct StoreOptions {
   // A kept state is used only while the log still has the stream at its
   // version. 0 keeps none.
   size_t cached_states = 4096;
+  // Checked for every command before it is decided, after the version check:
+  // e.g. how far back its actor may date it. A refusal is answered like any
+  // other (a retry of a command already written still gets its first result).
+  std::function<absl::Status(const DecideContext& ctx)> admit;
 };
 
 EventContext ContextOf(const store::RecordedEvent& e);
@@ -336,6 +340,11 @@ class AggregateStore {
     ctx.version = loaded->version;
     if (ctx.occurred_at > ctx.now) {
       return unless_retry(absl::InvalidArgumentError("occurred_at: must not be in the future"));
+    }
+    if (options_.admit) {
+      if (absl::Status admitted = options_.admit(ctx); !admitted.ok()) {
+        return unless_retry(admitted);
+      }
     }
     auto decided = aggregate_.Decide(loaded->state, job->command, ctx);
     if (!decided.ok()) return unless_retry(decided.status());

@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
 #include "store/sha256.h"
+#include "workflows/backdating.h"
 
 namespace taizhang::services {
 namespace {
@@ -53,7 +54,7 @@ v1::AuditEvent ToAuditEvent(const store::RecordedEvent& e, const PayloadDecoders
   out.set_type_version(r.type_version());
   *out.mutable_occurred_at() = TimeUtil::MicrosecondsToTimestamp(r.occurred_at_us());
   *out.mutable_recorded_at() = TimeUtil::MicrosecondsToTimestamp(r.recorded_at_us());
-  out.set_late_entry(r.recorded_at_us() - r.occurred_at_us() > kLateEntryMicros);
+  out.set_late_entry(workflows::IsLateEntry(r.occurred_at_us(), r.recorded_at_us()));
   out.set_actor(r.actor());
   out.set_request_id(r.request_id());
   out.set_causation_id(r.causation_id());

@@ -17,9 +17,6 @@ namespace taizhang::services {
 // An event as shown to auditors. `decoders` may be null (no JSON).
 v1::AuditEvent ToAuditEvent(const store::RecordedEvent& event, const PayloadDecoders* decoders);
 
-// recorded_at - occurred_at beyond this is a late entry (补录).
-inline constexpr int64_t kLateEntryMicros = int64_t{24} * 3600 * 1000000;
-
 class AuditService final : public v1::Audit::Service {
  public:
   // All references must outlive the service.

@@ -511,15 +511,16 @@ std::string BulletinText(const v1::Bulletin& b) {
   std::string out = absl::StrCat(b.month(), " 月度通报  (截至日志位置 ", b.through_position(),
                                  ")\n在库项目 ", b.project_count(), " 个\n");
   if (b.unit_supervision_size() > 0) {
-    TextTable t(
-        {"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌", "未回复督办"},
-        {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
-         TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
-         TextTable::Align::kRight});
+    TextTable t({"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌",
+                 "未回复督办", "本月补录"},
+                {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
+                 TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
+                 TextTable::Align::kRight, TextTable::Align::kRight});
     for (const auto& u : b.unit_supervision()) {
       t.AddRow({u.unit(), absl::StrCat(u.overdue_case_items()), absl::StrCat(u.overdue_tasks()),
                 absl::StrCat(u.overdue_problems()), absl::StrCat(u.rungs_in_month()),
-                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs())});
+                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs()),
+                absl::StrCat(u.late_entries_in_month())});
     }
     absl::StrAppend(&out, "\n", t.Render());
   }

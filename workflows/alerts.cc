@@ -1,6 +1,9 @@
 #include "workflows/alerts.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "engine/calendar.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -9,6 +12,7 @@
 #include "taizhang/v1/project.pb.h"
 #include "taizhang/v1/supervision.pb.h"
 #include "taizhang/v1/task.pb.h"
+#include "workflows/backdating.h"
 #include "workflows/supervision.h"
 
 namespace taizhang::workflows {
@@ -165,11 +169,28 @@ const char* LightLabel(v1::Light light) {
   }
 }
 
+// A fact keyed in on a later day than it happened (补录): the office sees
+// each one, once per command (its first event).
+std::optional<v1::Alert> LateEntryAlert(const v1::EventRecord& r) {
+  if (r.index_in_append() != 0 || !IsLateEntry(r.occurred_at_us(), r.recorded_at_us()) ||
+      r.actor().rfind("system:", 0) == 0) {
+    return std::nullopt;
+  }
+  v1::Alert a;
+  a.set_kind(v1::ALERT_KIND_LATE_ENTRY);
+  auto day = [](int64_t us) { return engine::FormatDate(engine::DayOf(absl::FromUnixMicros(us))); };
+  a.set_title(absl::StrCat("补录: ", r.stream(), " ", r.type(), " 发生于 ", day(r.occurred_at_us()),
+                           "，", day(r.recorded_at_us()), " 由 ", r.actor(), " 录入"));
+  AddRecipient(&a, v1::ROLE_SUPERVISION_OFFICE, "");
+  return a;
+}
+
 std::vector<v1::Alert> AlertsFor(const store::RecordedEvent& e) {
   std::vector<v1::Alert> out;
   const std::string& stream = e.record.stream();
   std::unique_ptr<google::protobuf::Message> envelope = EnvelopeFor(e.record.type());
   if (envelope == nullptr || !envelope->ParseFromString(e.record.payload())) return out;
+  if (std::optional<v1::Alert> late = LateEntryAlert(e.record)) out.push_back(*std::move(late));
   const google::protobuf::Message* event = SetEvent(*envelope);
   if (event == nullptr || Supervision(*event, stream, &out)) return out;
 

@@ -10,7 +10,9 @@
 //   - a light that changed: LIGHT_CHANGED (DEADLINE_PASSED when it turned red);
 //   - a slip answered (to the office, which verifies) or delisted;
 // and, per aggregate: deemed consent (超时默认), a granted extension, a
-// missed 容缺 commitment (to the office and the enterprise), a problem raised.
+// missed 容缺 commitment (to the office and the enterprise), a problem raised;
+// and for any command keyed in on a later day than it happened, a late entry
+// (补录) to the office, first.
 // It is a pure function of the record (the same event always gives the same
 // alerts in the same order), which is what lets a consumer resume from its
 // last acknowledged position without gaps or repeats.

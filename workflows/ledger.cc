@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/deadline_scheduler.h"
+#include "workflows/backdating.h"
 #include "workflows/bulletin.h"
 #include "workflows/principal.h"
 #include "workflows/supervision.h"
@@ -108,11 +109,21 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   l->task_->SetCalendar(l->files_calendar_);
   l->problem_->SetCalendar(l->files_calendar_);
 
-  l->projects_ = std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_);
-  l->cases_ = std::make_unique<engine::AggregateStore<ApprovalCase>>(log, clock, *l->case_);
-  l->tasks_ = std::make_unique<engine::AggregateStore<Task>>(log, clock, *l->task_);
-  l->problems_ = std::make_unique<engine::AggregateStore<Problem>>(log, clock, *l->problem_);
+  ASSIGN_OR_RETURN(l->backdating_, LoadBackdatingPolicy(Join(root, options.backdating_policy)));
   Ledger* self = l.get();
+  // Every command, of every aggregate, is dated within its role's bound.
+  engine::StoreOptions store_options;
+  store_options.admit = [self](const engine::DecideContext& ctx) {
+    return CheckBackdating(self->backdating_, ctx.actor, ctx.occurred_at, ctx.now,
+                           *self->calendar());
+  };
+  l->projects_ =
+      std::make_unique<engine::AggregateStore<Project>>(log, clock, *l->project_, store_options);
+  l->cases_ =
+      std::make_unique<engine::AggregateStore<ApprovalCase>>(log, clock, *l->case_, store_options);
+  l->tasks_ = std::make_unique<engine::AggregateStore<Task>>(log, clock, *l->task_, store_options);
+  l->problems_ =
+      std::make_unique<engine::AggregateStore<Problem>>(log, clock, *l->problem_, store_options);
   l->project_view_ = std::make_unique<engine::StreamProjection<Project>>(
       kProjectPrefix, *l->projects_,
       [self](const v1::ProjectState& s) { return self->project_->NextWakeup(s); });
@@ -137,6 +148,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   l->runtime_->AddConsumer(l->task_view_.get());
   l->runtime_->AddConsumer(l->problem_view_.get());
   l->runtime_->AddConsumer(l->reactions_.get());
+  l->runtime_->AddConsumer(&l->late_entries_);
   return l;
 }
 
@@ -400,6 +412,13 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   for (const auto& l : problem_view_->List()) {
     for (const SupervisedSubject& s : problem_->Subjects(l.state)) fold_subject(s);
     fold_rungs(l.state.rungs());
+  }
+  // Facts keyed in late (补录) during the month, by the unit that keyed them.
+  for (const LateEntry& e :
+       late_entries_.RecordedBetween(engine::StartOfDay(absl::CivilDay(month)), close)) {
+    if (e.unit.empty() || absl::StartsWith(e.actor, "enterprise:")) continue;
+    auto& u = unit(e.unit);
+    u.set_late_entries_in_month(u.late_entries_in_month() + 1);
   }
   for (auto& [name, u] : units) *bulletin.add_unit_supervision() = std::move(u);
   return bulletin;

@@ -50,6 +50,7 @@
 #include "store/event_log.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "workflows/approval_case.h"
+#include "workflows/backdating.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
@@ -66,6 +67,8 @@ struct LedgerOptions {
   // Take a calendar file whose days differ from the year the log holds as an
   // amendment of that year, instead of refusing to start.
   bool amend_calendars = false;
+  // How far back each role may date a fact (补录).
+  std::string backdating_policy = "backdating/default.textproto";
 };
 
 // What Ledger::LoadCalendar did.
@@ -156,6 +159,12 @@ class Ledger {
   absl::StatusOr<StateAsOf> StateAt(const std::string& stream, std::optional<uint64_t> position,
                                     std::optional<absl::Time> recorded_at);
 
+  // The late entries (补录) recorded in [from, to), in log order.
+  std::vector<LateEntry> LateEntriesBetween(absl::Time from, absl::Time to) const {
+    return late_entries_.RecordedBetween(from, to);
+  }
+  const v1::BackdatingPolicy& backdating_policy() const { return backdating_; }
+
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 
@@ -201,6 +210,8 @@ class Ledger {
   LedgerOptions options_;
   // The policy files' calendar: what Start loads into the log.
   std::shared_ptr<const engine::WorkingDayCalendar> files_calendar_;
+  v1::BackdatingPolicy backdating_;
+  LateEntries late_entries_;
   std::unique_ptr<engine::CalendarLog> calendar_log_;  // set by Start
   absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time
   // The calendar log's version of the calendar the aggregates have.
