@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/calendar.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/time_util.h"
@@ -121,6 +122,113 @@ class LedgerServerTest : public ::testing::Test {
 
   TempDir dir_;
 };
+
+// The supervision office's own hand on the ladder through the typed RPCs: a
+// notice raised by hand, answered by the unit, delisted by the office; the
+// alert names the slip; wrong roles, a retry and a backdated completion.
+TEST_F(LedgerServerTest, TheOfficesHandTheUnitsAnswerAndTheDelistingOverGrpc) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Tasks::Stub tasks(Connect(d->address()));
+  v1::TaskReply created;
+  ASSERT_TRUE(ledger.ExecuteTask(Call(kOffice).get(), CreatePlot5("create-1"), &created).ok());
+
+  v1::RaiseTaskRungRequest raise;
+  raise.mutable_header()->set_request_id("raise-1");
+  raise.set_task_id("wuyue-plot5");
+  raise.mutable_raise_rung()->set_issues(v1::ISSUE_SUPERVISION_NOTICE);
+  raise.mutable_raise_rung()->set_document_number("督办〔2020〕12号");
+  raise.mutable_raise_rung()->set_rectification_working_days(3);
+  v1::TaskReply reply;
+  const uint64_t head = Head(*d);
+  for (const char* token : {kResources, kLeader, kAuditor, kEnterprise, kAdmin}) {
+    grpc::Status s = tasks.RaiseTaskRung(Call(token).get(), raise, &reply);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
+  }
+  EXPECT_EQ(Head(*d), head);
+  grpc::Status s = tasks.RaiseTaskRung(Call(kOffice).get(), raise, &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(reply.state().rungs_size(), 1);
+  const std::string slip = reply.state().rungs(0).raised().slip_number();
+  EXPECT_EQ(slip, "task/wuyue-plot5/1/manual-1");
+  EXPECT_EQ(reply.view().open_rungs(), 1);
+  // A retry is answered from the log: still one rung.
+  v1::TaskReply again;
+  ASSERT_TRUE(tasks.RaiseTaskRung(Call(kOffice).get(), raise, &again).ok());
+  EXPECT_TRUE(again.result().duplicate());
+  EXPECT_EQ(again.state().rungs_size(), 1);
+
+  v1::DelistTaskRungRequest delist;
+  delist.mutable_header()->set_request_id("delist-early");
+  delist.set_task_id("wuyue-plot5");
+  delist.mutable_delist_rung()->set_slip_number(slip);
+  delist.mutable_delist_rung()->set_note("核实");
+  EXPECT_EQ(tasks.DelistTaskRung(Call(kOffice).get(), delist, &reply).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // not answered yet
+
+  v1::AnswerTaskRungRequest answer;
+  answer.mutable_header()->set_request_id("answer-1");
+  answer.set_task_id("wuyue-plot5");
+  answer.mutable_answer_rung()->set_slip_number(slip);
+  answer.mutable_answer_rung()->set_text("已约谈农户，7月10日前完成拆迁");
+  const std::string& other = Departments()[0].second;
+  EXPECT_EQ(tasks.AnswerTaskRung(Call(other).get(), answer, &reply).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  s = tasks.AnswerTaskRung(Call(kResources).get(), answer, &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(reply.view().open_rungs(), 0);
+  delist.mutable_header()->set_request_id("delist-1");
+  s = tasks.DelistTaskRung(Call(kOffice).get(), delist, &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(reply.state().rungs(0).delisted());
+
+  // A completion dated back beyond the department's 3 working days is
+  // refused; within them it is recorded, late-entered (补录).
+  Advance(*d, 10);  // to 07-09 (Thursday)
+  v1::CompleteTaskRequest complete;
+  complete.mutable_header()->set_request_id("complete-1");
+  *complete.mutable_header()->mutable_occurred_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(
+          absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2020, 7, 1), engine::ChinaTime())));
+  complete.set_task_id("wuyue-plot5");
+  complete.mutable_complete()->set_text("拆迁完成");
+  const uint64_t before = Head(*d);
+  s = tasks.CompleteTask(Call(kResources).get(), complete, &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_NE(s.error_message().find("3 working days"), std::string::npos) << s.error_message();
+  EXPECT_EQ(Head(*d), before);
+  complete.mutable_header()->set_request_id("complete-2");
+  *complete.mutable_header()->mutable_occurred_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(
+          absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2020, 7, 7), engine::ChinaTime())));
+  s = tasks.CompleteTask(Call(kResources).get(), complete, &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // The alert stream, read to the head: the manual notice as a 督办通知单, the
+  // answer to the office, the delisting, the late entry.
+  v1::Supervision::Stub supervision(Connect(d->address()));
+  v1::FollowAlertsRequest follow;
+  follow.set_until_head(true);
+  auto ctx = Call(kOffice);
+  auto stream = supervision.FollowAlerts(ctx.get(), follow);
+  std::vector<v1::Alert> alerts;
+  for (v1::Alert a; stream->Read(&a);) alerts.push_back(a);
+  ASSERT_TRUE(stream->Finish().ok());
+  auto find = [&](v1::AlertKind kind) {
+    return std::count_if(alerts.begin(), alerts.end(),
+                         [&](const v1::Alert& a) { return a.kind() == kind; });
+  };
+  auto manual =
+      std::find_if(alerts.begin(), alerts.end(), [](const v1::Alert& a) { return a.manual(); });
+  ASSERT_NE(manual, alerts.end());
+  EXPECT_EQ(manual->slip_kind(), "督办通知单");
+  EXPECT_EQ(manual->slip_number(), slip);
+  EXPECT_EQ(find(v1::ALERT_KIND_RUNG_ANSWERED), 1);
+  EXPECT_EQ(find(v1::ALERT_KIND_RUNG_DELISTED), 1);
+  EXPECT_EQ(find(v1::ALERT_KIND_LATE_ENTRY), 1);
+  EXPECT_EQ(d->Stop(), 0);
+}
 
 TEST_F(LedgerServerTest, BadInputAndWrongRolesChangeNothing) {
   auto d = Start("2020-06-29");
