@@ -434,6 +434,38 @@ absl::StatusOr<v1::SupervisionRungDelisted> DelistRung(const v1::DelistSupervisi
   return e;
 }
 
+std::vector<v1::SupervisionDeadlineRecomputed> RecomputeRectifications(
+    const SupervisionRungs& rungs, const engine::WorkingDayCalendar& cal) {
+  std::vector<v1::SupervisionDeadlineRecomputed> out;
+  for (const v1::SupervisionRung& rung : rungs) {
+    const v1::SupervisionRungRaised& r = rung.raised();
+    if (rung.answered() || r.rectification_working_days() <= 0) continue;
+    const absl::CivilDay raised_on = engine::DayOf(FromUs(r.raised_at_us()));
+    const engine::DayResult day = cal.AddWorkingDays(raised_on, r.rectification_working_days());
+    const std::string due_on = engine::FormatDate(day.day);
+    if (due_on == r.rectification_due_on() && day.provisional == r.provisional()) continue;
+    v1::SupervisionDeadlineRecomputed& d = out.emplace_back();
+    d.set_subject(r.subject());
+    d.set_slip_number(r.slip_number());
+    d.mutable_old_deadline()->set_due_date(r.rectification_due_on());
+    d.mutable_old_deadline()->set_due_at_us(r.rectification_due_at_us());
+    d.mutable_old_deadline()->set_provisional(r.provisional());
+    d.mutable_new_deadline()->set_due_date(due_on);
+    d.mutable_new_deadline()->set_due_at_us(Us(engine::DueInstant(day.day)));
+    d.mutable_new_deadline()->set_provisional(day.provisional);
+    absl::CivilDay last = day.day;
+    if (auto old_day = engine::ParseDate(r.rectification_due_on()); old_day.ok()) {
+      last = std::max(last, *old_day);
+    }
+    d.set_calendar_version(cal.VersionOf(raised_on, last));
+    d.set_reason(day.provisional
+                     ? "rectification limit recomputed; the calendar still lacks a "
+                       "year it spans"
+                     : "rectification limit recomputed with the calendar as now loaded");
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // State.
 

@@ -169,6 +169,18 @@ absl::StatusOr<v1::SupervisionRungDelisted> DelistRung(const v1::DelistSupervisi
                                                        const SupervisionRungs& rungs,
                                                        const Principal& who, absl::Time at);
 
+// The rectification limits of unanswered rungs recomputed with `calendar`
+// (a year loaded or amended): one event per limit whose day or provisional
+// flag changes, naming the calendar version used.
+std::vector<v1::SupervisionDeadlineRecomputed> RecomputeRectifications(
+    const SupervisionRungs& rungs, const engine::WorkingDayCalendar& calendar);
+
+// Folds a supervision event of an aggregate's envelope into `rungs`: a rung
+// raised, answered or delisted, or a rung's rectification limit recomputed.
+// False (nothing done) for any other event.
+template <class Envelope>
+bool ApplyRungEvent(const Envelope& e, SupervisionRungs* rungs);
+
 void ApplyRaised(SupervisionRungs* rungs, const v1::SupervisionRungRaised& e);
 void ApplyAnswered(SupervisionRungs* rungs, const v1::SupervisionRungAnswered& e);
 void ApplyDelisted(SupervisionRungs* rungs, const v1::SupervisionRungDelisted& e);
@@ -188,6 +200,22 @@ int32_t ManualRungs(const SupervisionRungs& rungs);
 // How a person names what a rung issues: "预警提示", "督办通知单", "挂牌督办"...;
 // a coloured slip by its colour ("红色催办单").
 std::string SlipKindLabel(v1::Issue issue, v1::SlipColour colour);
+
+template <class Envelope>
+bool ApplyRungEvent(const Envelope& e, SupervisionRungs* rungs) {
+  if (e.has_rung_raised()) {
+    ApplyRaised(rungs, e.rung_raised());
+  } else if (e.has_rung_answered()) {
+    ApplyAnswered(rungs, e.rung_answered());
+  } else if (e.has_rung_delisted()) {
+    ApplyDelisted(rungs, e.rung_delisted());
+  } else if (e.has_deadline_recomputed() && !e.deadline_recomputed().slip_number().empty()) {
+    ApplyRectificationRecomputed(rungs, e.deadline_recomputed());
+  } else {
+    return false;
+  }
+  return true;
+}
 
 }  // namespace taizhang::workflows
 
