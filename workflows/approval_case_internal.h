@@ -1,12 +1,14 @@
 // Internal to the approval case (approval_case*.cc): other modules include
 // workflows/approval_case.h only.
 //
-// The case is written in four files along its seams: approval_case.cc (the
+// The case is written in five files along its seams: approval_case.cc (the
 // aggregate: Decide's dispatch, Apply, NextWakeup, the supervised subjects),
-// approval_case_decide.cc (deciding each command, Tick and the events a
-// command entails), approval_case_apply.cc (applying events, pure) and
-// approval_case_view.cc (what depends on now). This header holds what they
-// share: state lookups, the clock predicates and the supervised subjects.
+// approval_case_decide.cc (deciding the case's and items' commands),
+// approval_case_timed.cc (Tick, the supervision commands and the events a
+// command entails; the Decider the two share is in approval_case_decider.h),
+// approval_case_apply.cc (applying events, pure) and approval_case_view.cc
+// (what depends on now). This header holds what they share: state lookups,
+// the clock predicates and the supervised subjects.
 #ifndef TAIZHANG_WORKFLOWS_APPROVAL_CASE_INTERNAL_H_
 #define TAIZHANG_WORKFLOWS_APPROVAL_CASE_INTERNAL_H_
 

@@ -1,6 +1,6 @@
 // Task: the deadline task aggregate (征地拆迁、供地、发证 and the like), one
-// stream "task/<task_id>" per task; and the policy it shares with the problem
-// ledger (workflows/problem.h).
+// stream "task/<task_id>" per task. Its policy, shared with the problem
+// ledger (workflows/problem.h), is in workflows/task_policy.h.
 //
 // What a task knows (proto/taizhang/v1/task.proto):
 //   - Creation by the supervision office (or an admin): the project code, the
@@ -66,35 +66,9 @@
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/task.pb.h"
 #include "workflows/supervision.h"
+#include "workflows/task_policy.h"
 
 namespace taizhang::workflows {
-
-// ---------------------------------------------------------------------------
-// Policy (workflows/policies/tasks/*.textproto), shared with problem.h.
-
-// A task policy with the ladders it names, loaded.
-struct TaskPolicyFiles {
-  v1::TaskPolicy policy;
-  v1::Ladder task_ladder;
-  v1::Ladder problem_ladder;
-};
-
-// Checks a policy's own fields: a name; task_ladder and problem_ladder named
-// (letters, digits, '_', '-', '.'); yellow working days >= 0;
-// problem_default_limit WORKING_DAYS or CALENDAR_DAYS with n >= 1.
-// INVALID_ARGUMENT "name: reason; ..." listing every problem.
-absl::Status ValidateTaskPolicy(const v1::TaskPolicy& policy, const std::string& name);
-
-// Parses a policy from text format, validates it ("name:line: reason") and
-// loads the ladders it names from `ladders_dir`/<ladder>.textproto (each must
-// pass engine::LoadLadder and carry the name it is referred by; errors name the
-// policy line and the ladder file). INVALID_ARGUMENT on a bad policy or ladder;
-// NOT_FOUND passed through (with the policy line) for a missing ladder file.
-absl::StatusOr<TaskPolicyFiles> ParseTaskPolicy(const std::string& name, const std::string& text,
-                                                const std::string& ladders_dir);
-// Reads `path` and parses it as above; NOT_FOUND when it cannot be read.
-absl::StatusOr<TaskPolicyFiles> LoadTaskPolicy(const std::string& path,
-                                               const std::string& ladders_dir);
 
 // ---------------------------------------------------------------------------
 // The task aggregate.

@@ -1,0 +1,94 @@
+// Internal to the key project (project*.cc): other modules include
+// workflows/project.h only.
+//
+// The project is written in three files along its seams: project.cc (the
+// aggregate: construction, Decide's dispatch, Apply, NextWakeup, the
+// supervised subjects and the view), project_decide.cc (deciding each
+// command, and Tick) and project_policy.cc (the policy, months and the
+// investment judgement). This header holds what they share: the small
+// helpers, the supervised subjects and the deciders Decide dispatches to.
+#ifndef TAIZHANG_WORKFLOWS_PROJECT_INTERNAL_H_
+#define TAIZHANG_WORKFLOWS_PROJECT_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/aggregate.h"
+#include "engine/calendar.h"
+#include "taizhang/v1/project.pb.h"
+#include "workflows/principal.h"
+#include "workflows/project.h"
+#include "workflows/supervision.h"
+
+namespace taizhang::workflows::project_internal {
+
+using v1::ProjectEvent;
+using v1::ProjectState;
+using Events = std::vector<ProjectEvent>;
+
+inline constexpr char kMonthlySubject[] = "monthly";
+inline constexpr char kNodeSubjectPrefix[] = "node/";
+
+inline absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
+inline int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
+
+// Orders lights: 0 unspecified, 1 green, 2 yellow, 3 red.
+int Severity(v1::Light light);
+
+// A date from the state: validated when its event was decided (an empty or
+// bad one, which Decide never writes, reads as 1970-01-01).
+absl::CivilDay MustDay(const std::string& text);
+
+// PERMISSION_DENIED: `what` may be done only by `who`, not by `p`.
+absl::Status Denied(absl::string_view what, absl::string_view who, const Principal& p);
+
+// The month the next Tick would close.
+absl::CivilMonth NextMonthToClose(const ProjectState& s);
+
+// The supervised subjects of a project: the monthly judgement ("monthly"; a
+// run of non-green months is an episode), its slips naming `month` (the
+// latest closed one when empty), and each node ("node/<node_id>", one
+// episode).
+SupervisedSubject MonthlySubject(const ProjectState& s, const std::string& month);
+SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node);
+
+// The deciders Decide dispatches to, once the actor is parsed and (but for
+// Register) the project is known to be registered.
+absl::StatusOr<Events> Register(const ProjectState& s, const v1::RegisterProject& c,
+                                const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> SetPlan(const ProjectState& s, const v1::SetProjectAnnualPlan& c,
+                               const Principal& p);
+absl::StatusOr<Events> Advance(const ProjectState& s, const v1::AdvanceProjectStage& c,
+                               const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> PlanNode(const ProjectState& s, const v1::PlanProjectNode& c,
+                                const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> NodeDone(const ProjectState& s, const v1::ReportProjectNodeDone& c,
+                                const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> Report(const ProjectState& s, const v1::ReportProjectInvestment& c,
+                              const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> Answer(const ProjectState& s, const v1::AnswerSupervisionRung& c,
+                              const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> RaiseRung(const Project& project, const ProjectState& s,
+                                 const v1::RaiseSupervisionRung& c,
+                                 const engine::DecideContext& ctx, const Principal& p,
+                                 const engine::WorkingDayCalendar& calendar);
+absl::StatusOr<Events> Delist(const ProjectState& s, const v1::DelistSupervisionRung& c,
+                              const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDayCalendar& calendar,
+                                 const Principal& p);
+
+// Tick (the caller checked it is the system's): closes each month due at
+// ctx.now, then climbs the ladders, on a copy of `s` to which each event is
+// applied as it is emitted, so that each step sees the ones before.
+Events Tick(const Project& project, const ProjectState& s, const engine::DecideContext& ctx,
+            const engine::WorkingDayCalendar& calendar);
+
+}  // namespace taizhang::workflows::project_internal
+
+#endif  // TAIZHANG_WORKFLOWS_PROJECT_INTERNAL_H_
