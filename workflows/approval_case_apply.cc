@@ -162,6 +162,7 @@ void ApplyItemEvent(ApprovalCaseState* s, const ApprovalCaseEvent& e) {
 }  // namespace
 
 void ApplyCaseEvent(ApprovalCaseState* s, const ApprovalCaseEvent& e) {
+  if (ApplyRungEvent(e, s->mutable_rungs())) return;  // supervision: one fold
   switch (e.kind_case()) {
     case ApprovalCaseEvent::kOpened: {
       const auto& x = e.opened();
@@ -206,15 +207,6 @@ void ApplyCaseEvent(ApprovalCaseState* s, const ApprovalCaseEvent& e) {
       if (clock != nullptr) clock->set_light(e.light_changed().to());
       return;
     }
-    case ApprovalCaseEvent::kRungRaised:
-      ApplyRaised(s->mutable_rungs(), e.rung_raised());
-      return;
-    case ApprovalCaseEvent::kRungAnswered:
-      ApplyAnswered(s->mutable_rungs(), e.rung_answered());
-      return;
-    case ApprovalCaseEvent::kRungDelisted:
-      ApplyDelisted(s->mutable_rungs(), e.rung_delisted());
-      return;
     case ApprovalCaseEvent::kDeadlineRecomputed: {
       CaseClock* clock = ClockOf(s, e.deadline_recomputed().subject());
       if (clock != nullptr) *clock->mutable_deadline() = e.deadline_recomputed().new_deadline();

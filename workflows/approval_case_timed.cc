@@ -188,6 +188,12 @@ absl::StatusOr<Events> Decider::RecomputeAll(const v1::RecomputeApprovalCaseDead
   for (const CaseItem& item : s_.items()) {
     if (ItemPending(item)) RETURN_IF_ERROR(recompute(item.clock(), ItemSubjectId(item.item_id())));
   }
+  // The rectification limits of the slips still open move with them.
+  for (auto& r : RecomputeRectifications(s_.rungs(), cal_)) {
+    ApprovalCaseEvent e;
+    *e.mutable_deadline_recomputed() = std::move(r);
+    events.push_back(std::move(e));
+  }
   return events;
 }
 

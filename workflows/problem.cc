@@ -307,7 +307,16 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::Decide(const State& s, co
         return absl::PermissionDeniedError(absl::StrCat(
             "only the system or an admin may recompute deadlines; you are ", p.ToActor()));
       }
-      return DecideRecompute(s, ctx, cal);
+      {
+        ASSIGN_OR_RETURN(Events events, DecideRecompute(s, ctx, cal));
+        // The rectification limits of the slips still open move with it.
+        if (s.status() == v1::PROBLEM_STATUS_ASSIGNED) {
+          for (auto& r : RecomputeRectifications(s.rungs(), cal)) {
+            *events.emplace_back().mutable_deadline_recomputed() = std::move(r);
+          }
+        }
+        return events;
+      }
     default:
       return absl::InvalidArgumentError(absl::StrCat("command: unknown action ", c.action_case()));
   }
@@ -399,6 +408,7 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::DecideRecompute(
 }
 
 void Problem::Apply(State* s, const Event& event, const EventContext& ctx) const {
+  if (ApplyRungEvent(event, s->mutable_rungs())) return;  // supervision: one fold
   switch (event.event_case()) {
     case Event::kRaised: {
       const v1::ProblemRaised& e = event.raised();
@@ -458,15 +468,6 @@ void Problem::Apply(State* s, const Event& event, const EventContext& ctx) const
     case Event::kLightChanged:
       s->set_light(event.light_changed().to());
       s->set_light_changed_at_us(event.light_changed().changed_at_us());
-      break;
-    case Event::kRungRaised:
-      ApplyRaised(s->mutable_rungs(), event.rung_raised());
-      break;
-    case Event::kRungAnswered:
-      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
-      break;
-    case Event::kRungDelisted:
-      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
       break;
     case Event::kDeadlineRecomputed:
       *s->mutable_computed() = event.deadline_recomputed().new_deadline();

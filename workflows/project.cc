@@ -230,6 +230,7 @@ absl::StatusOr<std::vector<Project::Event>> Project::Decide(
 }
 
 void Project::Apply(State* s, const Event& event, const engine::EventContext& ctx) const {
+  if (ApplyRungEvent(event, s->mutable_rungs())) return;  // supervision: one fold
   switch (event.kind_case()) {
     case Event::kRegistered: {
       const auto& r = event.registered();
@@ -339,18 +340,6 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
     }
     case Event::kLightChanged:
       s->set_light(event.light_changed().to());
-      break;
-    case Event::kRungRaised:
-      ApplyRaised(s->mutable_rungs(), event.rung_raised());
-      break;
-    case Event::kRungAnswered:
-      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
-      break;
-    case Event::kRungDelisted:
-      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
-      break;
-    case Event::kDeadlineRecomputed:
-      ApplyRectificationRecomputed(s->mutable_rungs(), event.deadline_recomputed());
       break;
     case Event::KIND_NOT_SET:
       break;

@@ -557,32 +557,8 @@ absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDay
     return Denied("recomputing deadlines", "the system or an admin", p);
   }
   Events out;
-  for (const auto& rung : s.rungs()) {
-    const auto& r = rung.raised();
-    if (rung.answered() || r.rectification_working_days() <= 0) continue;
-    const absl::CivilDay raised_on = DayOf(FromUs(r.raised_at_us()));
-    const engine::DayResult day =
-        calendar.AddWorkingDays(raised_on, r.rectification_working_days());
-    const std::string due_on = FormatDate(day.day);
-    if (due_on == r.rectification_due_on() && day.provisional == r.provisional()) continue;
-    ProjectEvent e;
-    auto* d = e.mutable_deadline_recomputed();
-    d->set_subject(r.subject());
-    d->set_slip_number(r.slip_number());
-    d->mutable_old_deadline()->set_due_date(r.rectification_due_on());
-    d->mutable_old_deadline()->set_due_at_us(r.rectification_due_at_us());
-    d->mutable_old_deadline()->set_provisional(r.provisional());
-    d->mutable_new_deadline()->set_due_date(due_on);
-    d->mutable_new_deadline()->set_due_at_us(ToUs(engine::DueInstant(day.day)));
-    d->mutable_new_deadline()->set_provisional(day.provisional);
-    absl::CivilDay last = day.day;
-    if (auto old_day = engine::ParseDate(r.rectification_due_on()); old_day.ok()) {
-      last = std::max(last, *old_day);
-    }
-    d->set_calendar_version(calendar.VersionOf(raised_on, last));
-    d->set_reason(day.provisional ? "recomputed; the calendar still lacks a year it spans"
-                                  : "recomputed with the calendar as now loaded");
-    out.push_back(std::move(e));
+  for (auto& r : RecomputeRectifications(s.rungs(), calendar)) {
+    *out.emplace_back().mutable_deadline_recomputed() = std::move(r);
   }
   return out;
 }

@@ -1,7 +1,13 @@
 #include "workflows/supervision.h"
 
+#include <cstdlib>
+
+#include "engine/calendar.h"
+#include "engine/deadline_rule.h"
+#include "engine/text_proto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "taizhang/v1/task.pb.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -107,6 +113,52 @@ TEST(SupervisionTest, AnsweringAndDelistingFollowTheSlip) {
   ApplyDelisted(&rungs, *d);
   EXPECT_TRUE(rungs[0].delisted());
   EXPECT_TRUE(rungs[0].answered_late());
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+// The 2019 amendment (劳动节 1–4 May, Sundays 28 April and 5 May worked) moves
+// the rectification limit of a slip raised on 25 April: 5 working days were
+// 26, 29, 30 April, 2 and 3 May on the first notice; on the amended one 26,
+// 28, 29, 30 April and 5 May.
+TEST(SupervisionTest, RectificationLimitsMoveWithAnAmendedCalendar) {
+  v1::CalendarYear first;
+  ASSERT_TRUE(engine::LoadTextProtoFile(
+                  SourceDir() + "/workflows/testdata/first-notices/cn-2019.textproto", &first)
+                  .ok());
+  engine::WorkingDayCalendar before;
+  ASSERT_TRUE(before.AddYear(first).ok());
+  auto after =
+      engine::WorkingDayCalendar::LoadDirectory(SourceDir() + "/workflows/policies/calendars");
+  ASSERT_TRUE(after.ok());
+  SupervisionRungs rungs;
+  v1::SupervisionRungRaised r;
+  r.set_slip_number("task/t/1/notice");
+  r.set_raised_at_us(absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(2019, 4, 25))));
+  r.set_rectification_working_days(5);
+  const engine::DayResult due = before.AddWorkingDays(absl::CivilDay(2019, 4, 25), 5);
+  ASSERT_EQ(engine::FormatDate(due.day), "2019-05-03");
+  r.set_rectification_due_on(engine::FormatDate(due.day));
+  r.set_rectification_due_at_us(absl::ToUnixMicros(engine::DueInstant(due.day)));
+  ApplyRaised(&rungs, r);
+  EXPECT_TRUE(RecomputeRectifications(rungs, before).empty());  // nothing changed
+  auto moved = RecomputeRectifications(rungs, *after);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].slip_number(), "task/t/1/notice");
+  EXPECT_EQ(moved[0].old_deadline().due_date(), "2019-05-03");
+  EXPECT_EQ(moved[0].new_deadline().due_date(), "2019-05-05");
+  EXPECT_THAT(moved[0].calendar_version(), ::testing::StartsWith("cn-2019:"));
+  v1::TaskEvent e;
+  *e.mutable_deadline_recomputed() = moved[0];
+  ASSERT_TRUE(ApplyRungEvent(e, &rungs));
+  EXPECT_EQ(rungs[0].raised().rectification_due_on(), "2019-05-05");
+  EXPECT_TRUE(RecomputeRectifications(rungs, *after).empty());  // once
+  // An answered slip keeps its limit.
+  rungs[0].set_answered(true);
+  EXPECT_TRUE(RecomputeRectifications(rungs, before).empty());
 }
 
 }  // namespace

@@ -106,6 +106,7 @@ SupervisedSubject Task::SubjectOf(const State& s) const {
 }
 
 void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
+  if (ApplyRungEvent(event, s->mutable_rungs())) return;  // supervision: one fold
   switch (event.event_case()) {
     case Event::kCreated: {
       const v1::TaskCreated& e = event.created();
@@ -202,15 +203,6 @@ void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
     case Event::kLightChanged:
       s->set_light(event.light_changed().to());
       s->set_light_changed_at_us(event.light_changed().changed_at_us());
-      break;
-    case Event::kRungRaised:
-      ApplyRaised(s->mutable_rungs(), event.rung_raised());
-      break;
-    case Event::kRungAnswered:
-      ApplyAnswered(s->mutable_rungs(), event.rung_answered());
-      break;
-    case Event::kRungDelisted:
-      ApplyDelisted(s->mutable_rungs(), event.rung_delisted());
       break;
     case Event::kDeadlineRecomputed: {
       const v1::ComputedDeadline& d = event.deadline_recomputed().new_deadline();

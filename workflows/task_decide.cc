@@ -183,7 +183,16 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Co
         return absl::PermissionDeniedError(absl::StrCat(
             "only the system or an admin may recompute deadlines; you are ", p.ToActor()));
       }
-      return DecideRecompute(s, ctx, cal);
+      {
+        ASSIGN_OR_RETURN(Events events, DecideRecompute(s, ctx, cal));
+        // The rectification limits of the slips still open move with it.
+        if (s.status() == v1::TASK_STATUS_OPEN) {
+          for (auto& r : RecomputeRectifications(s.rungs(), cal)) {
+            *events.emplace_back().mutable_deadline_recomputed() = std::move(r);
+          }
+        }
+        return events;
+      }
     default:
       return absl::InvalidArgumentError(absl::StrCat("command: unknown action ", c.action_case()));
   }
