@@ -54,4 +54,16 @@ absl::StatusOr<Principal> ParseActor(const std::string& actor) {
       absl::StrCat("actor '", actor, "': unknown role '", parts[0], "'"));
 }
 
+absl::Status RequireSystem(const Principal& p, absl::string_view what) {
+  if (p.Is(Role::kSystem)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("only the system (", kSystemActor, ") may send ",
+                                                  what, "; you are ", p.ToActor()));
+}
+
+absl::Status RequireSystemOrAdmin(const Principal& p, absl::string_view what) {
+  if (p.Is(Role::kSystem) || p.Is(Role::kAdmin)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("only the system or an admin may ", what, "; you are ", p.ToActor()));
+}
+
 }  // namespace taizhang::workflows

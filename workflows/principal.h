@@ -10,7 +10,9 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace taizhang::workflows {
 
@@ -41,6 +43,12 @@ const char* RoleName(Role role);
 
 // The principal for work the engine does on its own (timers firing).
 inline constexpr char kSystemActor[] = "system:scheduler";
+
+// OK for the system; PERMISSION_DENIED "only the system (system:scheduler)
+// may send <what>; you are <actor>" otherwise.
+absl::Status RequireSystem(const Principal& p, absl::string_view what);
+// OK for the system or an admin (recomputing deadlines and the like).
+absl::Status RequireSystemOrAdmin(const Principal& p, absl::string_view what);
 
 }  // namespace taizhang::workflows
 

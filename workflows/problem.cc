@@ -292,31 +292,20 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::Decide(const State& s, co
       return events;
     }
     case Command::kTick: {
-      if (!p.Is(Role::kSystem)) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "only the system (", kSystemActor, ") may send ProblemTick; you are ", p.ToActor()));
-      }
+      RETURN_IF_ERROR(RequireSystem(p, "ProblemTick"));
       if (s.status() != v1::PROBLEM_STATUS_ASSIGNED) return events;
-      SupervisionDue due = supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal);
-      if (due.light.has_value()) *events.emplace_back().mutable_light_changed() = *due.light;
-      for (auto& r : due.rungs) *events.emplace_back().mutable_rung_raised() = std::move(r);
+      AppendDue(supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal), &events);
       return events;
     }
-    case Command::kRecomputeDeadlines:
-      if (!p.Is(Role::kSystem) && !p.Is(Role::kAdmin)) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "only the system or an admin may recompute deadlines; you are ", p.ToActor()));
+    case Command::kRecomputeDeadlines: {
+      RETURN_IF_ERROR(RequireSystemOrAdmin(p, "recompute deadlines"));
+      ASSIGN_OR_RETURN(events, DecideRecompute(s, ctx, cal));
+      // The rectification limits of the slips still open move with it.
+      if (s.status() == v1::PROBLEM_STATUS_ASSIGNED) {
+        AppendRecomputed(RecomputeRectifications(s.rungs(), cal), &events);
       }
-      {
-        ASSIGN_OR_RETURN(Events events, DecideRecompute(s, ctx, cal));
-        // The rectification limits of the slips still open move with it.
-        if (s.status() == v1::PROBLEM_STATUS_ASSIGNED) {
-          for (auto& r : RecomputeRectifications(s.rungs(), cal)) {
-            *events.emplace_back().mutable_deadline_recomputed() = std::move(r);
-          }
-        }
-        return events;
-      }
+      return events;
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat("command: unknown action ", c.action_case()));
   }

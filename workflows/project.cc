@@ -22,19 +22,6 @@ namespace project_internal {
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-int Severity(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return 1;
-    case v1::LIGHT_YELLOW:
-      return 2;
-    case v1::LIGHT_RED:
-      return 3;
-    default:
-      return 0;
-  }
-}
-
 absl::CivilDay MustDay(const std::string& text) {
   auto day = engine::ParseDate(text);
   return day.ok() ? *day : absl::CivilDay();
@@ -331,8 +318,7 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
       const auto& r = event.month_closed().result();
       const v1::Light previous =
           s->months().empty() ? v1::LIGHT_GREEN : s->months(s->months_size() - 1).light();
-      if (Severity(r.light()) >= Severity(v1::LIGHT_YELLOW) &&
-          Severity(previous) < Severity(v1::LIGHT_YELLOW)) {
+      if (r.light() >= v1::LIGHT_YELLOW && previous < v1::LIGHT_YELLOW) {
         s->set_episode(s->episode() + 1);  // a new run of non-green months
       }
       *s->add_months() = r;

@@ -27,7 +27,7 @@ using engine::FormatDate;
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-v1::Light Worst(v1::Light a, v1::Light b) { return Severity(a) >= Severity(b) ? a : b; }
+v1::Light Worst(v1::Light a, v1::Light b) { return std::max(a, b); }  // ordered by severity
 
 bool IsIdChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -557,9 +557,7 @@ absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDay
     return Denied("recomputing deadlines", "the system or an admin", p);
   }
   Events out;
-  for (auto& r : RecomputeRectifications(s.rungs(), calendar)) {
-    *out.emplace_back().mutable_deadline_recomputed() = std::move(r);
-  }
+  AppendRecomputed(RecomputeRectifications(s.rungs(), calendar), &out);
   return out;
 }
 

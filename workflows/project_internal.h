@@ -38,9 +38,6 @@ inline constexpr char kNodeSubjectPrefix[] = "node/";
 inline absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 inline int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
 
-// Orders lights: 0 unspecified, 1 green, 2 yellow, 3 red.
-int Severity(v1::Light light);
-
 // A date from the state: validated when its event was decided (an empty or
 // bad one, which Decide never writes, reads as 1970-01-01).
 absl::CivilDay MustDay(const std::string& text);

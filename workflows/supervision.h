@@ -201,6 +201,20 @@ int32_t ManualRungs(const SupervisionRungs& rungs);
 // a coloured slip by its colour ("红色催办单").
 std::string SlipKindLabel(v1::Issue issue, v1::SlipColour colour);
 
+// Appends what a Tick found due to an aggregate's events (the light change,
+// then the rungs), and recomputed limits; Event is the aggregate's envelope.
+template <class Event>
+void AppendDue(SupervisionDue due, std::vector<Event>* events) {
+  if (due.light.has_value())
+    *events->emplace_back().mutable_light_changed() = *std::move(due.light);
+  for (auto& r : due.rungs) *events->emplace_back().mutable_rung_raised() = std::move(r);
+}
+template <class Event>
+void AppendRecomputed(std::vector<v1::SupervisionDeadlineRecomputed> recomputed,
+                      std::vector<Event>* events) {
+  for (auto& r : recomputed) *events->emplace_back().mutable_deadline_recomputed() = std::move(r);
+}
+
 template <class Envelope>
 bool ApplyRungEvent(const Envelope& e, SupervisionRungs* rungs) {
   if (e.has_rung_raised()) {

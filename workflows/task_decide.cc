@@ -65,12 +65,6 @@ absl::Status RequireOffice(const v1::TaskState& s, const Principal& p, absl::str
       "' (supervision:", s.supervision_office(), ") may ", what, "; you are ", p.ToActor()));
 }
 
-absl::Status RequireSystem(const Principal& p, absl::string_view what) {
-  if (p.Is(Role::kSystem)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("only the system (", kSystemActor, ") may send ",
-                                                  what, "; you are ", p.ToActor()));
-}
-
 absl::Status RequireOpen(const v1::TaskState& s) {
   if (s.status() == v1::TASK_STATUS_OPEN) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat("task '", s.task_id(), "' was completed on ",
@@ -173,26 +167,18 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Co
     case Command::kTick: {
       RETURN_IF_ERROR(RequireSystem(p, "TaskTick"));
       if (s.status() != v1::TASK_STATUS_OPEN) return events;
-      SupervisionDue due = supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal);
-      if (due.light.has_value()) *events.emplace_back().mutable_light_changed() = *due.light;
-      for (auto& r : due.rungs) *events.emplace_back().mutable_rung_raised() = std::move(r);
+      AppendDue(supervisor_.Evaluate(SubjectOf(s), s.rungs(), ctx.now, cal), &events);
       return events;
     }
-    case Command::kRecomputeDeadlines:
-      if (!p.Is(Role::kSystem) && !p.Is(Role::kAdmin)) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "only the system or an admin may recompute deadlines; you are ", p.ToActor()));
+    case Command::kRecomputeDeadlines: {
+      RETURN_IF_ERROR(RequireSystemOrAdmin(p, "recompute deadlines"));
+      ASSIGN_OR_RETURN(events, DecideRecompute(s, ctx, cal));
+      // The rectification limits of the slips still open move with it.
+      if (s.status() == v1::TASK_STATUS_OPEN) {
+        AppendRecomputed(RecomputeRectifications(s.rungs(), cal), &events);
       }
-      {
-        ASSIGN_OR_RETURN(Events events, DecideRecompute(s, ctx, cal));
-        // The rectification limits of the slips still open move with it.
-        if (s.status() == v1::TASK_STATUS_OPEN) {
-          for (auto& r : RecomputeRectifications(s.rungs(), cal)) {
-            *events.emplace_back().mutable_deadline_recomputed() = std::move(r);
-          }
-        }
-        return events;
-      }
+      return events;
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat("command: unknown action ", c.action_case()));
   }
