@@ -14,8 +14,7 @@
 // Registering an aggregate type A (see workflow_registry.h for the four):
 //
 //   template <>
-//   struct WorkflowTraits<A> {
-//     using View = v1::AView;                       // what A::View returns
+//   struct WorkflowTraits<A> : DefaultWorkflowTraits<A> {
 //     static constexpr char kKind[] = "a";          // in messages: "no a 'x'"
 //     static constexpr char kPrefix[] = "a/";       // its streams: "a/<id>"
 //     static constexpr char kIdField[] = "a_id";    // the id's field in requests
@@ -26,6 +25,7 @@
 //     // Whether a calendar change may move one of its deadlines (only those
 //     // streams are sent RecomputeDeadlines when it changes).
 //     static bool HasPendingDeadline(const A::State&);
+//     // From DefaultWorkflowTraits unless A's differ:
 //     static A::Command Tick();                           // a timer fired
 //     static A::Command RecomputeDeadlines(uint64_t calendar_version);
 //   };
@@ -92,6 +92,22 @@ struct StateAsOf {
 // Specialised once per aggregate type (see above); never defined in general.
 template <class A>
 struct WorkflowTraits;
+
+// What most aggregates' traits share (a specialisation may derive from it):
+// the Tick and RecomputeDeadlines actions set and empty.
+template <class A>
+struct DefaultWorkflowTraits {
+  static typename A::Command Tick() {
+    typename A::Command c;
+    c.mutable_tick();
+    return c;
+  }
+  static typename A::Command RecomputeDeadlines(uint64_t /*calendar_version*/) {
+    typename A::Command c;
+    c.mutable_recompute_deadlines();
+    return c;
+  }
+};
 
 // What the Ledger does with any of its aggregate types, by stream.
 class Workflow {

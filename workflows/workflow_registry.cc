@@ -11,28 +11,11 @@ std::string Under(const LedgerOptions& o, const std::string& path) {
 std::string Ladders(const LedgerOptions& o) { return Under(o, "ladders"); }
 std::string Calendars(const LedgerOptions& o) { return Under(o, "calendars"); }
 
-// The aggregate's command with its tick, or its recompute_deadlines, set.
-template <class Command>
-Command TickOf() {
-  Command c;
-  c.mutable_tick();
-  return c;
-}
-template <class Command>
-Command RecomputeOf() {
-  Command c;
-  c.mutable_recompute_deadlines();
-  return c;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ApprovalCase>> WorkflowTraits<ApprovalCase>::Load(
     const LedgerOptions& o) {
   return ApprovalCase::Load(Under(o, o.approval_policies), Ladders(o), Calendars(o));
-}
-v1::ApprovalCaseCommand WorkflowTraits<ApprovalCase>::Tick() {
-  return TickOf<v1::ApprovalCaseCommand>();
 }
 v1::ApprovalCaseCommand WorkflowTraits<ApprovalCase>::RecomputeDeadlines(
     uint64_t calendar_version) {
@@ -45,17 +28,9 @@ v1::ApprovalCaseCommand WorkflowTraits<ApprovalCase>::RecomputeDeadlines(
 absl::StatusOr<std::unique_ptr<Task>> WorkflowTraits<Task>::Load(const LedgerOptions& o) {
   return Task::Load(Under(o, o.task_policy), Ladders(o), Calendars(o));
 }
-v1::TaskCommand WorkflowTraits<Task>::Tick() { return TickOf<v1::TaskCommand>(); }
-v1::TaskCommand WorkflowTraits<Task>::RecomputeDeadlines(uint64_t) {
-  return RecomputeOf<v1::TaskCommand>();
-}
 
 absl::StatusOr<std::unique_ptr<Problem>> WorkflowTraits<Problem>::Load(const LedgerOptions& o) {
   return Problem::Load(Under(o, o.task_policy), Ladders(o), Calendars(o));
-}
-v1::ProblemCommand WorkflowTraits<Problem>::Tick() { return TickOf<v1::ProblemCommand>(); }
-v1::ProblemCommand WorkflowTraits<Problem>::RecomputeDeadlines(uint64_t) {
-  return RecomputeOf<v1::ProblemCommand>();
 }
 
 absl::StatusOr<std::unique_ptr<Project>> WorkflowTraits<Project>::Load(const LedgerOptions& o) {
@@ -66,10 +41,6 @@ bool WorkflowTraits<Project>::HasPendingDeadline(const v1::ProjectState& s) {
     if (!slip.answered() && slip.raised().rectification_working_days() > 0) return true;
   }
   return false;
-}
-v1::ProjectCommand WorkflowTraits<Project>::Tick() { return TickOf<v1::ProjectCommand>(); }
-v1::ProjectCommand WorkflowTraits<Project>::RecomputeDeadlines(uint64_t) {
-  return RecomputeOf<v1::ProjectCommand>();
 }
 
 }  // namespace taizhang::workflows

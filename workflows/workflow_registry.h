@@ -22,8 +22,7 @@ namespace taizhang::workflows {
 
 // Joint-approval cases (联审联批), "case/<case_id>".
 template <>
-struct WorkflowTraits<ApprovalCase> {
-  using View = v1::ApprovalCaseView;
+struct WorkflowTraits<ApprovalCase> : DefaultWorkflowTraits<ApprovalCase> {
   static constexpr char kKind[] = "case";
   static constexpr char kPrefix[] = "case/";
   static constexpr char kIdField[] = "case_id";
@@ -35,14 +34,13 @@ struct WorkflowTraits<ApprovalCase> {
   static bool HasPendingDeadline(const v1::ApprovalCaseState& s) {
     return s.status() == v1::APPROVAL_CASE_STATUS_OPEN;
   }
-  static v1::ApprovalCaseCommand Tick();
+  // Names the calendar version in the event's reason.
   static v1::ApprovalCaseCommand RecomputeDeadlines(uint64_t calendar_version);
 };
 
 // Tasks with deadlines, "task/<task_id>".
 template <>
-struct WorkflowTraits<Task> {
-  using View = v1::TaskView;
+struct WorkflowTraits<Task> : DefaultWorkflowTraits<Task> {
   static constexpr char kKind[] = "task";
   static constexpr char kPrefix[] = "task/";
   static constexpr char kIdField[] = "task_id";
@@ -52,14 +50,11 @@ struct WorkflowTraits<Task> {
   static bool HasPendingDeadline(const v1::TaskState& s) {
     return s.status() == v1::TASK_STATUS_OPEN && !s.due_date().empty();
   }
-  static v1::TaskCommand Tick();
-  static v1::TaskCommand RecomputeDeadlines(uint64_t calendar_version);
 };
 
 // The problem ledger (问题台账), "problem/<problem_id>".
 template <>
-struct WorkflowTraits<Problem> {
-  using View = v1::ProblemView;
+struct WorkflowTraits<Problem> : DefaultWorkflowTraits<Problem> {
   static constexpr char kKind[] = "problem";
   static constexpr char kPrefix[] = "problem/";
   static constexpr char kIdField[] = "problem_id";
@@ -69,14 +64,11 @@ struct WorkflowTraits<Problem> {
   static bool HasPendingDeadline(const v1::ProblemState& s) {
     return s.status() == v1::PROBLEM_STATUS_ASSIGNED && !s.computed().due_date().empty();
   }
-  static v1::ProblemCommand Tick();
-  static v1::ProblemCommand RecomputeDeadlines(uint64_t calendar_version);
 };
 
 // Projects (项目台账), "project/<code>".
 template <>
-struct WorkflowTraits<Project> {
-  using View = v1::ProjectView;
+struct WorkflowTraits<Project> : DefaultWorkflowTraits<Project> {
   static constexpr char kKind[] = "project";
   static constexpr char kPrefix[] = "project/";
   static constexpr char kIdField[] = "project_code";
@@ -85,8 +77,6 @@ struct WorkflowTraits<Project> {
   static const std::string& ProjectCode(const v1::ProjectState& s) { return s.info().code(); }
   // A rectification limit of an unanswered slip is counted in working days.
   static bool HasPendingDeadline(const v1::ProjectState& s);
-  static v1::ProjectCommand Tick();
-  static v1::ProjectCommand RecomputeDeadlines(uint64_t calendar_version);
 };
 
 // In this order the Ledger replays, recomputes and reads them.
