@@ -168,7 +168,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
                   "<h2>项目</h2><table><tr><th>项目代码</th><th>名称</th><th>阶段</th>"
                   "<th>灯</th><th>应开工未开工</th><th>应竣工未竣工</th></tr>");
   for (const auto& s : ledger.ListProjects()) {
-    if (!scope.Project(s)) continue;
+    if (!scope.Reads(s)) continue;
     v1::ProjectView v = ledger.project().View(s, now);
     absl::StrAppend(&body, "<tr><td>", Html(v.code()), "</td><td>", Html(v.name()), "</td><td>",
                     ShortName(v.stage()), "</td>", LightCell(v.light()), "<td>",
@@ -180,7 +180,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
                   "<th>状态</th><th>期限</th><th>剩余天数</th><th>灯</th>"
                   "<th>逾期事项</th></tr>");
   for (const auto& s : ledger.ListCases()) {
-    if (!scope.Case(s)) continue;
+    if (!scope.Reads(s)) continue;
     v1::ApprovalCaseView v = ledger.approval_case().View(s, now);
     std::string late;
     for (const auto& item : v.items()) {
@@ -200,7 +200,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
                   "<th>未回复督办</th></tr>");
   std::vector<std::pair<int, std::string>> rows;
   for (const auto& s : ledger.ListTasks()) {
-    if (!scope.Task(s) || s.status() != v1::TASK_STATUS_OPEN) continue;
+    if (!scope.Reads(s) || s.status() != v1::TASK_STATUS_OPEN) continue;
     v1::TaskView v = ledger.task().View(s, now);
     std::string units;
     for (const auto& u : v.responsible_units()) {
@@ -221,7 +221,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
                   "</table><h2>问题</h2><table><tr><th>问题</th><th>问题描述</th>"
                   "<th>责任单位</th><th>期限</th><th>剩余工作日</th><th>灯</th></tr>");
   for (const auto& s : ledger.ListProblems()) {
-    if (!scope.Problem(s)) continue;
+    if (!scope.Reads(s)) continue;
     v1::ProblemView v = ledger.problem().View(s, now);
     if (v.light() == v1::LIGHT_UNSPECIFIED) continue;  // not assigned, or closed
     rows.emplace_back(

@@ -151,6 +151,11 @@ grpc::Status CallMethod(CliContext& ctx, const google::protobuf::MethodDescripto
                                                              request, reply);
 }
 
+// A new message of the generated type `d`.
+Message* NewMessage(const Descriptor* d) {
+  return google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New();
+}
+
 std::string NewRequestId() {
   std::random_device random;
   std::string id = "cli-";
@@ -184,6 +189,19 @@ std::string CaseTable(const v1::ApprovalCaseView& v) {
                   clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, ",")});
   }
   return absl::StrCat(out, items.Render());
+}
+
+std::string CaseRows(const std::vector<const v1::ApprovalCaseView*>& cases) {
+  TextTable t({"案件", "项目代码", "项目", "状态", "期限", "剩余天数", "灯", "逾期事项"});
+  for (const v1::ApprovalCaseView* v : cases) {
+    int late = 0;
+    for (const auto& item : v->items()) late += item.has_clock() && item.clock().overdue();
+    t.AddRow({v->case_id(), v->project_code(), v->project_name(), ShortName(v->status()),
+              Due(v->clock().due_date(), v->clock().provisional()),
+              v->has_clock() ? Left(v->clock().calendar_days_left()) : "",
+              LightLabel(v->clock().light()), late > 0 ? absl::StrCat(late) : ""});
+  }
+  return t.Render();
 }
 
 std::string TaskTable(const std::vector<const v1::TaskView*>& tasks) {
@@ -264,33 +282,78 @@ std::string ResultLine(const std::string& kind, const std::string& id, const v1:
   return absl::StrCat(line, "  (version ", r.version(), ", request ", request_id, ")\n");
 }
 
-std::string ReplyText(const Message& reply, const std::string& request_id) {
-  if (const auto* c = dynamic_cast<const v1::CaseReply*>(&reply)) {
-    return ResultLine("case", c->view().case_id(), c->result(), request_id) + CaseTable(c->view());
-  }
-  if (const auto* t = dynamic_cast<const v1::TaskReply*>(&reply)) {
-    return ResultLine("task", t->view().task_id(), t->result(), request_id) +
-           TaskTable({&t->view()});
-  }
-  if (const auto* p = dynamic_cast<const v1::ProblemReply*>(&reply)) {
-    return ResultLine("problem", p->view().problem_id(), p->result(), request_id) +
-           ProblemTable({&p->view()});
-  }
-  if (const auto* p = dynamic_cast<const v1::ProjectReply*>(&reply)) {
-    return ResultLine("project", p->view().code(), p->result(), request_id) +
-           ProjectDetail(p->view());
-  }
-  return reply.DebugString();
-}
-
 // --- groups ---
 
+// One group of subcommands per workflow (the services' aggregates). Adding
+// a workflow to the command line is one more row of kGroups.
 struct Group {
   const char* name;         // the subcommand: case, task, ...
   const char* description;  // its help
   const char* service;      // taizhang.v1.Approval, ...
   const char* id_name;      // CASE_ID, ...
+  const char* one;          // Case: the Ledger's GetCase, ExecuteCase
+  const char* many;         // Cases: the Ledger's ListCases
+  const char* view_id;      // the view's id field: case_id, ..., code
+  // The views of a list as a table; one view in full (show, state, replies).
+  std::string (*list)(const std::vector<const Message*>& views);
+  std::string (*detail)(const Message& view);
 };
+
+// The renderers of one view type, as a Group holds them.
+template <class View, std::string (*Table)(const std::vector<const View*>&)>
+std::string Rows(const std::vector<const Message*>& views) {
+  std::vector<const View*> typed;
+  for (const Message* m : views) typed.push_back(static_cast<const View*>(m));
+  return Table(typed);
+}
+template <class View, std::string (*Table)(const std::vector<const View*>&)>
+std::string OneRow(const Message& view) {
+  return Table({static_cast<const View*>(&view)});
+}
+template <class View, std::string (*Detail)(const View&)>
+std::string Full(const Message& view) {
+  return Detail(static_cast<const View&>(view));
+}
+
+const Group kGroups[] = {
+    {"case", "joint-approval cases (联审联批): list, show and every action", "taizhang.v1.Approval",
+     "CASE_ID", "Case", "Cases", "case_id", Rows<v1::ApprovalCaseView, CaseRows>,
+     Full<v1::ApprovalCaseView, CaseTable>},
+    {"task", "tasks with deadlines: list, show and every action", "taizhang.v1.Tasks", "TASK_ID",
+     "Task", "Tasks", "task_id", Rows<v1::TaskView, TaskTable>, OneRow<v1::TaskView, TaskTable>},
+    {"problem", "the problem ledger (问题台账): list, show and every action",
+     "taizhang.v1.Problems", "PROBLEM_ID", "Problem", "Problems", "problem_id",
+     Rows<v1::ProblemView, ProblemTable>, OneRow<v1::ProblemView, ProblemTable>},
+    {"project", "projects (项目台账): list, show and every action", "taizhang.v1.Projects", "CODE",
+     "Project", "Projects", "code", Rows<v1::ProjectView, ProjectTable>,
+     Full<v1::ProjectView, ProjectDetail>},
+};
+
+// The Ledger service's method `name` (GetCase, ListTasks, ...), or null.
+const google::protobuf::MethodDescriptor* LedgerMethod(const std::string& name) {
+  const auto* ledger =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("taizhang.v1.Ledger");
+  return ledger == nullptr ? nullptr : ledger->FindMethodByName(name);
+}
+
+// A reply of the group's workflow (CaseReply, ...) for people: the result
+// line, then the view in full.
+std::string ReplyText(const Group& g, const Message& reply, const std::string& request_id) {
+  const Descriptor* d = reply.GetDescriptor();
+  const FieldDescriptor* view = d->FindFieldByName("view");
+  const FieldDescriptor* result = d->FindFieldByName("result");
+  if (view == nullptr || result == nullptr ||
+      result->message_type() != v1::CommandResult::descriptor()) {
+    return reply.DebugString();
+  }
+  const google::protobuf::Reflection* r = reply.GetReflection();
+  const Message& v = r->GetMessage(reply, view);
+  const FieldDescriptor* id = v.GetDescriptor()->FindFieldByName(g.view_id);
+  return ResultLine(g.name, id == nullptr ? "" : v.GetReflection()->GetString(v, id),
+                    static_cast<const v1::CommandResult&>(r->GetMessage(reply, result)),
+                    request_id) +
+         g.detail(v);
+}
 
 struct CommandFlags {
   std::string id;
@@ -318,7 +381,7 @@ void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
                   "refuse (ABORTED) unless the stream is at this version");
   cmd->add_option("--occurred-at", f->occurred_at,
                   "when it happened, if keyed in later: YYYY-MM-DD or RFC 3339");
-  cmd->callback([&ctx, f, method, action] {
+  cmd->callback([&ctx, &g, f, method, action] {
     google::protobuf::MessageFactory* factory =
         google::protobuf::MessageFactory::generated_factory();
     std::unique_ptr<Message> request(factory->GetPrototype(method->input_type())->New());
@@ -375,7 +438,7 @@ void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
       return;
     }
     if (ctx.json) return ctx.PrintJson(*reply);
-    Print(ctx, ReplyText(*reply, header->request_id()));
+    Print(ctx, ReplyText(g, *reply, header->request_id()));
   });
 }
 
@@ -399,8 +462,7 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   list->add_option("--region", lf->region, "the project code's 6-digit region, e.g. 530115");
   list->add_option("--stage", lf->stage,
                    "the project's stage, e.g. reserve_agreement, new_start, under_construction");
-  const std::string kind = g.name;
-  list->callback([&ctx, lf, kind] {
+  list->callback([&ctx, &g, lf] {
     v1::ListRequest request;
     request.set_unit(lf->unit);
     request.set_overdue_only(lf->overdue);
@@ -425,84 +487,36 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
       stage = scratch.initial_stage();
       request.set_stage(stage);
     }
-    v1::Ledger::Stub stub(ctx.Channel());
-    grpc::ClientContext call;
-    ctx.Prepare(&call);
-    grpc::Status status;
-    if (kind == "case") {
-      v1::ListCasesResponse r;
-      status = stub.ListCases(&call, request, &r);
-      if (!status.ok()) return ctx.Fail(status);
-      if (ctx.json) return ctx.PrintJson(r);
-      TextTable t({"案件", "项目代码", "项目", "状态", "期限", "剩余天数", "灯", "逾期事项"});
-      for (const auto& v : r.cases()) {
-        int late = 0;
-        for (const auto& item : v.items()) late += item.has_clock() && item.clock().overdue();
-        t.AddRow({v.case_id(), v.project_code(), v.project_name(), ShortName(v.status()),
-                  Due(v.clock().due_date(), v.clock().provisional()),
-                  v.has_clock() ? Left(v.clock().calendar_days_left()) : "",
-                  LightLabel(v.clock().light()), late > 0 ? absl::StrCat(late) : ""});
-      }
-      Print(ctx, t.Render());
-    } else if (kind == "task") {
-      v1::ListTasksResponse r;
-      status = stub.ListTasks(&call, request, &r);
-      if (!status.ok()) return ctx.Fail(status);
-      if (ctx.json) return ctx.PrintJson(r);
-      std::vector<const v1::TaskView*> views;
-      for (const auto& v : r.tasks()) views.push_back(&v);
-      Print(ctx, TaskTable(views));
-    } else if (kind == "problem") {
-      v1::ListProblemsResponse r;
-      status = stub.ListProblems(&call, request, &r);
-      if (!status.ok()) return ctx.Fail(status);
-      if (ctx.json) return ctx.PrintJson(r);
-      std::vector<const v1::ProblemView*> views;
-      for (const auto& v : r.problems()) views.push_back(&v);
-      Print(ctx, ProblemTable(views));
-    } else {
-      v1::ListProjectsResponse r;
-      status = stub.ListProjects(&call, request, &r);
-      if (!status.ok()) return ctx.Fail(status);
-      if (ctx.json) return ctx.PrintJson(r);
-      std::vector<const v1::ProjectView*> views;
-      for (const auto& v : r.projects()) views.push_back(&v);
-      Print(ctx, ProjectTable(views));
+    const auto* method = LedgerMethod(absl::StrCat("List", g.many));
+    if (method == nullptr) return ctx.Fail(absl::StrCat("internal: no List", g.many), 70);
+    std::unique_ptr<Message> reply(NewMessage(method->output_type()));
+    grpc::Status status = CallMethod(ctx, method, request, reply.get());
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(*reply);
+    // The response's one field: the views.
+    const FieldDescriptor* views = method->output_type()->field(0);
+    std::vector<const Message*> rows;
+    const google::protobuf::Reflection* r = reply->GetReflection();
+    for (int i = 0; i < r->FieldSize(*reply, views); ++i) {
+      rows.push_back(&r->GetRepeatedMessage(*reply, views, i));
     }
+    Print(ctx, g.list(rows));
   });
 
   auto* show =
       group.add_subcommand("show", absl::StrCat("one ", g.name, ": state, deadlines, lights"));
   auto* id = &ctx.Own<std::string>();
   show->add_option(g.id_name, *id, "its id")->required();
-  show->callback([&ctx, id, kind] {
-    v1::Ledger::Stub stub(ctx.Channel());
-    grpc::ClientContext call;
-    ctx.Prepare(&call);
+  show->callback([&ctx, &g, id] {
+    const auto* method = LedgerMethod(absl::StrCat("Get", g.one));
+    if (method == nullptr) return ctx.Fail(absl::StrCat("internal: no Get", g.one), 70);
     v1::GetRequest request;
     request.set_id(*id);
-    std::unique_ptr<Message> reply;
-    grpc::Status status;
-    if (kind == "case") {
-      auto r = std::make_unique<v1::CaseReply>();
-      status = stub.GetCase(&call, request, r.get());
-      reply = std::move(r);
-    } else if (kind == "task") {
-      auto r = std::make_unique<v1::TaskReply>();
-      status = stub.GetTask(&call, request, r.get());
-      reply = std::move(r);
-    } else if (kind == "problem") {
-      auto r = std::make_unique<v1::ProblemReply>();
-      status = stub.GetProblem(&call, request, r.get());
-      reply = std::move(r);
-    } else {
-      auto r = std::make_unique<v1::ProjectReply>();
-      status = stub.GetProject(&call, request, r.get());
-      reply = std::move(r);
-    }
+    std::unique_ptr<Message> reply(NewMessage(method->output_type()));
+    grpc::Status status = CallMethod(ctx, method, request, reply.get());
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(*reply);
-    std::string text = ReplyText(*reply, "");
+    std::string text = ReplyText(g, *reply, "");
     Print(ctx, text.substr(text.find('\n') + 1));  // without the result line
   });
 }
@@ -583,18 +597,16 @@ void AddState(CLI::App& app, CliContext& ctx) {
     std::string out = absl::StrCat(
         r.stream(), " as of position ", r.position(), " (version ", r.version(), "), judged at ",
         FormatChina(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(r.as_of()))), "\n");
-    v1::ApprovalCaseView c;
-    v1::TaskView t;
-    v1::ProblemView p;
-    v1::ProjectView j;
-    if (r.view().UnpackTo(&c)) {
-      absl::StrAppend(&out, CaseTable(c));
-    } else if (r.view().UnpackTo(&t)) {
-      absl::StrAppend(&out, TaskTable({&t}));
-    } else if (r.view().UnpackTo(&p)) {
-      absl::StrAppend(&out, ProblemTable({&p}));
-    } else if (r.view().UnpackTo(&j)) {
-      absl::StrAppend(&out, ProjectDetail(j));
+    for (const Group& g : kGroups) {
+      const auto* get = LedgerMethod(absl::StrCat("Get", g.one));
+      const FieldDescriptor* view =
+          get == nullptr ? nullptr : get->output_type()->FindFieldByName("view");
+      if (view == nullptr) continue;
+      std::unique_ptr<Message> v(NewMessage(view->message_type()));
+      if (r.view().UnpackTo(v.get())) {
+        absl::StrAppend(&out, g.detail(*v));
+        break;
+      }
     }
     Print(ctx, out);
   });
@@ -645,15 +657,6 @@ absl::Status SetFields(const std::vector<std::string>& assignments, Message* out
 }
 
 void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
-  static const Group kGroups[] = {
-      {"case", "joint-approval cases (联审联批): list, show and every action",
-       "taizhang.v1.Approval", "CASE_ID"},
-      {"task", "tasks with deadlines: list, show and every action", "taizhang.v1.Tasks", "TASK_ID"},
-      {"problem", "the problem ledger (问题台账): list, show and every action",
-       "taizhang.v1.Problems", "PROBLEM_ID"},
-      {"project", "projects (项目台账): list, show and every action", "taizhang.v1.Projects",
-       "CODE"},
-  };
   // service.proto has no messages, so nothing else pulls its descriptors out
   // of the static library: loading its table (what a generated message's
   // descriptor() does) links them in and registers them.

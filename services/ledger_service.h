@@ -19,9 +19,12 @@
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "services/auth.h"
 #include "services/field_checks.h"
+#include "services/grpc_status.h"
+#include "services/workflow_api.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "workflows/ledger.h"
 
@@ -41,10 +44,14 @@ class ReadScope {
  public:
   ReadScope(const Caller& caller, const workflows::Ledger& ledger);
 
-  bool Project(const v1::ProjectState& s) const;
-  bool Case(const v1::ApprovalCaseState& s) const;
-  bool Task(const v1::TaskState& s) const;
-  bool Problem(const v1::ProblemState& s) const;
+  // Whether the caller may read `state`, of any registered workflow: all, or
+  // through its project, or as a party it names (ApiTraits::ReadsAsParty).
+  template <class State>
+  bool Reads(const State& state) const {
+    using A = workflows::AggregateOfState<State>;
+    return all_ || OwnProject(workflows::WorkflowTraits<A>::ProjectCode(state)) ||
+           ApiTraits<A>::ReadsAsParty(caller_.principal, state);
+  }
 
   // PERMISSION_DENIED naming what the caller may read instead.
   grpc::Status Denied(const std::string& what) const;
@@ -78,30 +85,45 @@ class LedgerCommands {
   // declared values. INVALID_ARGUMENT naming the field otherwise.
   grpc::Status CheckFields(const google::protobuf::Message& request) const;
 
-  void Case(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
-            const v1::ApprovalCaseCommand& command, v1::CaseReply* reply, Finish finish);
-  void Task(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
-            const v1::TaskCommand& command, v1::TaskReply* reply, Finish finish);
-  void Problem(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
-               const v1::ProblemCommand& command, v1::ProblemReply* reply, Finish finish);
-  void Project(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
-               const v1::ProjectCommand& command, v1::ProjectReply* reply, Finish finish);
+  // A command to a stream of workflow A (id: its id, without the prefix);
+  // `reply` gets the result, the state and its view at the server's now.
+  template <class A>
+  void Execute(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
+               const typename A::Command& command, typename ApiTraits<A>::Reply* reply,
+               Finish finish);
 
-  // A typed request (header = 1, id = 2, action = 3) through its envelope.
+  // A typed request (header = 1, id = 2, action = 3) through A's envelope.
+  template <class A>
   void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
-             v1::CaseReply* reply, Finish finish);
-  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
-             v1::TaskReply* reply, Finish finish);
-  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
-             v1::ProblemReply* reply, Finish finish);
-  void Typed(grpc::ServerContextBase* ctx, const google::protobuf::Message& request,
-             v1::ProjectReply* reply, Finish finish);
+             typename ApiTraits<A>::Reply* reply, Finish finish) {
+    typename A::Command command;
+    v1::CommandHeader header;
+    std::string id;
+    if (grpc::Status s = ToEnvelopeChecked(request, &command, &header, &id); !s.ok()) {
+      return finish(s);
+    }
+    Execute<A>(ctx, header, id, command, reply, std::move(finish));
+  }
 
   workflows::Ledger& ledger() { return ledger_; }
   Clock& clock() { return clock_; }
   const Authorizer& auth() { return auth_; }
 
  private:
+  // CheckFields, then ToEnvelope.
+  grpc::Status ToEnvelopeChecked(const google::protobuf::Message& request,
+                                 google::protobuf::Message* envelope, v1::CommandHeader* header,
+                                 std::string* id) const;
+  // The command's metadata (the caller as actor), or why it is refused.
+  absl::StatusOr<engine::CommandMeta> Prepare(grpc::ServerContextBase* ctx,
+                                              const v1::CommandHeader& header,
+                                              const std::string& id, const char* id_field,
+                                              bool has_action) const;
+  // The reply of a command's outcome (state, view and result), or its error.
+  template <class A>
+  grpc::Status FillReply(absl::StatusOr<typename workflows::Ledger::Outcome<A>> out,
+                         typename ApiTraits<A>::Reply* reply);
+
   workflows::Ledger& ledger_;
   Clock& clock_;
   const Authorizer& auth_;
@@ -121,76 +143,30 @@ class LedgerService final : public v1::Ledger::CallbackService {
   explicit LedgerService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
 
-  grpc::ServerUnaryReactor* ExecuteCase(grpc::CallbackServerContext* ctx,
-                                        const v1::ExecuteCaseRequest* request,
-                                        v1::CaseReply* reply) override {
-    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
-      commands_->Case(ctx, request->header(), request->case_id(), request->command(), reply,
-                      std::move(f));
-    });
+  // Execute<One>, Get<One> and List<Many> of each workflow: one override per
+  // RPC (as the generated class wants), each the same template.
+#define TZ_WORKFLOW_RPCS(One, Many, Aggregate, id)                                           \
+  grpc::ServerUnaryReactor* Execute##One(grpc::CallbackServerContext* ctx,                   \
+                                         const v1::Execute##One##Request* request,           \
+                                         ApiTraits<Aggregate>::Reply* reply) override {      \
+    return Execute<Aggregate>(ctx, *request, request->id(), reply);                          \
+  }                                                                                          \
+  grpc::ServerUnaryReactor* Get##One(grpc::CallbackServerContext* ctx,                       \
+                                     const v1::GetRequest* request,                          \
+                                     ApiTraits<Aggregate>::Reply* reply) override {          \
+    return Done(ctx, GetOf<Aggregate>(ctx, *request, reply));                                \
+  }                                                                                          \
+  grpc::ServerUnaryReactor* List##Many(grpc::CallbackServerContext* ctx,                     \
+                                       const v1::ListRequest* request,                       \
+                                       ApiTraits<Aggregate>::ListResponse* reply) override { \
+    return Done(ctx, ListOf<Aggregate>(ctx, *request, reply));                               \
   }
-  grpc::ServerUnaryReactor* ExecuteTask(grpc::CallbackServerContext* ctx,
-                                        const v1::ExecuteTaskRequest* request,
-                                        v1::TaskReply* reply) override {
-    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
-      commands_->Task(ctx, request->header(), request->task_id(), request->command(), reply,
-                      std::move(f));
-    });
-  }
-  grpc::ServerUnaryReactor* ExecuteProblem(grpc::CallbackServerContext* ctx,
-                                           const v1::ExecuteProblemRequest* request,
-                                           v1::ProblemReply* reply) override {
-    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
-      commands_->Problem(ctx, request->header(), request->problem_id(), request->command(), reply,
-                         std::move(f));
-    });
-  }
-  grpc::ServerUnaryReactor* ExecuteProject(grpc::CallbackServerContext* ctx,
-                                           const v1::ExecuteProjectRequest* request,
-                                           v1::ProjectReply* reply) override {
-    return Run(ctx, *request, [&](LedgerCommands::Finish f) {
-      commands_->Project(ctx, request->header(), request->project_code(), request->command(), reply,
-                         std::move(f));
-    });
-  }
-  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* ctx, const v1::GetRequest* request,
-                                    v1::CaseReply* reply) override {
-    return Done(ctx, DoGetCase(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext* ctx, const v1::GetRequest* request,
-                                    v1::TaskReply* reply) override {
-    return Done(ctx, DoGetTask(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* GetProblem(grpc::CallbackServerContext* ctx,
-                                       const v1::GetRequest* request,
-                                       v1::ProblemReply* reply) override {
-    return Done(ctx, DoGetProblem(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* GetProject(grpc::CallbackServerContext* ctx,
-                                       const v1::GetRequest* request,
-                                       v1::ProjectReply* reply) override {
-    return Done(ctx, DoGetProject(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* ctx,
-                                      const v1::ListRequest* request,
-                                      v1::ListCasesResponse* reply) override {
-    return Done(ctx, DoListCases(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* ListTasks(grpc::CallbackServerContext* ctx,
-                                      const v1::ListRequest* request,
-                                      v1::ListTasksResponse* reply) override {
-    return Done(ctx, DoListTasks(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* ListProblems(grpc::CallbackServerContext* ctx,
-                                         const v1::ListRequest* request,
-                                         v1::ListProblemsResponse* reply) override {
-    return Done(ctx, DoListProblems(ctx, request, reply));
-  }
-  grpc::ServerUnaryReactor* ListProjects(grpc::CallbackServerContext* ctx,
-                                         const v1::ListRequest* request,
-                                         v1::ListProjectsResponse* reply) override {
-    return Done(ctx, DoListProjects(ctx, request, reply));
-  }
+  TZ_WORKFLOW_RPCS(Case, Cases, workflows::ApprovalCase, case_id)
+  TZ_WORKFLOW_RPCS(Task, Tasks, workflows::Task, task_id)
+  TZ_WORKFLOW_RPCS(Problem, Problems, workflows::Problem, problem_id)
+  TZ_WORKFLOW_RPCS(Project, Projects, workflows::Project, project_code)
+#undef TZ_WORKFLOW_RPCS
+
   grpc::ServerUnaryReactor* GetBulletin(grpc::CallbackServerContext* ctx,
                                         const v1::BulletinRequest* request,
                                         v1::Bulletin* reply) override {
@@ -210,34 +186,27 @@ class LedgerService final : public v1::Ledger::CallbackService {
     return reactor;
   }
   // A command: its fields checked, then started; the call finishes when it does.
-  template <class Start>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx,
-                                const google::protobuf::Message& request, Start start) {
+  template <class A, class Request>
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* ctx, const Request& request,
+                                    const std::string& id, typename ApiTraits<A>::Reply* reply) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (grpc::Status s = commands_->CheckFields(request); !s.ok()) {
       reactor->Finish(std::move(s));
       return reactor;
     }
-    start([reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    commands_->Execute<A>(ctx, request.header(), id, request.command(), reply,
+                          [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
     return reactor;
   }
 
-  grpc::Status DoGetCase(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
-                         v1::CaseReply* reply);
-  grpc::Status DoGetTask(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
-                         v1::TaskReply* reply);
-  grpc::Status DoGetProblem(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
-                            v1::ProblemReply* reply);
-  grpc::Status DoGetProject(grpc::ServerContextBase* ctx, const v1::GetRequest* request,
-                            v1::ProjectReply* reply);
-  grpc::Status DoListCases(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
-                           v1::ListCasesResponse* reply);
-  grpc::Status DoListTasks(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
-                           v1::ListTasksResponse* reply);
-  grpc::Status DoListProblems(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
-                              v1::ListProblemsResponse* reply);
-  grpc::Status DoListProjects(grpc::ServerContextBase* ctx, const v1::ListRequest* request,
-                              v1::ListProjectsResponse* reply);
+  // One state of workflow A with its view, if the caller may read it.
+  template <class A>
+  grpc::Status GetOf(grpc::ServerContextBase* ctx, const v1::GetRequest& request,
+                     typename ApiTraits<A>::Reply* reply);
+  // The states of workflow A the caller may read, filtered, as views.
+  template <class A>
+  grpc::Status ListOf(grpc::ServerContextBase* ctx, const v1::ListRequest& request,
+                      typename ApiTraits<A>::ListResponse* reply);
   grpc::Status DoGetBulletin(grpc::ServerContextBase* ctx, const v1::BulletinRequest* request,
                              v1::Bulletin* reply);
   grpc::Status DoGetStateAsOf(grpc::ServerContextBase* ctx, const v1::StateAsOfRequest* request,
@@ -254,13 +223,14 @@ class LedgerService final : public v1::Ledger::CallbackService {
   grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* ctx, const v1::Rpc##Request* request, \
                                 v1::Reply* reply) override {                                       \
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();                                     \
-    commands_->Typed(ctx, *request, reply,                                                         \
-                     [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });                \
+    commands_->Typed<Aggregate>(ctx, *request, reply,                                              \
+                                [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });     \
     return reactor;                                                                                \
   }
 
 class ApprovalService final : public v1::Approval::CallbackService {
  public:
+  using Aggregate = workflows::ApprovalCase;
   explicit ApprovalService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
   TZ_TYPED_COMMAND(OpenCase, CaseReply)
@@ -287,6 +257,7 @@ class ApprovalService final : public v1::Approval::CallbackService {
 
 class TasksService final : public v1::Tasks::CallbackService {
  public:
+  using Aggregate = workflows::Task;
   explicit TasksService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
   TZ_TYPED_COMMAND(CreateTask, TaskReply)
@@ -306,6 +277,7 @@ class TasksService final : public v1::Tasks::CallbackService {
 
 class ProblemsService final : public v1::Problems::CallbackService {
  public:
+  using Aggregate = workflows::Problem;
   explicit ProblemsService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
   TZ_TYPED_COMMAND(RaiseProblem, ProblemReply)
@@ -325,6 +297,7 @@ class ProblemsService final : public v1::Problems::CallbackService {
 
 class ProjectsService final : public v1::Projects::CallbackService {
  public:
+  using Aggregate = workflows::Project;
   explicit ProjectsService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
   TZ_TYPED_COMMAND(RegisterProject, ProjectReply)
@@ -343,6 +316,91 @@ class ProjectsService final : public v1::Projects::CallbackService {
 };
 
 #undef TZ_TYPED_COMMAND
+
+// ---------------------------------------------------------------------------
+// The templates' definitions; nothing below is for callers.
+
+namespace ledger_service_internal {
+
+// The list's project filters (region, stage) for an item of project `code`.
+bool ProjectFilters(const v1::ListRequest& request, const std::string& code,
+                    const workflows::Ledger& ledger);
+
+template <class Outcome>
+void FillResult(const Outcome& out, v1::CommandResult* result) {
+  result->set_duplicate(out.duplicate);
+  result->set_version(out.loaded.version);
+  // A no-op command wrote nothing: its positions stay 0.
+  result->set_first_position(out.append.first_position);
+  result->set_last_position(out.append.last_position);
+}
+
+}  // namespace ledger_service_internal
+
+template <class A>
+void LedgerCommands::Execute(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
+                             const std::string& id, const typename A::Command& command,
+                             typename ApiTraits<A>::Reply* reply, Finish finish) {
+  // A project's code itself is checked by the aggregate (its shape); here
+  // only that it is there.
+  auto meta = Prepare(ctx, header, id, workflows::WorkflowTraits<A>::kIdField,
+                      command.action_case() != A::Command::ACTION_NOT_SET);
+  if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  ledger_.workflow<A>().ExecuteAsync(id, command, *meta,
+                                     [this, reply, finish = std::move(finish)](auto out) {
+                                       finish(FillReply<A>(std::move(out), reply));
+                                     });
+}
+
+template <class A>
+grpc::Status LedgerCommands::FillReply(absl::StatusOr<typename workflows::Ledger::Outcome<A>> out,
+                                       typename ApiTraits<A>::Reply* reply) {
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  const A& aggregate = ledger_.workflow<A>().aggregate();
+  ledger_service_internal::FillResult(*out, reply->mutable_result());
+  for (const auto& e : out->events) {
+    reply->mutable_result()->add_event_types(aggregate.EventType(e));
+  }
+  *reply->mutable_view() = aggregate.View(out->loaded.state, clock_.Now());
+  *reply->mutable_state() = std::move(out->loaded.state);
+  return grpc::Status::OK;
+}
+
+template <class A>
+grpc::Status LedgerService::GetOf(grpc::ServerContextBase* ctx, const v1::GetRequest& request,
+                                  typename ApiTraits<A>::Reply* reply) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  const workflows::WorkflowOf<A>& workflow = ledger().workflow<A>();
+  const std::string what = absl::StrCat(workflow.kind(), " '", request.id(), "'");
+  auto state = workflow.Get(request.id());
+  if (!state.has_value()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no " + what);
+  ReadScope scope(caller, ledger());
+  if (!scope.Reads(*state)) return scope.Denied(what);
+  *reply->mutable_view() = workflow.aggregate().View(*state, commands_->clock().Now());
+  *reply->mutable_state() = std::move(*state);
+  return grpc::Status::OK;
+}
+
+template <class A>
+grpc::Status LedgerService::ListOf(grpc::ServerContextBase* ctx, const v1::ListRequest& request,
+                                   typename ApiTraits<A>::ListResponse* reply) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
+  TZ_RETURN_IF_ERROR_GRPC(CheckEnumFields(request));
+  const ReadScope scope(caller, ledger());
+  const absl::Time now = commands_->clock().Now();
+  const workflows::WorkflowOf<A>& workflow = ledger().workflow<A>();
+  for (const auto& state : workflow.List()) {
+    const std::string& code = workflows::WorkflowTraits<A>::ProjectCode(state);
+    if (!scope.Reads(state) || !ledger_service_internal::ProjectFilters(request, code, ledger())) {
+      continue;
+    }
+    if (!request.project_code().empty() && code != request.project_code()) continue;
+    auto view = workflow.aggregate().View(state, now);
+    if (!ApiTraits<A>::Matches(request, state, view)) continue;
+    *ApiTraits<A>::Add(reply) = std::move(view);
+  }
+  return grpc::Status::OK;
+}
 
 }  // namespace taizhang::services
 

@@ -1,8 +1,8 @@
 // Ledger: the workflows wired into one engine over one log.
 //
-// It owns, for each aggregate type (project, joint-approval case, task,
-// problem), its
-// AggregateStore and an in-memory projection of every stream; a Runtime that
+// It owns, for each registered aggregate type (joint-approval case, task,
+// problem, project; workflow_registry.h), its Workflow: an AggregateStore and
+// an in-memory projection of every stream (workflow.h); a Runtime that
 // replays the log at start and follows it; the deadline scheduler, whose
 // firings become Tick commands (request id engine::DeadlineRequestId, actor
 // "system:scheduler", so each fires once across crashes and restarts); and the
@@ -49,27 +49,11 @@
 #include "google/protobuf/any.pb.h"
 #include "store/event_log.h"
 #include "taizhang/v1/bulletin.pb.h"
-#include "workflows/approval_case.h"
 #include "workflows/backdating.h"
-#include "workflows/problem.h"
-#include "workflows/project.h"
-#include "workflows/task.h"
+#include "workflows/workflow.h"
+#include "workflows/workflow_registry.h"
 
 namespace taizhang::workflows {
-
-struct LedgerOptions {
-  // Root of the policy data: calendars/, ladders/, tasks/, investment/.
-  std::string policies_dir = "workflows/policies";
-  std::string task_policy = "tasks/jinning-2020.textproto";
-  std::string project_policy = "investment/points-behind-10-30.textproto";
-  std::string project_ladder = "ladders/monthly-lights.textproto";
-  std::string approval_policies = "approval";  // every *.textproto in it
-  // Take a calendar file whose days differ from the year the log holds as an
-  // amendment of that year, instead of refusing to start.
-  bool amend_calendars = false;
-  // How far back each role may date a fact (补录).
-  std::string backdating_policy = "backdating/default.textproto";
-};
 
 // What Ledger::LoadCalendar did.
 struct CalendarLoadOutcome {
@@ -105,57 +89,71 @@ class Ledger {
                                                    bool amend, const std::string& actor);
   void Stop();
 
+  // Every registered workflow, typed (see workflow_registry.h): its
+  // aggregate, Execute, ExecuteAsync, Get and List by id.
+  template <class A>
+  WorkflowOf<A>& workflow() const {
+    return workflows_->of<A>();
+  }
+
+  // Shorthands for the typed workflows. Current states come from the
+  // projections (as of the last event consumed; use WaitForApplied(position)
+  // after a command to read your own write).
+  template <class A>
+  absl::StatusOr<Outcome<A>> Execute(const std::string& id, const typename A::Command& command,
+                                     const engine::CommandMeta& meta) {
+    return workflow<A>().Execute(id, command, meta);
+  }
   absl::StatusOr<Outcome<Project>> ExecuteProject(const std::string& code,
                                                   const v1::ProjectCommand& command,
-                                                  const engine::CommandMeta& meta);
+                                                  const engine::CommandMeta& meta) {
+    return Execute<Project>(code, command, meta);
+  }
   absl::StatusOr<Outcome<ApprovalCase>> ExecuteCase(const std::string& case_id,
                                                     const v1::ApprovalCaseCommand& command,
-                                                    const engine::CommandMeta& meta);
+                                                    const engine::CommandMeta& meta) {
+    return Execute<ApprovalCase>(case_id, command, meta);
+  }
   absl::StatusOr<Outcome<Task>> ExecuteTask(const std::string& task_id,
                                             const v1::TaskCommand& command,
-                                            const engine::CommandMeta& meta);
+                                            const engine::CommandMeta& meta) {
+    return Execute<Task>(task_id, command, meta);
+  }
   absl::StatusOr<Outcome<Problem>> ExecuteProblem(const std::string& problem_id,
                                                   const v1::ProblemCommand& command,
-                                                  const engine::CommandMeta& meta);
-
-  // The same without blocking the caller while the events are made durable:
-  // `done` gets the outcome (see engine::AggregateStore::ExecuteAsync).
-  template <class A>
-  using Done = typename engine::AggregateStore<A>::Done;
-  void ExecuteProjectAsync(const std::string& code, const v1::ProjectCommand& command,
-                           const engine::CommandMeta& meta, Done<Project> done);
-  void ExecuteCaseAsync(const std::string& case_id, const v1::ApprovalCaseCommand& command,
-                        const engine::CommandMeta& meta, Done<ApprovalCase> done);
-  void ExecuteTaskAsync(const std::string& task_id, const v1::TaskCommand& command,
-                        const engine::CommandMeta& meta, Done<Task> done);
-  void ExecuteProblemAsync(const std::string& problem_id, const v1::ProblemCommand& command,
-                           const engine::CommandMeta& meta, Done<Problem> done);
-
-  // Current states, from the projections (as of the last event consumed; use
-  // WaitForApplied(position) after a command to read your own write).
-  std::optional<v1::ProjectState> GetProject(const std::string& code) const;
-  std::optional<v1::ApprovalCaseState> GetCase(const std::string& case_id) const;
-  std::optional<v1::TaskState> GetTask(const std::string& task_id) const;
-  std::optional<v1::ProblemState> GetProblem(const std::string& problem_id) const;
-  std::vector<v1::ProjectState> ListProjects() const;
-  std::vector<v1::ApprovalCaseState> ListCases() const;
-  std::vector<v1::TaskState> ListTasks() const;
-  std::vector<v1::ProblemState> ListProblems() const;
+                                                  const engine::CommandMeta& meta) {
+    return Execute<Problem>(problem_id, command, meta);
+  }
+  std::optional<v1::ProjectState> GetProject(const std::string& code) const {
+    return workflow<Project>().Get(code);
+  }
+  std::optional<v1::ApprovalCaseState> GetCase(const std::string& id) const {
+    return workflow<ApprovalCase>().Get(id);
+  }
+  std::optional<v1::TaskState> GetTask(const std::string& id) const {
+    return workflow<Task>().Get(id);
+  }
+  std::optional<v1::ProblemState> GetProblem(const std::string& id) const {
+    return workflow<Problem>().Get(id);
+  }
+  std::vector<v1::ProjectState> ListProjects() const { return workflow<Project>().List(); }
+  std::vector<v1::ApprovalCaseState> ListCases() const { return workflow<ApprovalCase>().List(); }
+  std::vector<v1::TaskState> ListTasks() const { return workflow<Task>().List(); }
+  std::vector<v1::ProblemState> ListProblems() const { return workflow<Problem>().List(); }
+  const Project& project() const { return workflow<Project>().aggregate(); }
+  const ApprovalCase& approval_case() const { return workflow<ApprovalCase>().aggregate(); }
+  const Task& task() const { return workflow<Task>().aggregate(); }
+  const Problem& problem() const { return workflow<Problem>().aggregate(); }
 
   // A stream's state as an auditor asks for it: rebuilt from its first event
   // up to a position or a recorded time (never from a snapshot), with its
   // view at that moment (the recorded time asked for, else the recording of
   // the last event included).
-  struct StateAsOf {
-    google::protobuf::Any state;  // ApprovalCaseState, TaskState, ...
-    google::protobuf::Any view;   // ApprovalCaseView, TaskView, ...
-    uint64_t version = 0;         // the stream's version then
-    uint64_t position = 0;        // the last event included
-    absl::Time as_of;             // the moment the view is judged at
-  };
-  // `stream` is "case/<id>", "task/<id>", "problem/<id>" or "project/<code>".
-  // NOT_FOUND when the stream had no event by then; INVALID_ARGUMENT for
-  // another kind of stream.
+  // The state, its view then, the stream's version and the last position.
+  using StateAsOf = workflows::StateAsOf;
+  // `stream` is a registered workflow's: "case/<id>", "task/<id>",
+  // "problem/<id>" or "project/<code>". NOT_FOUND when the stream had no event
+  // by then; INVALID_ARGUMENT for another kind of stream.
   absl::StatusOr<StateAsOf> StateAt(const std::string& stream, std::optional<uint64_t> position,
                                     std::optional<absl::Time> recorded_at);
 
@@ -168,10 +166,6 @@ class Ledger {
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 
-  const Project& project() const { return *project_; }
-  const ApprovalCase& approval_case() const { return *case_; }
-  const Task& task() const { return *task_; }
-  const Problem& problem() const { return *problem_; }
   // The calendar in use (the log's after Start, the policy files' before).
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
   // The calendar's version: the number of events of "calendar/cn" (0 before
@@ -200,11 +194,6 @@ class Ledger {
   // RecomputeDeadlines, unless the log's metadata records that those of the
   // calendar version in use were all made.
   absl::Status RecomputeUnlessDone();
-  template <class A>
-  absl::StatusOr<StateAsOf> StateAt(engine::AggregateStore<A>& store, const A& aggregate,
-                                    const std::string& stream, std::optional<uint64_t> position,
-                                    std::optional<absl::Time> recorded_at);
-
   store::EventLog& log_;
   Clock& clock_;
   LedgerOptions options_;
@@ -216,18 +205,11 @@ class Ledger {
   absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time
   // The calendar log's version of the calendar the aggregates have.
   std::atomic<uint64_t> calendar_in_use_{0};
-  std::unique_ptr<Project> project_;
-  std::unique_ptr<ApprovalCase> case_;
-  std::unique_ptr<Task> task_;
-  std::unique_ptr<Problem> problem_;
-  std::unique_ptr<engine::AggregateStore<Project>> projects_;
-  std::unique_ptr<engine::AggregateStore<ApprovalCase>> cases_;
-  std::unique_ptr<engine::AggregateStore<Task>> tasks_;
-  std::unique_ptr<engine::AggregateStore<Problem>> problems_;
-  std::unique_ptr<engine::StreamProjection<Project>> project_view_;
-  std::unique_ptr<engine::StreamProjection<ApprovalCase>> case_view_;
-  std::unique_ptr<engine::StreamProjection<Task>> task_view_;
-  std::unique_ptr<engine::StreamProjection<Problem>> problem_view_;
+  // The calendar the aggregates have (the policy files' until Start).
+  mutable absl::Mutex in_use_mu_;
+  std::shared_ptr<const engine::WorkingDayCalendar> in_use_ ABSL_GUARDED_BY(in_use_mu_);
+  // One per registered aggregate type; set by Open.
+  std::unique_ptr<Workflows> workflows_;
   std::unique_ptr<Reactions> reactions_;
   std::unique_ptr<engine::Runtime> runtime_;
 };

@@ -14,11 +14,6 @@
 namespace taizhang::workflows {
 namespace {
 
-constexpr char kProjectPrefix[] = "project/";
-constexpr char kCasePrefix[] = "case/";
-constexpr char kTaskPrefix[] = "task/";
-constexpr char kProblemPrefix[] = "problem/";
-
 // Log metadata: the calendar version whose recomputations were all made. Not
 // state (replay never reads it): it spares a start the pass over every
 // pending stream when nothing changed. Firings recompute first regardless.
@@ -27,7 +22,8 @@ constexpr char kRecomputedMeta[] = "calendar-recomputed";
 }  // namespace
 
 std::shared_ptr<const engine::WorkingDayCalendar> Ledger::calendar() const {
-  return case_->calendar();
+  absl::MutexLock l(&in_use_mu_);
+  return in_use_;
 }
 
 uint64_t Ledger::calendar_version() const {
@@ -36,18 +32,17 @@ uint64_t Ledger::calendar_version() const {
 
 void Ledger::UseCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar,
                          uint64_t version) {
-  project_->SetCalendar(calendar);
-  case_->SetCalendar(calendar);
-  task_->SetCalendar(calendar);
-  problem_->SetCalendar(calendar);
+  for (Workflow* w : workflows_->all()) w->SetCalendar(calendar);
+  {
+    absl::MutexLock l(&in_use_mu_);
+    in_use_ = calendar;
+  }
   calendar_in_use_.store(version);
 }
 
 absl::Status Ledger::RearmTimers() {
-  RETURN_IF_ERROR(project_view_->Rearm());
-  RETURN_IF_ERROR(case_view_->Rearm());
-  RETURN_IF_ERROR(task_view_->Rearm());
-  return problem_view_->Rearm();
+  for (Workflow* w : workflows_->all()) RETURN_IF_ERROR(w->Rearm());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CalendarLoadOutcome> Ledger::LoadCalendar(const std::string& name,
@@ -86,33 +81,9 @@ absl::StatusOr<int> Ledger::RecomputeStream(const std::string& stream) {
   const uint64_t version = calendar_in_use_.load();
   meta.request_id = absl::StrCat("recompute:", stream, ":calendar/", version);
   meta.actor = kSystemActor;
-  int recomputed = 0;
-  auto count = [&](const auto& out) {
-    for (const auto& e : out.events) recomputed += e.has_deadline_recomputed() ? 1 : 0;
-  };
-  if (absl::StartsWith(stream, kCasePrefix)) {
-    v1::ApprovalCaseCommand c;
-    c.mutable_recompute_deadlines()->set_reason(
-        absl::StrCat("recomputed with the calendar version ", version));
-    ASSIGN_OR_RETURN(auto out, cases_->Execute(stream, c, meta));
-    count(out);
-  } else if (absl::StartsWith(stream, kTaskPrefix)) {
-    v1::TaskCommand c;
-    c.mutable_recompute_deadlines();
-    ASSIGN_OR_RETURN(auto out, tasks_->Execute(stream, c, meta));
-    count(out);
-  } else if (absl::StartsWith(stream, kProblemPrefix)) {
-    v1::ProblemCommand c;
-    c.mutable_recompute_deadlines();
-    ASSIGN_OR_RETURN(auto out, problems_->Execute(stream, c, meta));
-    count(out);
-  } else if (absl::StartsWith(stream, kProjectPrefix)) {
-    v1::ProjectCommand c;
-    c.mutable_recompute_deadlines();
-    ASSIGN_OR_RETURN(auto out, projects_->Execute(stream, c, meta));
-    count(out);
-  }
-  return recomputed;
+  Workflow* w = workflows_->ForStream(stream);
+  if (w == nullptr) return 0;
+  return w->RecomputeDeadlines(stream, version, meta);
 }
 
 absl::Status Ledger::RecomputeUnlessDone() {
@@ -125,29 +96,8 @@ absl::Status Ledger::RecomputeUnlessDone() {
 
 absl::StatusOr<int> Ledger::RecomputeDeadlines() {
   std::vector<std::string> streams;
-  // A case keeps several limits (case, items); every case still open is
-  // asked, and only a changed date makes an event.
-  for (const auto& loaded : case_view_->List()) {
-    if (loaded.state.status() != v1::APPROVAL_CASE_STATUS_OPEN) continue;
-    streams.push_back(CaseStream(loaded.state.case_id()));
-  }
-  for (const auto& loaded : task_view_->List()) {
-    if (loaded.state.status() != v1::TASK_STATUS_OPEN || loaded.state.due_date().empty()) continue;
-    streams.push_back(TaskStream(loaded.state.task_id()));
-  }
-  for (const auto& loaded : problem_view_->List()) {
-    if (loaded.state.status() != v1::PROBLEM_STATUS_ASSIGNED ||
-        loaded.state.computed().due_date().empty()) {
-      continue;
-    }
-    streams.push_back(ProblemStream(loaded.state.problem_id()));
-  }
-  for (const auto& loaded : project_view_->List()) {
-    bool pending = false;
-    for (const auto& slip : loaded.state.rungs()) {
-      pending |= !slip.answered() && slip.raised().rectification_working_days() > 0;
-    }
-    if (pending) streams.push_back(ProjectStream(loaded.state.info().code()));
+  for (const Workflow* w : workflows_->all()) {
+    for (std::string& stream : w->PendingStreams()) streams.push_back(std::move(stream));
   }
   int recomputed = 0;
   for (const std::string& stream : streams) {

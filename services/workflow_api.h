@@ -1,0 +1,86 @@
+// The API side of each registered workflow (workflows/workflow_registry.h):
+// the proto types its RPCs carry, who may read one of its states beyond the
+// callers that read everything, and how a list request filters it. The
+// Ledger service's Execute, Get and List handlers, the typed command
+// services and ReadScope are one template each over these traits.
+//
+// Registering the API of an aggregate type A (besides its WorkflowTraits):
+//
+//   template <>
+//   struct ApiTraits<workflows::A> {
+//     using Reply = v1::AReply;                 // state, view, result
+//     using ListResponse = v1::ListAsResponse;  // repeated View
+//     static v1::AView* Add(ListResponse*);     // the list's next element
+//     // Whether a leader or an enterprise that is not responsible for the
+//     // state's project still reads it (because it names them).
+//     static bool ReadsAsParty(const workflows::Principal&, const A::State&);
+//     // The list filters of `request` beyond the project ones (region,
+//     // stage, project_code), which ListOf applies to every type.
+//     static bool Matches(const v1::ListRequest&, const A::State&, const A::View&);
+//   };
+//
+// and, in service.proto and ledger_service.h, its RPCs: one-line overrides
+// that call the templates (the generated service classes want one virtual
+// per RPC), and its group in the command line (services/ledger_cli.cc).
+//
+// The traits are stateless: every function may be called from any thread.
+#ifndef TAIZHANG_SERVICES_WORKFLOW_API_H_
+#define TAIZHANG_SERVICES_WORKFLOW_API_H_
+
+#include "taizhang/v1/service.pb.h"
+#include "workflows/principal.h"
+#include "workflows/workflow_registry.h"
+
+namespace taizhang::services {
+
+template <class A>
+struct ApiTraits;
+
+template <>
+struct ApiTraits<workflows::ApprovalCase> {
+  using Reply = v1::CaseReply;
+  using ListResponse = v1::ListCasesResponse;
+  static v1::ApprovalCaseView* Add(ListResponse* r) { return r->add_cases(); }
+  // Its owner; a leader, the cases it is responsible for.
+  static bool ReadsAsParty(const workflows::Principal& p, const v1::ApprovalCaseState& s);
+  // The unit and the light of the case or of any of its items.
+  static bool Matches(const v1::ListRequest& r, const v1::ApprovalCaseState& s,
+                      const v1::ApprovalCaseView& v);
+};
+
+template <>
+struct ApiTraits<workflows::Task> {
+  using Reply = v1::TaskReply;
+  using ListResponse = v1::ListTasksResponse;
+  static v1::TaskView* Add(ListResponse* r) { return r->add_tasks(); }
+  // A leader, the tasks it is responsible for.
+  static bool ReadsAsParty(const workflows::Principal& p, const v1::TaskState& s);
+  static bool Matches(const v1::ListRequest& r, const v1::TaskState& s, const v1::TaskView& v);
+};
+
+template <>
+struct ApiTraits<workflows::Problem> {
+  using Reply = v1::ProblemReply;
+  using ListResponse = v1::ListProblemsResponse;
+  static v1::ProblemView* Add(ListResponse* r) { return r->add_problems(); }
+  // A leader, the problems it is responsible for; an enterprise, those it
+  // raised.
+  static bool ReadsAsParty(const workflows::Principal& p, const v1::ProblemState& s);
+  static bool Matches(const v1::ListRequest& r, const v1::ProblemState& s,
+                      const v1::ProblemView& v);
+};
+
+template <>
+struct ApiTraits<workflows::Project> {
+  using Reply = v1::ProjectReply;
+  using ListResponse = v1::ListProjectsResponse;
+  static v1::ProjectView* Add(ListResponse* r) { return r->add_projects(); }
+  // Only through its own project (ReadScope).
+  static bool ReadsAsParty(const workflows::Principal&, const v1::ProjectState&) { return false; }
+  static bool Matches(const v1::ListRequest& r, const v1::ProjectState& s,
+                      const v1::ProjectView& v);
+};
+
+}  // namespace taizhang::services
+
+#endif  // TAIZHANG_SERVICES_WORKFLOW_API_H_
