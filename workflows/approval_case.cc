@@ -182,9 +182,9 @@ std::string CaseStream(absl::string_view case_id) { return absl::StrCat(kStreamP
 
 ApprovalCase::ApprovalCase(std::vector<v1::ApprovalPolicy> policies,
                            std::shared_ptr<const engine::WorkingDayCalendar> calendar)
-    : policies_(std::move(policies)), calendar_(std::move(calendar)) {
+    : policies_(std::move(policies)), calendar_(std::move(calendar), "ApprovalCase") {
   // Broken invariants of the caller: policies are validated when loaded.
-  std::string problem = calendar_ == nullptr ? "calendar is null" : "";
+  std::string problem;
   std::set<std::string> names;
   for (const v1::ApprovalPolicy& p : policies_) {
     if (absl::Status valid = ValidateApprovalPolicy(p, p.name()); !valid.ok()) {
@@ -213,14 +213,11 @@ absl::StatusOr<std::unique_ptr<ApprovalCase>> ApprovalCase::Load(const std::stri
 }
 
 void ApprovalCase::SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar) {
-  if (calendar == nullptr) Fatal("SetCalendar: calendar is null");
-  absl::MutexLock lock(&mu_);
-  calendar_ = std::move(calendar);
+  calendar_.Set(std::move(calendar));
 }
 
 std::shared_ptr<const engine::WorkingDayCalendar> ApprovalCase::calendar() const {
-  absl::MutexLock lock(&mu_);
-  return calendar_;
+  return calendar_.Get();
 }
 
 std::string ApprovalCase::EventType(const Event& event) const {

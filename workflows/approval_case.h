@@ -82,6 +82,7 @@
 #include "absl/time/time.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
+#include "engine/calendar_holder.h"
 #include "engine/upcaster.h"
 #include "taizhang/v1/approval_case.pb.h"
 #include "workflows/supervision.h"
@@ -140,8 +141,7 @@ class ApprovalCase {
   [[noreturn]] static void Fatal(const std::string& problem);
 
   const std::vector<v1::ApprovalPolicy> policies_;
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
+  engine::CalendarHolder calendar_;
 };
 
 }  // namespace taizhang::workflows

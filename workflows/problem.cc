@@ -85,11 +85,10 @@ Problem::Problem(v1::TaskPolicy policy, v1::Ladder problem_ladder,
     : policy_(std::move(policy)),
       ladder_(std::move(problem_ladder)),
       supervisor_(ladder_, policy_.problem_yellow_working_days()),
-      calendar_(std::move(calendar)) {
+      calendar_(std::move(calendar), "Problem") {
   CheckOk(ValidateTaskPolicy(policy_, policy_.name()), "Problem: policy");
   CheckOk(engine::ValidateLadder(supervisor_.ladder(), supervisor_.ladder().name()),
           "Problem: ladder");
-  if (calendar_ == nullptr) CheckOk(absl::InternalError("null calendar"), "Problem");
 }
 
 absl::StatusOr<std::unique_ptr<Problem>> Problem::Load(const std::string& policy_path,
@@ -102,15 +101,10 @@ absl::StatusOr<std::unique_ptr<Problem>> Problem::Load(const std::string& policy
 }
 
 void Problem::SetCalendar(std::shared_ptr<const WorkingDayCalendar> calendar) {
-  if (calendar == nullptr) CheckOk(absl::InternalError("null calendar"), "Problem::SetCalendar");
-  absl::MutexLock l(&mu_);
-  calendar_ = std::move(calendar);
+  calendar_.Set(std::move(calendar));
 }
 
-std::shared_ptr<const WorkingDayCalendar> Problem::calendar() const {
-  absl::MutexLock l(&mu_);
-  return calendar_;
-}
+std::shared_ptr<const WorkingDayCalendar> Problem::calendar() const { return calendar_.Get(); }
 
 std::string Problem::EventType(const Event& event) const {
   return engine::EventTypeName("problem", event);

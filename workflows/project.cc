@@ -134,13 +134,12 @@ Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
       monthly_ladder_(std::move(monthly_ladder)),
       monthly_(monthly_ladder_, 0),
       nodes_(policy_.node_ladder(), 0),
-      calendar_(std::move(calendar)) {
+      calendar_(std::move(calendar), "Project") {
   // Broken invariants of the caller: policies are validated when loaded.
   absl::Status valid = ValidateProjectPolicy(policy_, "project policy");
   if (valid.ok()) valid = engine::ValidateLadder(monthly_ladder_, "monthly ladder");
-  if (!valid.ok() || calendar_ == nullptr) {
-    std::fprintf(stderr, "Project: %s\n",
-                 valid.ok() ? "calendar is null" : std::string(valid.message()).c_str());
+  if (!valid.ok()) {
+    std::fprintf(stderr, "Project: %s\n", std::string(valid.message()).c_str());
     std::abort();
   }
 }
@@ -158,14 +157,11 @@ absl::StatusOr<std::unique_ptr<Project>> Project::Load(const std::string& policy
 }
 
 void Project::SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar) {
-  if (calendar == nullptr) return;
-  absl::MutexLock lock(&mu_);
-  calendar_ = std::move(calendar);
+  calendar_.Set(std::move(calendar));
 }
 
 std::shared_ptr<const engine::WorkingDayCalendar> Project::calendar() const {
-  absl::MutexLock lock(&mu_);
-  return calendar_;
+  return calendar_.Get();
 }
 
 std::string Project::EventType(const Event& event) const {

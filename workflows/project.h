@@ -57,6 +57,7 @@
 #include "absl/time/time.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
+#include "engine/calendar_holder.h"
 #include "engine/upcaster.h"
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/project.pb.h"
@@ -149,8 +150,7 @@ class Project {
   const v1::Ladder monthly_ladder_;
   const Supervisor monthly_;  // the monthly-lights ladder
   const Supervisor nodes_;    // the policy's node ladder
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
+  engine::CalendarHolder calendar_;
 };
 
 }  // namespace taizhang::workflows

@@ -54,11 +54,10 @@ Task::Task(v1::TaskPolicy policy, v1::Ladder task_ladder,
     : policy_(std::move(policy)),
       ladder_(std::move(task_ladder)),
       supervisor_(ladder_, policy_.task_yellow_working_days()),
-      calendar_(std::move(calendar)) {
+      calendar_(std::move(calendar), "Task") {
   CheckOk(ValidateTaskPolicy(policy_, policy_.name()), "Task: policy");
   CheckOk(engine::ValidateLadder(supervisor_.ladder(), supervisor_.ladder().name()),
           "Task: ladder");
-  if (calendar_ == nullptr) CheckOk(absl::InternalError("null calendar"), "Task");
 }
 
 absl::StatusOr<std::unique_ptr<Task>> Task::Load(const std::string& policy_path,
@@ -71,15 +70,10 @@ absl::StatusOr<std::unique_ptr<Task>> Task::Load(const std::string& policy_path,
 }
 
 void Task::SetCalendar(std::shared_ptr<const WorkingDayCalendar> calendar) {
-  if (calendar == nullptr) CheckOk(absl::InternalError("null calendar"), "Task::SetCalendar");
-  absl::MutexLock l(&mu_);
-  calendar_ = std::move(calendar);
+  calendar_.Set(std::move(calendar));
 }
 
-std::shared_ptr<const WorkingDayCalendar> Task::calendar() const {
-  absl::MutexLock l(&mu_);
-  return calendar_;
-}
+std::shared_ptr<const WorkingDayCalendar> Task::calendar() const { return calendar_.Get(); }
 
 std::string Task::EventType(const Event& event) const {
   return engine::EventTypeName("task", event);

@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
+#include "engine/calendar_holder.h"
 #include "engine/upcaster.h"
 #include "google/protobuf/repeated_field.h"
 #include "taizhang/v1/ladder.pb.h"
@@ -149,8 +150,7 @@ class Task {
   const v1::TaskPolicy policy_;
   const v1::Ladder ladder_;
   const Supervisor supervisor_;
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const engine::WorkingDayCalendar> calendar_ ABSL_GUARDED_BY(mu_);
+  engine::CalendarHolder calendar_;
 };
 
 }  // namespace taizhang::workflows
