@@ -1,4 +1,4 @@
-// Scenarios from the source documents (/work/shared/seeds): projects are
+// Scenarios from the source documents (the Yangshan, Hualong and Chengdu reports): projects are
 // registered, started, completed and report their investment through the
 // project aggregate into a real log; the figures the documents give come out
 // of the bulletin computed from that log.
