@@ -225,24 +225,14 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::Decide(const State& s, co
       if (rung.ok()) *events.emplace_back().mutable_rung_answered() = *std::move(rung);
       return events;
     }
-    case Command::kAnswerRung: {
-      RETURN_IF_ERROR(RequireStatus(s, v1::PROBLEM_STATUS_ASSIGNED, "answer its slips"));
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_answered(),
-                       AnswerRung(c.answer_rung(), s.rungs(), "", s.episode(), p, ctx.occurred_at));
-      return events;
-    }
-    case Command::kRaiseRung: {
+    case Command::kRaiseRung:
+      // Supervised by hand only while assigned (with its office, not resolved).
       RETURN_IF_ERROR(RequireStatus(s, v1::PROBLEM_STATUS_ASSIGNED, "be supervised by hand"));
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_raised(),
-                       RaiseByHand(c.raise_rung(), SubjectOf(s), s.rungs(), &supervisor_.ladder(),
-                                   p, ctx.occurred_at, cal));
-      return events;
-    }
-    case Command::kDelistRung: {
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_delisted(),
-                       DelistRung(c.delist_rung(), s.rungs(), p, ctx.occurred_at));
-      return events;
-    }
+      [[fallthrough]];
+    case Command::kAnswerRung:
+    case Command::kDelistRung:
+      return *DecideOwnLimitSupervision<Event>(c, SubjectOf(s), s.rungs(), ladder_, p,
+                                               ctx.occurred_at, cal);
     case Command::kResolve: {
       RETURN_IF_ERROR(RequireStatus(s, v1::PROBLEM_STATUS_ASSIGNED, "be resolved"));
       RETURN_IF_ERROR(RequireAssignedUnit(s, p, "resolve it"));

@@ -215,6 +215,37 @@ void AppendRecomputed(std::vector<v1::SupervisionDeadlineRecomputed> recomputed,
   for (auto& r : recomputed) *events->emplace_back().mutable_deadline_recomputed() = std::move(r);
 }
 
+// The three supervision commands of an aggregate whose one subject is its
+// stream's own limit (a task, a problem), decided into its events: a rung
+// raised by the office's hand on `subject` (with `ladder`), an answer (the
+// latest open slip of the episode when none is named), a delisting. nullopt
+// when `c` is none of them. Event is the aggregate's event envelope.
+template <class Event, class Command>
+std::optional<absl::StatusOr<std::vector<Event>>> DecideOwnLimitSupervision(
+    const Command& c, const SupervisedSubject& subject, const SupervisionRungs& rungs,
+    const v1::Ladder& ladder, const Principal& who, absl::Time at,
+    const engine::WorkingDayCalendar& calendar) {
+  std::vector<Event> events;
+  absl::Status status;
+  if (c.has_raise_rung()) {
+    auto e = RaiseByHand(c.raise_rung(), subject, rungs, &ladder, who, at, calendar);
+    if (e.ok()) *events.emplace_back().mutable_rung_raised() = *std::move(e);
+    status = e.status();
+  } else if (c.has_answer_rung()) {
+    auto e = AnswerRung(c.answer_rung(), rungs, subject.id, subject.episode, who, at);
+    if (e.ok()) *events.emplace_back().mutable_rung_answered() = *std::move(e);
+    status = e.status();
+  } else if (c.has_delist_rung()) {
+    auto e = DelistRung(c.delist_rung(), rungs, who, at);
+    if (e.ok()) *events.emplace_back().mutable_rung_delisted() = *std::move(e);
+    status = e.status();
+  } else {
+    return std::nullopt;
+  }
+  if (!status.ok()) return absl::StatusOr<std::vector<Event>>(status);
+  return absl::StatusOr<std::vector<Event>>(std::move(events));
+}
+
 template <class Envelope>
 bool ApplyRungEvent(const Envelope& e, SupervisionRungs* rungs) {
   if (e.has_rung_raised()) {

@@ -456,9 +456,13 @@ TEST_F(SameLadderTest, AHandRaisedRungNeedsAKnownSubjectAndALiveOne) {
   *t.mutable_raise_rung() = raise;
   EXPECT_EQ(tasks_->Do(t, office, At(2020, 7, 3)).status().code(),
             absl::StatusCode::kFailedPrecondition);
+  // On a live subject, a rung must say what it issues.
   raise.set_issues(v1::ISSUE_UNSPECIFIED);
-  *t.mutable_raise_rung() = raise;
-  EXPECT_NE(tasks_->Do(t, office, At(2020, 7, 3)).status().code(), absl::StatusCode::kOk);
+  v1::ProblemCommand q;
+  *q.mutable_raise_rung() = raise;
+  auto unspecified = problems_->Do(q, office, At(2020, 7, 3));
+  EXPECT_EQ(unspecified.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unspecified.status().message(), HasSubstr("issues: required"));
 }
 
 }  // namespace

@@ -147,23 +147,11 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Co
     case Command::kPrerequisiteCompleted:
       RETURN_IF_ERROR(RequireSystem(p, "PrerequisiteCompleted"));
       return DecidePrerequisite(s, c.prerequisite_completed(), ctx, cal);
-    case Command::kAnswerRung: {
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_answered(),
-                       AnswerRung(c.answer_rung(), s.rungs(), "", s.episode(), p, ctx.occurred_at));
-      return events;
-    }
-    case Command::kRaiseRung: {
-      RETURN_IF_ERROR(RequireOpen(s));
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_raised(),
-                       RaiseByHand(c.raise_rung(), SubjectOf(s), s.rungs(), &supervisor_.ladder(),
-                                   p, ctx.occurred_at, cal));
-      return events;
-    }
-    case Command::kDelistRung: {
-      ASSIGN_OR_RETURN(*events.emplace_back().mutable_rung_delisted(),
-                       DelistRung(c.delist_rung(), s.rungs(), p, ctx.occurred_at));
-      return events;
-    }
+    case Command::kAnswerRung:
+    case Command::kRaiseRung:
+    case Command::kDelistRung:  // a completed task is resolved: no rung by hand
+      return *DecideOwnLimitSupervision<Event>(c, SubjectOf(s), s.rungs(), ladder_, p,
+                                               ctx.occurred_at, cal);
     case Command::kTick: {
       RETURN_IF_ERROR(RequireSystem(p, "TaskTick"));
       if (s.status() != v1::TASK_STATUS_OPEN) return events;
