@@ -9,11 +9,15 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "reports/labels.h"
 #include "services/china_time.h"
-#include "services/labels.h"
 #include "services/ledger_service.h"
 
 namespace taizhang::services {
+
+using reports::DaysLeft;
+using reports::Label;
+using reports::LightLabel;
 namespace {
 
 // The gRPC method whose (access) rule the dashboard follows: anyone with a
@@ -171,7 +175,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
     if (!scope.Reads(s)) continue;
     v1::ProjectView v = ledger.project().View(s, now);
     absl::StrAppend(&body, "<tr><td>", Html(v.code()), "</td><td>", Html(v.name()), "</td><td>",
-                    ShortName(v.stage()), "</td>", LightCell(v.light()), "<td>",
+                    Label(v.stage()), "</td>", LightCell(v.light()), "<td>",
                     v.start_overdue() ? "是" : "", "</td><td>", v.finish_overdue() ? "是" : "",
                     "</td></tr>");
   }
@@ -190,7 +194,7 @@ HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledg
       }
     }
     absl::StrAppend(&body, "<tr><td>", Html(v.case_id()), "</td><td>", Html(v.project_name()),
-                    "</td><td>", ShortName(v.status()), "</td><td>", Html(v.clock().due_date()),
+                    "</td><td>", Label(v.status()), "</td><td>", Html(v.clock().due_date()),
                     "</td><td>", v.has_clock() ? DaysLeft(v.clock().calendar_days_left()) : "",
                     "</td>", LightCell(v.clock().light()), "<td>", late, "</td></tr>");
   }

@@ -14,13 +14,18 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "reports/labels.h"
 #include "services/china_time.h"
-#include "services/labels.h"
 #include "services/text_table.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "taizhang/v1/service.pb.h"
 
 namespace taizhang::services {
+
+using reports::DaysLeft;
+using reports::Label;
+using reports::LightLabel;
+using reports::ShortName;
 namespace {
 
 using google::protobuf::Descriptor;
@@ -168,7 +173,7 @@ std::string NewRequestId() {
 std::string CaseTable(const v1::ApprovalCaseView& v) {
   std::string out =
       absl::StrCat("案件 ", v.case_id(), "  ", v.project_name(), " (", v.project_code(), ")\n",
-                   "业主 ", v.owner(), "  政策 ", v.policy(), "  状态 ", ShortName(v.status()));
+                   "业主 ", v.owner(), "  政策 ", v.policy(), "  状态 ", Label(v.status()));
   if (v.has_clock()) {
     absl::StrAppend(&out, "\n时限 ", v.clock().start_date(), " → ",
                     Due(v.clock().due_date(), v.clock().provisional()), "  剩余 ",
@@ -183,7 +188,7 @@ std::string CaseTable(const v1::ApprovalCaseView& v) {
     std::vector<std::string> rungs;
     for (const auto& r : item.rungs()) rungs.push_back(r.raised().rung_id());
     const bool clocked = item.has_clock();
-    items.AddRow({item.item_id(), item.name(), item.department(), ShortName(item.status()),
+    items.AddRow({item.item_id(), item.name(), item.department(), Label(item.status()),
                   clocked ? Due(item.clock().due_date(), item.clock().provisional()) : "",
                   clocked ? Left(item.clock().working_days_left()) : "",
                   clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, ",")});
@@ -196,7 +201,7 @@ std::string CaseRows(const std::vector<const v1::ApprovalCaseView*>& cases) {
   for (const v1::ApprovalCaseView* v : cases) {
     int late = 0;
     for (const auto& item : v->items()) late += item.has_clock() && item.clock().overdue();
-    t.AddRow({v->case_id(), v->project_code(), v->project_name(), ShortName(v->status()),
+    t.AddRow({v->case_id(), v->project_code(), v->project_name(), Label(v->status()),
               Due(v->clock().due_date(), v->clock().provisional()),
               v->has_clock() ? Left(v->clock().calendar_days_left()) : "",
               LightLabel(v->clock().light()), late > 0 ? absl::StrCat(late) : ""});
@@ -216,7 +221,7 @@ std::string TaskTable(const std::vector<const v1::TaskView*>& tasks) {
                           ? absl::StrCat("待 ", absl::StrJoin(v->waiting_for(), ","), " 完成")
                           : Due(v->due_date(), v->provisional());
     t.AddRow({v->task_id(), v->project_code(), v->title(),
-              absl::StrJoin(v->responsible_units(), "、"), ShortName(v->status()), due,
+              absl::StrJoin(v->responsible_units(), "、"), Label(v->status()), due,
               v->due_pending() ? "" : Left(v->working_days_left(), v->has_deadline()),
               LightLabel(v->light()), absl::StrCat(v->percent(), "%"),
               v->open_rungs() > 0 ? absl::StrCat(v->open_rungs()) : ""});
@@ -231,7 +236,7 @@ std::string ProblemTable(const std::vector<const v1::ProblemView*>& problems) {
        TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kLeft,
        TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight});
   for (const v1::ProblemView* v : problems) {
-    t.AddRow({v->problem_id(), v->project_code(), v->title(), v->unit(), ShortName(v->status()),
+    t.AddRow({v->problem_id(), v->project_code(), v->title(), v->unit(), Label(v->status()),
               Due(v->due_date(), v->provisional()),
               Left(v->working_days_left(), !v->due_date().empty()), LightLabel(v->light()),
               v->open_rungs() > 0 ? absl::StrCat(v->open_rungs()) : ""});
@@ -247,7 +252,7 @@ std::string ProjectTable(const std::vector<const v1::ProjectView*>& projects) {
     const auto& inv = m.investment();
     std::string done = inv.plan_yuan() > 0 ? Percent(inv.completion_bp()) : "";
     std::string time = inv.plan_yuan() > 0 ? Percent(inv.time_progress_bp()) : "";
-    t.AddRow({v->code(), v->name(), ShortName(v->stage()), LightLabel(v->light()), m.month(), done,
+    t.AddRow({v->code(), v->name(), Label(v->stage()), LightLabel(v->light()), m.month(), done,
               time, v->start_overdue() ? "是" : "", v->finish_overdue() ? "是" : "",
               v->open_slips_size() > 0 ? absl::StrCat(v->open_slips_size()) : ""});
   }

@@ -28,6 +28,7 @@
 #include "services/dashboard.h"
 #include "services/http_server.h"
 #include "services/ledger_service.h"
+#include "services/reports_service.h"
 #include "services/server.h"
 #include "services/workflow_alerts.h"
 #include "workflows/ledger.h"
@@ -188,6 +189,7 @@ int main(int argc, char** argv) {
                  options.policies_dir, ledger->runtime().applied(), ledger->calendar_version(),
                  absl::StrJoin(ledger->calendar()->Years(), " "));
     taizhang::services::AddLedgerServices(server, *ledger);
+    taizhang::services::AddReportsService(server, *ledger);
     server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
     server.AddPayloadDecoder(
         "case/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::ApprovalCaseEvent()));
