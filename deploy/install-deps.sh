@@ -10,6 +10,8 @@ packages=(
   librocksdb-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libgoogle-perftools-dev
+  libxlsxwriter-dev libminizip-dev libexpat1-dev libkainjow-mustache-dev
+  chromium fonts-noto-cjk poppler-utils python3-openpyxl
 )
 
 missing=()
