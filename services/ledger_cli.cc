@@ -19,6 +19,7 @@
 #include "services/text_table.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "taizhang/v1/service.pb.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::services {
 
@@ -170,6 +171,15 @@ std::string NewRequestId() {
 
 // --- views as text ---
 
+// A rung as the office names it, with where it stands: "督办通知单（已反馈）".
+std::string RungText(const v1::SupervisionRung& r) {
+  std::string name = r.raised().rung_name().empty()
+                         ? workflows::SlipKindLabel(r.raised().issues(), r.raised().slip_colour())
+                         : r.raised().rung_name();
+  const char* where = r.delisted() ? "（已销号）" : r.answered() ? "（已反馈）" : "";
+  return absl::StrCat(name, where);
+}
+
 std::string CaseTable(const v1::ApprovalCaseView& v) {
   std::string out =
       absl::StrCat("案件 ", v.case_id(), "  ", v.project_name(), " (", v.project_code(), ")\n",
@@ -186,12 +196,12 @@ std::string CaseTable(const v1::ApprovalCaseView& v) {
                    TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kRight});
   for (const v1::CaseItemView& item : v.items()) {
     std::vector<std::string> rungs;
-    for (const auto& r : item.rungs()) rungs.push_back(r.raised().rung_id());
+    for (const auto& r : item.rungs()) rungs.push_back(RungText(r));
     const bool clocked = item.has_clock();
     items.AddRow({item.item_id(), item.name(), item.department(), Label(item.status()),
                   clocked ? Due(item.clock().due_date(), item.clock().provisional()) : "",
                   clocked ? Left(item.clock().working_days_left()) : "",
-                  clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, ",")});
+                  clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, "、")});
   }
   return absl::StrCat(out, items.Render());
 }
