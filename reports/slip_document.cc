@@ -73,6 +73,7 @@ absl::StatusOr<std::string> SlipHtml(const SlipDocumentInput& in) {
   d.set("project_code", r.project_code());
   d.set("project_name", in.project_name);
   d.set("has_project", Bool(!r.project_code().empty()));
+  d.set("has_project_name", Bool(!in.project_name.empty()));
   std::string office = in.issuing_office;
   if (office.empty()) office = r.parties().office();
   if (office.empty()) office = kDefaultIssuingOffice;
