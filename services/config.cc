@@ -93,6 +93,7 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
   if (c.verify_tail() != 0) o->verify_tail = c.verify_tail();
   if (c.verify_all()) o->verify_all = true;
   if (c.has_text_limits()) o->text_limits = c.text_limits();
+  if (c.has_reports()) o->reports = c.reports();
   return absl::OkStatus();
 }
 

@@ -536,49 +536,6 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   });
 }
 
-std::string BulletinText(const v1::Bulletin& b) {
-  std::string out = absl::StrCat(b.month(), " 月度通报  (截至日志位置 ", b.through_position(),
-                                 ")\n在库项目 ", b.project_count(), " 个\n");
-  if (b.unit_supervision_size() > 0) {
-    TextTable t({"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌",
-                 "未回复督办", "本月补录"},
-                {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
-                 TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
-                 TextTable::Align::kRight, TextTable::Align::kRight});
-    for (const auto& u : b.unit_supervision()) {
-      t.AddRow({u.unit(), absl::StrCat(u.overdue_case_items()), absl::StrCat(u.overdue_tasks()),
-                absl::StrCat(u.overdue_problems()), absl::StrCat(u.rungs_in_month()),
-                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs()),
-                absl::StrCat(u.late_entries_in_month())});
-    }
-    absl::StrAppend(&out, "\n", t.Render());
-  }
-  if (b.listed_size() > 0) {
-    TextTable t({"挂牌项目", "名称", "灯"});
-    for (const auto& l : b.listed()) t.AddRow({l.code(), l.name(), LightLabel(l.light())});
-    absl::StrAppend(&out, "\n", t.Render());
-  }
-  return out;
-}
-
-void AddBulletin(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("bulletin", "the monthly bulletin (一月一通报)");
-  auto* month = &ctx.Own<std::string>();
-  cmd->add_option("MONTH", *month, "YYYY-MM")->required();
-  cmd->callback([&ctx, month] {
-    v1::Ledger::Stub stub(ctx.Channel());
-    grpc::ClientContext call;
-    ctx.Prepare(&call);
-    v1::BulletinRequest request;
-    request.set_month(*month);
-    v1::Bulletin b;
-    grpc::Status status = stub.GetBulletin(&call, request, &b);
-    if (!status.ok()) return ctx.Fail(status);
-    if (ctx.json) return ctx.PrintJson(b);
-    Print(ctx, BulletinText(b));
-  });
-}
-
 void AddState(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "state", "a stream's state as of a position or a recorded time, rebuilt from its events");
@@ -689,7 +646,6 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
     for (int i = 0; i < service->method_count(); ++i)
       AddCommand(*group, ctx, g, service->method(i));
   }
-  AddBulletin(app, ctx);
   AddState(app, ctx);
 }
 

@@ -111,6 +111,9 @@ int main(int argc, char** argv) {
                "take a calendar file whose days differ from the year the log holds as an "
                "amendment of that year (otherwise the server refuses to start)");
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  std::string chromium;
+  app.add_option("--chromium", chromium,
+                 "the headless Chromium that prints the PDFs (default: chromium on PATH)");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("taizhangd");
@@ -163,6 +166,7 @@ int main(int argc, char** argv) {
   if (given("--tls-key")) options.tls_key = tls_key;
   if (given("--client-ca")) options.client_ca = client_ca;
   if (given("--verify-all")) options.verify_all = true;
+  if (given("--chromium")) options.reports.set_chromium(chromium);
   if (given("--clock")) options.clock = *taizhang::services::ParseClockMode(clock);
   if (given("--start")) {
     auto t = taizhang::services::ParseChinaDateOrTime(start, "--start");
@@ -219,6 +223,8 @@ int main(int argc, char** argv) {
                              taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProjectEvent()));
     server.AddPayloadDecoder(
         "calendar/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::CalendarEvent()));
+    server.AddPayloadDecoder(
+        "bulletin/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::BulletinEvent()));
     server.SetCalendarLoader(taizhang::services::LedgerCalendarLoader(*ledger));
     server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
     server.OnShutdown([&ledger] { ledger->Stop(); });
