@@ -157,16 +157,17 @@ absl::StatusOr<v1::ExportLedgerRequest> RequestOf(const std::string& target) {
 bool IsExportPath(const std::string& path) { return absl::StartsWith(path, kPrefix); }
 
 std::string PercentEncode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
     if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
-      absl::StrAppend(&out, "%", absl::Hex(c, absl::kZeroPad2));
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
     }
   }
-  // absl::Hex writes lower case; RFC 3986 prefers upper.
-  for (char& c : out) c = absl::ascii_toupper(c);
   return out;
 }
 
