@@ -403,19 +403,23 @@ class SlipRows {
   void AddAll() {
     using Traits = workflows::WorkflowTraits<A>;
     for (const auto& [state, view] : sel_.of<A>()) {
-      for (const auto& rung : state->rungs()) Add(Traits::kKind, Traits::Id(*state), rung);
+      for (const auto& rung : state->rungs()) {
+        Add(Traits::kKind, Traits::Id(*state), Traits::ProjectCode(*state), rung);
+      }
     }
   }
 
  private:
-  void Add(const std::string& kind, const std::string& id, const v1::SupervisionRung& rung) {
+  void Add(const std::string& kind, const std::string& id, const std::string& stream_code,
+           const v1::SupervisionRung& rung) {
     const v1::SupervisionRungRaised& r = rung.raised();
+    const std::string& code = r.project_code().empty() ? stream_code : r.project_code();
     const std::string today = absl::FormatCivilTime(sel_.day);
     Row row(sheet_->columns.size());
     row.Number(++number_).Text(r.slip_number()).Text(r.document_number());
     row.Text(workflows::SlipKindLabel(r.issues(), r.slip_colour())).Text(r.matter());
-    row.Text(StreamLabel(kind)).Text(SubjectText(id, r.subject())).Text(r.project_code());
-    row.Text(ProjectName(sel_, r.project_code())).Text(Joined(r.parties().units()));
+    row.Text(StreamLabel(kind)).Text(SubjectText(id, r.subject())).Text(code);
+    row.Text(ProjectName(sel_, code)).Text(Joined(r.parties().units()));
     std::vector<std::string> heads;
     for (const auto& h : r.parties().unit_heads()) {
       if (!h.empty()) heads.push_back(h);
