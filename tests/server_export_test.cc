@@ -105,7 +105,9 @@ class ExportTest : public ::testing::Test {
                        "token { token: \"leader-0123456789abcdef\" role: \"leader\" "
                        "unit: \"王副区长\" }\n"
                        "token { token: \"enterprise-0123456789abcdef\" role: \"enterprise\" "
-                       "unit: \"某食品有限公司\" }\n");
+                       "unit: \"某食品有限公司\" }\n"
+                       "token { token: \"ndrc-0123456789abcdef\" role: \"department\" "
+                       "unit: \"市发展改革委\" }\n");
     std::string failure;
     daemon_ = Daemon::Start(
         {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
@@ -164,6 +166,8 @@ class ExportTest : public ::testing::Test {
     Ok("enterprise", {"case", "open", "LH-2020-001", "project_code=" + std::string(kP2),
                       "project_name=昆阳物流园", "owner=某食品有限公司", "policy=luohe-2018-38-day",
                       "responsible_leader=李副区长"});
+    Ok("enterprise", {"case", "submit", "LH-2020-001", "item_id=filing"});
+    Ok("ndrc", {"case", "accept", "LH-2020-001", "item_id=filing"});
     ClockTo("2020-07-08");
     Ok("resources", {"task", "complete", "plot1", "text=征地完成"});
     ClockTo("2020-07-19");
@@ -267,13 +271,29 @@ TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
   EXPECT_EQ(ch[Col(ch, "审批事项")], "审批事项");
   rows = Table(cases, "rows");
   ASSERT_GE(rows.size(), 3u);
-  for (const auto& row : rows) {
-    EXPECT_EQ(row[Col(ch, "案件编号")], "LH-2020-001");
-    EXPECT_EQ(row[Col(ch, "项目名称")], "昆阳物流园");
-    EXPECT_NE(row[Col(ch, "审批部门")], "");
-    EXPECT_EQ(row[Col(ch, "办理状态")], "未申报");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][Col(ch, "案件编号")], "LH-2020-001");
+    EXPECT_EQ(rows[i][Col(ch, "项目名称")], "昆阳物流园");
+    EXPECT_NE(rows[i][Col(ch, "审批部门")], "");
+    if (i > 0) EXPECT_EQ(rows[i][Col(ch, "办理状态")], "未申报");
   }
   EXPECT_EQ(rows.back()[Col(ch, "序号")], absl::StrCat(rows.size()));
+  // 立项(备案), accepted on 06-29 with one working day, overdue since.
+  fills = Table(cases, "fills");
+  EXPECT_EQ(rows[0][Col(ch, "审批事项")], "项目立项(备案)");
+  EXPECT_EQ(rows[0][Col(ch, "审批部门")], "市发展改革委");
+  EXPECT_EQ(rows[0][Col(ch, "受理日期")], "2020-06-29");
+  EXPECT_EQ(rows[0][Col(ch, "办理时限")], "1个工作日");
+  EXPECT_EQ(rows[0][Col(ch, "截止日期")], "2020-06-30");
+  EXPECT_EQ(rows[0][Col(ch, "办理状态")], "已受理");
+  EXPECT_EQ(rows[0][Col(ch, "亮灯")], "红灯");
+  EXPECT_EQ(fills[0][Col(ch, "亮灯")], "FF0000");
+  EXPECT_THAT(rows[0][Col(ch, "备注")], HasSubstr("逾期"));
+  EXPECT_THAT(rows[0][Col(ch, "督办情况")], Not(::testing::IsEmpty()));
+  // A department's rows: its own items only.
+  rows = Table(Xlsx("office", "cases", {"--unit", "市发展改革委"}), "rows");
+  ASSERT_GE(rows.size(), 2u);
+  for (const auto& row : rows) EXPECT_EQ(row[Col(ch, "审批部门")], "市发展改革委");
 
   google::protobuf::Struct problems = Xlsx("office", "problems");
   const std::vector<std::string> ph = testing::Strings(problems.fields().at("headers"));
