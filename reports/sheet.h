@@ -58,7 +58,6 @@ struct Cell {
 struct Sheet {
   std::string title;     // e.g. "重点项目台账"
   absl::CivilDay as_of;  // the China day it stands as of
-  std::string subtitle;  // e.g. "截至2026年11月30日 · 金额单位：万元"; shown under the title
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;  // each as long as `columns`
 

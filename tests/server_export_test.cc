@@ -427,6 +427,8 @@ TEST_F(ExportTest, ALeaderExportsOnlyItsProjectsAndCsvOverHttp) {
   EXPECT_THAT(bad.body, HasSubstr("after today"));
   EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?light=purple", basic).status, 400);
   EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?colour=red", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?unit=%E5%8", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?stage=%E5%9C%A8%E5%BB%BA", basic).status, 200);
 }
 
 TEST_F(ExportTest, BadInputIsRefusedAndWritesNothing) {
