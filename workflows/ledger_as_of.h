@@ -10,6 +10,10 @@
 // Without `end` it copies the projections' states instead (now), with
 // through_position the position they have applied.
 //
+// Views of a past day's states are the caller's to make (A::View(state,
+// as_of)); they use the calendar in use now, as every view does, so a later
+// amendment of a holiday is seen in an old day's days left.
+//
 // It is generic over RegisteredWorkflows (workflow_registry.h): a workflow
 // registered there is read here without a change.
 //
@@ -50,8 +54,8 @@ struct LedgerAsOf {
   absl::Time as_of;
   // The last log position included.
   uint64_t through_position = 0;
-  // Every stream's state, one vector per registered workflow (in stream
-  // order when rebuilt from the log; the projection's order otherwise).
+  // Every stream's state, one vector per registered workflow, in the
+  // order of the streams' names ("task/plot1" before "task/plot5").
   StatesOfList<RegisteredWorkflows>::type states;
 
   template <class A>
