@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "reports/labels.h"
 #include "services/china_time.h"
+#include "services/export_route.h"
 #include "services/ledger_service.h"
 
 namespace taizhang::services {
@@ -257,6 +258,7 @@ HttpServer::Handler NewHttpRoutes(store::EventLog& log, Clock& clock, const Auth
     const std::string path = request.target.substr(0, request.target.find('?'));
     if (path == "/healthz") return Text(200, absl::StrCat("ok\nhead ", log.HeadPosition(), "\n"));
     if (path == "/metrics") return Metrics(log, clock, ledger);
+    if (IsExportPath(path)) return ServeExport(request, clock, auth, ledger);
     if (path != "/") return Text(404, "not found: try /, /healthz or /metrics\n");
     std::optional<std::string> bearer = BearerOf(request.authorization);
     auto decision = auth.Decide(kDashboardMethod, bearer);

@@ -5,6 +5,7 @@
 #include "services/auth.h"
 #include "services/bulletin_documents.h"
 #include "services/grpc_status.h"
+#include "services/ledger_export.h"
 #include "services/ledger_service.h"
 #include "services/server.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -21,7 +22,9 @@ class ReportsService final : public v1::Reports::Service {
   grpc::Status ExportLedger(grpc::ServerContext* ctx, const v1::ExportLedgerRequest* request,
                             v1::Document* reply) override {
     TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "ExportLedger: not yet");
+    TZ_ASSIGN_OR_RETURN_GRPC(*reply,
+                             services::ExportLedger(ledger_, clock_.Now(), caller, *request));
+    return grpc::Status::OK;
   }
   grpc::Status ImportLedger(grpc::ServerContext* ctx, const v1::ImportLedgerRequest* request,
                             v1::ImportLedgerResponse* reply) override {

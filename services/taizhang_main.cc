@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "services/bulletin_cli.h"
 #include "services/cli.h"
+#include "services/export_cli.h"
 #include "services/ledger_cli.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   taizhang::services::AddCoreCommands(app, ctx);
   taizhang::services::AddLedgerCommands(app, ctx);
   taizhang::services::AddBulletinCommands(app, ctx);
+  taizhang::services::AddExportCommand(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }
