@@ -21,6 +21,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bench/city.h"
+#include "reports/bulletin_document.h"
+#include "reports/labels.h"
+#include "reports/pdf.h"
+#include "services/ledger_export.h"
 #include "store/event_log.h"
 #include "workflows/bulletin.h"
 #include "workflows/ledger.h"
@@ -101,6 +105,53 @@ int Run(const CityOptions& options) {
       workflows::BuildBulletinFromLog((*ledger)->workflow<workflows::Project>().store(), bopts);
   Row(absl::StrCat("bulletin ", month, " figures (from the log)"), SecondsSince(start), scan);
   if (!from_log.ok()) return 1;
+
+  // Each ledger, as XLSX and CSV, now (the projections) and as of a past day
+  // (the log read up to its end), as the supervision office reads it.
+  services::Caller office{
+      .principal = {.role = workflows::Role::kSupervision, .unit = "市重大项目办"},
+      .actor = kCityOffice};
+  const std::string past = absl::FormatCivilTime(absl::CivilDay(options.year, 6, 30));
+  for (v1::LedgerKind kind :
+       {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS, v1::LEDGER_KIND_TASKS,
+        v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS}) {
+    for (v1::DocumentFormat format : {v1::DOCUMENT_FORMAT_XLSX, v1::DOCUMENT_FORMAT_CSV}) {
+      for (const std::string& as_of : {std::string(), past}) {
+        v1::ExportLedgerRequest request;
+        request.set_kind(kind);
+        request.set_format(format);
+        request.set_as_of(as_of);
+        start = Stopwatch::now();
+        absl::StatusOr<v1::Document> doc =
+            services::ExportLedger(**ledger, clock.Now(), office, request);
+        const double took = SecondsSince(start);
+        if (!doc.ok()) {
+          std::fprintf(stderr, "export: %s\n", std::string(doc.status().message()).c_str());
+          return 1;
+        }
+        Row(absl::StrCat(reports::Label(kind), " ", reports::Label(format), " ",
+                         as_of.empty() ? "now" : as_of, " (", doc->content().size() / 1024,
+                         " KiB)"),
+            took, scan);
+      }
+    }
+  }
+
+  // The bulletin as a document: HTML from the figures, then PDF by Chromium.
+  reports::BulletinDocumentInfo info;
+  info.issued_on = absl::CivilDay(options.year, 9, 5);
+  start = Stopwatch::now();
+  absl::StatusOr<std::string> html = reports::BulletinHtml(*bulletin, info);
+  Row("bulletin HTML", SecondsSince(start), scan);
+  if (!html.ok()) return 1;
+  start = Stopwatch::now();
+  absl::StatusOr<std::string> pdf = reports::HtmlToPdf(*html, reports::PdfOptions{});
+  if (pdf.ok()) {
+    Row(absl::StrCat("bulletin PDF (", pdf->size() / 1024, " KiB, Chromium)"), SecondsSince(start),
+        scan);
+  } else {
+    std::printf("  bulletin PDF: %s\n", std::string(pdf.status().message()).c_str());
+  }
 
   (*ledger)->Stop();
   ledger->reset();
