@@ -277,7 +277,7 @@ absl::StatusOr<HeaderRow> FindHeaderRow(const SheetTable& table, v1::LedgerKind 
       Column col;
       col.index = static_cast<int>(c);
       col.field = spec->field;
-      col.header = written;
+      col.header = absl::StrReplaceAll(written, {{"\r", ""}, {"\n", ""}});
       col.unit = n.unit.value_or(MoneyUnit::kWanYuan);
       col.year = n.year;
       header.columns.push_back(std::move(col));

@@ -180,6 +180,15 @@ engine::DecideContext DecideAt(const ImportContext& ctx, std::string stream, uin
   return d;
 }
 
+std::string BadCode(const std::string& code) {
+  std::string hint;
+  for (char c : code) {
+    if (c >= 'a' && c <= 'z') hint = "；校验位字母须大写";
+  }
+  return absl::StrCat("“", code, "”格式不对：项目代码为 24 位 YYYY-RRRRRR-DD-TT-NNNNNC（如 ",
+                      "2020-530115-47-01-012345）", hint);
+}
+
 std::string LevelText(v1::ProjectLevel level) { return Label(level); }
 
 // ---------------------------------------------------------------------------
@@ -194,8 +203,9 @@ class ProjectPlanner {
     RowPlan row(sheet_row, header_, out);
     v1::ProjectInfo info;
     std::optional<int64_t> annual;
-    if (!Read(row, &info, &annual)) return Error(row);
-    out->set_stream(workflows::ProjectStream(info.code()));
+    const bool read = Read(row, &info, &annual);
+    if (!info.code().empty()) out->set_stream(workflows::ProjectStream(info.code()));
+    if (!read) return Error(row);
     const std::optional<v1::ProjectState> existing = ctx_.find_project(info.code());
     if (!existing.has_value()) return Create(row, std::move(info));
     Existing(row, info, annual, *existing);
@@ -206,11 +216,8 @@ class ProjectPlanner {
   bool Read(RowPlan& row, v1::ProjectInfo* info, std::optional<int64_t>* annual) {
     const std::string code = row.Required(Field::kProjectCode);
     if (!code.empty()) {
-      if (absl::Status s = workflows::CheckProjectCode("项目代码", code); !s.ok()) {
-        row.Problem(Field::kProjectCode,
-                    absl::StrCat("格式不对，应为 24 位 YYYY-RRRRRR-DD-TT-NNNNNC（如 "
-                                 "2020-530115-47-01-012345）：",
-                                 s.message()));
+      if (!workflows::CheckProjectCode("项目代码", code).ok()) {
+        row.Problem(Field::kProjectCode, BadCode(code));
       } else if (auto [it, inserted] = seen_.emplace(code, row.out()->row()); !inserted) {
         row.Problem(Field::kProjectCode, absl::StrCat("与第 ", it->second, " 行的项目代码重复"));
       }
@@ -464,9 +471,8 @@ class TaskPlanner {
   bool Read(RowPlan& row, v1::CreateTask* c) {
     const std::string code = row.Required(Field::kProjectCode);
     if (!code.empty()) {
-      if (absl::Status s = workflows::CheckProjectCode("项目代码", code); !s.ok()) {
-        row.Problem(Field::kProjectCode,
-                    absl::StrCat("格式不对，应为 24 位 YYYY-RRRRRR-DD-TT-NNNNNC：", s.message()));
+      if (!workflows::CheckProjectCode("项目代码", code).ok()) {
+        row.Problem(Field::kProjectCode, BadCode(code));
       } else if (!ctx_.find_project(code).has_value()) {
         row.Problem(
             Field::kProjectCode,
@@ -632,8 +638,8 @@ absl::StatusOr<ImportPlan> PlanImport(v1::LedgerKind kind, absl::string_view con
     v1::ImportRow scratch;
     RowPlan probe(sheet_row, header, &scratch);
     if (probe.Blank()) continue;
-    const Field key = kind == v1::LEDGER_KIND_PROJECTS ? Field::kProjectCode : Field::kProjectCode;
-    if (!probe.Has(key) && probe.IsTotal()) {
+    const Field key = Field::kProjectCode;
+    if (probe.IsTotal() && !workflows::CheckProjectCode("", probe.Get(key)).ok()) {
       v1::ImportProblem* n = r.add_notes();
       n->set_row(sheet_row.number);
       n->set_message("合计行，不导入");

@@ -9,6 +9,7 @@
 //   taizhang bulletin 2020-07
 #include "CLI/CLI.hpp"
 #include "services/cli.h"
+#include "services/import_cli.h"
 #include "services/ledger_cli.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   taizhang::services::AddConnectionOptions(app, ctx);
   taizhang::services::AddCoreCommands(app, ctx);
   taizhang::services::AddLedgerCommands(app, ctx);
+  taizhang::services::AddImportCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }
