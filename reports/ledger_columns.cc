@@ -423,6 +423,7 @@ absl::StatusOr<std::string> ParseDay(absl::string_view text) {
   } else {
     std::string t = absl::StrReplaceAll(
         s, {{"年", "-"}, {"月", "-"}, {"日", ""}, {"号", ""}, {"/", "-"}, {".", "-"}});
+    while (!t.empty() && t.back() == '-') t.pop_back();
     parts = absl::StrSplit(t, '-');
   }
   if (parts.size() == 2) {

@@ -313,6 +313,7 @@ class ProjectPlanner {
     if (finish) info->set_planned_finish_on(*finish);
 
     v1::ProjectStage stage = v1::PROJECT_STAGE_UNSPECIFIED;
+    const int problems_before_stage = row.out()->problems_size();
     if (std::string t = row.Get(Field::kStage); !t.empty()) {
       absl::StatusOr<v1::ProjectStage> s = internal::ParseStage(t);
       if (!s.ok()) {
@@ -325,7 +326,9 @@ class ProjectPlanner {
       }
     }
     const bool started = stage >= v1::PROJECT_STAGE_NEW_START;
-    if (std::string t = row.Get(Field::kStartedOn); !t.empty()) {
+    if (row.out()->problems_size() > problems_before_stage) {
+      // The stage is wrong: whether a start day belongs is not known.
+    } else if (std::string t = row.Get(Field::kStartedOn); !t.empty()) {
       absl::StatusOr<std::string> d = internal::ParseDay(t);
       if (!d.ok()) {
         row.Problem(Field::kStartedOn, std::string(d.status().message()));
