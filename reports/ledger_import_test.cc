@@ -296,6 +296,21 @@ TEST_F(LedgerImportTest, RequestIdsDependOnContentOnly) {
   EXPECT_NE(a.commands[0].request_id, a.commands[1].request_id);
 }
 
+TEST_F(LedgerImportTest, AnApplyCutShortFinishesOnce) {
+  ImportPlan whole = Projects(GoodRow(kCode1) + GoodRow(kCode2));
+  ASSERT_EQ(whole.commands.size(), 2u);
+  ImportPlan first_only = whole;
+  first_only.commands.resize(1);
+  ASSERT_NO_FATAL_FAILURE(Apply(first_only));  // cut short after the first command
+  ImportPlan retry = Projects(GoodRow(kCode1) + GoodRow(kCode2));
+  EXPECT_EQ(retry.response.unchanged(), 1);
+  EXPECT_EQ(retry.response.created(), 1);
+  ASSERT_EQ(retry.commands.size(), 1u);
+  EXPECT_EQ(retry.commands[0].id, kCode2);
+  // The same request as the first attempt would have sent.
+  EXPECT_EQ(retry.commands[0].request_id, whole.commands[1].request_id);
+}
+
 constexpr char kTaskHeader[] =
     "任务台账\n序号,任务编号,项目代码,项目名称,任务名称,牵头单位,责任人,完成时限,时限规则,起算日期,"
     "备注\n";
