@@ -48,7 +48,9 @@ void PrintPlan(CliContext& ctx, const v1::ImportLedgerResponse& r, bool apply) {
   }
   absl::StrAppend(&out, "新建 ", r.created(), "，变更 ", r.changed(), "，无变化 ", r.unchanged(),
                   "，错误 ", r.errors(), "\n");
-  if (r.applied()) {
+  if (r.applied() && r.created() + r.changed() == 0) {
+    absl::StrAppend(&out, "无需写入：系统中的台账已与文件一致\n");
+  } else if (r.applied()) {
     absl::StrAppend(&out, "已写入（日志位置至 ", r.last_position(), "）\n");
   } else if (apply) {
     absl::StrAppend(&out, "有错误，未写入任何内容：改正后重新导入\n");

@@ -170,6 +170,11 @@ TEST_F(ImportServerTest, DryRunApplyAgainRenamedBadRowAndRole) {
   }
   v1::ImportLedgerResponse tasks_again = Import("tasks", dir_ / "tasks.xlsx", true);
   EXPECT_EQ(tasks_again.unchanged(), 3);
+  CommandResult again =
+      Cli(Tokens::kSupervision, {"import", "tasks", dir_ / "tasks.xlsx", "--apply"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("新建 0，变更 0，无变化 3，错误 0"));
+  EXPECT_THAT(again.out, HasSubstr("无需写入"));
   EXPECT_EQ(Head(), after_tasks);
 
   // One bad row: nothing written even with --apply; the row and column named.
@@ -198,6 +203,11 @@ TEST_F(ImportServerTest, DryRunApplyAgainRenamedBadRowAndRole) {
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_THAT(garbage.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(garbage.err, HasSubstr("garbage.xlsx"));
+  // Past the size limit (and past gRPC's default 4 MiB): refused by size.
+  testing::WriteFile(dir_ / "huge.csv", std::string(17u << 20, 'a'));
+  CommandResult huge = Cli(Tokens::kSupervision, {"import", "projects", dir_ / "huge.csv"});
+  EXPECT_EQ(huge.exit_code, 1);
+  EXPECT_THAT(huge.err, HasSubstr("超过导入上限 16 MiB"));
   EXPECT_EQ(Head(), after_tasks);
 }
 
