@@ -416,6 +416,21 @@ absl::StatusOr<std::string> ParseDay(absl::string_view text) {
   std::string s = Halfwidth(written);
   const std::string bad =
       absl::StrCat("“", written, "”不是日期（写作 2020-07-15、2020/7/15 或 2020年7月15日）");
+  // A time of day after the day ("2025-04-01 00:00:00", "2025-04-01T08:00").
+  if (size_t cut = s.find_first_of(" T"); cut != std::string::npos && cut >= 8) s.resize(cut);
+  const bool digits =
+      !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
+  // An Excel serial whose cell lost its date format (45748 is 2025-04-01).
+  if (digits && s.size() == 5) {
+    int serial = 0;
+    if (absl::SimpleAtoi(s, &serial) && serial >= 36526) {  // 2000-01-01 on
+      const absl::CivilDay day = absl::CivilDay(1899, 12, 30) + serial;
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
+                    day.day());
+      return std::string(buf);
+    }
+  }
   std::vector<std::string> parts;
   if (s.size() == 8 &&
       std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); })) {

@@ -106,7 +106,9 @@ absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit);
 std::string FormatWanYuan(int64_t yuan);
 
 // A day as offices write it: 2020-07-15, 2020/7/15, 2020.7.15, 2020年7月15日,
-// 20200715; returned as "YYYY-MM-DD". INVALID_ARGUMENT (Chinese) otherwise.
+// 20200715, with a time of day after it (dropped), or an Excel serial from
+// 2000 on (36526..99999) whose cell lost its date format; returned as
+// "YYYY-MM-DD". INVALID_ARGUMENT (Chinese) otherwise.
 absl::StatusOr<std::string> ParseDay(absl::string_view text);
 // A year 2000..2200 ("2024", "2024年").
 absl::StatusOr<int> ParseYear(absl::string_view text);

@@ -381,6 +381,10 @@ TEST_F(LedgerImportTest, CellsAsOfficesWriteThem) {
   EXPECT_EQ(*internal::ParseDay("2020年7月5日"), "2020-07-05");
   EXPECT_EQ(*internal::ParseDay("20200705"), "2020-07-05");
   EXPECT_EQ(*internal::ParseDay("2020.7.5"), "2020-07-05");
+  EXPECT_EQ(*internal::ParseDay("2025-04-01 00:00:00"), "2025-04-01");
+  EXPECT_EQ(*internal::ParseDay("45748"), "2025-04-01");  // a serial without its date format
+  EXPECT_FALSE(internal::ParseDay("12345").ok());
+  EXPECT_FALSE(internal::ParseDay("2020-7-5-1").ok());
   EXPECT_THAT(internal::ParseDay("2020年7月").status().message(), HasSubstr("只写到月"));
   EXPECT_EQ(*internal::ParseLevel("省重点"), v1::PROJECT_LEVEL_PROVINCIAL);
   EXPECT_EQ(*internal::ParseLevel("市级重点项目"), v1::PROJECT_LEVEL_MUNICIPAL);
