@@ -154,6 +154,10 @@ Field FieldOfRefusal(absl::string_view message) {
       {"deadline", Field::kDeadline},
       {"supervision_office", Field::kSupervisionOffice},
   };
+  // A path from the command names its action first.
+  for (absl::string_view action : {"register.", "set_annual_plan.", "create."}) {
+    if (absl::StartsWith(message, action)) message.remove_prefix(action.size());
+  }
   for (const auto& [prefix, field] : *kFields) {
     if (absl::StartsWith(message, prefix)) {
       const char next = message.size() > prefix.size() ? message[prefix.size()] : ':';
@@ -168,6 +172,16 @@ void Refused(RowPlan& row, const absl::Status& status, Field fallback_for_year) 
   if (f == Field::kPlanYear && row.ColumnOf(f) == nullptr) f = fallback_for_year;
   if (f == Field::kDeadline && row.ColumnOf(f) == nullptr) f = Field::kDeadlineRule;
   row.Problem(f, absl::StrCat("系统不接受：", status.message()));
+}
+
+// The API's checks of a request (ImportContext::check_fields); false with
+// the row's problem when they refuse.
+bool CheckFields(const ImportContext& ctx, RowPlan& row, const google::protobuf::Message& command) {
+  if (!ctx.check_fields) return true;
+  absl::Status s = ctx.check_fields(command);
+  if (s.ok()) return true;
+  Refused(row, s, Field::kIgnored);
+  return false;
 }
 
 engine::DecideContext DecideAt(const ImportContext& ctx, std::string stream, uint64_t version) {
@@ -351,6 +365,7 @@ class ProjectPlanner {
     *command.mutable_register_()->mutable_info() = std::move(info);
     const std::string code = command.register_().info().code();
     const std::string stream = workflows::ProjectStream(code);
+    if (!CheckFields(ctx_, row, command)) return Error(row);
     absl::StatusOr<std::vector<v1::ProjectEvent>> events =
         ctx_.projects->Decide(v1::ProjectState(), command, DecideAt(ctx_, stream, 0));
     if (!events.ok()) {
@@ -454,6 +469,7 @@ class TaskPlanner {
     if (existing.has_value()) return Existing(row, create, *existing);
     v1::TaskCommand command;
     *command.mutable_create() = std::move(create);
+    if (!CheckFields(ctx_, row, command)) return Error(row);
     absl::StatusOr<std::vector<v1::TaskEvent>> events =
         ctx_.tasks->Decide(v1::TaskState(), command, DecideAt(ctx_, stream, 0));
     if (!events.ok()) {

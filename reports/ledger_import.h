@@ -51,6 +51,10 @@ struct ImportContext {
   // The current states, by code and by task id.
   std::function<std::optional<v1::ProjectState>(const std::string& code)> find_project;
   std::function<std::optional<v1::TaskState>(const std::string& task_id)> find_task;
+  // The checks every request of the API gets (text lengths, enum values),
+  // applied to each planned command; null: none. A refusal names the field
+  // by its path from the command ("register.info.name: ...").
+  std::function<absl::Status(const google::protobuf::Message& command)> check_fields;
   absl::Time now;                // decides as of now (the server's clock)
   std::string actor;             // the caller's principal, as the commands would carry
   size_t max_bytes = 16u << 20;  // the file

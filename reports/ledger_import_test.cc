@@ -377,6 +377,25 @@ TEST_F(LedgerImportTest, TasksAndTheirErrors) {
   EXPECT_THAT(again.response.rows(0).notes(0).message(), HasSubstr("延期"));
 }
 
+TEST_F(LedgerImportTest, TheApiChecksOfARequestNameTheColumn) {
+  ctx_.check_fields = [](const google::protobuf::Message& command) -> absl::Status {
+    const auto& p = static_cast<const v1::ProjectCommand&>(command);
+    if (p.register_().info().name().size() > 30) {
+      return absl::InvalidArgumentError("register.info.name: at most 10 characters");
+    }
+    return absl::OkStatus();
+  };
+  std::string long_name = GoodRow(kCode1);
+  long_name.replace(long_name.find("晋宁吾悦广场"), std::string("晋宁吾悦广场").size(),
+                    "晋宁吾悦广场晋宁吾悦广场晋宁吾悦广场");
+  ImportPlan plan = Projects(long_name + GoodRow(kCode2));
+  EXPECT_EQ(plan.response.errors(), 1);
+  EXPECT_EQ(plan.commands.size(), 1u);
+  ASSERT_EQ(plan.response.rows(0).problems_size(), 1);
+  EXPECT_EQ(plan.response.rows(0).problems(0).column(), "项目名称");
+  EXPECT_THAT(plan.response.rows(0).problems(0).message(), HasSubstr("at most 10 characters"));
+}
+
 TEST_F(LedgerImportTest, CellsAsOfficesWriteThem) {
   EXPECT_EQ(*internal::ParseDay("2020年7月5日"), "2020-07-05");
   EXPECT_EQ(*internal::ParseDay("20200705"), "2020-07-05");

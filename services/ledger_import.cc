@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "reports/ledger_import.h"
+#include "services/field_checks.h"
 
 namespace taizhang::services {
 
@@ -16,6 +17,11 @@ absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller&
   ctx.tasks = &ledger.task();
   ctx.find_project = [&ledger](const std::string& code) { return ledger.GetProject(code); };
   ctx.find_task = [&ledger](const std::string& id) { return ledger.GetTask(id); };
+  // The same checks as every request of the API, with the default limits
+  // (the Reports service is not given the configured ones).
+  ctx.check_fields = [](const google::protobuf::Message& command) {
+    return CheckRequestFields(command, EffectiveTextLimits({}));
+  };
   ctx.now = clock.Now();
   ctx.actor = caller.actor;
   absl::StatusOr<reports::ImportPlan> plan =
