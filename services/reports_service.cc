@@ -6,6 +6,7 @@
 #include "services/bulletin_documents.h"
 #include "services/grpc_status.h"
 #include "services/ledger_export.h"
+#include "services/ledger_import.h"
 #include "services/ledger_service.h"
 #include "services/server.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -29,7 +30,7 @@ class ReportsService final : public v1::Reports::Service {
   grpc::Status ImportLedger(grpc::ServerContext* ctx, const v1::ImportLedgerRequest* request,
                             v1::ImportLedgerResponse* reply) override {
     TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "ImportLedger: not yet");
+    return ToGrpcStatus(services::ImportLedger(ledger_, clock_, caller, *request, reply));
   }
   grpc::Status GetBulletinDocument(grpc::ServerContext* ctx,
                                    const v1::BulletinDocumentRequest* request,

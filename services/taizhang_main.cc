@@ -11,6 +11,7 @@
 #include "services/bulletin_cli.h"
 #include "services/cli.h"
 #include "services/export_cli.h"
+#include "services/import_cli.h"
 #include "services/ledger_cli.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   taizhang::services::AddLedgerCommands(app, ctx);
   taizhang::services::AddBulletinCommands(app, ctx);
   taizhang::services::AddExportCommand(app, ctx);
+  taizhang::services::AddImportCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }
