@@ -40,9 +40,15 @@ double SecondsSince(Stopwatch::time_point start) {
 
 constexpr double kLimitSeconds = 2.0;
 
-void Row(const std::string& what, double seconds, double peer) {
-  std::printf("  %-44s %8.3f s  %6.2fx the log scan  %s\n", what.c_str(), seconds,
-              peer > 0 ? seconds / peer : 0.0, seconds <= kLimitSeconds ? "ok" : "OVER 2 s");
+// One measurement with its ratio to the peer; `target` says whether the 2 s
+// limit applies to it (the exports and the figures) or it is printed only (the
+// PDF, made by Chromium).
+void Row(const std::string& what, double seconds, double peer, bool target = true) {
+  std::printf("  %-44s %8.3f s  %7.2fx the log scan  %s\n", what.c_str(), seconds,
+              peer > 0 ? seconds / peer : 0.0,
+              !target                    ? "(no limit)"
+              : seconds <= kLimitSeconds ? "within 2 s"
+                                         : "OVER 2 s");
 }
 
 int Run(const CityOptions& options) {
@@ -148,7 +154,7 @@ int Run(const CityOptions& options) {
   absl::StatusOr<std::string> pdf = reports::HtmlToPdf(*html, reports::PdfOptions{});
   if (pdf.ok()) {
     Row(absl::StrCat("bulletin PDF (", pdf->size() / 1024, " KiB, Chromium)"), SecondsSince(start),
-        scan);
+        scan, /*target=*/false);
   } else {
     std::printf("  bulletin PDF: %s\n", std::string(pdf.status().message()).c_str());
   }
