@@ -14,6 +14,8 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -174,6 +176,35 @@ TEST(PdfTest, AFailingOrHangingChromiumIsUnavailable) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(pdf.status().message(), HasSubstr("did not print the PDF within"));
+}
+
+// Callers cannot start a Chromium each: two print at once, a third waits for
+// a slot and is refused when none comes free in time.
+TEST(PdfTest, AtMostTwoPrintAtOnce) {
+  TempDir dir;
+  const std::string slow = dir / "slow-chromium";
+  WriteFile(slow, "#!/bin/sh\nsleep 30\n");
+  chmod(slow.c_str(), 0755);
+  PdfOptions options;
+  options.chromium = slow;
+  options.timeout = absl::Seconds(3);
+  std::vector<absl::StatusCode> codes(2);
+  std::vector<std::thread> printing;
+  for (int i = 0; i < 2; ++i) {
+    printing.emplace_back([&, i] { codes[i] = HtmlToPdf("<p>x</p>", options).status().code(); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both hold their slots
+  PdfOptions third = options;
+  third.wait_for_slot = absl::Milliseconds(100);
+  auto refused = HtmlToPdf("<p>x</p>", third);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  for (auto& t : printing) t.join();
+  EXPECT_EQ(codes[0], absl::StatusCode::kUnavailable);  // the slow one timed out
+  EXPECT_EQ(codes[1], absl::StatusCode::kUnavailable);
+  // The slots are free again.
+  third.wait_for_slot = absl::Seconds(1);
+  third.timeout = absl::Milliseconds(200);
+  EXPECT_EQ(HtmlToPdf("<p>x</p>", third).status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

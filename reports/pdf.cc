@@ -17,9 +17,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 
 extern char** environ;
 
@@ -174,7 +176,48 @@ absl::StatusOr<std::string> ChromiumVersion(const PdfOptions& options) {
   return std::string(absl::StripAsciiWhitespace(text));
 }
 
+namespace {
+
+// Chromium is a large process: at most kMaxPrinting print at once, whoever
+// asks, so that callers cannot start one each and starve the machine.
+constexpr int kMaxPrinting = 2;
+absl::Mutex printing_mu(absl::kConstInit);
+int printing ABSL_GUARDED_BY(printing_mu) = 0;
+
+// Holds a printing slot for its life; `ok()` false when none came free in
+// time.
+class PrintingSlot {
+ public:
+  explicit PrintingSlot(absl::Duration wait) {
+    absl::MutexLock lock(&printing_mu);
+    auto free = [] {
+      printing_mu.AssertHeld();
+      return printing < kMaxPrinting;
+    };
+    held_ = printing_mu.AwaitWithTimeout(absl::Condition(&free), wait);
+    if (held_) ++printing;
+  }
+  ~PrintingSlot() {
+    if (!held_) return;
+    absl::MutexLock lock(&printing_mu);
+    --printing;
+  }
+  bool ok() const { return held_; }
+
+ private:
+  bool held_ = false;
+};
+
+}  // namespace
+
 absl::StatusOr<std::string> HtmlToPdf(std::string_view html, const PdfOptions& options) {
+  PrintingSlot slot(options.wait_for_slot);
+  if (!slot.ok()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("already printing ", kMaxPrinting,
+                     " documents; try again shortly (the PDF is made by Chromium, one at a "
+                     "time per slot)"));
+  }
   auto binary = FindChromium(options);
   if (!binary.ok()) return binary.status();
   auto dir = PrivateDir::Make();

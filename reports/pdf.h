@@ -33,13 +33,18 @@ struct PdfOptions {
   // first of chromium, chromium-browser, google-chrome found on PATH.
   std::string chromium;
   absl::Duration timeout = absl::Seconds(60);
+  // At most two documents print at once in a process; a third waits this
+  // long for a slot, then is RESOURCE_EXHAUSTED.
+  absl::Duration wait_for_slot = absl::Seconds(20);
 };
 
 // The Chromium binary `options` names, as an absolute path. UNAVAILABLE
 // naming what was looked for when there is none.
 absl::StatusOr<std::string> FindChromium(const PdfOptions& options);
 
-// Prints `html` (a whole document, UTF-8) to PDF. UNAVAILABLE when Chromium
+// Prints `html` (a whole document, UTF-8) to PDF. RESOURCE_EXHAUSTED when two
+// prints are running and neither ends within options.wait_for_slot.
+// UNAVAILABLE when Chromium
 // is missing, fails (its exit status and the end of its output in the
 // message), writes no PDF, or runs past the timeout (then it is killed);
 // INTERNAL when the temporary directory cannot be made.

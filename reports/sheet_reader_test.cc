@@ -206,6 +206,16 @@ write("bad_ref.xlsx", dict(base, **{"xl/worksheets/data.xml":
     '<worksheet><sheetData><row r="1"><c r="ZZZZ1"><v>1</v></c></row></sheetData></worksheet>'}))
 write("bad_shared.xlsx", dict(base, **{"xl/worksheets/data.xml":
     '<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>99</v></c></row></sheetData></worksheet>'}))
+# A shared string of 1 MiB referenced by 70 cells: a small file, 70 MiB of cells.
+big = 'x' * (1 << 20)
+write("amplify.xlsx", dict(base, **{
+    "xl/sharedStrings.xml": '<sst><si><t>' + big + '</t></si></sst>',
+    "xl/worksheets/data.xml": '<worksheet><sheetData><row r="1">' +
+        ''.join('<c t="s"><v>0</v></c>' for _ in range(70)) + '</row></sheetData></worksheet>'}))
+# One cell far to the right (column 900, AHP) on each of 2,500 rows: 2.25 million cells.
+write("far_right.xlsx", dict(base, **{"xl/worksheets/data.xml": '<worksheet><sheetData>' +
+    ''.join('<row r="%d"><c r="AHP%d"><v>1</v></c></row>' % (i, i) for i in range(1, 2501)) +
+    '</sheetData></worksheet>'}))
 # A zip bomb: 70 MiB of spaces deflate to a few tens of KiB.
 write("bomb.xlsx", dict(base, **{"xl/worksheets/data.xml":
     '<worksheet><sheetData>' + ' ' * (70 << 20) + '</sheetData></worksheet>'}))
@@ -249,6 +259,8 @@ TEST_F(HostileXlsxTest, EachIsAClearError) {
   ExpectRefused("bad_ref.xlsx", "ZZZZ1");
   ExpectRefused("bad_shared.xlsx", "共享字符串");
   ExpectRefused("bomb.xlsx", "解压后超过 64 MiB");
+  ExpectRefused("amplify.xlsx", "单元格内容超过 64 MiB");
+  ExpectRefused("far_right.xlsx", "单元格超过 2000000 个");
 }
 
 TEST_F(HostileXlsxTest, GarbageAndEveryTruncation) {

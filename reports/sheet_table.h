@@ -46,6 +46,12 @@ struct SheetLimits {
   size_t max_columns = 1000;
   // XLSX: the uncompressed bytes of all the parts read, together.
   size_t max_unpacked_bytes = 64u << 20;
+  // XLSX: the cells the sheet makes (blank ones before a cell of a row
+  // included) and the bytes of their text, together. A small file can make
+  // many: a shared string is stored once and referenced by any number of
+  // cells, a cell may stand far to the right.
+  size_t max_cells = 2'000'000;
+  size_t max_text_bytes = 64u << 20;
 };
 
 // Reads CSV or XLSX as DetectSheetFormat says. INVALID_ARGUMENT with a

@@ -90,6 +90,24 @@ TEST(CsvWriterTest, BomQuotingAndCrlf) {
   std::filesystem::remove(path);
 }
 
+// A title an enterprise wrote must not run as a formula when an office opens
+// the CSV in Excel; a negative amount stays a number.
+TEST(CsvWriterTest, TextThatLooksLikeAFormulaIsWrittenAsText) {
+  Sheet s = Sample();
+  s.rows.resize(1);
+  for (const char* hostile :
+       {"=HYPERLINK(\"http://x\",\"点此\")", "+1", "-2+3", "@SUM(A1)", "\t=1"}) {
+    s.rows[0][1] = Cell::Text(hostile);
+    const std::string csv = WriteCsv(s);
+    std::string quoted;
+    AppendCsvField(absl::StrCat("'", hostile), &quoted);
+    EXPECT_THAT(csv, HasSubstr(absl::StrCat("\r\n1,", quoted, ","))) << hostile;
+  }
+  s.rows[0][1] = Cell::Text("征地");
+  s.rows[0][2] = Cell::Number(-5);
+  EXPECT_THAT(WriteCsv(s), HasSubstr("\r\n1,征地,-0.05,"));
+}
+
 TEST(XlsxWriterTest, LayoutAndPrintSetupReadBackByOpenpyxl) {
   auto bytes = WriteXlsx(Sample());
   ASSERT_TRUE(bytes.ok()) << bytes.status();

@@ -443,6 +443,7 @@ absl::StatusOr<SheetTable> ReadSheet(ZipArchive& zip, const Workbook& wb,
   SheetRow row;
   int last_row = 0;
   int next_col = 0;
+  size_t cells_made = 0, text_made = 0;  // against limits.max_cells, max_text_bytes
   // The cell being read.
   bool in_cell = false;
   std::string type, value, inline_text, ref;
@@ -539,7 +540,17 @@ absl::StatusOr<SheetTable> ReadSheet(ZipArchive& zip, const Workbook& wb,
         if (date) day = SerialDate(value, wb.date1904);
         text = day.has_value() ? *day : NumberText(value);
       }
-      if (row.cells.size() <= static_cast<size_t>(col)) row.cells.resize(col + 1);
+      if (row.cells.size() <= static_cast<size_t>(col)) {
+        cells_made += col + 1 - row.cells.size();
+        if (cells_made > limits.max_cells) {
+          return fail(absl::StrCat("单元格超过 ", limits.max_cells, " 个"));
+        }
+        row.cells.resize(col + 1);
+      }
+      text_made += text.size();
+      if (text_made > limits.max_text_bytes) {
+        return fail(absl::StrCat("单元格内容超过 ", limits.max_text_bytes >> 20, " MiB"));
+      }
       row.cells[col] = std::move(text);
       next_col = col + 1;
     } else if (name == "row") {

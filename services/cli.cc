@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "reports/labels.h"
 #include "services/china_time.h"
 #include "services/text_table.h"
 #include "taizhang/v1/calendar.pb.h"
@@ -45,27 +46,9 @@ bool ParseRecipientRole(const std::string& text, v1::Role* role) {
   return v1::Role_Parse(name, role) && *role != v1::ROLE_UNSPECIFIED;
 }
 
-std::string RoleLabel(int role) {
-  switch (role) {
-    case v1::ROLE_RESPONSIBLE_UNIT:
-      return "责任单位";
-    case v1::ROLE_UNIT_HEAD:
-      return "单位负责人";
-    case v1::ROLE_SUPERVISION_OFFICE:
-      return "督查室";
-    case v1::ROLE_RESPONSIBLE_LEADER:
-      return "分包领导";
-    default:
-      return "?";
-  }
-}
-
-std::string KindLabel(v1::AlertKind kind) {
-  std::string name = v1::AlertKind_Name(kind);
-  constexpr std::string_view kPrefix = "ALERT_KIND_";
-  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
-  return name;
-}
+// 责任单位, 督查室, ... and 督办升级, 超期, ...: the schema's labels.
+std::string RoleLabel(int role) { return reports::Label(static_cast<v1::Role>(role)); }
+std::string KindLabel(v1::AlertKind kind) { return reports::Label(kind); }
 
 // --- subcommands ---
 
@@ -221,7 +204,7 @@ void AddAlerts(CLI::App& app, CliContext& ctx) {
         }
         std::string line = absl::StrCat(PadLeft(absl::StrCat(alert.position()), 7), "  ",
                                         PadRight(Time(alert.occurred_at()), 16), "  ",
-                                        PadRight(KindLabel(alert.kind()), 20), "  ", alert.title());
+                                        PadRight(KindLabel(alert.kind()), 10), "  ", alert.title());
         if (!to.empty()) absl::StrAppend(&line, "  → ", absl::StrJoin(to, "、"));
         if (alert.has_due_at()) absl::StrAppend(&line, "  期限 ", Time(alert.due_at()));
         Print(ctx, line + "\n");

@@ -11,16 +11,17 @@
 namespace taizhang::services {
 
 absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller& caller,
-                          const v1::ImportLedgerRequest& request, v1::ImportLedgerResponse* reply) {
+                          const v1::TextLimits& limits, const v1::ImportLedgerRequest& request,
+                          v1::ImportLedgerResponse* reply) {
   reports::ImportContext ctx;
   ctx.projects = &ledger.project();
   ctx.tasks = &ledger.task();
   ctx.find_project = [&ledger](const std::string& code) { return ledger.GetProject(code); };
   ctx.find_task = [&ledger](const std::string& id) { return ledger.GetTask(id); };
-  // The same checks as every request of the API, with the default limits
-  // (the Reports service is not given the configured ones).
-  ctx.check_fields = [](const google::protobuf::Message& command) {
-    return CheckRequestFields(command, EffectiveTextLimits({}));
+  // The same checks as every request of the API, with the server's limits.
+  const v1::TextLimits effective = EffectiveTextLimits(limits);
+  ctx.check_fields = [&effective](const google::protobuf::Message& command) {
+    return CheckRequestFields(command, effective);
   };
   ctx.now = clock.Now();
   ctx.actor = caller.actor;

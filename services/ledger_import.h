@@ -16,13 +16,17 @@
 #include "absl/status/status.h"
 #include "base/clock.h"
 #include "services/auth.h"
+#include "taizhang/v1/api_config.pb.h"
 #include "taizhang/v1/api_reports.pb.h"
 #include "workflows/ledger.h"
 
 namespace taizhang::services {
 
+// Every command planned is checked as a request of the API would be, with the
+// server's text limits (`limits`, ServerConfig.text_limits).
 absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller& caller,
-                          const v1::ImportLedgerRequest& request, v1::ImportLedgerResponse* reply);
+                          const v1::TextLimits& limits, const v1::ImportLedgerRequest& request,
+                          v1::ImportLedgerResponse* reply);
 
 }  // namespace taizhang::services
 

@@ -17,8 +17,12 @@ namespace {
 class ReportsService final : public v1::Reports::Service {
  public:
   ReportsService(workflows::Ledger& ledger, Clock& clock, const Authorizer& auth,
-                 store::EventLog& log, DocumentOptions documents)
-      : ledger_(ledger), clock_(clock), auth_(auth), documents_(ledger, log, clock, documents) {}
+                 store::EventLog& log, DocumentOptions documents, v1::TextLimits text_limits)
+      : ledger_(ledger),
+        clock_(clock),
+        auth_(auth),
+        documents_(ledger, log, clock, documents),
+        text_limits_(std::move(text_limits)) {}
 
   grpc::Status ExportLedger(grpc::ServerContext* ctx, const v1::ExportLedgerRequest* request,
                             v1::Document* reply) override {
@@ -30,7 +34,8 @@ class ReportsService final : public v1::Reports::Service {
   grpc::Status ImportLedger(grpc::ServerContext* ctx, const v1::ImportLedgerRequest* request,
                             v1::ImportLedgerResponse* reply) override {
     TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
-    return ToGrpcStatus(services::ImportLedger(ledger_, clock_, caller, *request, reply));
+    return ToGrpcStatus(
+        services::ImportLedger(ledger_, clock_, caller, text_limits_, *request, reply));
   }
   grpc::Status GetBulletinDocument(grpc::ServerContext* ctx,
                                    const v1::BulletinDocumentRequest* request,
@@ -65,6 +70,7 @@ class ReportsService final : public v1::Reports::Service {
   Clock& clock_;
   const Authorizer& auth_;
   BulletinDocuments documents_;
+  v1::TextLimits text_limits_;
 };
 
 }  // namespace
@@ -78,7 +84,8 @@ void AddReportsService(TaizhangServer& server, workflows::Ledger& ledger) {
   }
   documents.issuing_office = config.issuing_office();
   server.AddService(std::make_unique<ReportsService>(ledger, server.clock(), server.authorizer(),
-                                                     server.log(), std::move(documents)));
+                                                     server.log(), std::move(documents),
+                                                     server.options().text_limits));
 }
 
 }  // namespace taizhang::services

@@ -141,12 +141,11 @@ TEST_F(LedgerAsOfTest, APastDayHoldsWhatWasRecordedByItsEndJudgedThen) {
   EXPECT_TRUE(before->of<Task>().empty());
 }
 
-// 22,100 streams (a city's tasks): rebuilt from the log in well under the 2 s
-// an export has. Printed, not asserted (machines differ).
-TEST_F(LedgerAsOfTest, ACityOfTasksIsRebuiltQuickly) {
-  constexpr int kTasks = 1105 * 20;
+// Many streams at once (the city's size is bench/reports_bench's): every one
+// is rebuilt, none judged red before its limit.
+TEST_F(LedgerAsOfTest, ManyStreamsAreAllRebuilt) {
+  constexpr int kTasks = 2000;
   absl::BlockingCounter done(kTasks);
-  const absl::Time started = absl::Now();
   for (int i = 0; i < kTasks; ++i) {
     const std::string id = absl::StrFormat("t%05d", i);
     ledger_->workflow<Task>().ExecuteAsync(id, Create(id, "2020-12-15"), Meta(kOffice),
@@ -156,24 +155,14 @@ TEST_F(LedgerAsOfTest, ACityOfTasksIsRebuiltQuickly) {
                                            });
   }
   done.Wait();
-  const absl::Duration wrote = absl::Now() - started;
-  const absl::Time start = absl::Now();
   auto as_of = ReadLedgerAsOf(*ledger_, clock_.Now(), clock_.Now());
-  const absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(as_of.ok()) << as_of.status();
   EXPECT_EQ(as_of->of<Task>().size(), static_cast<size_t>(kTasks));
-  const absl::Time views_start = absl::Now();
   int red = 0;
   for (const auto& t : as_of->of<Task>()) {
     red += ledger_->task().View(t, as_of->as_of).light() == v1::LIGHT_RED;
   }
-  const absl::Duration views = absl::Now() - views_start;
   EXPECT_EQ(red, 0);
-  std::printf(
-      "%d tasks: written in %s, rebuilt from the log in %s (%llu records), their views in %s\n",
-      kTasks, absl::FormatDuration(wrote).c_str(), absl::FormatDuration(took).c_str(),
-      static_cast<unsigned long long>(as_of->through_position),
-      absl::FormatDuration(views).c_str());
 }
 
 }  // namespace
