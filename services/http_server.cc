@@ -49,6 +49,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   ~WebSocketSession() { --shared_.websockets; }
 
   void Start(http::request<http::string_body> request) {
+    request_ = std::move(request);                 // read by the accept until it completes
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts from here
     websocket::stream_base::timeout timeout;
     timeout.handshake_timeout = kDeadline;
@@ -60,7 +61,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         [](websocket::response_type& r) { r.set(http::field::server, "taizhangd"); }));
     ws_.read_message_max(4096);
     ws_.text(true);
-    ws_.async_accept(request, [self = shared_from_this()](boost::system::error_code ec) {
+    ws_.async_accept(request_, [self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
       self->Read();
       self->Push();
@@ -118,6 +119,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   asio::steady_timer timer_;
   std::shared_ptr<const PushSource> source_;
   Shared& shared_;
+  http::request<http::string_body> request_;
   beast::flat_buffer in_;
   std::shared_ptr<const std::string> out_;  // kept alive while written
   uint64_t sent_ = 0;
