@@ -201,6 +201,12 @@ HttpResponse ScreenPage(const Context& c, const HttpRequest& request) {
 // GET /screen/ws: the live feed (the snapshot on connect and on every change).
 HttpResponse ScreenSocket(const Context& c, const HttpRequest& request) {
   if (!request.websocket) return Text(400, "/screen/ws is a WebSocket (Upgrade: websocket)\n");
+  // A page of another site must not open the screen's feed with the wall's
+  // cookie: a browser's WebSocket names its page's origin.
+  if (!request.origin.empty() && request.origin != absl::StrCat("http://", request.host) &&
+      request.origin != absl::StrCat("https://", request.host)) {
+    return Text(403, "/screen/ws: only the screen's own page may open its feed\n");
+  }
   auto caller = ScreenCaller(c, request);
   if (!caller.ok()) return Refusal(caller.status());
   HttpResponse r;

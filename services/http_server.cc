@@ -166,6 +166,12 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto it = request.find(http::field::cookie); it != request.end()) {
         in.cookie = std::string(it->value());
       }
+      if (auto it = request.find(http::field::host); it != request.end()) {
+        in.host = std::string(it->value());
+      }
+      if (auto it = request.find(http::field::origin); it != request.end()) {
+        in.origin = std::string(it->value());
+      }
       in.websocket = websocket::is_upgrade(request);
       HttpResponse r = shared_.handler(in);
       if (in.websocket && r.push != nullptr) {

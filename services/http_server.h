@@ -35,6 +35,8 @@ struct HttpRequest {
   std::string target;  // path and query, e.g. "/?unit=x"
   std::string authorization;
   std::string cookie;      // the Cookie header as sent
+  std::string host;        // the Host header
+  std::string origin;      // the Origin header (browsers send it with a WebSocket)
   bool websocket = false;  // a WebSocket upgrade request
 };
 

@@ -5,6 +5,7 @@
 "use strict";
 
 const fs = require("node:fs");
+const http = require("node:http");
 const path = require("node:path");
 const {artifactsDir, check, cli, equal, must, run, token} = require("./harness");
 
@@ -23,6 +24,26 @@ function task(server, id, code, title, unit, due) {
   return must(server, "office", [
     "task", "create", id, `project_code=${code}`, `title=${title}`, `responsible_units=${unit}`,
     "responsible_leader=张副区长", "deadline.rule.kind=fixed_date", `deadline.rule.fixed_date=${due}`]);
+}
+
+// The status a WebSocket upgrade of /screen/ws gets with these headers (101: accepted).
+function upgrade(address, headers) {
+  return new Promise((resolve, reject) => {
+    const [host, port] = [address.slice(0, address.lastIndexOf(":")), address.slice(address.lastIndexOf(":") + 1)];
+    const request = http.request({host, port, path: "/screen/ws", headers: {
+      Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers}});
+    request.on("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve(response.statusCode);
+    });
+    request.on("response", (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on("error", reject);
+    request.end();
+  });
 }
 
 // What the page shows now, read from the DOM (not from the snapshot).
@@ -182,6 +203,13 @@ run("2026-03-02", async (server, browser) => {
   equal(bad.status, 401, "an unknown token opens no screen");
   const none = await fetch(`${base}/screen/snapshot`);
   equal(none.status, 401, "no token, no figures");
+  const bearer = {Authorization: `Bearer ${token("screen")}`};
+  equal(await upgrade(server.http, bearer), 101, "a program opens the feed with the token");
+  equal(await upgrade(server.http, {...bearer, Origin: `http://${server.http}`}), 101,
+        "the screen's own page opens the feed");
+  equal(await upgrade(server.http, {...bearer, Origin: "http://elsewhere.example"}), 403,
+        "a page of another site may not open the feed");
+  equal(await upgrade(server.http, {}), 401, "no token, no feed");
 
   const summary = (xs) => {
     const sorted = [...xs].sort((a, b) => a - b);
