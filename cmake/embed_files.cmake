@@ -5,7 +5,8 @@
 # empty view for any other name. Run by taizhang_embed_files (CMakeLists.txt)
 # at build time, so the program carries its templates and policies and does
 # not depend on where it was built.
-# FILES arrives with its separators escaped (the command line keeps it one argument).
+# The list arrives with its separators escaped ("a\;b"), as the command
+# line carried it: make it a list again.
 string(REPLACE "\\;" ";" FILES "${FILES}")
 set(body "")
 set(table "")

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "taizhang/v1/labels.pb.h"
+#include "workflows/enum_label.h"
 #include "workflows/principal.h"
 
 namespace taizhang::reports {
@@ -38,7 +39,7 @@ const google::protobuf::EnumValueDescriptor* ParseEnumValue(
   return nullptr;
 }
 
-std::string LightLabel(v1::Light light) { return Label(light); }
+std::string LightLabel(v1::Light light) { return workflows::EnumLabel(light); }
 
 std::string DaysLeft(int64_t days) {
   return days >= 0 ? absl::StrCat(days) : absl::StrCat("逾期 ", -days);

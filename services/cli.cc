@@ -415,7 +415,9 @@ std::shared_ptr<grpc::Channel> CliContext::Channel() {
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
-  channel_ = grpc::CreateChannel(server, credentials);
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);  // an exported ledger may pass gRPC's default 4 MB
+  channel_ = grpc::CreateCustomChannel(server, credentials, args);
   return channel_;
 }
 

@@ -93,7 +93,22 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
   if (c.verify_tail() != 0) o->verify_tail = c.verify_tail();
   if (c.verify_all()) o->verify_all = true;
   if (c.has_text_limits()) o->text_limits = c.text_limits();
+  if (c.has_reports()) o->reports = c.reports();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ShippedPoliciesDir(const std::string& argv0) {
+  std::error_code error;
+  std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) program = std::filesystem::absolute(argv0, error);
+  const std::filesystem::path dir =
+      (program.parent_path() / ".." / "share" / "taizhang" / "policies").lexically_normal();
+  if (!std::filesystem::is_directory(dir, error)) {
+    return absl::NotFoundError(absl::StrCat(
+        "no policies: the shipped ones are not installed beside the program (looked in ",
+        dir.string(), "); give --policies-dir DIR, or --log-only to serve the log alone"));
+  }
+  return dir.string();
 }
 
 }  // namespace taizhang::services

@@ -25,6 +25,14 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& config, ServerOptions* op
 // "system" / "manual".
 absl::StatusOr<ClockMode> ParseClockMode(const std::string& text);
 
+// Where the shipped policies stand beside the running program: its
+// directory's ../share/taizhang/policies, as `cmake --install` lays them out
+// (bin/taizhangd, share/taizhang/policies) and as the build tree mirrors them
+// (build/services/taizhangd, build/share/taizhang/policies). The program is
+// found through /proc/self/exe, else `argv0`. NOT_FOUND naming the place
+// looked at when there is no such directory.
+absl::StatusOr<std::string> ShippedPoliciesDir(const std::string& argv0);
+
 }  // namespace taizhang::services
 
 #endif  // TAIZHANG_SERVICES_CONFIG_H_

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "reports/template.h"
+#include "services/export_route.h"
 #include "services/office_pages.h"
 #include "services/screen.h"
 
@@ -265,6 +266,10 @@ std::vector<Route> Routes() {
       {"/screen", true, plain(&ScreenPage)},
       {"/screen/ws", true, plain(&ScreenSocket)},
       {"/screen/snapshot", true, plain(&ScreenSnapshotJson)},
+      {"/export/", false,
+       [](const Context& c, const HttpRequest& r, const std::string&) {
+         return ServeExport(r, c.clock, c.auth, c.ledger);  // export_route.h
+       }},
       // ---- Further routes: one line each, here. ----
   };
 }

@@ -19,6 +19,7 @@
 #include "services/text_table.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "taizhang/v1/service.pb.h"
+#include "workflows/supervision.h"
 
 namespace taizhang::services {
 
@@ -170,6 +171,15 @@ std::string NewRequestId() {
 
 // --- views as text ---
 
+// A rung as the office names it, with where it stands: "督办通知单（已反馈）".
+std::string RungText(const v1::SupervisionRung& r) {
+  std::string name = r.raised().rung_name().empty()
+                         ? workflows::SlipKindLabel(r.raised().issues(), r.raised().slip_colour())
+                         : r.raised().rung_name();
+  const char* where = r.delisted() ? "（已销号）" : r.answered() ? "（已反馈）" : "";
+  return absl::StrCat(name, where);
+}
+
 std::string CaseTable(const v1::ApprovalCaseView& v) {
   std::string out =
       absl::StrCat("案件 ", v.case_id(), "  ", v.project_name(), " (", v.project_code(), ")\n",
@@ -186,12 +196,12 @@ std::string CaseTable(const v1::ApprovalCaseView& v) {
                    TextTable::Align::kLeft, TextTable::Align::kLeft, TextTable::Align::kRight});
   for (const v1::CaseItemView& item : v.items()) {
     std::vector<std::string> rungs;
-    for (const auto& r : item.rungs()) rungs.push_back(r.raised().rung_id());
+    for (const auto& r : item.rungs()) rungs.push_back(RungText(r));
     const bool clocked = item.has_clock();
     items.AddRow({item.item_id(), item.name(), item.department(), Label(item.status()),
                   clocked ? Due(item.clock().due_date(), item.clock().provisional()) : "",
                   clocked ? Left(item.clock().working_days_left()) : "",
-                  clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, ",")});
+                  clocked ? LightLabel(item.clock().light()) : "", absl::StrJoin(rungs, "、")});
   }
   return absl::StrCat(out, items.Render());
 }
@@ -526,49 +536,6 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   });
 }
 
-std::string BulletinText(const v1::Bulletin& b) {
-  std::string out = absl::StrCat(b.month(), " 月度通报  (截至日志位置 ", b.through_position(),
-                                 ")\n在库项目 ", b.project_count(), " 个\n");
-  if (b.unit_supervision_size() > 0) {
-    TextTable t({"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌",
-                 "未回复督办", "本月补录"},
-                {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
-                 TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
-                 TextTable::Align::kRight, TextTable::Align::kRight});
-    for (const auto& u : b.unit_supervision()) {
-      t.AddRow({u.unit(), absl::StrCat(u.overdue_case_items()), absl::StrCat(u.overdue_tasks()),
-                absl::StrCat(u.overdue_problems()), absl::StrCat(u.rungs_in_month()),
-                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs()),
-                absl::StrCat(u.late_entries_in_month())});
-    }
-    absl::StrAppend(&out, "\n", t.Render());
-  }
-  if (b.listed_size() > 0) {
-    TextTable t({"挂牌项目", "名称", "灯"});
-    for (const auto& l : b.listed()) t.AddRow({l.code(), l.name(), LightLabel(l.light())});
-    absl::StrAppend(&out, "\n", t.Render());
-  }
-  return out;
-}
-
-void AddBulletin(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("bulletin", "the monthly bulletin (一月一通报)");
-  auto* month = &ctx.Own<std::string>();
-  cmd->add_option("MONTH", *month, "YYYY-MM")->required();
-  cmd->callback([&ctx, month] {
-    v1::Ledger::Stub stub(ctx.Channel());
-    grpc::ClientContext call;
-    ctx.Prepare(&call);
-    v1::BulletinRequest request;
-    request.set_month(*month);
-    v1::Bulletin b;
-    grpc::Status status = stub.GetBulletin(&call, request, &b);
-    if (!status.ok()) return ctx.Fail(status);
-    if (ctx.json) return ctx.PrintJson(b);
-    Print(ctx, BulletinText(b));
-  });
-}
-
 void AddState(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "state", "a stream's state as of a position or a recorded time, rebuilt from its events");
@@ -679,7 +646,6 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
     for (int i = 0; i < service->method_count(); ++i)
       AddCommand(*group, ctx, g, service->method(i));
   }
-  AddBulletin(app, ctx);
   AddState(app, ctx);
 }
 

@@ -1,6 +1,6 @@
 // The `taizhang` subcommands of the workflows: one group per aggregate, each
-// with `list`, `show` and one subcommand per typed command RPC, plus the
-// monthly bulletin.
+// with `list`, `show` and one subcommand per typed command RPC, and a
+// stream's state as of a moment (the bulletin's are in bulletin_cli.h).
 //
 //   taizhang case list --overdue
 //   taizhang case show LH-2018-017
@@ -9,7 +9,6 @@
 //       responsible_units=区自然资源局 deadline.rule.kind=FIXED_DATE
 //       deadline.rule.fixed_date=2020-07-15 project_code=2020-530115-72-01-000001
 //   taizhang project list --light red
-//   taizhang bulletin 2020-07
 //   taizhang state task/wuyue-plot5 --at 2020-07-16
 //
 // The command subcommands are made from the services' descriptors, so every
@@ -30,7 +29,7 @@
 
 namespace taizhang::services {
 
-// case, task, problem, project, bulletin, state.
+// case, task, problem, project, state.
 void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 
 // Sets `message`'s fields from "path=value" assignments: a dotted path to a

@@ -5,6 +5,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
+#include "services/list_filter.h"
 #include "services/server.h"
 #include "store/format.h"
 
@@ -118,17 +119,15 @@ grpc::Status LedgerCommands::ToEnvelopeChecked(const google::protobuf::Message& 
 
 namespace ledger_service_internal {
 
-// The region is the code's, the stage the project's on the ledger.
+// As PassesProjectFilters (list_filter.h), the project read from the
+// projection.
 bool ProjectFilters(const v1::ListRequest& request, const std::string& code,
                     const workflows::Ledger& ledger) {
-  if (!request.region().empty() && (code.size() < 11 || code.substr(5, 6) != request.region())) {
-    return false;
-  }
-  if (request.stage() != v1::PROJECT_STAGE_UNSPECIFIED) {
-    auto project = ledger.GetProject(code);
-    if (!project.has_value() || project->stage() != request.stage()) return false;
-  }
-  return true;
+  std::optional<v1::ProjectState> project;
+  return PassesProjectFilters(request, code, [&](const std::string& c) {
+    project = ledger.GetProject(c);
+    return project.has_value() ? &*project : nullptr;
+  });
 }
 
 }  // namespace ledger_service_internal

@@ -322,7 +322,8 @@ class ProjectsService final : public v1::Projects::CallbackService {
 
 namespace ledger_service_internal {
 
-// The list's project filters (region, stage) for an item of project `code`.
+// The list's project filters (region, stage, project_code) for an item of
+// project `code` (list_filter.h).
 bool ProjectFilters(const v1::ListRequest& request, const std::string& code,
                     const workflows::Ledger& ledger);
 
@@ -394,7 +395,6 @@ grpc::Status LedgerService::ListOf(grpc::ServerContextBase* ctx, const v1::ListR
     if (!scope.Reads(state) || !ledger_service_internal::ProjectFilters(request, code, ledger())) {
       continue;
     }
-    if (!request.project_code().empty() && code != request.project_code()) continue;
     auto view = workflow.aggregate().View(state, now);
     if (!ApiTraits<A>::Matches(request, state, view)) continue;
     *ApiTraits<A>::Add(reply) = std::move(view);

@@ -205,6 +205,8 @@ absl::Status TaizhangServer::BuildServer() {
   builder.AddListeningPort(options_.listen, credentials, &port_);
   // Followers of the alert stream live long: ping idle connections so dead
   // clients are noticed, and let clients ping every 30 s.
+  // A ledger imported (Reports.ImportLedger) may be up to 16 MiB.
+  builder.SetMaxReceiveMessageSize(20 << 20);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 120000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30000);

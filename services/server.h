@@ -94,6 +94,8 @@ struct ServerOptions {
   bool verify_all = false;
   // How long commands' text fields may be (field_checks.h); 0s: defaults.
   v1::TextLimits text_limits;
+  // The documents: the Chromium that prints PDFs, the issuing office.
+  v1::ReportsConfig reports;
   store::Options log_options;
 };
 

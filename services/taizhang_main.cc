@@ -6,9 +6,12 @@
 //   taizhang clock advance 3d
 //   taizhang case list --overdue
 //   taizhang task complete wuyue-plot5 text=已完成
-//   taizhang bulletin 2020-07
+//   taizhang bulletin 2020-07 --pdf 通报.pdf
 #include "CLI/CLI.hpp"
+#include "services/bulletin_cli.h"
 #include "services/cli.h"
+#include "services/export_cli.h"
+#include "services/import_cli.h"
 #include "services/ledger_cli.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +21,9 @@ int main(int argc, char** argv) {
   taizhang::services::AddConnectionOptions(app, ctx);
   taizhang::services::AddCoreCommands(app, ctx);
   taizhang::services::AddLedgerCommands(app, ctx);
+  taizhang::services::AddBulletinCommands(app, ctx);
+  taizhang::services::AddExportCommand(app, ctx);
+  taizhang::services::AddImportCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

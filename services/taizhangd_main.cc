@@ -93,7 +93,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--start", start,
                  "manual clock's start: YYYY-MM-DD (midnight China time); default: today");
-  app.add_option("--policies-dir", policies_dir, "the domain's policy data");
+  app.add_option("--policies-dir", policies_dir,
+                 "the domain's policy data; default: the shipped policies installed beside the "
+                 "program (../share/taizhang/policies)");
+  bool log_only = false;
+  app.add_flag("--log-only", log_only,
+               "serve the log alone (audit, alerts, admin), without the workflows");
   std::string http_listen;
   app.add_option(
       "--http", http_listen,
@@ -106,6 +111,9 @@ int main(int argc, char** argv) {
                "take a calendar file whose days differ from the year the log holds as an "
                "amendment of that year (otherwise the server refuses to start)");
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  std::string chromium;
+  app.add_option("--chromium", chromium,
+                 "the headless Chromium that prints the PDFs (default: chromium on PATH)");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("taizhangd");
@@ -141,10 +149,24 @@ int main(int argc, char** argv) {
   if (given("--data-dir")) options.data_dir = data_dir;
   if (given("--tokens")) options.tokens_file = tokens_file;
   if (given("--policies-dir")) options.policies_dir = policies_dir;
+  if (options.policies_dir.empty() && !log_only) {
+    auto shipped = taizhang::services::ShippedPoliciesDir(argv[0]);
+    if (!shipped.ok()) {
+      spdlog::error("{}", std::string(shipped.status().message()));
+      return 1;
+    }
+    options.policies_dir = *shipped;
+  }
+  if (log_only && !options.policies_dir.empty() && given("--policies-dir")) {
+    spdlog::error("--log-only and --policies-dir: give one");
+    return 2;
+  }
+  if (log_only) options.policies_dir.clear();
   if (given("--tls-cert")) options.tls_cert = tls_cert;
   if (given("--tls-key")) options.tls_key = tls_key;
   if (given("--client-ca")) options.client_ca = client_ca;
   if (given("--verify-all")) options.verify_all = true;
+  if (given("--chromium")) options.reports.set_chromium(chromium);
   if (given("--clock")) options.clock = *taizhang::services::ParseClockMode(clock);
   if (given("--start")) {
     auto t = taizhang::services::ParseChinaDateOrTime(start, "--start");
@@ -201,11 +223,13 @@ int main(int argc, char** argv) {
                              taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProjectEvent()));
     server.AddPayloadDecoder(
         "calendar/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::CalendarEvent()));
+    server.AddPayloadDecoder(
+        "bulletin/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::BulletinEvent()));
     server.SetCalendarLoader(taizhang::services::LedgerCalendarLoader(*ledger));
     server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
     server.OnShutdown([&ledger] { ledger->Stop(); });
   } else {
-    spdlog::warn("no --policies-dir: serving the log only (audit, alerts, admin)");
+    spdlog::warn("--log-only: serving the log alone (audit, alerts, admin), no workflows");
   }
   if (!options.http_listen.empty()) {
     // The dashboard takes tokens (HTTP Basic): never in clear over a network

@@ -24,7 +24,8 @@ class AdminTest : public ::testing::Test {
 
   std::unique_ptr<Daemon> Start(std::vector<std::string> extra) {
     std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--data-dir",
-                                     dir_ / "data", "--tokens",    dir_ / "tokens.textproto"};
+                                     dir_ / "data", "--tokens",    dir_ / "tokens.textproto",
+                                     "--log-only"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string failure;
     auto d = Daemon::Start(args, dir_ / "stderr", &failure);

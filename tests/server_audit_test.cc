@@ -46,7 +46,7 @@ class AuditTest : public ::testing::Test {
     offline_partial_ = testing::OfflineVerify(dir_ / "data", 2, 5);
     std::string failure;
     daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto"},
+                             dir_ / "tokens.textproto", "--log-only"},
                             dir_ / "stderr", &failure);
     ASSERT_NE(daemon_, nullptr) << failure;
     audit_ = std::make_unique<v1::Audit::Stub>(Connect(daemon_->address()));

@@ -62,9 +62,10 @@ class AuthMatrixTest : public ::testing::Test {
     head_ = testing::SeedLog(dir_ / "data",
                              {{"case/A-1", "case.Opened"}, {"case/A-1", "case.ItemAccepted"}});
     std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock=manual", "--start=2025-03-01"},
-                            dir_ / "stderr", &failure);
+    daemon_ = Daemon::Start(
+        {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
+         dir_ / "tokens.textproto", "--clock=manual", "--start=2025-03-01", "--log-only"},
+        dir_ / "stderr", &failure);
     ASSERT_NE(daemon_, nullptr) << failure;
     channel_ = Connect(daemon_->address());
   }

@@ -75,6 +75,48 @@ TEST_F(DaemonTest, ReflectionListsTheServices) {
   }
 }
 
+// Without --policies-dir the server serves the whole API on the policies
+// shipped beside it (the build tree mirrors an installation:
+// services/taizhangd, share/taizhang/policies).
+TEST_F(DaemonTest, WithoutAPoliciesDirServesTheShippedWorkflows) {
+  auto d = Start();
+  ASSERT_NE(d, nullptr);
+  std::vector<std::string> names = testing::ReflectedServices(Connect(d->address()));
+  for (const char* want : {"taizhang.v1.Ledger", "taizhang.v1.Projects", "taizhang.v1.Approval",
+                           "taizhang.v1.Tasks", "taizhang.v1.Problems", "taizhang.v1.Reports"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::ListProjectsResponse projects;
+  grpc::Status s = ledger.ListProjects(Call(Tokens::kAuditor).get(), {}, &projects);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+TEST_F(DaemonTest, LogOnlyServesNoWorkflows) {
+  auto d = Start({"--log-only"});
+  ASSERT_NE(d, nullptr);
+  std::vector<std::string> names = testing::ReflectedServices(Connect(d->address()));
+  EXPECT_NE(std::find(names.begin(), names.end(), "taizhang.v1.Audit"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "taizhang.v1.Projects"), names.end());
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+// A program copied where no policies stand beside it refuses to start and
+// says what to give, rather than serving a log without its workflows.
+TEST_F(DaemonTest, NoShippedPoliciesBesideTheProgramIsRefused) {
+  const std::filesystem::path bin = std::filesystem::path(dir_ / "elsewhere") / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(TAIZHANGD_PATH, bin / "taizhangd");
+  std::string failure;
+  auto d =
+      Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens", tokens_},
+                    dir_ / "stderr-copied", &failure, (bin / "taizhangd").string());
+  EXPECT_EQ(d, nullptr);
+  EXPECT_TRUE(absl::StrContains(failure, "no policies")) << failure;
+  EXPECT_TRUE(absl::StrContains(failure, "--policies-dir")) << failure;
+}
+
 TEST_F(DaemonTest, SigtermAndSigintShutDownCleanly) {
   for (int sig : {SIGTERM, SIGINT}) {
     auto d = Start();
@@ -106,10 +148,11 @@ TEST_F(DaemonTest, SigtermAndSigintShutDownCleanly) {
   }
 }
 
+// The log alone (--log-only): its seeded events are not a workflow's.
 TEST_F(DaemonTest, RestartLosesNothing) {
   std::vector<SeedEvent> first = {{"case/A-1", "case.Opened"}, {"case/A-1", "case.ItemAccepted"}};
   testing::SeedLog(dir_ / "data", first);
-  auto d = Start();
+  auto d = Start({"--log-only"});
   ASSERT_NE(d, nullptr);
   v1::ServerInfoResponse before = Info(*d);
   EXPECT_EQ(before.head_position(), 2u);
@@ -117,7 +160,7 @@ TEST_F(DaemonTest, RestartLosesNothing) {
 
   testing::SeedLog(dir_ / "data", {{"task/T-1", "task.Created", "supervision:督查室"}},
                    testing::TestStart() + absl::Hours(1));
-  d = Start();
+  d = Start({"--log-only"});
   ASSERT_NE(d, nullptr);
   v1::ServerInfoResponse after = Info(*d);
   EXPECT_EQ(after.head_position(), 3u);

@@ -13,6 +13,7 @@
 #include "taizhang/v1/supervision.pb.h"
 #include "taizhang/v1/task.pb.h"
 #include "workflows/backdating.h"
+#include "workflows/enum_label.h"
 #include "workflows/supervision.h"
 
 namespace taizhang::workflows {
@@ -157,16 +158,11 @@ std::unique_ptr<google::protobuf::Message> EnvelopeFor(const std::string& type) 
 }  // namespace
 
 const char* LightLabel(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return "绿灯";
-    case v1::LIGHT_YELLOW:
-      return "黄灯";
-    case v1::LIGHT_RED:
-      return "红灯";
-    default:
-      return "未评";
-  }
+  // The labels of the schema, kept for the life of the program.
+  static const auto* labels = new std::string[4]{
+      "未评", EnumLabel(v1::LIGHT_GREEN), EnumLabel(v1::LIGHT_YELLOW), EnumLabel(v1::LIGHT_RED)};
+  const int i = static_cast<int>(light);
+  return labels[i >= 1 && i <= 3 ? i : 0].c_str();
 }
 
 // A fact keyed in on a later day than it happened (补录): the office sees

@@ -254,6 +254,11 @@ v1::Bulletin BulletinBuilder::Build() const {
     rank->set_unit(units[i].name);
     rank->set_project_count(static_cast<int32_t>(units[i].facts->size()));
     FillInvestment(*units[i].facts, rank->mutable_investment());
+    for (const ProjectFacts* f : *units[i].facts) {
+      if (f->light == v1::LIGHT_GREEN) rank->set_green(rank->green() + 1);
+      if (f->light == v1::LIGHT_YELLOW) rank->set_yellow(rank->yellow() + 1);
+      if (f->light == v1::LIGHT_RED) rank->set_red(rank->red() + 1);
+    }
   }
 
   for (const ProjectFacts* f : all) {

@@ -10,10 +10,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "taizhang/v1/approval_case.pb.h"
+#include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/problem.pb.h"
 #include "taizhang/v1/project.pb.h"
 #include "taizhang/v1/task.pb.h"
 #include "workflows/approval_case.h"
+#include "workflows/bulletin_log.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
@@ -116,6 +118,21 @@ TEST_F(EventTypesTest, ProjectEventNamesArePinned) {
                    "project.NodePlanned", "project.NodeDone", "project.InvestmentReported",
                    "project.MonthClosed", "project.LightChanged", "project.RungRaised",
                    "project.RungAnswered", "project.DeadlineRecomputed", "project.RungDelisted"}));
+}
+
+// The bulletin streams are appended by the server, not by an aggregate; their
+// one event type is pinned the same way.
+TEST(BulletinEventTypesTest, PublishedIsPinned) {
+  const google::protobuf::OneofDescriptor* kinds = v1::BulletinEvent::descriptor()->oneof_decl(0);
+  std::vector<std::string> names;
+  for (int i = 0; i < kinds->field_count(); ++i) {
+    v1::BulletinEvent e;
+    e.GetReflection()->MutableMessage(&e, kinds->field(i));
+    names.push_back(engine::EventTypeName("bulletin", e));
+  }
+  EXPECT_THAT(names, ElementsAreArray({"bulletin.Published"}));
+  EXPECT_EQ(names[0], kBulletinPublishedType);
+  EXPECT_STREQ(kBulletinStreamPrefix, "bulletin/");
 }
 
 TEST_F(EventTypesTest, AnEmptyEnvelopeIsUnknown) {

@@ -23,6 +23,7 @@
 #include "workflows/bulletin.h"
 #include "workflows/principal.h"
 #include "workflows/project.h"
+#include "workflows/testing/chengdu_2019.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -372,119 +373,14 @@ TEST_F(InvestmentScenarioTest, Hualong2017BulletinFromEvents) {
   }
 }
 
-// Chengdu, 2019 (seeds/004): "全市2019年重点项目1105个,总投资35834.65亿元,年度
-// 计划投资4606.99亿元,1—8月完成投资3568.05亿元,占年度计划的77.45%。其中,144个
-// 省重点项目完成投资1338.3亿元。2019年计划新开工项目308个,截至目前,…215个项目
-// 开工建设,开工率69.81%。33个省重点新开工项目已开工27个,开工率81.82%。在110个
-// 储备项目中,71个项目处于签订投资协议阶段,18个…编制项目建议书及可研报告,11个
-// …办理立项用地规划许可,3个…初步设计及施工图设计,7个…施工前准备工作。…47个
-// 项目已竣工投产". The reserve projects enter the ledger at the agreement stage
-// and move through the sub-stages by commands.
+// Chengdu, 2019 (seeds/004): the document's figures (workflows/testing/
+// chengdu_2019.h) from the bulletin computed from the log its commands wrote.
 TEST_F(InvestmentScenarioTest, Chengdu2019BulletinFromEvents) {
-  Store& store = Open("points-behind-10-30", At(2019, 1, 3, 9));
-  constexpr int kProjects = 1105;
-  // Groups, by index:
-  constexpr int kStarted = 215;      // [0, 215): planned new starts, started
-  constexpr int kNotStarted = 93;    // [215, 308): planned new starts, in reserve
-  constexpr int kReserveLater = 17;  // [308, 325): reserve, planned for 2020
-  constexpr int kCompleted = 47;     // [325, 372): continuing, completed by August
-  constexpr int kFinishLater = 107;  // [372, 479): continuing, due to finish Sep–Dec
-  constexpr int kReserveFirst = kStarted;
-  constexpr int kContinuingFirst = kStarted + kNotStarted + kReserveLater;
-  static_assert(kContinuingFirst + kCompleted + kFinishLater <= kProjects);
-  // Provincial: 27 started + 6 not started (33 planned new starts) + 111
-  // continuing = 144.
-  auto provincial = [](int i) {
-    return i < 27 || (i >= kReserveFirst && i < kReserveFirst + 6) || (i >= 479 && i < 590);
-  };
-  // Reserve sub-stages of [215, 325), in order: 71, 18, 11, 3, 7.
-  const std::vector<std::pair<v1::ProjectStage, int>> reserve = {
-      {v1::PROJECT_STAGE_RESERVE_AGREEMENT, 71},
-      {v1::PROJECT_STAGE_RESERVE_FEASIBILITY, 18},
-      {v1::PROJECT_STAGE_RESERVE_LAND_PLANNING, 11},
-      {v1::PROJECT_STAGE_RESERVE_DESIGN, 3},
-      {v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION, 7}};
-  std::vector<v1::ProjectStage> reserve_stage;
-  for (const auto& [stage, n] : reserve) reserve_stage.insert(reserve_stage.end(), n, stage);
-  ASSERT_EQ(reserve_stage.size(), static_cast<size_t>(kNotStarted + kReserveLater));
-
-  const std::vector<std::string> units = {"天府新区",     "高新区",   "温江区",   "双流区",
-                                          "郫都区",       "青白江区", "龙泉驿区", "新都区",
-                                          "市交通运输局", "市住建局", "市卫健委", "市教育局"};
-  const std::vector<int64_t> totals = Split(3583465 * kYi / 100, kProjects);  // 35834.65 亿元
-  const std::vector<int64_t> plans = Split(460699 * kYi / 100, kProjects);    // 4606.99 亿元
-  // 3568.05 亿元 completed by the projects under way, 1338.3 of it by the
-  // provincial ones.
-  std::vector<int> provincial_active, other_active;
-  for (int i = 0; i < kProjects; ++i) {
-    const bool active = i < kStarted || i >= kContinuingFirst;
-    if (active) (provincial(i) ? provincial_active : other_active).push_back(i);
-  }
-  const std::vector<int64_t> provincial_done =
-      Split(13383 * kYi / 10, static_cast<int>(provincial_active.size()));
-  const std::vector<int64_t> other_done =
-      Split((356805 - 133830) * kYi / 100, static_cast<int>(other_active.size()));
-
-  std::vector<v1::ProjectInfo> infos(kProjects);
-  std::vector<Command> registrations, progress;
-  for (int i = 0; i < kProjects; ++i) {
-    v1::ProjectInfo& info = infos[i] =
-        Info(2019, "510100", i + 1, units[i % units.size()], totals[i], plans[i]);
-    info.set_level(provincial(i) ? v1::PROJECT_LEVEL_PROVINCIAL : v1::PROJECT_LEVEL_MUNICIPAL);
-    if (i < kStarted) {
-      const absl::CivilDay planned(2019, 1 + i % 8, 15);  // January to August
-      info.set_planned_start_on(engine::FormatDate(planned));
-      info.set_initial_stage(v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION);
-      progress.push_back(Advance(info, v1::PROJECT_STAGE_NEW_START, engine::StartOfDay(planned)));
-    } else if (i < kContinuingFirst) {
-      const int r = i - kReserveFirst;
-      if (i < kStarted + kNotStarted) {
-        // Planned for 2019: the first 60 by August, the rest September on.
-        info.set_planned_start_on(r < 60 ? "2019-06-30" : "2019-11-30");
-      } else {
-        info.set_planned_start_on("2020-03-31");
-        info.set_annual_plan_yuan(0);  // nothing planned in 2019 …
-      }
-      info.set_initial_stage(v1::PROJECT_STAGE_RESERVE_AGREEMENT);
-      for (int s = v1::PROJECT_STAGE_RESERVE_AGREEMENT + 1; s <= reserve_stage[r]; ++s) {
-        progress.push_back(Advance(info, static_cast<v1::ProjectStage>(s), At(2019, 2 + s, 1)));
-      }
-    } else {
-      info.set_initial_stage(v1::PROJECT_STAGE_UNDER_CONSTRUCTION);
-      info.set_started_on("2018-03-01");
-      if (i < kContinuingFirst + kCompleted) {
-        const absl::CivilDay planned(2019, 1 + i % 8, 20);
-        info.set_planned_finish_on(engine::FormatDate(planned));
-        progress.push_back(Advance(info, v1::PROJECT_STAGE_COMPLETED, engine::StartOfDay(planned)));
-      } else if (i < kContinuingFirst + kCompleted + kFinishLater) {
-        info.set_planned_finish_on(absl::StrFormat("2019-%02d-15", 9 + i % 4));
-      } else {
-        info.set_planned_finish_on("2020-12-31");
-      }
-    }
-    registrations.push_back(Register(info));
-  }
-  // … so the 17 projects planned for 2020 hand their 2019 plan to the others.
-  {
-    int64_t freed = 0;
-    for (int i = kStarted + kNotStarted; i < kContinuingFirst; ++i) freed += plans[i];
-    const std::vector<int64_t> extra = Split(freed, kProjects - kReserveLater);
-    for (int i = 0, k = 0; i < kProjects; ++i) {
-      if (infos[i].annual_plan_yuan() == 0) continue;
-      infos[i].set_annual_plan_yuan(infos[i].annual_plan_yuan() + extra[k++]);
-      *registrations[i].command.mutable_register_()->mutable_info() = infos[i];
-    }
-  }
-  ASSERT_NO_FATAL_FAILURE(Run(store, registrations));
-
-  clock_.AdvanceTo(At(2019, 9, 20, 9));  // August's figures, keyed in September
-  for (size_t k = 0; k < provincial_active.size(); ++k) {
-    progress.push_back(Report(infos[provincial_active[k]], "2019-08", provincial_done[k]));
-  }
-  for (size_t k = 0; k < other_active.size(); ++k) {
-    progress.push_back(Report(infos[other_active[k]], "2019-08", other_done[k]));
-  }
-  ASSERT_NO_FATAL_FAILURE(Run(store, progress));
+  const testing::Chengdu2019 scenario = testing::Chengdu2019Commands();
+  Store& store = Open("points-behind-10-30", scenario.registered_at);
+  ASSERT_TRUE(testing::RunScenario(store, scenario.registrations, "register").ok());
+  clock_.AdvanceTo(scenario.reported_at);
+  ASSERT_TRUE(testing::RunScenario(store, scenario.progress, "progress").ok());
 
   auto policy = LoadProjectPolicy(SourceDir() +
                                   "/workflows/policies/investment/points-behind-10-30.textproto");

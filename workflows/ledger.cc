@@ -9,6 +9,7 @@
 #include "engine/deadline_scheduler.h"
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_log.h"
 #include "workflows/principal.h"
 #include "workflows/supervision.h"
 
@@ -178,68 +179,14 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   v1::Bulletin bulletin = builder.Build();
 
   // Per-unit supervision figures at the month's close, from every supervised
-  // subject and every rung of every stream, read one way.
-  const int64_t open_us = absl::ToUnixMicros(engine::StartOfDay(absl::CivilDay(month)));
-  const absl::Time close = absl::FromUnixMicros(bulletin.closes_at_us());
-  std::map<std::string, v1::BulletinUnitSupervision> units;
-  auto unit = [&](const std::string& name) -> v1::BulletinUnitSupervision& {
-    auto& u = units[name];
-    u.set_unit(name);
-    return u;
-  };
-  auto fold_subject = [&](const SupervisedSubject& s) {
-    if (s.due_date.empty() || s.suspended || s.start >= close || s.due_at > close) return;
-    if (s.resolved && s.resolved_at < close) return;
-    if (s.parties.unit_role() == "enterprise") return;  // an enterprise is not a unit
-    for (const std::string& name : s.parties.units()) {
-      auto& u = unit(name);
-      if (absl::StartsWith(s.stream, WorkflowTraits<Task>::kPrefix)) {
-        u.set_overdue_tasks(u.overdue_tasks() + 1);
-      } else if (absl::StartsWith(s.stream, WorkflowTraits<Problem>::kPrefix)) {
-        u.set_overdue_problems(u.overdue_problems() + 1);
-      } else if (absl::StartsWith(s.id, "item/")) {
-        u.set_overdue_case_items(u.overdue_case_items() + 1);
-      }
-    }
-  };
-  auto fold_rungs = [&](const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs) {
-    for (const auto& r : rungs) {
-      const int64_t raised = r.raised().raised_at_us();
-      if (raised >= bulletin.closes_at_us()) continue;
-      for (const auto& to : r.raised().recipients()) {
-        if (to.role() != v1::ROLE_RESPONSIBLE_UNIT || to.unit().empty()) continue;
-        if (r.raised().parties().unit_role() == "enterprise") continue;
-        auto& u = unit(to.unit());
-        if (raised >= open_us) {
-          u.set_rungs_in_month(u.rungs_in_month() + 1);
-          if (r.raised().issues() == v1::ISSUE_LISTING) {
-            u.set_listings_in_month(u.listings_in_month() + 1);
-          }
-        }
-        if (!r.answered() || r.answered_at_us() >= bulletin.closes_at_us()) {
-          u.set_open_rungs(u.open_rungs() + 1);
-        }
-      }
-    }
-  };
-  // Projects are judged by the bulletin's own figures above, not here.
-  auto fold = [&](const auto& workflow) {
-    for (const auto& state : workflow.List()) {
-      for (const SupervisedSubject& s : workflow.aggregate().Subjects(state)) fold_subject(s);
-      fold_rungs(state.rungs());
-    }
-  };
-  fold(workflow<ApprovalCase>());
-  fold(workflow<Task>());
-  fold(workflow<Problem>());
-  // Facts keyed in late (补录) during the month, by the unit that keyed them.
-  for (const LateEntry& e :
-       late_entries_.RecordedBetween(engine::StartOfDay(absl::CivilDay(month)), close)) {
-    if (e.unit.empty() || absl::StartsWith(e.actor, "enterprise:")) continue;
-    auto& u = unit(e.unit);
-    u.set_late_entries_in_month(u.late_entries_in_month() + 1);
-  }
-  for (auto& [name, u] : units) *bulletin.add_unit_supervision() = std::move(u);
+  // subject and every rung of every stream, read one way. Projects are judged
+  // by the bulletin's own figures above, not here.
+  UnitSupervisionFold units(bulletin);
+  for (const auto& s : ListCases()) units.Add(approval_case(), s);
+  for (const auto& s : ListTasks()) units.Add(task(), s);
+  for (const auto& s : ListProblems()) units.Add(problem(), s);
+  units.AddLateEntries(late_entries_.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
+  std::move(units).FillIn(&bulletin);
   return bulletin;
 }
 

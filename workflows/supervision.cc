@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/calendar_working_days.h"
 #include "engine/deadline_rule.h"
+#include "workflows/enum_label.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -524,40 +525,12 @@ int32_t ManualRungs(const SupervisionRungs& rungs) {
 }
 
 std::string SlipKindLabel(v1::Issue issue, v1::SlipColour colour) {
-  std::string colour_name;
-  switch (colour) {
-    case v1::SLIP_COLOUR_BLUE:
-      colour_name = "蓝色";
-      break;
-    case v1::SLIP_COLOUR_ORANGE:
-      colour_name = "橙色";
-      break;
-    case v1::SLIP_COLOUR_RED:
-      colour_name = "红色";
-      break;
-    default:
-      break;
-  }
-  switch (issue) {
-    case v1::ISSUE_WARNING:
-      return "预警提示";
-    case v1::ISSUE_REMINDER_SLIP:
-      return colour_name + "催办单";
-    case v1::ISSUE_ASSIGNMENT_SLIP:
-      return colour_name + "交办单";
-    case v1::ISSUE_SUPERVISION_NOTICE:
-      return colour_name + "督办通知单";
-    case v1::ISSUE_BULLETIN:
-      return "通报批评";
-    case v1::ISSUE_LISTING:
-      return "挂牌督办";
-    case v1::ISSUE_INTERVIEW:
-      return "约谈";
-    case v1::ISSUE_ACCOUNTABILITY:
-      return "责任倒查";
-    default:
-      return "督办";
-  }
+  const std::string name = EnumLabel(issue);
+  if (name.empty()) return "督办";
+  // Slips carry their colour (蓝色催办单); the other rungs have none.
+  const bool slip = issue == v1::ISSUE_REMINDER_SLIP || issue == v1::ISSUE_ASSIGNMENT_SLIP ||
+                    issue == v1::ISSUE_SUPERVISION_NOTICE;
+  return slip ? EnumLabel(colour) + name : name;
 }
 
 }  // namespace taizhang::workflows

@@ -195,12 +195,14 @@ inline CommandResult RunCommand(const std::vector<std::string>& argv,
 // The real taizhangd as a child process.
 class Daemon {
  public:
-  // Starts `TAIZHANGD_PATH args...` and reads its first stdout line. On
-  // failure (the daemon exits or prints something else) returns null and
-  // fills `*failure` with its exit status and stderr.
+  // Starts `program args...` (the daemon built with the tests by default)
+  // and reads its first stdout line. On failure (the daemon exits or prints
+  // something else) returns null and fills `*failure` with its exit status
+  // and stderr.
   static std::unique_ptr<Daemon> Start(const std::vector<std::string>& args,
                                        const std::string& stderr_file,
-                                       std::string* failure = nullptr) {
+                                       std::string* failure = nullptr,
+                                       const std::string& program = TAIZHANGD_PATH) {
     int out_pipe[2];
     if (pipe(out_pipe) != 0) return nullptr;
     pid_t pid = fork();
@@ -210,7 +212,7 @@ class Daemon {
       dup2(err, 2);
       close(out_pipe[0]);
       close(out_pipe[1]);
-      std::vector<std::string> all = {TAIZHANGD_PATH};
+      std::vector<std::string> all = {program};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (const std::string& a : all) argv.push_back(const_cast<char*>(a.c_str()));

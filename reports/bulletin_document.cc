@@ -1,0 +1,234 @@
+#include "reports/bulletin_document.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "reports/labels.h"
+#include "reports/svg_chart.h"
+#include "reports/template.h"
+#include "workflows/bulletin.h"
+
+namespace taizhang::reports {
+namespace {
+
+using Data = TemplateData;
+
+Data Bool(bool b) { return Data(b ? Data::type::bool_true : Data::type::bool_false); }
+
+std::string Rate(bool has, int32_t bp) { return has ? workflows::FormatBp(bp) : "—"; }
+
+// "快于时间进度 10.78 个百分点", "慢于时间进度 22.53 个百分点", "与时间进度持平".
+std::string AgainstTime(const v1::BulletinInvestment& inv) {
+  if (!inv.has_completion_bp()) return "无年度计划";
+  const int32_t diff = inv.completion_bp() - inv.time_progress_bp();
+  if (diff == 0) return "与时间进度持平";
+  const std::string points = workflows::FormatBp(std::abs(diff));
+  return absl::StrCat(diff > 0 ? "快于" : "慢于", "时间进度", points.substr(0, points.size() - 1),
+                      "个百分点");
+}
+
+// "1—8月", or "1月" for January.
+std::string MonthsSoFar(const v1::Bulletin& b) {
+  return b.month_index() == 1 ? "1月" : absl::StrCat("1—", b.month_index(), "月");
+}
+
+Data InvestmentData(const v1::BulletinInvestment& inv) {
+  Data d;
+  d.set("plan", FormatYi(inv.annual_plan_yuan()));
+  d.set("completed", FormatYi(inv.completed_yuan()));
+  d.set("completion", Rate(inv.has_completion_bp(), inv.completion_bp()));
+  d.set("time_progress", workflows::FormatBp(inv.time_progress_bp()));
+  d.set("against_time", AgainstTime(inv));
+  d.set("light", LightLabel(inv.light()));
+  d.set("light_class", ShortName(inv.light()));
+  d.set("has_light", Bool(inv.light() != v1::LIGHT_UNSPECIFIED));
+  d.set("projects_reported", absl::StrCat(inv.projects_reported()));
+  d.set("projects_with_plan", absl::StrCat(inv.projects_with_plan()));
+  return d;
+}
+
+Data PlanRateData(const v1::BulletinPlanRate& r) {
+  Data d;
+  d.set("planned_in_year", absl::StrCat(r.planned_in_year()));
+  d.set("done_of_planned_in_year", absl::StrCat(r.done_of_planned_in_year()));
+  d.set("annual_rate", Rate(r.has_annual_rate_bp(), r.annual_rate_bp()));
+  d.set("planned_to_date", absl::StrCat(r.planned_to_date()));
+  d.set("done_of_planned_to_date", absl::StrCat(r.done_of_planned_to_date()));
+  d.set("rate", Rate(r.has_rate_bp(), r.rate_bp()));
+  d.set("done_in_year", absl::StrCat(r.done_in_year()));
+  d.set("has_plan", Bool(r.planned_in_year() > 0));
+  return d;
+}
+
+Data Overview(const v1::Bulletin& b) {
+  Data d;
+  d.set("project_count", absl::StrCat(b.project_count()));
+  d.set("total", FormatYi(b.total_investment_yuan()));
+  d.set("investment", InvestmentData(b.investment()));
+  d.set("starts", PlanRateData(b.starts()));
+  d.set("completions", PlanRateData(b.completions()));
+  TemplateList stages;
+  for (const auto& s : b.stages()) {
+    Data row;
+    row.set("stage", Label(s.stage()));
+    row.set("count", absl::StrCat(s.count()));
+    stages.push_back(row);
+  }
+  d.set("stages", stages);
+  return d;
+}
+
+TemplateList Levels(const v1::Bulletin& b) {
+  TemplateList out;
+  for (const auto& l : b.by_level()) {
+    Data row = InvestmentData(l.investment());
+    row.set("level", Label(l.level()));
+    row.set("project_count", absl::StrCat(l.project_count()));
+    row.set("start_rate", Rate(l.starts().has_annual_rate_bp(), l.starts().annual_rate_bp()));
+    row.set("starts_done", absl::StrCat(l.starts().done_of_planned_in_year()));
+    row.set("starts_planned", absl::StrCat(l.starts().planned_in_year()));
+    row.set("completion_rate",
+            Rate(l.completions().has_annual_rate_bp(), l.completions().annual_rate_bp()));
+    row.set("completions_done", absl::StrCat(l.completions().done_of_planned_in_year()));
+    row.set("completions_planned", absl::StrCat(l.completions().planned_in_year()));
+    out.push_back(row);
+  }
+  return out;
+}
+
+// The ranking table, and the names of the 先进 and 后进 units.
+void Ranking(const v1::Bulletin& b, Data* out) {
+  int ranked = 0;
+  for (const auto& u : b.unit_ranking()) ranked += u.investment().has_completion_bp();
+  const int group = RankingGroupSize(ranked);
+  std::vector<std::string> advanced, lagging;
+  TemplateList rows;
+  int i = 0;
+  for (const auto& u : b.unit_ranking()) {
+    Data row = InvestmentData(u.investment());
+    row.set("rank", absl::StrCat(u.rank()));
+    row.set("unit", u.unit());
+    row.set("project_count", absl::StrCat(u.project_count()));
+    std::string mark;
+    if (u.investment().has_completion_bp()) {
+      if (i < group) {
+        mark = "先进";
+        advanced.push_back(u.unit());
+      } else if (i >= ranked - group) {
+        mark = "后进";
+        lagging.push_back(u.unit());
+      }
+      ++i;
+    }
+    row.set("mark", mark);
+    row.set("advanced", Bool(mark == "先进"));
+    row.set("lagging", Bool(mark == "后进"));
+    rows.push_back(row);
+  }
+  out->set("ranking", rows);
+  out->set("has_ranking", Bool(!rows.empty()));
+  out->set("has_marks", Bool(group > 0));
+  out->set("advanced_units", absl::StrJoin(advanced, "、"));
+  out->set("lagging_units", absl::StrJoin(lagging, "、"));
+}
+
+TemplateList Listed(const v1::Bulletin& b) {
+  TemplateList out;
+  int n = 0;
+  for (const auto& l : b.listed()) {
+    Data row;
+    row.set("n", absl::StrCat(++n));
+    row.set("code", l.code());
+    row.set("name", l.name());
+    row.set("unit", l.lead_unit());
+    row.set("leader", l.responsible_leader());
+    std::vector<std::string> reasons;
+    for (int r : l.reasons()) reasons.push_back(Label(static_cast<v1::BulletinListReason>(r)));
+    row.set("reasons", absl::StrJoin(reasons, "、"));
+    row.set("light", LightLabel(l.light()));
+    row.set("light_class", ShortName(l.light()));
+    out.push_back(row);
+  }
+  return out;
+}
+
+void Supervision(const v1::Bulletin& b, Data* out) {
+  TemplateList rows;
+  int rungs = 0, listings = 0, open = 0, late = 0;
+  for (const auto& u : b.unit_supervision()) {
+    Data row;
+    row.set("unit", u.unit());
+    row.set("overdue_case_items", absl::StrCat(u.overdue_case_items()));
+    row.set("overdue_tasks", absl::StrCat(u.overdue_tasks()));
+    row.set("overdue_problems", absl::StrCat(u.overdue_problems()));
+    row.set("rungs_in_month", absl::StrCat(u.rungs_in_month()));
+    row.set("listings_in_month", absl::StrCat(u.listings_in_month()));
+    row.set("open_rungs", absl::StrCat(u.open_rungs()));
+    row.set("late_entries", absl::StrCat(u.late_entries_in_month()));
+    rows.push_back(row);
+    rungs += u.rungs_in_month();
+    listings += u.listings_in_month();
+    open += u.open_rungs();
+    late += u.late_entries_in_month();
+  }
+  out->set("supervision", rows);
+  out->set("has_supervision", Bool(!rows.empty()));
+  out->set("rungs_total", absl::StrCat(rungs));
+  out->set("listings_total", absl::StrCat(listings));
+  out->set("open_total", absl::StrCat(open));
+  out->set("late_total", absl::StrCat(late));
+  out->set("has_late", Bool(late > 0));
+}
+
+}  // namespace
+
+std::string FormatYi(int64_t yuan) {
+  // To hundredths of 亿 (10^6 元), half away from zero.
+  const bool negative = yuan < 0;
+  const uint64_t a = negative ? 0 - static_cast<uint64_t>(yuan) : static_cast<uint64_t>(yuan);
+  const uint64_t hundredths = (a + 500'000) / 1'000'000;
+  return absl::StrFormat("%s%d.%02d", negative && hundredths > 0 ? "-" : "", hundredths / 100,
+                         hundredths % 100);
+}
+
+std::string ChineseDate(absl::CivilDay day) {
+  return absl::StrCat(day.year(), "年", day.month(), "月", day.day(), "日");
+}
+
+std::string BulletinFilename(const v1::Bulletin& b, const std::string& extension) {
+  return absl::StrCat("重点项目推进情况通报-", b.month(), ".", extension);
+}
+
+absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDocumentInfo& info) {
+  Data d;
+  d.set("title", absl::StrCat("重点项目推进情况通报（", b.year(), "年", b.month_index(), "月）"));
+  d.set("year", absl::StrCat(b.year()));
+  d.set("month_index", absl::StrCat(b.month_index()));
+  d.set("months_so_far", MonthsSoFar(b));
+  d.set("office",
+        info.issuing_office.empty() ? std::string(kDefaultIssuingOffice) : info.issuing_office);
+  d.set("issued_on", ChineseDate(info.issued_on));
+  d.set("document_number", info.document_number);
+  d.set("has_number", Bool(!info.document_number.empty()));
+  d.set("through_position", absl::StrCat(b.through_position()));
+  d.set("published", Bool(info.published));
+  d.set("figures_sha256", info.figures_sha256);
+  d.set("overview", Overview(b));
+  d.set("investment_chart", InvestmentChart(b));
+  d.set("lights_chart", LightsChart(b));
+  d.set("ranking_chart", RankingChart(b));
+  d.set("levels", Levels(b));
+  d.set("has_levels", Bool(b.by_level_size() > 0));
+  Ranking(b, &d);
+  TemplateList listed = Listed(b);
+  d.set("listed_count", absl::StrCat(listed.size()));
+  d.set("has_listed", Bool(!listed.empty()));
+  d.set("listed", listed);
+  Supervision(b, &d);
+  return RenderTemplate("bulletin.html", d);
+}
+
+}  // namespace taizhang::reports

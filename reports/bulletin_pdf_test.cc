@@ -1,0 +1,180 @@
+// The bulletin as a PDF printed by headless Chromium, read back by an
+// independent reader (poppler-utils pdftotext, pdfinfo): Chengdu 2019 built
+// by commands through the project aggregate into a real log, its bulletin
+// computed from the log, rendered and printed; the document's figures, its
+// Chinese text (so the CJK fonts are embedded) and its page numbers come out.
+// Also how printing fails: no Chromium, a Chromium that fails, one that hangs.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reports/bulletin_document.h"
+#include "reports/pdf.h"
+#include "workflows/bulletin.h"
+#include "workflows/testing/chengdu_2019.h"
+
+namespace taizhang::reports {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            absl::StrCat("tz_pdf_test_", getpid(), "_", std::random_device()());
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+// Runs a shell command, returning its stdout.
+std::string Output(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST(BulletinPdfTest, ChengduTwentyNineteenPrintsItsFigures) {
+  // The scenario, by commands, into a log of its own.
+  TempDir dir;
+  ManualClock clock(absl::UnixEpoch());
+  const workflows::testing::Chengdu2019 scenario = workflows::testing::Chengdu2019Commands();
+  clock.AdvanceTo(scenario.registered_at);
+  auto log = store::OpenEventLog(dir / "log", clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::string policies = SourceDir() + "/workflows/policies";
+  auto project = workflows::Project::Load(policies + "/investment/points-behind-10-30.textproto",
+                                          policies + "/ladders/monthly-lights.textproto",
+                                          policies + "/calendars");
+  ASSERT_TRUE(project.ok()) << project.status();
+  engine::AggregateStore<workflows::Project> store(**log, clock, **project);
+  ASSERT_TRUE(workflows::testing::RunScenario(store, scenario.registrations, "register").ok());
+  clock.AdvanceTo(scenario.reported_at);
+  ASSERT_TRUE(workflows::testing::RunScenario(store, scenario.progress, "progress").ok());
+  auto bulletin = workflows::BuildBulletinFromLog(
+      store,
+      workflows::BulletinOptions{absl::CivilMonth(2019, 8), (*project)->policy().investment()});
+  ASSERT_TRUE(bulletin.ok()) << bulletin.status();
+
+  BulletinDocumentInfo info;
+  info.issuing_office = "成都市重点项目推进办公室";
+  info.issued_on = absl::CivilDay(2019, 9, 20);
+  auto html = BulletinHtml(*bulletin, info);
+  ASSERT_TRUE(html.ok()) << html.status();
+  const auto start = std::chrono::steady_clock::now();
+  auto pdf = HtmlToPdf(*html, PdfOptions{});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(pdf.ok()) << pdf.status();
+  std::printf(
+      "bulletin PDF: %zu bytes of HTML -> %zu bytes of PDF in %lld ms\n", html->size(), pdf->size(),
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  ASSERT_EQ(pdf->rfind("%PDF-", 0), 0u);
+  WriteFile(dir / "bulletin.pdf", *pdf);
+
+  const std::string text = Output("pdftotext -layout " + (dir / "bulletin.pdf") + " -");
+  // The document's figures: 开工率 69.81%, the provincial 81.82%, and 77.45%
+  // of the year's plan.
+  EXPECT_THAT(text, HasSubstr("69.81%"));
+  EXPECT_THAT(text, HasSubstr("81.82%"));
+  EXPECT_THAT(text, HasSubstr("77.45%"));
+  EXPECT_THAT(text, HasSubstr("3568.05"));
+  // Chinese text, extracted: the fonts are embedded with their mappings.
+  EXPECT_THAT(text, HasSubstr("重点项目推进情况通报"));
+  EXPECT_THAT(text, HasSubstr("一、总体情况"));
+  EXPECT_THAT(text, HasSubstr("成都市重点项目推进办公室"));
+  EXPECT_THAT(text, HasSubstr("应开工未开工"));
+  EXPECT_THAT(text, HasSubstr("先进"));
+  // Page numbers in the bottom margin, as many as pdfinfo counts.
+  const std::string pdfinfo = Output("pdfinfo " + (dir / "bulletin.pdf"));
+  EXPECT_THAT(pdfinfo, HasSubstr("(A4)"));
+  const size_t pages_at = pdfinfo.find("Pages:");
+  ASSERT_NE(pages_at, std::string::npos) << pdfinfo;
+  const int pages = std::atoi(pdfinfo.c_str() + pages_at + 6);
+  EXPECT_GT(pages, 1);
+  const std::string compact = Output("pdftotext " + (dir / "bulletin.pdf") + " - | tr -d ' '");
+  EXPECT_THAT(compact, HasSubstr(absl::StrCat("第1页共", pages, "页")));
+  EXPECT_THAT(compact, HasSubstr(absl::StrCat("第", pages, "页共", pages, "页")));
+  // Every font embedded (Chromium draws its glyphs as Type 3 fonts with a
+  // ToUnicode map, which is what lets the Chinese above be extracted).
+  const std::string fonts = Output("pdffonts " + (dir / "bulletin.pdf") + " | tail -n +3");
+  int font_count = 0;
+  std::istringstream lines(fonts);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    ++font_count;
+    std::smatch m;  // ... emb sub uni object ID
+    ASSERT_TRUE(std::regex_search(
+        line, m, std::regex(R"(\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$)")))
+        << line;
+    EXPECT_EQ(m[1], "yes") << line;
+  }
+  EXPECT_GT(font_count, 0);
+}
+
+TEST(PdfTest, NoChromiumIsUnavailable) {
+  PdfOptions options;
+  options.chromium = "/nonexistent/chromium";
+  auto pdf = HtmlToPdf("<p>x</p>", options);
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(pdf.status().message(), HasSubstr("/nonexistent/chromium"));
+  options.chromium = "no-such-chromium-binary";
+  EXPECT_EQ(HtmlToPdf("<p>x</p>", options).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(PdfTest, AFailingOrHangingChromiumIsUnavailable) {
+  TempDir dir;
+  const std::string failing = dir / "failing-chromium";
+  WriteFile(failing, "#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n");
+  chmod(failing.c_str(), 0755);
+  PdfOptions options;
+  options.chromium = failing;
+  auto pdf = HtmlToPdf("<p>x</p>", options);
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(pdf.status().message(), HasSubstr("exit 3"));
+  EXPECT_THAT(pdf.status().message(), HasSubstr("cannot open display"));
+
+  const std::string hanging = dir / "hanging-chromium";
+  WriteFile(hanging, "#!/bin/sh\nsleep 30\n");
+  chmod(hanging.c_str(), 0755);
+  options.chromium = hanging;
+  options.timeout = absl::Milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  pdf = HtmlToPdf("<p>x</p>", options);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(pdf.status().message(), HasSubstr("did not print the PDF within"));
+}
+
+}  // namespace
+}  // namespace taizhang::reports

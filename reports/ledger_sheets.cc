@@ -1,0 +1,529 @@
+#include "reports/ledger_sheets.h"
+
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "engine/calendar.h"
+#include "reports/labels.h"
+#include "workflows/project.h"
+#include "workflows/supervision.h"
+
+namespace taizhang::reports {
+namespace {
+
+using workflows::ApprovalCase;
+using workflows::Problem;
+using workflows::Project;
+using workflows::Task;
+
+constexpr CellType kText = CellType::kText;
+constexpr CellType kInteger = CellType::kInteger;
+constexpr CellType kMoney = CellType::kMoney;
+constexpr CellType kPercent = CellType::kPercent;
+constexpr CellType kDate = CellType::kDate;
+
+// A row being made, cell by cell, in the columns' order.
+class Row {
+ public:
+  explicit Row(size_t columns) { cells_.reserve(columns); }
+  Row& Text(std::string s) {
+    cells_.push_back(Cell::Text(std::move(s)));
+    return *this;
+  }
+  Row& Number(int64_t n) {
+    cells_.push_back(Cell::Number(n));
+    return *this;
+  }
+  Row& Empty() {
+    cells_.push_back(Cell::Empty());
+    return *this;
+  }
+  // A light by its label, filled with its colour.
+  Row& Light(v1::Light light) {
+    Cell c = Cell::Text(LightLabel(light));
+    c.fill = light;
+    cells_.push_back(std::move(c));
+    return *this;
+  }
+  Row& Flag(bool yes) { return Text(yes ? "是" : ""); }
+  std::vector<Cell> Done() && { return std::move(cells_); }
+
+ private:
+  std::vector<Cell> cells_;
+};
+
+std::string DayOfMicros(int64_t us) {
+  if (us == 0) return "";
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(us), engine::ChinaTime());
+}
+
+std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& list) {
+  return absl::StrJoin(list, "、");
+}
+
+const std::string& ProjectName(const LedgerSelection& s, const std::string& code) {
+  static const std::string* const kNone = new std::string();
+  const v1::ProjectState* p = s.ledger != nullptr ? s.ledger->FindProject(code) : nullptr;
+  return p != nullptr ? p->info().name() : *kNone;
+}
+
+// 督办情况: the rungs raised on a stream (or one subject of it), counted by
+// what they issue, and how many still wait for an answer.
+// "督办通知单1件（未回复1件）；挂牌督办1件".
+std::string SupervisionSummary(const google::protobuf::RepeatedPtrField<v1::SupervisionRung>& rungs,
+                               const std::string* subject = nullptr) {
+  std::map<std::string, std::pair<int, int>> by_kind;  // label -> (raised, unanswered)
+  for (const auto& r : rungs) {
+    if (subject != nullptr && r.raised().subject() != *subject) continue;
+    auto& [raised, open] =
+        by_kind[workflows::SlipKindLabel(r.raised().issues(), r.raised().slip_colour())];
+    ++raised;
+    if (!r.answered() && !r.delisted() && !r.raised().rectification_due_on().empty()) ++open;
+  }
+  std::string out;
+  for (const auto& [label, n] : by_kind) {
+    absl::StrAppend(&out, out.empty() ? "" : "；", label, n.first, "件");
+    if (n.second > 0) absl::StrAppend(&out, "（未回复", n.second, "件）");
+  }
+  return out;
+}
+
+// Days left as a cell: the number, negative when overdue.
+Row& DaysLeftCell(Row& row, bool shown, int64_t days) {
+  return shown ? row.Number(days) : row.Empty();
+}
+
+// ---------------------------------------------------------------------------
+// 重点项目台账
+
+// The year's plan, the latest cumulative report of the year up to the day,
+// and the months of the year elapsed by the day.
+struct Investment {
+  int64_t plan_yuan = 0;
+  bool reported = false;
+  int64_t cumulative_yuan = 0;
+  std::string month;  // of the report
+  int months_elapsed = 0;
+};
+
+Investment InvestmentOn(const v1::ProjectState& s, absl::CivilDay day) {
+  Investment out;
+  const int year = static_cast<int>(day.year());
+  if (s.info().plan_year() == year) out.plan_yuan = s.info().annual_plan_yuan();
+  for (const auto& p : s.plans()) {
+    if (p.year() == year) out.plan_yuan = p.amount_yuan();
+  }
+  const std::string first = absl::StrFormat("%04d-01", year);
+  const std::string last = absl::StrFormat("%04d-%02d", year, day.month());
+  for (const auto& r : s.reports()) {
+    if (r.month() >= first && r.month() <= last) {
+      out.reported = true;
+      out.cumulative_yuan = r.cumulative_yuan();
+      out.month = r.month();
+    }
+  }
+  const bool month_ended = absl::CivilDay(absl::CivilMonth(day) + 1) - 1 == day;
+  out.months_elapsed = day.month() - (month_ended ? 0 : 1);
+  return out;
+}
+
+std::string NodesRemark(const v1::ProjectView& v) {
+  if (v.nodes().empty()) return "";
+  int done = 0, late = 0;
+  for (const auto& n : v.nodes()) {
+    done += n.done();
+    late += n.late();
+  }
+  std::string out = absl::StrCat("节点", done, "/", v.nodes_size(), "完成");
+  if (late > 0) absl::StrAppend(&out, "，逾期", late, "个");
+  return out;
+}
+
+Sheet ProjectsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},
+      {"项目代码", 26, kText},
+      {"项目名称", 24, kText},
+      {"项目级别", 10, kText},
+      {"业主单位", 16, kText},
+      {"总投资（万元）", 12, kMoney},
+      {"年度计划投资（万元）", 12, kMoney},
+      {"累计完成投资（万元）", 12, kMoney},
+      {"填报截至", 10, kText},
+      {"投资完成率", 10, kPercent},
+      {"时间进度", 10, kPercent},
+      {"亮灯", 8, kText},
+      {"项目进展", 14, kText},
+      {"计划开工", 12, kDate},
+      {"计划竣工", 12, kDate},
+      {"应开工未开工", 8, kText},
+      {"应竣工未竣工", 8, kText},
+      {"责任单位", 16, kText},
+      {"责任人", 10, kText},
+      {"分包领导", 10, kText},
+      {"督办情况", 20, kText},
+      {"备注", 20, kText},
+  };
+  const size_t n = sheet.columns.size();
+  int64_t number = 0;
+  for (const auto& [state, view] : sel.of<Project>()) {
+    const v1::ProjectInfo& info = state->info();
+    const Investment inv = InvestmentOn(*state, sel.day);
+    Row row(n);
+    row.Number(++number).Text(info.code()).Text(info.name()).Text(Label(info.level()));
+    row.Text(info.owner()).Number(YuanToWanHundredths(info.total_investment_yuan()));
+    row.Number(YuanToWanHundredths(inv.plan_yuan));
+    if (inv.reported) {
+      row.Number(YuanToWanHundredths(inv.cumulative_yuan)).Text(inv.month);
+    } else {
+      row.Empty().Empty();
+    }
+    if (inv.plan_yuan > 0 && inv.reported) {
+      row.Number(workflows::RatioBp(inv.cumulative_yuan, inv.plan_yuan));
+    } else {
+      row.Empty();
+    }
+    row.Number(workflows::RatioBp(inv.months_elapsed, 12));
+    if (view.light() != v1::LIGHT_UNSPECIFIED) {
+      row.Light(view.light());
+    } else {
+      row.Empty();
+    }
+    row.Text(Label(view.stage())).Text(info.planned_start_on()).Text(info.planned_finish_on());
+    row.Flag(view.start_overdue()).Flag(view.finish_overdue());
+    row.Text(info.lead_unit()).Text(info.lead_person()).Text(info.responsible_leader());
+    row.Text(SupervisionSummary(state->rungs())).Text(NodesRemark(view));
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
+// ---------------------------------------------------------------------------
+// 联审联批台账
+
+std::string LimitText(const v1::DeadlineRule& rule) {
+  switch (rule.kind()) {
+    case v1::DeadlineRule::WORKING_DAYS:
+      return absl::StrCat(rule.n(), "个工作日");
+    case v1::DeadlineRule::CALENDAR_DAYS:
+      return absl::StrCat(rule.n(), "个自然日");
+    case v1::DeadlineRule::FIXED_DATE:
+      return rule.fixed_date();
+    default:
+      return Label(rule.kind());
+  }
+}
+
+bool ItemMatches(const v1::ListRequest& f, const v1::CaseItemView& item) {
+  if (!f.unit().empty() && item.department() != f.unit()) return false;
+  if (f.light() != v1::LIGHT_UNSPECIFIED && item.clock().light() != f.light()) return false;
+  return !f.overdue_only() || item.clock().overdue();
+}
+
+Sheet CaseItemsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},       {"案件编号", 14, kText},     {"项目代码", 26, kText},
+      {"项目名称", 24, kText},     {"审批事项", 20, kText},     {"审批部门", 16, kText},
+      {"受理日期", 12, kDate},     {"办理时限", 12, kText},     {"截止日期", 12, kDate},
+      {"已用工作日", 8, kInteger}, {"暂停工作日", 8, kInteger}, {"剩余工作日", 8, kInteger},
+      {"亮灯", 8, kText},          {"办理状态", 12, kText},     {"案件状态", 10, kText},
+      {"分包领导", 10, kText},     {"督办情况", 20, kText},     {"备注", 20, kText},
+  };
+  const size_t n = sheet.columns.size();
+  int64_t number = 0;
+  for (const auto& [state, view] : sel.of<ApprovalCase>()) {
+    for (int i = 0; i < view.items_size(); ++i) {
+      const v1::CaseItemView& item = view.items(i);
+      if (!ItemMatches(sel.filter, item)) continue;
+      const v1::CaseItem* st =
+          i < state->items_size() && state->items(i).item_id() == item.item_id() ? &state->items(i)
+                                                                                 : nullptr;
+      const bool clocked = item.has_clock();
+      Row row(n);
+      row.Number(++number).Text(view.case_id()).Text(view.project_code());
+      row.Text(view.project_name().empty() ? ProjectName(sel, view.project_code())
+                                           : view.project_name());
+      row.Text(item.name()).Text(item.department());
+      row.Text(clocked ? item.clock().start_date() : "");
+      row.Text(st != nullptr ? LimitText(st->clock().deadline().rule()) : "");
+      row.Text(clocked ? item.clock().due_date() : "");
+      if (clocked) {
+        row.Number(item.clock().working_days_used()).Number(item.clock().working_days_suspended());
+        if (item.clock().ended()) {
+          row.Empty();
+        } else {
+          row.Number(item.clock().working_days_left());
+        }
+      } else {
+        row.Empty().Empty().Empty();
+      }
+      if (clocked && item.clock().light() != v1::LIGHT_UNSPECIFIED) {
+        row.Light(item.clock().light());
+      } else {
+        row.Empty();
+      }
+      row.Text(Label(item.status())).Text(Label(view.status())).Text(state->responsible_leader());
+      const std::string subject = absl::StrCat("item/", item.item_id());
+      row.Text(SupervisionSummary(state->rungs(), &subject));
+      std::string remark;
+      if (clocked && item.clock().overdue()) remark = "逾期";
+      if (clocked && item.clock().late()) remark = "逾期办结";
+      if (!item.missing_documents().empty()) {
+        absl::StrAppend(&remark, remark.empty() ? "" : "；", "容缺：",
+                        Joined(item.missing_documents()),
+                        item.commitment_date().empty() ? "" : "，承诺", item.commitment_date());
+      }
+      row.Text(std::move(remark));
+      sheet.rows.push_back(std::move(row).Done());
+    }
+  }
+  return sheet;
+}
+
+// ---------------------------------------------------------------------------
+// 任务台账
+
+Sheet TasksSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"任务编号", 14, kText}, {"项目代码", 26, kText},
+      {"项目名称", 24, kText}, {"任务名称", 24, kText}, {"责任单位", 16, kText},
+      {"分包领导", 10, kText}, {"时限", 12, kDate},     {"剩余工作日", 8, kInteger},
+      {"进展", 8, kPercent},   {"办理状态", 10, kText}, {"完成日期", 12, kDate},
+      {"亮灯", 8, kText},      {"督办情况", 20, kText}, {"备注", 20, kText},
+  };
+  const size_t n = sheet.columns.size();
+  int64_t number = 0;
+  for (const auto& [state, view] : sel.of<Task>()) {
+    const bool open = view.status() == v1::TASK_STATUS_OPEN;
+    Row row(n);
+    row.Number(++number).Text(view.task_id()).Text(view.project_code());
+    row.Text(ProjectName(sel, view.project_code())).Text(view.title());
+    row.Text(Joined(view.responsible_units())).Text(state->responsible_leader());
+    row.Text(view.due_date());
+    DaysLeftCell(row, open && view.has_deadline() && !view.due_pending(), view.working_days_left());
+    row.Number(static_cast<int64_t>(view.percent()) * 100);
+    row.Text(Label(view.status())).Text(state->completed_on());
+    if (view.light() != v1::LIGHT_UNSPECIFIED) {
+      row.Light(view.light());
+    } else {
+      row.Empty();
+    }
+    row.Text(SupervisionSummary(state->rungs()));
+    std::string remark;
+    if (view.overdue()) remark = "逾期";
+    if (!open && state->completed_late()) remark = "逾期完成";
+    if (!view.waiting_for().empty()) {
+      absl::StrAppend(&remark, remark.empty() ? "" : "；", "等待：", Joined(view.waiting_for()));
+    }
+    if (view.extension_pending())
+      absl::StrAppend(&remark, remark.empty() ? "" : "；", "延期申请中");
+    if (view.provisional()) absl::StrAppend(&remark, remark.empty() ? "" : "；", "时限暂定");
+    row.Text(std::move(remark));
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
+// ---------------------------------------------------------------------------
+// 问题台账
+
+Sheet ProblemsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"问题编号", 14, kText},     {"项目代码", 26, kText},
+      {"项目名称", 24, kText}, {"问题描述", 30, kText},     {"问题来源", 10, kText},
+      {"责任单位", 16, kText}, {"分包领导", 10, kText},     {"解决措施", 24, kText},
+      {"时限", 12, kDate},     {"剩余工作日", 8, kInteger}, {"办理状态", 12, kText},
+      {"亮灯", 8, kText},      {"督办情况", 20, kText},     {"备注", 20, kText},
+  };
+  const size_t n = sheet.columns.size();
+  int64_t number = 0;
+  for (const auto& [state, view] : sel.of<Problem>()) {
+    Row row(n);
+    row.Number(++number).Text(view.problem_id()).Text(view.project_code());
+    row.Text(ProjectName(sel, view.project_code())).Text(view.title());
+    std::string source = Label(state->source().kind());
+    if (!state->source().name().empty())
+      absl::StrAppend(&source, "（", state->source().name(), "）");
+    row.Text(std::move(source)).Text(view.unit()).Text(state->responsible_leader());
+    row.Text(state->measures()).Text(view.due_date());
+    DaysLeftCell(row, view.status() == v1::PROBLEM_STATUS_ASSIGNED && !view.due_date().empty(),
+                 view.working_days_left());
+    row.Text(Label(view.status()));
+    if (view.light() != v1::LIGHT_UNSPECIFIED) {
+      row.Light(view.light());
+    } else {
+      row.Empty();
+    }
+    row.Text(SupervisionSummary(state->rungs()));
+    std::string remark;
+    if (view.overdue()) remark = "逾期";
+    if (state->resolved_late()) remark = "逾期解决";
+    if (view.reopen_count() > 0) {
+      absl::StrAppend(&remark, remark.empty() ? "" : "；", "重新交办", view.reopen_count(), "次");
+    }
+    if (!state->resolution().empty()) {
+      absl::StrAppend(&remark, remark.empty() ? "" : "；", "解决情况：", state->resolution());
+    }
+    row.Text(std::move(remark));
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
+// ---------------------------------------------------------------------------
+// 督办单台账
+
+const char* StreamLabel(const std::string& kind) {
+  if (kind == "case") return "联审联批";
+  if (kind == "task") return "任务";
+  if (kind == "problem") return "问题";
+  if (kind == "project") return "项目";
+  return "";
+}
+
+// 督办对象: what within the stream the rung is about, as people read it.
+std::string SubjectText(const std::string& id, const std::string& subject) {
+  if (subject.empty()) return id;
+  if (subject == "monthly") return absl::StrCat(id, "（月度亮灯）");
+  return absl::StrCat(id, "（", subject, "）");
+}
+
+class SlipRows {
+ public:
+  SlipRows(const LedgerSelection& sel, Sheet* sheet) : sel_(sel), sheet_(sheet) {}
+
+  template <class A>
+  void AddAll() {
+    using Traits = workflows::WorkflowTraits<A>;
+    for (const auto& [state, view] : sel_.of<A>()) {
+      for (const auto& rung : state->rungs()) {
+        Add(Traits::kKind, Traits::Id(*state), Traits::ProjectCode(*state), rung);
+      }
+    }
+  }
+
+ private:
+  void Add(const std::string& kind, const std::string& id, const std::string& stream_code,
+           const v1::SupervisionRung& rung) {
+    const v1::SupervisionRungRaised& r = rung.raised();
+    const std::string& code = r.project_code().empty() ? stream_code : r.project_code();
+    const std::string today = absl::FormatCivilTime(sel_.day);
+    Row row(sheet_->columns.size());
+    row.Number(++number_).Text(r.slip_number()).Text(r.document_number());
+    row.Text(workflows::SlipKindLabel(r.issues(), r.slip_colour())).Text(r.matter());
+    row.Text(StreamLabel(kind)).Text(SubjectText(id, r.subject())).Text(code);
+    row.Text(ProjectName(sel_, code)).Text(Joined(r.parties().units()));
+    std::vector<std::string> heads;
+    for (const auto& h : r.parties().unit_heads()) {
+      if (!h.empty()) heads.push_back(h);
+    }
+    row.Text(absl::StrJoin(heads, "、")).Text(r.parties().leader());
+    row.Text(DayOfMicros(r.raised_at_us())).Text(r.rectification_due_on());
+    row.Text(rung.answered() ? DayOfMicros(rung.answered_at_us()) : "");
+    row.Flag(rung.answered() && rung.answered_late());
+    row.Text(rung.delisted() ? DayOfMicros(rung.delisted_at_us()) : "");
+    // An unanswered slip past its rectification limit is red.
+    const bool overdue = !rung.answered() && !rung.delisted() &&
+                         !r.rectification_due_on().empty() && r.rectification_due_on() < today;
+    Cell status = Cell::Text(rung.delisted()                    ? "已销号"
+                             : rung.answered()                  ? "已回复"
+                             : overdue                          ? "逾期未回复"
+                             : r.rectification_due_on().empty() ? "已下发"
+                                                                : "待回复");
+    if (overdue) status.fill = v1::LIGHT_RED;
+    std::vector<Cell> cells = std::move(row).Done();
+    cells.push_back(std::move(status));
+    cells.push_back(Cell::Text(rung.answered() ? rung.answer() : ""));
+    sheet_->rows.push_back(std::move(cells));
+  }
+
+  const LedgerSelection& sel_;
+  Sheet* sheet_;
+  int64_t number_ = 0;
+};
+
+Sheet SlipsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"督办单编号", 30, kText}, {"文号", 16, kText},
+      {"督办类别", 12, kText}, {"督办事项", 24, kText},   {"台账", 8, kText},
+      {"督办对象", 20, kText}, {"项目代码", 26, kText},   {"项目名称", 24, kText},
+      {"责任单位", 16, kText}, {"单位负责人", 10, kText}, {"分包领导", 10, kText},
+      {"下发日期", 12, kDate}, {"整改时限", 12, kDate},   {"回复日期", 12, kDate},
+      {"逾期回复", 8, kText},  {"销号日期", 12, kDate},   {"状态", 10, kText},
+      {"整改情况", 24, kText},
+  };
+  SlipRows rows(sel, &sheet);
+  rows.AddAll<Project>();
+  rows.AddAll<ApprovalCase>();
+  rows.AddAll<Task>();
+  rows.AddAll<Problem>();
+  return sheet;
+}
+
+}  // namespace
+
+absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection) {
+  Sheet sheet;
+  switch (kind) {
+    case v1::LEDGER_KIND_PROJECTS:
+      sheet = ProjectsSheet(selection);
+      break;
+    case v1::LEDGER_KIND_CASE_ITEMS:
+      sheet = CaseItemsSheet(selection);
+      break;
+    case v1::LEDGER_KIND_TASKS:
+      sheet = TasksSheet(selection);
+      break;
+    case v1::LEDGER_KIND_PROBLEMS:
+      sheet = ProblemsSheet(selection);
+      break;
+    case v1::LEDGER_KIND_SLIPS:
+      sheet = SlipsSheet(selection);
+      break;
+    default:
+      return absl::InvalidArgumentError("kind: expected projects, cases, tasks, problems or slips");
+  }
+  sheet.title = Label(kind);
+  sheet.as_of = selection.day;
+  return sheet;
+}
+
+v1::LedgerKind ParseLedgerKind(const std::string& text) {
+  const std::string t = absl::AsciiStrToLower(text);
+  for (v1::LedgerKind k :
+       {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS, v1::LEDGER_KIND_TASKS,
+        v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS}) {
+    if (t == LedgerKindName(k) || t == absl::AsciiStrToLower(v1::LedgerKind_Name(k)) ||
+        t == absl::AsciiStrToLower(ShortName(k))) {
+      return k;
+    }
+  }
+  return v1::LEDGER_KIND_UNSPECIFIED;
+}
+
+std::string LedgerKindName(v1::LedgerKind kind) {
+  switch (kind) {
+    case v1::LEDGER_KIND_PROJECTS:
+      return "projects";
+    case v1::LEDGER_KIND_CASE_ITEMS:
+      return "cases";
+    case v1::LEDGER_KIND_TASKS:
+      return "tasks";
+    case v1::LEDGER_KIND_PROBLEMS:
+      return "problems";
+    case v1::LEDGER_KIND_SLIPS:
+      return "slips";
+    default:
+      return "";
+  }
+}
+
+}  // namespace taizhang::reports

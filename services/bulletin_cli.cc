@@ -1,0 +1,271 @@
+#include "services/bulletin_cli.h"
+
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "reports/bulletin_document.h"
+#include "reports/labels.h"
+#include "services/china_time.h"
+#include "services/text_table.h"
+#include "taizhang/v1/service.grpc.pb.h"
+#include "workflows/bulletin.h"
+
+namespace taizhang::services {
+namespace {
+
+void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
+
+std::string NewRequestId() {
+  std::random_device random;
+  std::string id = "cli-";
+  for (int i = 0; i < 3; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  return id;
+}
+
+// Writes `d` to `path`; false (and the context failed) when it cannot.
+bool Save(CliContext& ctx, const v1::Document& d, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(d.content().data(), static_cast<std::streamsize>(d.content().size()));
+  out.close();
+  if (!out) {
+    ctx.Fail(absl::StrCat("cannot write ", path));
+    return false;
+  }
+  std::fprintf(ctx.err, "%s: %zu 字节, SHA-256 %s (截至日志位置 %llu)\n", path.c_str(),
+               d.content().size(), d.sha256_hex().c_str(),
+               static_cast<unsigned long long>(d.through_position()));
+  return true;
+}
+
+std::string Rate(bool has, int32_t bp) { return has ? workflows::FormatBp(bp) : "—"; }
+
+std::string BulletinText(const v1::Bulletin& b) {
+  const auto& inv = b.investment();
+  std::string out = absl::StrCat(
+      b.month(), " 月度通报  (截至日志位置 ", b.through_position(), ")\n在库项目 ",
+      b.project_count(), " 个，总投资 ", reports::FormatYi(b.total_investment_yuan()),
+      " 亿元；年度计划 ", reports::FormatYi(inv.annual_plan_yuan()), " 亿元，完成 ",
+      reports::FormatYi(inv.completed_yuan()), " 亿元 (",
+      Rate(inv.has_completion_bp(), inv.completion_bp()), "，时间进度 ",
+      workflows::FormatBp(inv.time_progress_bp()), ")\n开工率 ",
+      Rate(b.starts().has_annual_rate_bp(), b.starts().annual_rate_bp()), " (",
+      b.starts().done_of_planned_in_year(), "/", b.starts().planned_in_year(), ")，竣工率 ",
+      Rate(b.completions().has_annual_rate_bp(), b.completions().annual_rate_bp()), " (",
+      b.completions().done_of_planned_in_year(), "/", b.completions().planned_in_year(), ")\n");
+  if (b.unit_ranking_size() > 0) {
+    TextTable t({"排名", "责任单位", "项目数", "完成率", "灯"},
+                {TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight,
+                 TextTable::Align::kRight, TextTable::Align::kLeft});
+    for (const auto& u : b.unit_ranking()) {
+      t.AddRow({absl::StrCat(u.rank()), u.unit(), absl::StrCat(u.project_count()),
+                Rate(u.investment().has_completion_bp(), u.investment().completion_bp()),
+                reports::LightLabel(u.investment().light())});
+    }
+    absl::StrAppend(&out, "\n", t.Render());
+  }
+  if (b.unit_supervision_size() > 0) {
+    TextTable t({"责任单位", "逾期审批事项", "逾期任务", "逾期问题", "本月督办", "本月挂牌",
+                 "未回复督办", "本月补录"},
+                {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight,
+                 TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
+                 TextTable::Align::kRight, TextTable::Align::kRight});
+    for (const auto& u : b.unit_supervision()) {
+      t.AddRow({u.unit(), absl::StrCat(u.overdue_case_items()), absl::StrCat(u.overdue_tasks()),
+                absl::StrCat(u.overdue_problems()), absl::StrCat(u.rungs_in_month()),
+                absl::StrCat(u.listings_in_month()), absl::StrCat(u.open_rungs()),
+                absl::StrCat(u.late_entries_in_month())});
+    }
+    absl::StrAppend(&out, "\n", t.Render());
+  }
+  if (b.listed_size() > 0) {
+    TextTable t({"点名项目", "名称", "原因", "灯"});
+    for (const auto& l : b.listed()) {
+      std::string reasons;
+      for (int r : l.reasons()) {
+        absl::StrAppend(&reasons, reasons.empty() ? "" : "、",
+                        reports::Label(static_cast<v1::BulletinListReason>(r)));
+      }
+      t.AddRow({l.code(), l.name(), reasons, reports::LightLabel(l.light())});
+    }
+    absl::StrAppend(&out, "\n", t.Render());
+  }
+  return out;
+}
+
+// GetBulletinDocument (or GetSlipDocument) in `format`, saved to `path`.
+template <class Request, class Rpc>
+bool Fetch(CliContext& ctx, Request request, v1::DocumentFormat format, const std::string& path,
+           Rpc rpc) {
+  v1::Reports::Stub stub(ctx.Channel());
+  grpc::ClientContext call;
+  ctx.Prepare(&call);
+  request.set_format(format);
+  v1::Document d;
+  grpc::Status status = (stub.*rpc)(&call, request, &d);
+  if (!status.ok()) {
+    ctx.Fail(status);
+    return false;
+  }
+  return Save(ctx, d, path);
+}
+
+struct DocumentFlags {
+  std::string month;
+  std::string html, pdf;
+};
+
+void AddShow(CLI::App& cmd, CliContext& ctx) {
+  auto* f = &ctx.Own<DocumentFlags>();
+  cmd.add_option("MONTH", f->month, "YYYY-MM");
+  cmd.add_option("--html", f->html, "write the bulletin as an HTML document to FILE");
+  cmd.add_option("--pdf", f->pdf, "write the bulletin as a PDF (A4) to FILE");
+  cmd.callback([&ctx, &cmd, f] {
+    if (!cmd.get_subcommands().empty()) return;  // publish, verify
+    if (f->month.empty()) return ctx.Fail("bulletin: MONTH (YYYY-MM) is required", 2);
+    v1::BulletinDocumentRequest request;
+    request.set_month(f->month);
+    if (!f->html.empty() && !Fetch(ctx, request, v1::DOCUMENT_FORMAT_HTML, f->html,
+                                   &v1::Reports::Stub::GetBulletinDocument)) {
+      return;
+    }
+    if (!f->pdf.empty() && !Fetch(ctx, request, v1::DOCUMENT_FORMAT_PDF, f->pdf,
+                                  &v1::Reports::Stub::GetBulletinDocument)) {
+      return;
+    }
+    if (!f->html.empty() || !f->pdf.empty()) return;
+    v1::Ledger::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::BulletinRequest figures;
+    figures.set_month(f->month);
+    v1::Bulletin b;
+    grpc::Status status = stub.GetBulletin(&call, figures, &b);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(b);
+    Print(ctx, BulletinText(b));
+  });
+}
+
+std::string PublicationText(const v1::BulletinPublication& p) {
+  return absl::StrCat(
+      p.month(), " 通报", p.duplicate() ? "已发布（重试，未重复写入）" : "已发布", "：日志位置 ",
+      p.position(), "，数据截至位置 ", p.through_position(), "\n  发布人 ", p.published_by(), "，",
+      FormatChina(absl::FromUnixMicros(p.published_at_us())),
+      p.document_number().empty() ? "" : absl::StrCat("，文号 ", p.document_number()),
+      "\n  数据摘要 ", p.figures_sha256(), "\n  PDF 摘要 ", p.pdf_sha256(), "\n");
+}
+
+void AddPublish(CLI::App& bulletin, CliContext& ctx) {
+  auto* cmd = bulletin.add_subcommand(
+      "publish", "publish a closed month's bulletin: its figures and PDF frozen in the log");
+  struct Flags {
+    std::string month, request_id, document_number, pdf;
+  };
+  auto* f = &ctx.Own<Flags>();
+  cmd->add_option("MONTH", f->month, "YYYY-MM, a month that has closed")->required();
+  cmd->add_option("--document-number", f->document_number,
+                  "the office's number, e.g. 督查通报〔2026〕11号");
+  cmd->add_option("--request-id", f->request_id, "idempotency key (default: made up and printed)");
+  cmd->add_option("--pdf", f->pdf, "also write the published PDF to FILE");
+  cmd->callback([&ctx, f] {
+    v1::PublishBulletinRequest request;
+    request.set_month(f->month);
+    request.set_document_number(f->document_number);
+    request.mutable_header()->set_request_id(f->request_id.empty() ? NewRequestId()
+                                                                   : f->request_id);
+    v1::Reports::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::PublishBulletinResponse r;
+    grpc::Status status = stub.PublishBulletin(&call, request, &r);
+    if (!status.ok()) {
+      ctx.Fail(status);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+        std::fprintf(
+            ctx.err,
+            "taizhang: it may or may not have been published; retry with --request-id %s\n",
+            request.header().request_id().c_str());
+      }
+      return;
+    }
+    if (!f->pdf.empty() && !Save(ctx, r.pdf(), f->pdf)) return;
+    if (ctx.json) {
+      r.mutable_pdf()->clear_content();  // the bytes go to --pdf, not to the terminal
+      return ctx.PrintJson(r);
+    }
+    Print(ctx, PublicationText(r.publication()));
+  });
+}
+
+void AddVerify(CLI::App& bulletin, CliContext& ctx) {
+  auto* cmd = bulletin.add_subcommand(
+      "verify", "recompute a published bulletin's figures from the log as it stood, and compare");
+  auto* month = &ctx.Own<std::string>();
+  cmd->add_option("MONTH", *month, "YYYY-MM, a published month")->required();
+  cmd->callback([&ctx, month] {
+    v1::VerifyBulletinRequest request;
+    request.set_month(*month);
+    v1::Reports::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::VerifyBulletinResponse r;
+    grpc::Status status = stub.VerifyBulletin(&call, request, &r);
+    if (!status.ok()) return ctx.Fail(status);
+    if (!r.ok()) ctx.exit_code = 1;
+    if (ctx.json) return ctx.PrintJson(r);
+    const auto& p = r.publication();
+    std::string out = absl::StrCat(
+        p.month(), " 通报（日志位置 ", p.position(), "，数据截至位置 ", p.through_position(),
+        "）\n", "  记录的数据摘要 ", p.figures_sha256(), "\n  按日志重算摘要 ",
+        r.recomputed_figures_sha256(), "\n  数据", r.figures_match() ? "一致" : "不一致", "，PDF",
+        r.pdf_matches() ? "一致" : "不一致", "，HTML", r.html_matches() ? "一致" : "不一致", "\n");
+    if (r.differing_fields_size() > 0) {
+      absl::StrAppend(&out, "  不一致的数据项：");
+      for (const auto& field : r.differing_fields()) absl::StrAppend(&out, " ", field);
+      absl::StrAppend(&out, "\n");
+    }
+    absl::StrAppend(&out, r.ok() ? "核验通过\n" : "核验未通过\n");
+    Print(ctx, out);
+  });
+}
+
+void AddSlip(CLI::App& app, CliContext& ctx) {
+  auto* cmd =
+      app.add_subcommand("slip", "a supervision slip (督办通知单, 催办单...) as a document");
+  struct Flags {
+    std::string number, html, pdf;
+  };
+  auto* f = &ctx.Own<Flags>();
+  cmd->add_option("SLIP_NUMBER", f->number, "<stream>/<subject>/<episode>/<rung>")->required();
+  cmd->add_option("--html", f->html, "write it as HTML to FILE");
+  cmd->add_option("--pdf", f->pdf, "write it as a one-page PDF (A4) to FILE");
+  cmd->callback([&ctx, f] {
+    if (f->html.empty() && f->pdf.empty())
+      return ctx.Fail("slip: give --html FILE or --pdf FILE", 2);
+    v1::SlipDocumentRequest request;
+    request.set_slip_number(f->number);
+    if (!f->html.empty() && !Fetch(ctx, request, v1::DOCUMENT_FORMAT_HTML, f->html,
+                                   &v1::Reports::Stub::GetSlipDocument)) {
+      return;
+    }
+    if (!f->pdf.empty()) {
+      Fetch(ctx, request, v1::DOCUMENT_FORMAT_PDF, f->pdf, &v1::Reports::Stub::GetSlipDocument);
+    }
+  });
+}
+
+}  // namespace
+
+void AddBulletinCommands(CLI::App& app, CliContext& ctx) {
+  auto* bulletin = app.add_subcommand("bulletin", "the monthly bulletin (一月一通报)");
+  AddShow(*bulletin, ctx);
+  AddPublish(*bulletin, ctx);
+  AddVerify(*bulletin, ctx);
+  AddSlip(app, ctx);
+}
+
+}  // namespace taizhang::services

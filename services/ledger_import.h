@@ -1,0 +1,29 @@
+// Reports.ImportLedger (台账导入) behind the gRPC handler: plans the file
+// against the Ledger as it stands (reports/ledger_import.h) and, when asked
+// and no row has an error, sends every planned command with the caller's
+// principal and the row's derived request id, in file order.
+//
+// A dry run (apply false) writes nothing. With apply, a single row in error
+// means nothing is written (applied false, the rows say why). A command the
+// engine refuses while applying (the ledger moved since the plan) stops the
+// apply with that refusal, naming the row and how many commands were written;
+// importing the same file again finishes it, each command once.
+//
+// Thread-safety: may be called from any thread (the Ledger's methods are).
+#ifndef TAIZHANG_SERVICES_LEDGER_IMPORT_H_
+#define TAIZHANG_SERVICES_LEDGER_IMPORT_H_
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+#include "services/auth.h"
+#include "taizhang/v1/api_reports.pb.h"
+#include "workflows/ledger.h"
+
+namespace taizhang::services {
+
+absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller& caller,
+                          const v1::ImportLedgerRequest& request, v1::ImportLedgerResponse* reply);
+
+}  // namespace taizhang::services
+
+#endif  // TAIZHANG_SERVICES_LEDGER_IMPORT_H_

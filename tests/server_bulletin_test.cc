@@ -1,0 +1,401 @@
+// The monthly bulletin and the slips as documents through the real taizhangd
+// and the `taizhang` CLI: a late task walks up the ladder in July 2020; the
+// office publishes July's bulletin once (a retry returns the first, a second
+// publication and an unclosed month are refused, a department may not); the
+// event carries the figures and the digests; a reprint is the same bytes; an
+// auditor's verification matches, and catches a forged publication; the
+// task's 督办通知单 prints as one A4 page with its number and unit.
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/testing/server_harness.h"
+#include "store/sha256.h"
+#include "taizhang/v1/bulletin.pb.h"
+#include "taizhang/v1/service.grpc.pb.h"
+#include "workflows/bulletin.h"
+#include "workflows/bulletin_log.h"
+#include "workflows/project.h"
+
+namespace taizhang {
+namespace {
+
+using testing::Call;
+using testing::CommandResult;
+using testing::Connect;
+using testing::Daemon;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::TempDir;
+
+constexpr char kAdmin[] = "admin-0123456789abcdef";
+constexpr char kOffice[] = "office-0123456789abcdef";
+constexpr char kResources[] = "resources-0123456789abcdef";
+constexpr char kAuditor[] = "auditor-0123456789abcdef";
+constexpr char kEnterprise[] = "enterprise-0123456789abcdef";
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+std::string Hex(const std::string& bytes) { return store::ToHex(store::Sha256(bytes)); }
+
+// Runs a shell command, returning its stdout.
+std::string Output(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+class BulletinServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteFile(
+        dir_ / "tokens.textproto",
+        absl::StrCat("token { token: \"", kAdmin, "\" role: \"admin\" unit: \"ops\" }\n",
+                     "token { token: \"", kOffice,
+                     "\" role: \"supervision\" unit: \"区政府目督办\" }\n", "token { token: \"",
+                     kResources, "\" role: \"department\" unit: \"区自然资源局\" }\n",
+                     "token { token: \"", kAuditor, "\" role: \"auditor\" unit: \"审计局\" }\n",
+                     "token { token: \"", kEnterprise,
+                     "\" role: \"enterprise\" unit: \"漯河某食品有限公司\" }\n"));
+  }
+
+  std::unique_ptr<Daemon> Start(const std::string& start_day) {
+    std::vector<std::string> args = {"--listen",       "127.0.0.1:0",
+                                     "--data-dir",     dir_ / "data",
+                                     "--tokens",       dir_ / "tokens.textproto",
+                                     "--clock",        "manual",
+                                     "--policies-dir", SourceDir() + "/workflows/policies"};
+    if (!start_day.empty()) {
+      args.push_back("--start");
+      args.push_back(start_day);
+    }
+    std::string failure;
+    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
+    EXPECT_NE(d, nullptr) << failure;
+    return d;
+  }
+
+  uint64_t Head(const Daemon& d) {
+    v1::Admin::Stub admin(Connect(d.address()));
+    v1::ServerInfoResponse response;
+    EXPECT_TRUE(admin.ServerInfo(Call(kAdmin).get(), v1::ServerInfoRequest(), &response).ok());
+    return response.head_position();
+  }
+
+  void Advance(const Daemon& d, int days) {
+    v1::Admin::Stub admin(Connect(d.address()));
+    v1::AdvanceClockRequest request;
+    request.mutable_by()->set_seconds(days * 24 * 3600);
+    v1::AdvanceClockResponse response;
+    grpc::Status s = admin.AdvanceClock(Call(kAdmin).get(), request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  CommandResult Cli(const Daemon& d, const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", d.address(), "--token", token};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand(argv);
+  }
+
+  grpc::Status Publish(const Daemon& d, const std::string& token, const std::string& month,
+                       const std::string& request_id, v1::PublishBulletinResponse* out) {
+    v1::Reports::Stub reports(Connect(d.address()));
+    v1::PublishBulletinRequest request;
+    request.mutable_header()->set_request_id(request_id);
+    request.set_month(month);
+    request.set_document_number("晋督通报〔2020〕7号");
+    return reports.PublishBulletin(Call(token).get(), request, out);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Reports::Stub reports(Connect(d->address()));
+  {
+    v1::ExecuteTaskRequest r;
+    r.mutable_header()->set_request_id("create-1");
+    r.set_task_id("wuyue-plot5");
+    auto* t = r.mutable_command()->mutable_create();
+    t->set_task_id("wuyue-plot5");
+    t->set_project_code("2020-530115-72-01-000001");
+    t->set_title("5号地块4户农户拆迁及14.5亩征地");
+    t->add_responsible_units("区自然资源局");
+    t->set_responsible_leader("王副区长");
+    t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+    t->mutable_deadline()->mutable_rule()->set_fixed_date("2020-07-15");
+    v1::TaskReply reply;
+    grpc::Status s = ledger.ExecuteTask(Call(kOffice).get(), r, &reply);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_NO_FATAL_FAILURE(Advance(*d, 33));  // to 2020-08-01: July has closed
+  const uint64_t before = Head(*d);
+
+  // Refused, writing nothing: a department; a month still open; no request id.
+  v1::PublishBulletinResponse refused;
+  EXPECT_EQ(Publish(*d, kResources, "2020-07", "dept-1", &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status open = Publish(*d, kOffice, "2020-08", "aug-1", &refused);
+  EXPECT_EQ(open.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << open.error_message();
+  EXPECT_THAT(open.error_message(), HasSubstr("has not closed"));
+  EXPECT_EQ(Publish(*d, kOffice, "2020-07", "", &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Publish(*d, kOffice, "2020-7", "bad-1", &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Head(*d), before);
+
+  // Before publication the document is rendered live, and says so.
+  v1::BulletinDocumentRequest html_request;
+  html_request.set_month("2020-07");
+  html_request.set_format(v1::DOCUMENT_FORMAT_HTML);
+  v1::Document live;
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), html_request, &live).ok());
+  EXPECT_THAT(live.content(), HasSubstr("重点项目推进情况通报（2020年7月）"));
+  EXPECT_THAT(live.content(), HasSubstr("区自然资源局"));
+  EXPECT_THAT(live.content(), HasSubstr("未发布"));
+  EXPECT_EQ(live.sha256_hex(), Hex(live.content()));
+
+  // Published: one event with the figures, the position and the digests.
+  v1::PublishBulletinResponse first;
+  grpc::Status s = Publish(*d, kOffice, "2020-07", "pub-1", &first);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const v1::BulletinPublication& p = first.publication();
+  EXPECT_FALSE(p.duplicate());
+  EXPECT_EQ(p.month(), "2020-07");
+  EXPECT_EQ(p.position(), before + 1);
+  EXPECT_EQ(p.through_position(), before);
+  EXPECT_EQ(p.published_by(), "supervision:区政府目督办");
+  EXPECT_EQ(p.document_number(), "晋督通报〔2020〕7号");
+  EXPECT_EQ(first.pdf().content().rfind("%PDF-", 0), 0u);
+  EXPECT_EQ(p.pdf_sha256(), Hex(first.pdf().content()));
+  EXPECT_EQ(first.pdf().sha256_hex(), p.pdf_sha256());
+  EXPECT_EQ(Head(*d), before + 1);
+
+  v1::Audit::Stub audit(Connect(d->address()));
+  v1::ReadStreamRequest read;
+  read.set_stream("bulletin/2020-07");
+  v1::ReadStreamResponse events;
+  ASSERT_TRUE(audit.ReadStream(Call(kAuditor).get(), read, &events).ok());
+  ASSERT_EQ(events.events_size(), 1);
+  EXPECT_EQ(events.events(0).type(), "bulletin.Published");
+  EXPECT_EQ(events.events(0).actor(), "supervision:区政府目督办");
+  EXPECT_THAT(events.events(0).payload_json(), HasSubstr(p.figures_sha256()));
+  v1::BulletinEvent event;
+  ASSERT_TRUE(event.ParseFromString(events.events(0).payload()));
+  const v1::BulletinPublished& recorded = event.published();
+  EXPECT_EQ(recorded.through_position(), before);
+  EXPECT_EQ(recorded.figures().through_position(), before);
+  EXPECT_EQ(recorded.figures_sha256(), workflows::BulletinDigest(recorded.figures()));
+  EXPECT_EQ(recorded.pdf(), first.pdf().content());
+  EXPECT_EQ(Hex(recorded.html()), recorded.html_sha256());
+  EXPECT_THAT(recorded.renderer(), HasSubstr("Chromium"));
+  ASSERT_EQ(recorded.figures().unit_supervision_size(), 1);
+  EXPECT_EQ(recorded.figures().unit_supervision(0).unit(), "区自然资源局");
+  EXPECT_EQ(recorded.figures().unit_supervision(0).overdue_tasks(), 1);
+  // The figures from the log alone are those the projections give.
+  v1::BulletinRequest month;
+  month.set_month("2020-07");
+  v1::Bulletin projected;
+  ASSERT_TRUE(ledger.GetBulletin(Call(kAuditor).get(), month, &projected).ok());
+  projected.set_through_position(recorded.figures().through_position());
+  EXPECT_EQ(workflows::BulletinDigest(projected), recorded.figures_sha256());
+
+  // A retry returns the first publication; another is refused.
+  v1::PublishBulletinResponse again;
+  ASSERT_TRUE(Publish(*d, kOffice, "2020-07", "pub-1", &again).ok());
+  EXPECT_TRUE(again.publication().duplicate());
+  EXPECT_EQ(again.publication().position(), p.position());
+  EXPECT_EQ(again.pdf().content(), first.pdf().content());
+  grpc::Status second = Publish(*d, kOffice, "2020-07", "pub-2", &refused);
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(second.error_message(), HasSubstr("published at position"));
+  EXPECT_EQ(Head(*d), before + 1);
+
+  // Later events do not move a published bulletin: it is reprinted as issued.
+  ASSERT_NO_FATAL_FAILURE(Advance(*d, 1));
+  v1::BulletinDocumentRequest pdf_request = html_request;
+  pdf_request.set_format(v1::DOCUMENT_FORMAT_PDF);
+  v1::Document reprint;
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), pdf_request, &reprint).ok());
+  EXPECT_EQ(reprint.content(), first.pdf().content());
+  EXPECT_EQ(reprint.sha256_hex(), p.pdf_sha256());
+  EXPECT_EQ(reprint.through_position(), before);
+  EXPECT_EQ(reprint.filename(), "重点项目推进情况通报-2020-07.pdf");
+  v1::Document frozen_html;
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), html_request, &frozen_html).ok());
+  EXPECT_EQ(frozen_html.sha256_hex(), p.html_sha256());
+  EXPECT_THAT(frozen_html.content(), HasSubstr(p.figures_sha256()));
+  EXPECT_THAT(frozen_html.content(), HasSubstr("晋督通报〔2020〕7号"));
+
+  // The PDF as a reader sees it.
+  testing::WriteFile(dir_ / "bulletin.pdf", reprint.content());
+  const std::string text = Output("pdftotext " + (dir_ / "bulletin.pdf") + " - | tr -d ' '");
+  EXPECT_THAT(text, HasSubstr("重点项目推进情况通报（2020年7月）"));
+  EXPECT_THAT(text, HasSubstr("五、督办情况"));
+  EXPECT_THAT(text, HasSubstr("区自然资源局"));
+  EXPECT_THAT(text, HasSubstr("第1页共"));
+
+  // The auditor's check.
+  v1::VerifyBulletinRequest verify;
+  verify.set_month("2020-07");
+  v1::VerifyBulletinResponse checked;
+  ASSERT_TRUE(reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked).ok());
+  EXPECT_TRUE(checked.ok());
+  EXPECT_TRUE(checked.figures_match());
+  EXPECT_TRUE(checked.pdf_matches());
+  EXPECT_TRUE(checked.html_matches());
+  EXPECT_EQ(checked.recomputed_figures_sha256(), p.figures_sha256());
+  EXPECT_EQ(checked.differing_fields_size(), 0);
+  verify.set_month("2020-06");
+  EXPECT_EQ(reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // The same through the CLI.
+  CommandResult r = Cli(*d, kAuditor, {"bulletin", "2020-07", "--pdf", dir_ / "cli.pdf"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFile(dir_ / "cli.pdf"), first.pdf().content());
+  r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-07"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("核验通过"));
+  r = Cli(*d, kOffice, {"bulletin", "publish", "2020-07"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("FAILED_PRECONDITION"));
+  r = Cli(*d, kOffice, {"bulletin", "publish", "2020-07", "--request-id", "pub-1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("重试"));
+  r = Cli(*d, kAuditor, {"bulletin", "2020-07"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("区自然资源局"));
+  EXPECT_EQ(Head(*d), before + 1);
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+TEST_F(BulletinServerTest, ASlipPrintsAsOnePage) {
+  auto d = Start("2020-06-29");
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Reports::Stub reports(Connect(d->address()));
+  CommandResult r = Cli(*d, kOffice,
+                        {"task", "create", "wuyue-plot5", "--request-id", "create-1",
+                         "project_code=2020-530115-72-01-000001", "title=5号地块<征地>",
+                         "responsible_units=区自然资源局", "responsible_leader=王副区长",
+                         "deadline.rule.kind=fixed_date", "deadline.rule.fixed_date=2020-07-15"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NO_FATAL_FAILURE(Advance(*d, 20));  // to 07-19: the warning and the notice
+  v1::GetRequest get;
+  get.set_id("wuyue-plot5");
+  v1::TaskReply task;
+  ASSERT_TRUE(ledger.GetTask(Call(kAuditor).get(), get, &task).ok());
+  std::string notice;
+  for (const auto& rung : task.state().rungs()) {
+    if (rung.raised().issues() == v1::ISSUE_SUPERVISION_NOTICE)
+      notice = rung.raised().slip_number();
+  }
+  ASSERT_FALSE(notice.empty());
+
+  v1::SlipDocumentRequest request;
+  request.set_slip_number(notice);
+  request.set_format(v1::DOCUMENT_FORMAT_PDF);
+  v1::Document slip;
+  grpc::Status s = reports.GetSlipDocument(Call(kResources).get(), request, &slip);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  testing::WriteFile(dir_ / "slip.pdf", slip.content());
+  EXPECT_THAT(Output("pdfinfo " + (dir_ / "slip.pdf")), HasSubstr("Pages:           1\n"));
+  const std::string text = Output("pdftotext " + (dir_ / "slip.pdf") + " - | tr -d ' '");
+  EXPECT_THAT(text, HasSubstr("督办通知单"));
+  EXPECT_THAT(text, HasSubstr(notice));
+  EXPECT_THAT(text, HasSubstr("区自然资源局"));
+  EXPECT_THAT(text, HasSubstr("5号地块<征地>"));
+  EXPECT_THAT(text, HasSubstr("王副区长"));
+  EXPECT_THAT(slip.filename(), HasSubstr("督办通知单-task_wuyue-plot5"));
+
+  // The HTML through the CLI; an unknown slip; a caller who may not read it.
+  r = Cli(*d, kAuditor, {"slip", notice, "--html", dir_ / "slip.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(testing::ReadFile(dir_ / "slip.html"), HasSubstr("5号地块&lt;征地&gt;"));
+  request.set_format(v1::DOCUMENT_FORMAT_HTML);
+  request.set_slip_number("task/wuyue-plot5/1/no-such-rung");
+  EXPECT_EQ(reports.GetSlipDocument(Call(kAuditor).get(), request, &slip).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_slip_number("task/nothing/1/notice");
+  EXPECT_EQ(reports.GetSlipDocument(Call(kAuditor).get(), request, &slip).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_slip_number(notice);
+  EXPECT_EQ(reports.GetSlipDocument(Call(kEnterprise).get(), request, &slip).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  request.set_format(v1::DOCUMENT_FORMAT_XLSX);
+  EXPECT_EQ(reports.GetSlipDocument(Call(kAuditor).get(), request, &slip).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+// A publication whose figures were not computed from the log (written into
+// the log behind the server's back): the auditor's check names what differs,
+// and a document whose bytes do not match their digest.
+TEST_F(BulletinServerTest, VerificationCatchesAForgedPublication) {
+  // The month's true figures (the log has no project), but for one.
+  auto policy = workflows::LoadProjectPolicy(
+      SourceDir() + "/workflows/policies/investment/points-behind-10-30.textproto");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  workflows::BulletinBuilder builder({absl::CivilMonth(2020, 7), policy->investment()});
+  builder.set_through_position(1);
+  v1::Bulletin forged = builder.Build();
+  forged.set_project_count(7);
+  v1::BulletinEvent event;
+  v1::BulletinPublished* e = event.mutable_published();
+  e->set_month("2020-07");
+  e->set_through_position(1);
+  *e->mutable_figures() = forged;
+  e->set_figures_sha256(workflows::BulletinDigest(forged));  // consistent with itself
+  e->set_pdf("%PDF-1.4 forged");
+  e->set_pdf_sha256(Hex(e->pdf()));
+  e->set_html("<p>forged</p>");
+  e->set_html_sha256(Hex("<p>another</p>"));
+  e->set_published_by("supervision:区政府目督办");
+  testing::SeedLog(dir_ / "data", {{.stream = "bulletin/2020-07",
+                                    .type = "bulletin.Published",
+                                    .actor = "supervision:区政府目督办",
+                                    .payload = event.SerializeAsString()}});
+  auto d = Start("");
+  ASSERT_NE(d, nullptr);
+  v1::Reports::Stub reports(Connect(d->address()));
+  v1::VerifyBulletinRequest verify;
+  verify.set_month("2020-07");
+  v1::VerifyBulletinResponse checked;
+  grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(checked.ok());
+  EXPECT_FALSE(checked.figures_match());
+  EXPECT_NE(checked.recomputed_figures_sha256(), checked.publication().figures_sha256());
+  EXPECT_THAT(std::vector<std::string>(checked.differing_fields().begin(),
+                                       checked.differing_fields().end()),
+              ::testing::ElementsAre("project_count"));
+  EXPECT_TRUE(checked.pdf_matches());
+  EXPECT_FALSE(checked.html_matches());
+  CommandResult r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-07"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("核验未通过"));
+  EXPECT_THAT(r.out, HasSubstr("project_count"));
+  // The month counts as published: it is not published again.
+  v1::PublishBulletinResponse refused;
+  EXPECT_EQ(Publish(*d, kOffice, "2020-07", "pub-1", &refused).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace taizhang

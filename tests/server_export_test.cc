@@ -1,0 +1,490 @@
+// The ledgers exported (台账导出) from the real taizhangd: a small scenario
+// built by `taizhang` commands on a manual clock, each ledger exported by
+// `taizhang export`, Reports.ExportLedger and GET /export/..., and read back
+// by independent readers (openpyxl, Python's csv; tests/ledger_dump.py):
+// headers, values, the merged title with its day, frozen header, autofilter,
+// light fills, A4 landscape; the ledger as it stood on a past day; a leader's
+// scope; bad input refused.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reports/testing/ledger_dump.h"
+#include "services/testing/server_harness.h"
+#include "taizhang/v1/service.grpc.pb.h"
+
+namespace taizhang {
+namespace {
+
+using testing::CommandResult;
+using ::testing::Contains;
+using testing::Daemon;
+using testing::DumpLedger;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::RunCommand;
+using testing::Str;
+using testing::Table;
+using testing::TempDir;
+
+constexpr char kP1[] = "2020-530115-72-01-000001";
+constexpr char kP2[] = "2020-530115-72-01-000002";
+
+std::string SourceDir() {
+  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+struct HttpReply {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+// One GET over a fresh connection (the server closes it after answering).
+HttpReply HttpGet(const std::string& address, const std::string& target,
+                  const std::string& authorization) {
+  HttpReply reply;
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return reply;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    close(fd);
+    return reply;
+  }
+  std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: x\r\n");
+  if (!authorization.empty()) absl::StrAppend(&request, "Authorization: ", authorization, "\r\n");
+  request += "\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string all;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t split = all.find("\r\n\r\n");
+  if (split == std::string::npos) return reply;
+  reply.head = all.substr(0, split);
+  reply.body = all.substr(split + 4);
+  (void)absl::SimpleAtoi(reply.head.substr(9, 3), &reply.status);
+  return reply;
+}
+
+// The column of `header` in `headers`, or -1.
+int Col(const std::vector<std::string>& headers, const std::string& header) {
+  auto it = std::find(headers.begin(), headers.end(), header);
+  return it == headers.end() ? -1 : static_cast<int>(it - headers.begin());
+}
+
+class ExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteFile(dir_ / "tokens.textproto",
+                       "token { token: \"admin-0123456789abcdef\" role: \"admin\" unit: \"ops\" }\n"
+                       "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
+                       "unit: \"区政府目督办\" }\n"
+                       "token { token: \"resources-0123456789abcdef\" role: \"department\" "
+                       "unit: \"区自然资源局\" }\n"
+                       "token { token: \"leader-0123456789abcdef\" role: \"leader\" "
+                       "unit: \"王副区长\" }\n"
+                       "token { token: \"enterprise-0123456789abcdef\" role: \"enterprise\" "
+                       "unit: \"某食品有限公司\" }\n"
+                       "token { token: \"ndrc-0123456789abcdef\" role: \"department\" "
+                       "unit: \"市发展改革委\" }\n");
+    std::string failure;
+    daemon_ = Daemon::Start(
+        {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
+         dir_ / "tokens.textproto", "--clock", "manual", "--start", "2020-06-29", "--policies-dir",
+         SourceDir() + "/workflows/policies", "--http", "127.0.0.1:0"},
+        dir_ / "stderr", &failure);
+    ASSERT_NE(daemon_, nullptr) << failure;
+    std::string line;
+    ASSERT_TRUE(daemon_->NextLine(&line));
+    ASSERT_TRUE(absl::StartsWith(line, "http on ")) << line;
+    http_ = line.substr(8);
+  }
+  void TearDown() override {
+    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
+  }
+
+  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
+    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
+                                     who + "-0123456789abcdef"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  void Ok(const std::string& who, std::vector<std::string> args) {
+    CommandResult r = Cli(who, args);
+    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
+  }
+  void Register(const std::string& code, const std::string& name, const std::string& leader) {
+    Ok("office", {"project", "register", code, "info.code=" + code, "info.name=" + name,
+                  "info.level=district", "info.owner=某食品有限公司",
+                  "info.total_investment_yuan=500000000", "info.plan_year=2020",
+                  "info.annual_plan_yuan=100000000", "info.responsible_leader=" + leader,
+                  "info.lead_unit=区自然资源局", "info.lead_person=王科长",
+                  "info.planned_start_on=2020-06-01", "info.planned_finish_on=2021-12-31"});
+  }
+  void Task(const std::string& id, const std::string& code, const std::string& title,
+            const std::string& due, const std::string& leader) {
+    Ok("office", {"task", "create", id, "project_code=" + code, "title=" + title,
+                  "responsible_units=区自然资源局", "responsible_leader=" + leader,
+                  "deadline.rule.kind=fixed_date", "deadline.rule.fixed_date=" + due});
+  }
+  void ClockTo(const std::string& day) { Ok("admin", {"clock", "set", day}); }
+
+  // Builds the scenario; the clock ends on 2020-07-19.
+  void Scenario() {
+    Register(kP1, "晋宁吾悦广场", "王副区长");
+    Register(kP2, "昆阳物流园", "李副区长");
+    Ok("resources",
+       {"project", "report-investment", kP1, "month=2020-06", "cumulative_yuan=30000000"});
+    Task("plot5", kP1, "5号地块4户农户拆迁及14.5亩征地", "2020-07-15", "王副区长");
+    Task("plot1", kP2, "1号地块征地", "2020-07-10", "李副区长");
+    Ok("office",
+       {"problem", "raise", "pr1", "project_code=" + std::string(kP1), "title=施工用电未接入",
+        "source.kind=inspection", "source.name=督查组", "responsible_leader=王副区长"});
+    Ok("office", {"problem", "assign", "pr1", "unit=区自然资源局", "measures=协调供电局接入",
+                  "limit.kind=fixed_date", "limit.fixed_date=2020-07-31"});
+    Ok("enterprise", {"case", "open", "LH-2020-001", "project_code=" + std::string(kP2),
+                      "project_name=昆阳物流园", "owner=某食品有限公司", "policy=luohe-2018-38-day",
+                      "responsible_leader=李副区长"});
+    Ok("enterprise", {"case", "submit", "LH-2020-001", "item_id=filing"});
+    Ok("ndrc", {"case", "accept", "LH-2020-001", "item_id=filing"});
+    ClockTo("2020-07-08");
+    Ok("resources", {"task", "complete", "plot1", "text=征地完成"});
+    ClockTo("2020-07-19");
+    Ok("office", {"task", "raise-rung", "plot5", "issues=supervision_notice",
+                  "rectification_working_days=3", "document_number=督办〔2020〕12号"});
+  }
+
+  // `taizhang export` to a file; the file's path.
+  std::string Export(const std::string& who, const std::string& kind, const std::string& ext,
+                     std::vector<std::string> extra = {}) {
+    const std::string path = dir_ / absl::StrCat(who, "-", kind, "-", ++files_, ".", ext);
+    std::vector<std::string> args = {"export", kind, "--" + ext, path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = Cli(who, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return path;
+  }
+  google::protobuf::Struct Xlsx(const std::string& who, const std::string& kind,
+                                std::vector<std::string> extra = {}) {
+    auto dump = DumpLedger("xlsx", Export(who, kind, "xlsx", std::move(extra)));
+    EXPECT_TRUE(dump.ok()) << dump.status();
+    return dump.ok() ? *dump : google::protobuf::Struct();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+  std::string http_;
+  int files_ = 0;
+};
+
+TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
+  ASSERT_NO_FATAL_FAILURE(Scenario());
+  const absl::Time started = absl::Now();
+  google::protobuf::Struct projects = Xlsx("office", "projects");
+  const absl::Duration took = absl::Now() - started;
+  EXPECT_LT(took, absl::Seconds(10));
+  std::printf("export of the projects ledger (CLI round trip, 2 projects): %s\n",
+              absl::FormatDuration(took).c_str());
+  EXPECT_EQ(Str(projects, "title"), "重点项目台账（截至2020年7月19日）");
+  const auto& f = projects.fields();
+  EXPECT_THAT(testing::Strings(f.at("merged")), ElementsAre("A1:V1"));
+  EXPECT_EQ(Str(projects, "freeze"), "A3");
+  EXPECT_EQ(Str(projects, "autofilter"), "A2:V4");
+  EXPECT_EQ(Str(projects, "orientation"), "landscape");
+  EXPECT_EQ(Str(projects, "paper"), "9");
+  EXPECT_EQ(f.at("fit_width").number_value(), 1);
+  const std::vector<std::string> headers = testing::Strings(f.at("headers"));
+  EXPECT_THAT(headers,
+              ElementsAre("序号", "项目代码", "项目名称", "项目级别", "业主单位", "总投资（万元）",
+                          "年度计划投资（万元）", "累计完成投资（万元）", "填报截至", "投资完成率",
+                          "时间进度", "亮灯", "项目进展", "计划开工", "计划竣工", "应开工未开工",
+                          "应竣工未竣工", "责任单位", "责任人", "分包领导", "督办情况", "备注"));
+  auto rows = Table(projects, "rows");
+  auto fills = Table(projects, "fills");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][Col(headers, "序号")], "1");
+  EXPECT_EQ(rows[0][Col(headers, "项目代码")], kP1);
+  EXPECT_EQ(rows[0][Col(headers, "项目名称")], "晋宁吾悦广场");
+  EXPECT_EQ(rows[0][Col(headers, "项目级别")], "区（县）重点");
+  EXPECT_EQ(rows[0][Col(headers, "总投资（万元）")], "50000");
+  EXPECT_EQ(rows[0][Col(headers, "年度计划投资（万元）")], "10000");
+  EXPECT_EQ(rows[0][Col(headers, "累计完成投资（万元）")], "3000");
+  EXPECT_EQ(rows[0][Col(headers, "填报截至")], "2020-06");
+  EXPECT_EQ(rows[0][Col(headers, "投资完成率")], "0.3");
+  EXPECT_EQ(rows[0][Col(headers, "时间进度")], "0.5");  // six months of 2020 ended
+  EXPECT_EQ(rows[0][Col(headers, "计划开工")], "2020-06-01");
+  EXPECT_EQ(rows[0][Col(headers, "应开工未开工")], "是");  // planned 06-01, still in reserve
+  EXPECT_EQ(rows[0][Col(headers, "分包领导")], "王副区长");
+  EXPECT_EQ(rows[0][Col(headers, "项目进展")], "储备（签订投资协议）");
+  EXPECT_EQ(rows[1][Col(headers, "累计完成投资（万元）")], "");  // P2 has not reported
+  EXPECT_THAT(rows[0][Col(headers, "亮灯")], ::testing::AnyOf("绿灯", "黄灯", "红灯"));
+  EXPECT_NE(fills[0][Col(headers, "亮灯")], "");
+
+  // Tasks: plot5 is red and overdue on 07-19, plot1 completed on 07-08.
+  google::protobuf::Struct tasks = Xlsx("office", "tasks");
+  EXPECT_EQ(Str(tasks, "title"), "任务台账（截至2020年7月19日）");
+  const std::vector<std::string> th = testing::Strings(tasks.fields().at("headers"));
+  EXPECT_THAT(th, ElementsAre("序号", "任务编号", "项目代码", "项目名称", "任务名称", "责任单位",
+                              "分包领导", "时限", "剩余工作日", "进展", "办理状态", "完成日期",
+                              "亮灯", "督办情况", "备注"));
+  rows = Table(tasks, "rows");
+  fills = Table(tasks, "fills");
+  ASSERT_EQ(rows.size(), 2u);
+  // By task id: plot1, then plot5.
+  EXPECT_EQ(rows[0][Col(th, "任务编号")], "plot1");
+  EXPECT_EQ(rows[0][Col(th, "办理状态")], "已完成");
+  EXPECT_EQ(rows[0][Col(th, "完成日期")], "2020-07-08");
+  EXPECT_EQ(rows[0][Col(th, "项目名称")], "昆阳物流园");
+  EXPECT_EQ(rows[1][Col(th, "任务编号")], "plot5");
+  EXPECT_EQ(rows[1][Col(th, "办理状态")], "办理中");
+  EXPECT_EQ(rows[1][Col(th, "亮灯")], "红灯");
+  EXPECT_EQ(fills[1][Col(th, "亮灯")], "FF0000");
+  EXPECT_EQ(rows[1][Col(th, "剩余工作日")], "-2");  // 16 and 17 July
+  // The ladder's warning and notice on 07-16, and the office's own notice.
+  EXPECT_EQ(rows[1][Col(th, "督办情况")], "督办通知单2件（未回复2件）；预警提示1件");
+  EXPECT_THAT(rows[1][Col(th, "备注")], HasSubstr("逾期"));
+
+  // Joint approval: one row per item of the case, each with its department.
+  google::protobuf::Struct cases = Xlsx("office", "cases");
+  const std::vector<std::string> ch = testing::Strings(cases.fields().at("headers"));
+  EXPECT_EQ(ch[Col(ch, "审批事项")], "审批事项");
+  rows = Table(cases, "rows");
+  ASSERT_GE(rows.size(), 3u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][Col(ch, "案件编号")], "LH-2020-001");
+    EXPECT_EQ(rows[i][Col(ch, "项目名称")], "昆阳物流园");
+    EXPECT_NE(rows[i][Col(ch, "审批部门")], "");
+    if (i > 0) EXPECT_EQ(rows[i][Col(ch, "办理状态")], "未申报");
+  }
+  EXPECT_EQ(rows.back()[Col(ch, "序号")], absl::StrCat(rows.size()));
+  // 立项(备案), accepted on 06-29 with one working day, overdue since.
+  fills = Table(cases, "fills");
+  EXPECT_EQ(rows[0][Col(ch, "审批事项")], "项目立项(备案)");
+  EXPECT_EQ(rows[0][Col(ch, "审批部门")], "市发展改革委");
+  EXPECT_EQ(rows[0][Col(ch, "受理日期")], "2020-06-29");
+  EXPECT_EQ(rows[0][Col(ch, "办理时限")], "1个工作日");
+  EXPECT_EQ(rows[0][Col(ch, "截止日期")], "2020-06-30");
+  EXPECT_EQ(rows[0][Col(ch, "办理状态")], "已受理");
+  EXPECT_EQ(rows[0][Col(ch, "亮灯")], "红灯");
+  EXPECT_EQ(fills[0][Col(ch, "亮灯")], "FF0000");
+  EXPECT_THAT(rows[0][Col(ch, "备注")], HasSubstr("逾期"));
+  EXPECT_THAT(rows[0][Col(ch, "督办情况")], Not(::testing::IsEmpty()));
+  // A department's rows: its own items only.
+  rows = Table(Xlsx("office", "cases", {"--unit", "市发展改革委"}), "rows");
+  ASSERT_GE(rows.size(), 2u);
+  for (const auto& row : rows) EXPECT_EQ(row[Col(ch, "审批部门")], "市发展改革委");
+
+  google::protobuf::Struct problems = Xlsx("office", "problems");
+  const std::vector<std::string> ph = testing::Strings(problems.fields().at("headers"));
+  rows = Table(problems, "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][Col(ph, "问题描述")], "施工用电未接入");
+  EXPECT_EQ(rows[0][Col(ph, "问题来源")], "检查发现（督查组）");
+  EXPECT_EQ(rows[0][Col(ph, "解决措施")], "协调供电局接入");
+  EXPECT_EQ(rows[0][Col(ph, "时限")], "2020-07-31");
+  EXPECT_EQ(rows[0][Col(ph, "办理状态")], "办理中");
+  EXPECT_EQ(rows[0][Col(ph, "亮灯")], "绿灯");
+  EXPECT_EQ(Table(problems, "fills")[0][Col(ph, "亮灯")], "92D050");
+
+  // Slips: the office's notice on plot5, with its number and limit.
+  google::protobuf::Struct slips = Xlsx("office", "slips");
+  const std::vector<std::string> sh = testing::Strings(slips.fields().at("headers"));
+  rows = Table(slips, "rows");
+  auto notice = std::find_if(rows.begin(), rows.end(), [&](const auto& r) {
+    return r[Col(sh, "文号")] == "督办〔2020〕12号";
+  });
+  ASSERT_NE(notice, rows.end());
+  EXPECT_EQ((*notice)[Col(sh, "督办类别")], "督办通知单");
+  EXPECT_EQ((*notice)[Col(sh, "台账")], "任务");
+  EXPECT_EQ((*notice)[Col(sh, "督办事项")], "5号地块4户农户拆迁及14.5亩征地");
+  EXPECT_EQ((*notice)[Col(sh, "责任单位")], "区自然资源局");
+  EXPECT_EQ((*notice)[Col(sh, "分包领导")], "王副区长");
+  EXPECT_EQ((*notice)[Col(sh, "下发日期")], "2020-07-19");
+  EXPECT_EQ((*notice)[Col(sh, "整改时限")], "2020-07-22");
+  EXPECT_EQ((*notice)[Col(sh, "状态")], "待回复");
+  EXPECT_THAT((*notice)[Col(sh, "督办单编号")], HasSubstr("task/plot5/"));
+}
+
+TEST_F(ExportTest, APastDayShowsTheLedgerAsItStoodThen) {
+  ASSERT_NO_FATAL_FAILURE(Scenario());
+  google::protobuf::Struct tasks = Xlsx("office", "tasks", {"--as-of", "2020-07-01"});
+  EXPECT_EQ(Str(tasks, "title"), "任务台账（截至2020年7月1日）");
+  const std::vector<std::string> th = testing::Strings(tasks.fields().at("headers"));
+  auto rows = Table(tasks, "rows");
+  auto fills = Table(tasks, "fills");
+  ASSERT_EQ(rows.size(), 2u);
+  // plot1 was completed later: open then; plot5 turned red later: green then.
+  EXPECT_EQ(rows[0][Col(th, "任务编号")], "plot1");
+  EXPECT_EQ(rows[0][Col(th, "办理状态")], "办理中");
+  EXPECT_EQ(rows[0][Col(th, "完成日期")], "");
+  EXPECT_EQ(rows[1][Col(th, "亮灯")], "绿灯");
+  EXPECT_EQ(fills[1][Col(th, "亮灯")], "92D050");
+  EXPECT_EQ(rows[1][Col(th, "督办情况")], "");
+  EXPECT_EQ(rows[1][Col(th, "备注")], "");
+  // No slip had been raised by then.
+  EXPECT_TRUE(Table(Xlsx("office", "slips", {"--as-of", "2020-07-01"}), "rows").empty());
+  // The day plot1 was completed counts it as completed (recorded that day).
+  rows = Table(Xlsx("office", "tasks", {"--as-of", "2020-07-08"}), "rows");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][Col(th, "办理状态")], "已完成");
+  // Before anything was registered: empty ledgers with their headers.
+  google::protobuf::Struct before = Xlsx("office", "projects", {"--as-of", "2020-06-28"});
+  EXPECT_TRUE(Table(before, "rows").empty());
+  EXPECT_EQ(Str(before, "autofilter"), "A2:V2");
+
+  // Filters judge the day asked for: red on 07-19, nothing red on 07-01.
+  rows = Table(Xlsx("office", "tasks", {"--light", "red"}), "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][Col(th, "任务编号")], "plot5");
+  EXPECT_TRUE(
+      Table(Xlsx("office", "tasks", {"--light", "red", "--as-of", "2020-07-01"}), "rows").empty());
+  rows = Table(Xlsx("office", "tasks", {"--overdue"}), "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  rows = Table(Xlsx("office", "tasks", {"--project", kP2}), "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][Col(th, "任务编号")], "plot1");
+  EXPECT_TRUE(Table(Xlsx("office", "tasks", {"--unit", "别的单位"}), "rows").empty());
+  EXPECT_TRUE(Table(Xlsx("office", "tasks", {"--region", "110101"}), "rows").empty());
+  EXPECT_EQ(Table(Xlsx("office", "projects", {"--stage", "new_start"}), "rows").size(), 0u);
+  EXPECT_EQ(Table(Xlsx("office", "tasks", {"--stage", "储备（签订投资协议）"}), "rows").size(), 2u);
+}
+
+TEST_F(ExportTest, ALeaderExportsOnlyItsProjectsAndCsvOverHttp) {
+  ASSERT_NO_FATAL_FAILURE(Scenario());
+  auto rows = Table(Xlsx("leader", "projects"), "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][1], kP1);
+  rows = Table(Xlsx("leader", "tasks"), "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][1], "plot5");
+  EXPECT_TRUE(Table(Xlsx("leader", "cases"), "rows").empty());  // 李副区长's case
+
+  // CSV over HTTP, HTTP Basic with the token as password, as a browser sends it.
+  const std::string basic = "Basic " + absl::Base64Escape("王:leader-0123456789abcdef");
+  HttpReply r = HttpGet(http_, "/export/tasks.csv?as_of=2020-07-01", basic);
+  ASSERT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_THAT(r.head, HasSubstr("Content-Type: text/csv; charset=utf-8"));
+  // 任务台账-2020-07-01.csv
+  EXPECT_THAT(r.head,
+              HasSubstr("filename=\"taizhang-tasks-2020-07-01.csv\"; "
+                        "filename*=UTF-8''%E4%BB%BB%E5%8A%A1%E5%8F%B0%E8%B4%A6-2020-07-01.csv"));
+  ASSERT_TRUE(absl::StartsWith(r.body, "\xEF\xBB\xBF"));
+  const std::string csv_path = dir_ / "http.csv";
+  testing::WriteFile(csv_path, r.body);
+  auto csv = DumpLedger("csv", csv_path);
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_TRUE(csv->fields().at("bom").bool_value());
+  EXPECT_TRUE(csv->fields().at("crlf").bool_value());
+  const auto records = Table(*csv, "records");
+  ASSERT_EQ(records.size(), 3u);  // title, header, plot5 only
+  EXPECT_THAT(records[0], ElementsAre("任务台账（截至2020年7月1日）"));
+  EXPECT_EQ(records[1][0], "序号");
+  EXPECT_EQ(records[2][1], "plot5");
+  EXPECT_THAT(records[2], Contains("绿灯"));
+  EXPECT_THAT(records[2], Contains("0.00%"));
+
+  // The route's XLSX, percent-encoded Chinese in the query.
+  r = HttpGet(http_,
+              "/export/projects.xlsx?unit=%E5%8C%BA%E8%87%AA%E7%84%B6%E8%B5%84%E6%BA%90%E5%B1%80",
+              "Bearer office-0123456789abcdef");
+  ASSERT_EQ(r.status, 200) << r.body;
+  testing::WriteFile(dir_ / "http.xlsx", r.body);
+  auto x = DumpLedger("xlsx", dir_ / "http.xlsx");
+  ASSERT_TRUE(x.ok()) << x.status();
+  EXPECT_EQ(Table(*x, "rows").size(), 2u);
+
+  // Refusals.
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv", "").status, 401);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv", "Bearer nope-0123456789abcdef").status, 401);
+  EXPECT_EQ(HttpGet(http_, "/export/nonsense.xlsx", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.pdf", basic).status, 400);
+  HttpReply bad = HttpGet(http_, "/export/tasks.csv?as_of=2020-02-30", basic);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("as_of"));
+  bad = HttpGet(http_, "/export/tasks.csv?as_of=2020-07-20", basic);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("after today"));
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?light=purple", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?colour=red", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?unit=%E5%8", basic).status, 400);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv?stage=%E5%9C%A8%E5%BB%BA", basic).status, 200);
+}
+
+TEST_F(ExportTest, BadInputIsRefusedAndWritesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Scenario());
+  const std::string path = dir_ / "never.xlsx";
+  CommandResult r = Cli("office", {"export", "nonsense", "--xlsx", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("projects, cases, tasks, problems or slips"));
+  r = Cli("office", {"export", "tasks", "--xlsx", path, "--as-of", "2020/07/01"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
+  r = Cli("office", {"export", "tasks", "--xlsx", path, "--as-of", "2020-07-20"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("after today"));
+  r = Cli("office", {"export", "tasks", "--xlsx", path, "--csv", path});
+  EXPECT_EQ(r.exit_code, 2);
+  r = Cli("office", {"export", "tasks"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(path));
+
+  // Over gRPC: an unknown kind or format, a bad filter enum.
+  v1::Reports::Stub reports(testing::Connect(daemon_->address()));
+  v1::ExportLedgerRequest request;
+  request.set_format(v1::DOCUMENT_FORMAT_XLSX);
+  v1::Document doc;
+  EXPECT_EQ(reports.ExportLedger(testing::Call("office-0123456789abcdef").get(), request, &doc)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_kind(v1::LEDGER_KIND_TASKS);
+  request.set_format(v1::DOCUMENT_FORMAT_PDF);
+  EXPECT_EQ(reports.ExportLedger(testing::Call("office-0123456789abcdef").get(), request, &doc)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_format(v1::DOCUMENT_FORMAT_CSV);
+  request.mutable_filter()->set_light(static_cast<v1::Light>(42));
+  EXPECT_EQ(reports.ExportLedger(testing::Call("office-0123456789abcdef").get(), request, &doc)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.mutable_filter()->clear_light();
+  EXPECT_EQ(reports.ExportLedger(testing::Call("nope-0123456789abcdef").get(), request, &doc)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // And a good one carries its name, digest and log position.
+  ASSERT_TRUE(
+      reports.ExportLedger(testing::Call("office-0123456789abcdef").get(), request, &doc).ok());
+  EXPECT_EQ(doc.filename(), "任务台账-2020-07-19.csv");
+  EXPECT_EQ(doc.sha256_hex().size(), 64u);
+  EXPECT_GT(doc.through_position(), 0u);
+  request.set_as_of("2020-07-01");
+  v1::Document then;
+  ASSERT_TRUE(
+      reports.ExportLedger(testing::Call("office-0123456789abcdef").get(), request, &then).ok());
+  EXPECT_LT(then.through_position(), doc.through_position());
+  EXPECT_THAT(then.content(), Not(HasSubstr("已完成")));
+  EXPECT_THAT(doc.content(), HasSubstr("已完成"));
+}
+
+}  // namespace
+}  // namespace taizhang

@@ -1,0 +1,119 @@
+#include "workflows/ledger_as_of.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "engine/calendar.h"
+
+namespace taizhang::workflows {
+namespace {
+
+template <class L>
+struct FoldsOfList;
+template <class... A>
+struct FoldsOfList<WorkflowList<A...>> {
+  // Each workflow's streams, by stream name, as folded so far.
+  using type =
+      std::tuple<absl::flat_hash_map<std::string, typename engine::AggregateStore<A>::Loaded>...>;
+};
+
+// Folds the log's records up to `end` into `folds`; returns the last
+// position folded.
+template <class... A>
+absl::StatusOr<uint64_t> Fold(const Ledger& ledger, absl::Time end,
+                              typename FoldsOfList<WorkflowList<A...>>::type& folds) {
+  store::EventLog& log = ledger.workflow<Project>().store().log();
+  const uint64_t head = log.HeadPosition();
+  const int64_t end_us = absl::ToUnixMicros(end);
+  uint64_t last = 0;
+  bool stopped = false;
+  absl::Status scanned = log.Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
+    if (e.record.position() > head || e.record.recorded_at_us() > end_us) {
+      stopped = true;
+      return absl::CancelledError("end reached");
+    }
+    last = e.record.position();
+    absl::Status applied;
+    bool owned = false;
+    auto apply = [&](auto& streams, auto& workflow) {
+      if (owned || !workflow.Owns(e.record.stream())) return;
+      owned = true;
+      applied = workflow.store().ApplyRecord(e, &streams[e.record.stream()]);
+    };
+    std::apply([&](auto&... streams) { (apply(streams, ledger.workflow<A>()), ...); }, folds);
+    return applied;
+  });
+  if (!scanned.ok() && !stopped) return scanned;
+  return last;
+}
+
+// Moves one workflow's folded states out, by stream name.
+template <class Streams, class State>
+void MoveStreams(Streams& streams, std::vector<State>& states) {
+  std::vector<std::pair<const std::string*, State*>> sorted;
+  sorted.reserve(streams.size());
+  for (auto& [stream, loaded] : streams) sorted.emplace_back(&stream, &loaded.state);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  states.reserve(sorted.size());
+  for (auto& [stream, state] : sorted) states.push_back(std::move(*state));
+}
+
+template <class Folds, class States, size_t... I>
+void MoveAll(Folds& folds, States& states, std::index_sequence<I...>) {
+  (MoveStreams(std::get<I>(folds), std::get<I>(states)), ...);
+}
+
+template <class... A>
+absl::Status FromLog(const Ledger& ledger, absl::Time end, LedgerAsOf& out, WorkflowList<A...>) {
+  typename FoldsOfList<WorkflowList<A...>>::type folds;
+  absl::StatusOr<uint64_t> last = Fold<A...>(ledger, end, folds);
+  if (!last.ok()) return last.status();
+  out.through_position = *last;
+  MoveAll(folds, out.states, std::index_sequence_for<A...>{});
+  return absl::OkStatus();
+}
+
+template <class... A>
+void FromProjections(const Ledger& ledger, LedgerAsOf& out, WorkflowList<A...>) {
+  (void)std::initializer_list<int>{(out.of<A>() = ledger.workflow<A>().List(), 0)...};
+}
+
+}  // namespace
+
+const v1::ProjectState* LedgerAsOf::FindProject(const std::string& code) const {
+  auto it = project_index_.find(code);
+  return it == project_index_.end() ? nullptr : it->second;
+}
+
+void LedgerAsOf::IndexProjects() {
+  project_index_.clear();
+  for (const v1::ProjectState& s : of<Project>()) project_index_[s.info().code()] = &s;
+}
+
+absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<absl::Time> end,
+                                          absl::Time now) {
+  LedgerAsOf out;
+  if (end.has_value()) {
+    out.as_of = *end;
+    absl::Status read = FromLog(ledger, *end, out, RegisteredWorkflows{});
+    if (!read.ok()) return read;
+  } else {
+    out.as_of = now;
+    // Read the position first: the states are then at least that recent.
+    out.through_position = ledger.AppliedPosition();
+    FromProjections(ledger, out, RegisteredWorkflows{});
+  }
+  out.IndexProjects();
+  return out;
+}
+
+absl::Time EndOfChinaDay(absl::CivilDay day) {
+  return absl::FromCivil(day + 1, engine::ChinaTime()) - absl::Microseconds(1);
+}
+
+}  // namespace taizhang::workflows
