@@ -204,6 +204,8 @@ run("2026-03-02", async (server, browser) => {
   const none = await fetch(`${base}/screen/snapshot`);
   equal(none.status, 401, "no token, no figures");
   const bearer = {Authorization: `Bearer ${token("screen")}`};
+  const exported = await fetch(`${base}/export/projects.csv`, {headers: bearer});
+  equal(exported.status, 403, "the screen token exports nothing");
   equal(await upgrade(server.http, bearer), 101, "a program opens the feed with the token");
   equal(await upgrade(server.http, {...bearer, Origin: `http://${server.http}`}), 101,
         "the screen's own page opens the feed");
