@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libgoogle-perftools-dev
   libxlsxwriter-dev libminizip-dev libexpat1-dev libkainjow-mustache-dev
-  chromium fonts-noto-cjk poppler-utils python3-openpyxl
+  chromium fonts-noto-cjk poppler-utils python3-openpyxl nodejs
 )
 
 missing=()
@@ -21,13 +21,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+# npm: Debian's package, unless the nodejs installed brings its own.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
-echo "installing: ${missing[*]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser tests' puppeteer-core, as pinned by tests/browser/package-lock.json
+# (it downloads no browser: the tests drive Debian's /usr/bin/chromium).
+browser_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ ! -f "$browser_tests/node_modules/.package-lock.json" ] ||
+   [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
+  echo "installing the browser tests' node modules (npm ci in tests/browser)" >&2
+  (cd "$browser_tests" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts \
+     --loglevel=error >/dev/null)
+fi

@@ -61,6 +61,8 @@ std::string RoleLabel(const std::string& actor) {
       return "审计";
     case workflows::Role::kAdmin:
       return "管理员";
+    case workflows::Role::kScreen:
+      return "大屏";
     case workflows::Role::kSystem:
       return "系统";
   }

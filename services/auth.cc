@@ -89,7 +89,8 @@ const std::vector<std::string>& TokenRoleNames() {
     std::vector<std::string> out;
     for (workflows::Role r :
          {workflows::Role::kDepartment, workflows::Role::kEnterprise, workflows::Role::kSupervision,
-          workflows::Role::kLeader, workflows::Role::kAuditor, workflows::Role::kAdmin}) {
+          workflows::Role::kLeader, workflows::Role::kAuditor, workflows::Role::kAdmin,
+          workflows::Role::kScreen}) {
       out.push_back(workflows::RoleName(r));
     }
     return out;
@@ -371,6 +372,13 @@ absl::StatusOr<std::optional<Caller>> Authorizer::Decide(
     return absl::UnauthenticatedError("unknown token: ask the administrator for a valid one");
   }
   Caller caller{*principal, principal->ToActor()};
+  if (principal->role == workflows::Role::kScreen) {
+    // A wall screen's token reads the screen page and its feed (services/screen.h), nothing
+    // else: a token on a public screen may be read off it.
+    return absl::PermissionDeniedError(
+        absl::StrCat(std::string(method),
+                     ": a screen token reads only the screen (/screen); you are ", caller.actor));
+  }
   if (rule->any_authenticated()) return std::optional<Caller>(std::move(caller));
   const std::string role = workflows::RoleName(principal->role);
   for (const std::string& r : rule->roles()) {

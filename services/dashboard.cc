@@ -1,7 +1,7 @@
 #include "services/dashboard.h"
 
-#include <algorithm>
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -9,47 +9,22 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "reports/labels.h"
-#include "services/china_time.h"
+#include "absl/strings/str_split.h"
+#include "reports/template.h"
 #include "services/export_route.h"
-#include "services/ledger_service.h"
+#include "services/office_pages.h"
+#include "services/screen.h"
 
 namespace taizhang::services {
-
-using reports::DaysLeft;
-using reports::Label;
-using reports::LightLabel;
 namespace {
 
-// The gRPC method whose (access) rule the dashboard follows: anyone with a
-// token reads, within what its role may read.
+// The gRPC method whose (access) rule the office pages follow: anyone with a
+// token reads, within what its role may read; a screen token is refused.
 constexpr char kDashboardMethod[] = "/taizhang.v1.Ledger/ListProjects";
 
-std::string Html(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+// The cookie a screen holds its token in (HttpOnly, SameSite=Strict, path
+// /screen): set by GET /screen?token=T, sent with the page's WebSocket.
+constexpr char kScreenCookie[] = "taizhang_screen";
 
 const char* LightName(v1::Light light) {
   switch (light) {
@@ -61,25 +36,6 @@ const char* LightName(v1::Light light) {
       return "red";
     default:
       return "none";
-  }
-}
-
-std::string LightCell(v1::Light light) {
-  if (light == v1::LIGHT_UNSPECIFIED) return "<td></td>";
-  return absl::StrCat("<td class=\"", LightName(light), "\">", LightLabel(light), "</td>");
-}
-
-// Red first, then yellow, then green, then unjudged.
-int Severity(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_RED:
-      return 0;
-    case v1::LIGHT_YELLOW:
-      return 1;
-    case v1::LIGHT_GREEN:
-      return 2;
-    default:
-      return 3;
   }
 }
 
@@ -97,10 +53,30 @@ std::optional<std::string> BearerOf(const std::string& authorization) {
   return authorization;
 }
 
+// The value of cookie `name` in a Cookie header, or "".
+std::string CookieValue(const std::string& header, absl::string_view name) {
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::StartsWith(part, name) && part.size() > name.size() && part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+  }
+  return "";
+}
+
 HttpResponse Text(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
+  return r;
+}
+
+HttpResponse Refusal(const absl::Status& status) {
+  HttpResponse r = ErrorPage(status.code() == absl::StatusCode::kUnauthenticated ? 401 : 403,
+                             std::string(status.message()));
+  if (r.status == 401) {
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"taizhang\", charset=\"UTF-8\"");
+  }
   return r;
 }
 
@@ -157,122 +133,172 @@ HttpResponse Metrics(store::EventLog& log, Clock& clock, const workflows::Ledger
   return r;
 }
 
-HttpResponse Dashboard(const Caller& caller, Clock& clock, const workflows::Ledger& ledger) {
-  const absl::Time now = clock.Now();
-  const ReadScope scope(caller, ledger);
-  std::string body = absl::StrCat(
-      "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-      "<meta http-equiv=\"refresh\" content=\"60\"><title>台账</title><style>"
-      "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1.5em}"
-      "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
-      ".green{background:#c8f0c8}.yellow{background:#fff2a8}.red{background:#f6b8b8}"
-      "</style></head><body><h1>台账</h1><p>",
-      Html(FormatChina(now, false)), " (北京时间) · ", Html(caller.actor), "</p>");
+// Everything the routes read; outlives the handler.
+struct Context {
+  store::EventLog& log;
+  Clock& clock;
+  const Authorizer& auth;
+  const workflows::Ledger* ledger;
+  std::unique_ptr<ScreenFeeds> screens;  // with a ledger only
+};
 
-  absl::StrAppend(&body,
-                  "<h2>项目</h2><table><tr><th>项目代码</th><th>名称</th><th>阶段</th>"
-                  "<th>灯</th><th>应开工未开工</th><th>应竣工未竣工</th></tr>");
-  for (const auto& s : ledger.ListProjects()) {
-    if (!scope.Reads(s)) continue;
-    v1::ProjectView v = ledger.project().View(s, now);
-    absl::StrAppend(&body, "<tr><td>", Html(v.code()), "</td><td>", Html(v.name()), "</td><td>",
-                    Label(v.stage()), "</td>", LightCell(v.light()), "<td>",
-                    v.start_overdue() ? "是" : "", "</td><td>", v.finish_overdue() ? "是" : "",
-                    "</td></tr>");
-  }
-  absl::StrAppend(&body,
-                  "</table><h2>联审联批</h2><table><tr><th>案件</th><th>项目</th>"
-                  "<th>状态</th><th>期限</th><th>剩余天数</th><th>灯</th>"
-                  "<th>逾期事项</th></tr>");
-  for (const auto& s : ledger.ListCases()) {
-    if (!scope.Reads(s)) continue;
-    v1::ApprovalCaseView v = ledger.approval_case().View(s, now);
-    std::string late;
-    for (const auto& item : v.items()) {
-      if (item.has_clock() && item.clock().overdue()) {
-        absl::StrAppend(&late, late.empty() ? "" : "、", Html(item.name()), " (",
-                        Html(item.department()), ")");
-      }
+// The caller of an office page: a bearer token or HTTP Basic (the token as
+// password). A screen token is refused (Authorizer::Decide).
+absl::StatusOr<Caller> OfficeCaller(const Context& c, const HttpRequest& request) {
+  auto decision = c.auth.Decide(kDashboardMethod, BearerOf(request.authorization));
+  if (!decision.ok()) return decision.status();
+  if (!decision->has_value()) return absl::PermissionDeniedError("no caller");
+  return **decision;
+}
+
+// The caller of the screen: any role's token, from the screen's cookie or
+// the Authorization header. Never logged.
+absl::StatusOr<Caller> ScreenCaller(const Context& c, const HttpRequest& request) {
+  std::string token = CookieValue(request.cookie, kScreenCookie);
+  if (token.empty()) {
+    std::optional<std::string> bearer = BearerOf(request.authorization);
+    if (bearer.has_value() && absl::StartsWithIgnoreCase(*bearer, "bearer ")) {
+      token = std::string(absl::StripAsciiWhitespace(bearer->substr(7)));
     }
-    absl::StrAppend(&body, "<tr><td>", Html(v.case_id()), "</td><td>", Html(v.project_name()),
-                    "</td><td>", Label(v.status()), "</td><td>", Html(v.clock().due_date()),
-                    "</td><td>", v.has_clock() ? DaysLeft(v.clock().calendar_days_left()) : "",
-                    "</td>", LightCell(v.clock().light()), "<td>", late, "</td></tr>");
   }
-  absl::StrAppend(&body,
-                  "</table><h2>任务</h2><table><tr><th>任务</th><th>名称</th>"
-                  "<th>责任单位</th><th>期限</th><th>剩余工作日</th><th>灯</th>"
-                  "<th>未回复督办</th></tr>");
-  std::vector<std::pair<int, std::string>> rows;
-  for (const auto& s : ledger.ListTasks()) {
-    if (!scope.Reads(s) || s.status() != v1::TASK_STATUS_OPEN) continue;
-    v1::TaskView v = ledger.task().View(s, now);
-    std::string units;
-    for (const auto& u : v.responsible_units()) {
-      absl::StrAppend(&units, units.empty() ? "" : "、", Html(u));
+  if (token.empty()) {
+    return absl::UnauthenticatedError(
+        "需要令牌：打开 /screen?token=<令牌>（大屏令牌或任一角色的令牌）");
+  }
+  const workflows::Principal* p = c.auth.tokens().Find(token);
+  if (p == nullptr) return absl::UnauthenticatedError("令牌无效：请向管理员索取大屏令牌");
+  return Caller{*p, p->ToActor()};
+}
+
+// GET /screen: the page; /screen?token=T sets the cookie and sends the
+// browser on to /screen, so the token leaves the address bar and history.
+HttpResponse ScreenPage(const Context& c, const HttpRequest& request) {
+  const auto query = ParseQuery(request.target);
+  if (auto it = query.find("token"); it != query.end()) {
+    if (c.auth.tokens().Find(it->second) == nullptr) {
+      return Refusal(absl::UnauthenticatedError("令牌无效：请向管理员索取大屏令牌"));
     }
-    rows.emplace_back(
-        Severity(v.light()),
-        absl::StrCat("<tr><td>", Html(v.task_id()), "</td><td>", Html(v.title()), "</td><td>",
-                     units, "</td><td>", Html(v.due_date()), "</td><td>",
-                     v.has_deadline() && !v.due_pending() ? DaysLeft(v.working_days_left()) : "",
-                     "</td>", LightCell(v.light()), "<td>", v.open_rungs(), "</td></tr>"));
+    HttpResponse r = Text(303, "");
+    r.headers.emplace_back("Location", "/screen");
+    r.headers.emplace_back("Set-Cookie", absl::StrCat(kScreenCookie, "=", it->second,
+                                                      "; Path=/screen; HttpOnly; SameSite=Strict"));
+    return r;
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [severity, row] : rows) absl::StrAppend(&body, row);
-  rows.clear();
-  absl::StrAppend(&body,
-                  "</table><h2>问题</h2><table><tr><th>问题</th><th>问题描述</th>"
-                  "<th>责任单位</th><th>期限</th><th>剩余工作日</th><th>灯</th></tr>");
-  for (const auto& s : ledger.ListProblems()) {
-    if (!scope.Reads(s)) continue;
-    v1::ProblemView v = ledger.problem().View(s, now);
-    if (v.light() == v1::LIGHT_UNSPECIFIED) continue;  // not assigned, or closed
-    rows.emplace_back(
-        Severity(v.light()),
-        absl::StrCat("<tr><td>", Html(v.problem_id()), "</td><td>", Html(v.title()), "</td><td>",
-                     Html(v.unit()), "</td><td>", Html(v.due_date()), "</td><td>",
-                     DaysLeft(v.working_days_left()), "</td>", LightCell(v.light()), "</tr>"));
+  auto caller = ScreenCaller(c, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  reports::TemplateData d;
+  d.set("actor", caller->actor);
+  HttpResponse r = HtmlPage(200, reports::RenderTemplate("screen/screen.html", d));
+  if (CookieValue(request.cookie, kScreenCookie).empty()) {
+    // Let in by the Authorization header (HTTP Basic): the page's WebSocket
+    // carries the token as a cookie, which every browser sends with it.
+    std::string token = BearerOf(request.authorization).value_or("").substr(7);
+    r.headers.emplace_back("Set-Cookie", absl::StrCat(kScreenCookie, "=", token,
+                                                      "; Path=/screen; HttpOnly; SameSite=Strict"));
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [severity, row] : rows) absl::StrAppend(&body, row);
-  absl::StrAppend(&body, "</table></body></html>\n");
-  HttpResponse r;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
   return r;
+}
+
+// GET /screen/ws: the live feed (the snapshot on connect and on every change).
+HttpResponse ScreenSocket(const Context& c, const HttpRequest& request) {
+  if (!request.websocket) return Text(400, "/screen/ws is a WebSocket (Upgrade: websocket)\n");
+  // A page of another site must not open the screen's feed with the wall's
+  // cookie: a browser's WebSocket names its page's origin.
+  if (!request.origin.empty() && request.origin != absl::StrCat("http://", request.host) &&
+      request.origin != absl::StrCat("https://", request.host)) {
+    return Text(403, "/screen/ws: only the screen's own page may open its feed\n");
+  }
+  auto caller = ScreenCaller(c, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  HttpResponse r;
+  r.status = 101;
+  r.push = c.screens->For(*caller);
+  return r;
+}
+
+// GET /screen/snapshot: the same snapshot as JSON, once.
+HttpResponse ScreenSnapshotJson(const Context& c, const HttpRequest& request) {
+  auto caller = ScreenCaller(c, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  HttpResponse r = Text(200, ScreenJson(BuildScreenSnapshot(*c.ledger, *caller, c.clock.Now())));
+  r.content_type = "application/json; charset=utf-8";
+  return r;
+}
+
+HttpResponse OfficeLists(const Context& c, const HttpRequest& request) {
+  auto caller = OfficeCaller(c, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  return OfficeListsPage(*caller, *c.ledger, c.clock.Now(), ParseQuery(request.target));
+}
+
+HttpResponse OfficeProject(const Context& c, const HttpRequest& request, const std::string& path) {
+  auto caller = OfficeCaller(c, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  std::string code = path.substr(std::string("/project/").size());
+  // The path's code, percent-decoded like a query value.
+  auto decoded = ParseQuery(absl::StrCat("?c=", code));
+  return ProjectPage(*caller, *c.ledger, c.log, c.clock.Now(), decoded["c"]);
+}
+
+// One route: an exact path, or a prefix ending in '/' (the handler gets the
+// whole path). `needs_ledger`: 503 on a server without workflows.
+struct Route {
+  std::string path;
+  bool needs_ledger;
+  std::function<HttpResponse(const Context&, const HttpRequest&, const std::string& path)> serve;
+};
+
+std::vector<Route> Routes() {
+  auto plain = [](HttpResponse (*f)(const Context&, const HttpRequest&)) {
+    return [f](const Context& c, const HttpRequest& r, const std::string&) { return f(c, r); };
+  };
+  return {
+      {"/healthz", false,
+       [](const Context& c, const HttpRequest&, const std::string&) {
+         return Text(200, absl::StrCat("ok\nhead ", c.log.HeadPosition(), "\n"));
+       }},
+      {"/metrics", false,
+       [](const Context& c, const HttpRequest&, const std::string&) {
+         return Metrics(c.log, c.clock, c.ledger);
+       }},
+      {"/", true, plain(&OfficeLists)},
+      {"/project/", true, &OfficeProject},
+      {"/screen", true, plain(&ScreenPage)},
+      {"/screen/ws", true, plain(&ScreenSocket)},
+      {"/screen/snapshot", true, plain(&ScreenSnapshotJson)},
+      {"/export/", false,
+       [](const Context& c, const HttpRequest& r, const std::string&) {
+         return ServeExport(r, c.clock, c.auth, c.ledger);  // export_route.h
+       }},
+      // ---- Further routes: one line each, here. ----
+  };
 }
 
 }  // namespace
 
 HttpServer::Handler NewHttpRoutes(store::EventLog& log, Clock& clock, const Authorizer& auth,
                                   const workflows::Ledger* ledger) {
-  return [&log, &clock, &auth, ledger](const HttpRequest& request) -> HttpResponse {
+  auto context = std::shared_ptr<Context>(new Context{log, clock, auth, ledger, nullptr});
+  if (ledger != nullptr) context->screens = std::make_unique<ScreenFeeds>(log, *ledger, clock);
+  auto routes = std::make_shared<const std::vector<Route>>(Routes());
+  return [context, routes](const HttpRequest& request) -> HttpResponse {
     if (request.method != "GET") {
       HttpResponse r = Text(405, "only GET\n");
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
     const std::string path = request.target.substr(0, request.target.find('?'));
-    if (path == "/healthz") return Text(200, absl::StrCat("ok\nhead ", log.HeadPosition(), "\n"));
-    if (path == "/metrics") return Metrics(log, clock, ledger);
-    if (IsExportPath(path)) return ServeExport(request, clock, auth, ledger);
-    if (path != "/") return Text(404, "not found: try /, /healthz or /metrics\n");
-    std::optional<std::string> bearer = BearerOf(request.authorization);
-    auto decision = auth.Decide(kDashboardMethod, bearer);
-    if (!decision.ok() || !decision->has_value()) {
-      HttpResponse r = Text(
-          decision.ok() || decision.status().code() == absl::StatusCode::kUnauthenticated ? 401
-                                                                                          : 403,
-          absl::StrCat(decision.status().message(), "\n"));
-      r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"taizhang\", charset=\"UTF-8\"");
-      return r;
+    for (const Route& route : *routes) {
+      const bool match = route.path.size() > 1 && route.path.back() == '/'
+                             ? absl::StartsWith(path, route.path) && path.size() > route.path.size()
+                             : path == route.path;
+      if (!match) continue;
+      if (route.needs_ledger && context->ledger == nullptr) {
+        return Text(503, "this server runs without workflows (--policies-dir)\n");
+      }
+      return route.serve(*context, request, path);
     }
-    if (ledger == nullptr)
-      return Text(503, "this server runs without workflows (--policies-dir)\n");
-    return Dashboard(**decision, clock, *ledger);
+    return Text(404, "not found: try /, /screen, /project/<code>, /healthz or /metrics\n");
   };
 }
 

@@ -1,10 +1,12 @@
 #include "services/http_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -15,17 +17,123 @@
 namespace taizhang::services {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 
 constexpr auto kDeadline = std::chrono::seconds(5);
+// A WebSocket write the peer has not taken by then drops it.
+constexpr auto kWriteDeadline = std::chrono::seconds(10);
+
+// What every connection of one server shares. Outlives the io_context's
+// handlers (declared before it in Impl).
+struct Shared {
+  HttpServer::Handler handler;
+  HttpServerOptions options;
+  std::atomic<int> websockets{0};
+};
+
+// One WebSocket: pushes its source's latest message; reads only to answer
+// pings and to notice the peer leaving.
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(beast::tcp_stream stream, std::shared_ptr<const PushSource> source,
+                   Shared& shared)
+      : ws_(std::move(stream)),
+        timer_(ws_.get_executor()),
+        source_(std::move(source)),
+        shared_(shared) {
+    ++shared_.websockets;
+  }
+  ~WebSocketSession() { --shared_.websockets; }
+
+  void Start(http::request<http::string_body> request) {
+    request_ = std::move(request);                 // read by the accept until it completes
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts from here
+    websocket::stream_base::timeout timeout;
+    timeout.handshake_timeout = kDeadline;
+    // A ping after ping_interval without a frame from the peer; dropped after two.
+    timeout.idle_timeout = 2 * shared_.options.ping_interval;
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& r) { r.set(http::field::server, "taizhangd"); }));
+    ws_.read_message_max(4096);
+    ws_.text(true);
+    ws_.async_accept(request_, [self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      self->Read();
+      self->Push();
+    });
+  }
+
+ private:
+  void Read() {
+    ws_.async_read(in_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec) return self->Stop();
+      self->in_.consume(self->in_.size());  // the screen says nothing worth hearing
+      self->Read();
+    });
+  }
+
+  // Sends the latest message if it is new and nothing is being written, then
+  // looks again after push_check.
+  void Push() {
+    if (stopped_) return;
+    if (writing_) {
+      if (std::chrono::steady_clock::now() - write_started_ > kWriteDeadline) return Drop();
+    } else {
+      auto [sequence, message] = source_->Latest();
+      if (message != nullptr && sequence != sent_) {
+        sent_ = sequence;
+        out_ = std::move(message);
+        writing_ = true;
+        write_started_ = std::chrono::steady_clock::now();
+        ws_.async_write(asio::buffer(*out_),
+                        [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                          self->writing_ = false;
+                          if (ec) return self->Drop();
+                          self->Push();
+                        });
+      }
+    }
+    timer_.expires_after(shared_.options.push_check);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->Push();
+    });
+  }
+
+  void Stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+  void Drop() {
+    Stop();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  asio::steady_timer timer_;
+  std::shared_ptr<const PushSource> source_;
+  Shared& shared_;
+  http::request<http::string_body> request_;
+  beast::flat_buffer in_;
+  std::shared_ptr<const std::string> out_;  // kept alive while written
+  uint64_t sent_ = 0;
+  bool writing_ = false;
+  bool stopped_ = false;
+  std::chrono::steady_clock::time_point write_started_;
+};
 
 // One connection: one request, one answer, then closed; the whole exchange
-// within kDeadline each way, so a silent or slow client costs nothing.
+// within kDeadline each way, so a silent or slow client costs nothing. A
+// WebSocket request the handler accepts becomes a WebSocketSession.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), handler_(handler) {
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
     parser_.body_limit(64 * 1024);
     parser_.header_limit(16 * 1024);
   }
@@ -55,7 +163,27 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto it = request.find(http::field::authorization); it != request.end()) {
         in.authorization = std::string(it->value());
       }
-      HttpResponse r = handler_(in);
+      if (auto it = request.find(http::field::cookie); it != request.end()) {
+        in.cookie = std::string(it->value());
+      }
+      if (auto it = request.find(http::field::host); it != request.end()) {
+        in.host = std::string(it->value());
+      }
+      if (auto it = request.find(http::field::origin); it != request.end()) {
+        in.origin = std::string(it->value());
+      }
+      in.websocket = websocket::is_upgrade(request);
+      HttpResponse r = shared_.handler(in);
+      if (in.websocket && r.push != nullptr) {
+        if (shared_.websockets.load() < shared_.options.max_websockets) {
+          std::make_shared<WebSocketSession>(std::move(stream_), std::move(r.push), shared_)
+              ->Start(parser_.release());
+          return;
+        }
+        r = HttpResponse{503, "text/plain; charset=utf-8",
+                         absl::StrCat("too many live connections (at most ",
+                                      shared_.options.max_websockets, "); try again later\n")};
+      }
       response_.result(static_cast<http::status>(r.status));
       response_.set(http::field::content_type, r.content_type);
       response_.set(http::field::cache_control, "no-store");
@@ -75,18 +203,18 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
-  boost::beast::tcp_stream stream_;
-  const HttpServer::Handler& handler_;
-  boost::beast::flat_buffer buffer_;
+  beast::tcp_stream stream_;
+  Shared& shared_;
+  beast::flat_buffer buffer_;
   http::request_parser<http::string_body> parser_;
   http::response<http::string_body> response_;
 };
 
 struct HttpServer::Impl {
+  Shared shared;  // before io: the handlers io destroys refer to it
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer backoff{io};
-  Handler handler;
   std::thread thread;
 
   void Accept() {
@@ -100,14 +228,15 @@ struct HttpServer::Impl {
         });
         return;
       }
-      std::make_shared<Session>(std::move(socket), handler)->Start();
+      std::make_shared<Session>(std::move(socket), shared)->Start();
       Accept();
     });
   }
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
-                                                              Handler handler) {
+                                                              Handler handler,
+                                                              HttpServerOptions options) {
   const size_t colon = listen.rfind(':');
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
@@ -127,7 +256,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   auto server = std::unique_ptr<HttpServer>(new HttpServer);
   server->impl_ = std::make_unique<Impl>();
   Impl& impl = *server->impl_;
-  impl.handler = std::move(handler);
+  impl.shared.handler = std::move(handler);
+  impl.shared.options = options;
   const tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
   impl.acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -148,9 +278,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
 HttpServer::~HttpServer() {
   if (impl_ == nullptr) return;
   // Open connections are dropped: they are answered within seconds anyway,
-  // and nothing they do changes state.
+  // WebSockets reconnect, and nothing they do changes state.
   impl_->io.stop();
   impl_->thread.join();
 }
+
+int HttpServer::websockets() const { return impl_->shared.websockets.load(); }
 
 }  // namespace taizhang::services

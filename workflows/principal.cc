@@ -17,7 +17,7 @@ constexpr RoleEntry kRoles[] = {
     {Role::kDepartment, "department"},   {Role::kEnterprise, "enterprise"},
     {Role::kSupervision, "supervision"}, {Role::kLeader, "leader"},
     {Role::kAuditor, "auditor"},         {Role::kAdmin, "admin"},
-    {Role::kSystem, "system"},
+    {Role::kScreen, "screen"},           {Role::kSystem, "system"},
 };
 
 }  // namespace

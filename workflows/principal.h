@@ -1,7 +1,8 @@
 // Who is acting: the principal behind a command, as carried in an event's
 // actor field ("role:unit" or "role:unit:person"), e.g.
 //   "department:自然资源局", "enterprise:昆明万达", "supervision:督查室",
-//   "leader:张副区长", "auditor:审计局", "admin:ops", "system:scheduler".
+//   "leader:张副区长", "auditor:审计局", "admin:ops", "screen:大厅大屏",
+//   "system:scheduler".
 // The server authenticates callers and builds the principal; the workflows
 // check what that principal may do (a department decides only its own items,
 // only the supervision office grants extensions, auditors change nothing).
@@ -23,6 +24,7 @@ enum class Role {
   kLeader,       // responsible leader (分包领导)
   kAuditor,      // 审计, 纪检: reads only
   kAdmin,
+  kScreen,  // a public wall screen (大屏): reads the screen page only
   kSystem,  // the engine itself (timers)
 };
 
