@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
+#include "store/format.h"
 
 namespace taizhang::services {
 namespace {
@@ -134,5 +135,25 @@ absl::Status CheckRequestFields(const Message& message, const v1::TextLimits& li
 }
 
 absl::Status CheckEnumFields(const Message& message) { return Walker(nullptr).Walk(message, ""); }
+
+absl::Status CheckCommandHeader(const v1::CommandHeader& header) {
+  if (header.request_id().empty()) {
+    return absl::InvalidArgumentError("header.request_id: required, so a retry is harmless");
+  }
+  // The id is the caller's own (the log keys it with the caller's actor), so
+  // its bytes cannot reach another principal's; printable text keeps it
+  // readable in audit reads and `taizhang history`.
+  if (header.request_id().size() > store::format::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("header.request_id: at most ", store::format::kMaxRequestIdBytes, " bytes"));
+  }
+  for (unsigned char c : header.request_id()) {
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          "header.request_id: control characters (NUL, newline, ...) are not allowed");
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace taizhang::services

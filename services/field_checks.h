@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "taizhang/v1/api_config.pb.h"
+#include "taizhang/v1/api_ledger.pb.h"
 
 namespace taizhang::services {
 
@@ -37,6 +38,11 @@ uint32_t TextLimitOf(const google::protobuf::FieldDescriptor& field, const v1::T
 // Every string field of `message`, at any depth, within its limit under
 // `limits` (effective ones, see EffectiveTextLimits); every enum field a
 // declared value.
+// A command's header: a request id that is given, at most
+// store::format::kMaxRequestIdBytes, and printable (no control characters).
+// INVALID_ARGUMENT naming header.request_id otherwise.
+absl::Status CheckCommandHeader(const v1::CommandHeader& header);
+
 absl::Status CheckRequestFields(const google::protobuf::Message& message,
                                 const v1::TextLimits& limits);
 

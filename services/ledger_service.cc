@@ -20,22 +20,7 @@ grpc::Status Invalid(const std::string& message) {
 absl::StatusOr<engine::CommandMeta> MetaOf(const v1::CommandHeader& header, const std::string& id,
                                            const char* id_field, const Caller& caller,
                                            bool has_action) {
-  if (header.request_id().empty()) {
-    return absl::InvalidArgumentError("header.request_id: required, so a retry is harmless");
-  }
-  // The id is the caller's own (the log keys it with the caller's actor), so
-  // its bytes cannot reach another principal's; printable text keeps it
-  // readable in audit reads and `taizhang history`.
-  if (header.request_id().size() > store::format::kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("header.request_id: at most ", store::format::kMaxRequestIdBytes, " bytes"));
-  }
-  for (unsigned char c : header.request_id()) {
-    if (c < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(
-          "header.request_id: control characters (NUL, newline, ...) are not allowed");
-    }
-  }
+  RETURN_IF_ERROR(CheckCommandHeader(header));
   if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(id_field, ": required"));
   if (id.size() > 120 || id.find('\0') != std::string::npos || id.find('/') != std::string::npos) {
     return absl::InvalidArgumentError(

@@ -4,6 +4,7 @@
 
 #include "services/auth.h"
 #include "services/bulletin_documents.h"
+#include "services/field_checks.h"
 #include "services/grpc_status.h"
 #include "services/ledger_export.h"
 #include "services/ledger_import.h"
@@ -48,6 +49,10 @@ class ReportsService final : public v1::Reports::Service {
   grpc::Status PublishBulletin(grpc::ServerContext* ctx, const v1::PublishBulletinRequest* request,
                                v1::PublishBulletinResponse* reply) override {
     TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+    // As every command: a sound request id and text within the limits, before
+    // anything is computed or printed.
+    TZ_RETURN_IF_ERROR_GRPC(CheckCommandHeader(request->header()));
+    TZ_RETURN_IF_ERROR_GRPC(CheckRequestFields(*request, EffectiveTextLimits(text_limits_)));
     TZ_ASSIGN_OR_RETURN_GRPC(*reply, documents_.Publish(caller, *request));
     return grpc::Status::OK;
   }

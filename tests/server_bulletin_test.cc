@@ -156,6 +156,19 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Publish(*d, kOffice, "2020-7", "bad-1", &refused).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Publish(*d, kOffice, "2020-07", "bad\nid", &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  {
+    // A document number past the text limits, refused before anything prints.
+    v1::Reports::Stub stub(Connect(d->address()));
+    v1::PublishBulletinRequest huge;
+    huge.mutable_header()->set_request_id("huge-1");
+    huge.set_month("2020-07");
+    huge.set_document_number(std::string(300000, 'x'));
+    grpc::Status s = stub.PublishBulletin(Call(kOffice).get(), huge, &refused);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("document_number"));
+  }
   EXPECT_EQ(Head(*d), before);
 
   // Before publication the document is rendered live, and says so.

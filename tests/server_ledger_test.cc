@@ -6,6 +6,7 @@
 #include <grpcpp/impl/client_unary_call.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -415,7 +416,17 @@ TEST_F(LedgerServerTest, AJointApprovalCaseFromOpeningToCompletionThroughTypedRp
     v1::GetRequest get;
     get.set_id("LH-2018-017");
     v1::CaseReply now;
-    ASSERT_TRUE(ledger.GetCase(Call(kAuditor).get(), get, &now).ok());
+    // Reads come from the projections, which follow the log a moment after
+    // a command is acknowledged (a read "at least at position P" is not yet
+    // in the API): wait for the case to appear.
+    grpc::Status read;
+    for (int tries = 0; tries < 200; ++tries) {
+      now.Clear();
+      read = ledger.GetCase(Call(kAuditor).get(), get, &now);
+      if (read.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(read.ok()) << read.error_message();
     for (const auto& item : now.view().items()) {
       if (item.status() != v1::APPROVAL_ITEM_STATUS_UNSPECIFIED &&
           item.status() != v1::APPROVAL_ITEM_STATUS_NOT_SUBMITTED) {
