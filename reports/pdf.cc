@@ -72,8 +72,16 @@ struct RunResult {
 };
 
 // Runs argv with stdout and stderr to `output`, in its own process group.
+// The clock Chromium's timeout is measured on: the one given, else the
+// system's (a process-wide one, made on first use).
+const Clock& IntervalClock(const PdfOptions& options) {
+  if (options.clock != nullptr) return *options.clock;
+  static const Clock* system = NewSystemClock().release();
+  return *system;
+}
+
 absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv, const std::string& output,
-                              absl::Duration timeout) {
+                              absl::Duration timeout, const Clock& clock) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -95,7 +103,7 @@ absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv, const std::s
         absl::StrCat("cannot start ", argv[0], ": ", std::strerror(spawned)));
   }
   // Measured on the monotonic clock: an interval, not a time of record.
-  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(timeout);
+  const absl::Duration deadline = clock.Monotonic() + timeout;
   RunResult result;
   for (;;) {
     int status = 0;
@@ -107,7 +115,7 @@ absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv, const std::s
     if (done < 0 && errno != EINTR) {
       return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (clock.Monotonic() >= deadline) {
       kill(-pid, SIGKILL);  // the whole group: Chromium's own children too
       waitpid(pid, &status, 0);
       result.timed_out = true;
@@ -159,7 +167,7 @@ absl::StatusOr<std::string> ChromiumVersion(const PdfOptions& options) {
   auto dir = PrivateDir::Make();
   if (!dir.ok()) return dir.status();
   const std::string output = dir->path() + "/version.txt";
-  auto run = Run({*binary, "--version"}, output, options.timeout);
+  auto run = Run({*binary, "--version"}, output, options.timeout, IntervalClock(options));
   if (!run.ok()) return run.status();
   const std::string text = ReadAll(output);
   if (run->timed_out || run->exit_code != 0) {
@@ -242,7 +250,7 @@ absl::StatusOr<std::string> HtmlToPdf(std::string_view html, const PdfOptions& o
                                          "--user-data-dir=" + dir->path() + "/profile",
                                          "--print-to-pdf=" + pdf,
                                          "file://" + input};
-  auto run = Run(argv, output, options.timeout);
+  auto run = Run(argv, output, options.timeout, IntervalClock(options));
   if (!run.ok()) return run.status();
   if (run->timed_out) {
     return absl::UnavailableError(absl::StrCat(*binary, " did not print the PDF within ",

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 
 namespace taizhang::reports {
 
@@ -36,6 +37,10 @@ struct PdfOptions {
   // At most two documents print at once in a process; a third waits this
   // long for a slot, then is RESOURCE_EXHAUSTED.
   absl::Duration wait_for_slot = absl::Seconds(20);
+  // The clock `timeout` is measured on (its Monotonic()); null: the
+  // system's. Not the server's manual clock: a hung Chromium must be killed
+  // after real seconds even on a training clock that stands still.
+  const Clock* clock = nullptr;
 };
 
 // The Chromium binary `options` names, as an absolute path. UNAVAILABLE

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -40,8 +41,10 @@ int FillOf(v1::Light light) {
 class TempFile {
  public:
   TempFile() {
-    const char* dir = std::getenv("TMPDIR");
-    path_ = absl::StrCat(dir != nullptr && *dir != '\0' ? dir : "/tmp", "/taizhang-xlsx-XXXXXX");
+    // The system's temporary directory ($TMPDIR, else the platform's).
+    std::error_code error;
+    const std::filesystem::path dir = std::filesystem::temp_directory_path(error);
+    path_ = ((error ? std::filesystem::path(".") : dir) / "taizhang-xlsx-XXXXXX").string();
     int fd = mkstemp(path_.data());
     if (fd < 0) {
       path_.clear();

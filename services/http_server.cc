@@ -82,14 +82,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void Push() {
     if (stopped_) return;
     if (writing_) {
-      if (std::chrono::steady_clock::now() - write_started_ > kWriteDeadline) return Drop();
+      // Counted in push checks, the timer that already runs: no clock read.
+      if (++checks_while_writing_ * shared_.options.push_check > kWriteDeadline) return Drop();
     } else {
       auto [sequence, message] = source_->Latest();
       if (message != nullptr && sequence != sent_) {
         sent_ = sequence;
         out_ = std::move(message);
         writing_ = true;
-        write_started_ = std::chrono::steady_clock::now();
+        checks_while_writing_ = 0;
         ws_.async_write(asio::buffer(*out_),
                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
                           self->writing_ = false;
@@ -125,7 +126,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   uint64_t sent_ = 0;
   bool writing_ = false;
   bool stopped_ = false;
-  std::chrono::steady_clock::time_point write_started_;
+  int checks_while_writing_ = 0;  // push checks since the write in flight began
 };
 
 // One connection: one request, one answer, then closed; the whole exchange
