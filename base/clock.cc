@@ -80,6 +80,11 @@ class SystemClock final : public Clock {
 
 std::unique_ptr<Clock> NewSystemClock() { return std::make_unique<SystemClock>(); }
 
+Clock& SharedSystemClock() {
+  static Clock* const system = NewSystemClock().release();
+  return *system;
+}
+
 ManualClock::ManualClock(absl::Time start) : now_(start), start_(start) {}
 
 absl::Time ManualClock::Now() const {

@@ -52,6 +52,11 @@ class Clock {
 // Wall time, with one background thread for timers. Never returns null.
 std::unique_ptr<Clock> NewSystemClock();
 
+// A process-wide system clock, made on first use and never destroyed: for
+// measuring real intervals (a child process's timeout, a rebuild's pacing)
+// where the server's own clock may be a manual one that stands still.
+Clock& SharedSystemClock();
+
 // A clock that moves only when told to. Starts at `start`.
 class ManualClock final : public Clock {
  public:

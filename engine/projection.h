@@ -7,7 +7,7 @@
 // Tick and arms (or clears) the runtime's deadline under the stream's name.
 //
 // Thread-safety: OnEvent is called by the Runtime's single consumer thread;
-// Get/List may be called from any thread (a mutex guards the map).
+// Get/List/ForEach may be called from any thread (a mutex guards the map).
 #ifndef TAIZHANG_ENGINE_PROJECTION_H_
 #define TAIZHANG_ENGINE_PROJECTION_H_
 
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/aggregate.h"
 #include "engine/runtime.h"
@@ -58,6 +59,15 @@ class StreamProjection final : public LogConsumer {
     auto it = states_.find(stream);
     if (it == states_.end()) return std::nullopt;
     return it->second;
+  }
+
+  // Calls `fn` on every state, in stream order, without copying any, under
+  // the projection's lock: `fn` must not call back into this projection (nor
+  // run a command on its aggregate), and should be quick, since the log's
+  // follower waits for it.
+  void ForEach(absl::FunctionRef<void(const Loaded&)> fn) const {
+    absl::MutexLock l(&mu_);
+    for (const auto& [stream, loaded] : states_) fn(loaded);
   }
 
   // Every state, in stream order, that `keep` accepts.

@@ -76,8 +76,7 @@ struct RunResult {
 // system's (a process-wide one, made on first use).
 const Clock& IntervalClock(const PdfOptions& options) {
   if (options.clock != nullptr) return *options.clock;
-  static const Clock* system = NewSystemClock().release();
-  return *system;
+  return SharedSystemClock();
 }
 
 absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv, const std::string& output,

@@ -125,10 +125,10 @@ class Builder {
     options.month = month;
     options.investment_rule = ledger_.project().policy().investment();
     workflows::BulletinBuilder bulletin(options);
-    for (const auto& s : ledger_.ListProjects()) {
-      if (s.info().code().empty()) continue;
+    ledger_.workflow<workflows::Project>().ForEach([&](const v1::ProjectState& s) {
+      if (s.info().code().empty()) return;
       project_names_[s.info().code()] = s.info().name();
-      if (!scope_.Reads(s)) continue;
+      if (!scope_.Reads(s)) return;
       bulletin.AddProject(s);
       const v1::ProjectView v = ledger_.project().View(s, now_);
       const v1::ProjectInfo& info = s.info();
@@ -188,7 +188,7 @@ class Builder {
                      info.planned_finish_on(), v.light());
         }
       }
-    }
+    });
     const v1::Bulletin b = bulletin.Build();
     v1::ScreenInvestment& inv = *out_.mutable_investment();
     inv.set_month(b.month());
@@ -222,8 +222,8 @@ class Builder {
   }
 
   void Cases() {
-    for (const auto& s : ledger_.ListCases()) {
-      if (!scope_.Reads(s)) continue;
+    ledger_.workflow<workflows::ApprovalCase>().ForEach([&](const v1::ApprovalCaseState& s) {
+      if (!scope_.Reads(s)) return;
       const v1::ApprovalCaseView v = ledger_.approval_case().View(s, now_);
       for (int i = 0; i < s.items_size() && i < v.items_size(); ++i) {
         const v1::CaseItem& item = s.items(i);
@@ -240,17 +240,17 @@ class Builder {
                      iv.clock().due_date(), iv.clock().light());
         }
       }
-    }
+    });
   }
 
   void Tasks() {
-    for (const auto& s : ledger_.ListTasks()) {
-      if (!scope_.Reads(s)) continue;
+    ledger_.workflow<workflows::Task>().ForEach([&](const v1::TaskState& s) {
+      if (!scope_.Reads(s)) return;
       if (s.status() == v1::TASK_STATUS_COMPLETED) {
         for (const auto& u : s.responsible_units()) Finished(u, !s.completed_late());
-        continue;
+        return;
       }
-      if (s.status() != v1::TASK_STATUS_OPEN) continue;
+      if (s.status() != v1::TASK_STATUS_OPEN) return;
       const v1::TaskView v = ledger_.task().View(s, now_);
       Count(2, v.light());
       for (const auto& u : s.responsible_units()) Open(u, v.overdue());
@@ -258,17 +258,17 @@ class Builder {
         AddOverdue("task", "任务", s.project_code(), s.title(),
                    absl::StrJoin(s.responsible_units(), "、"), v.due_date(), v.light());
       }
-    }
+    });
   }
 
   void Problems() {
-    for (const auto& s : ledger_.ListProblems()) {
-      if (!scope_.Reads(s)) continue;
+    ledger_.workflow<workflows::Problem>().ForEach([&](const v1::ProblemState& s) {
+      if (!scope_.Reads(s)) return;
       if (s.status() == v1::PROBLEM_STATUS_RESOLVED || s.status() == v1::PROBLEM_STATUS_VERIFIED) {
         Finished(s.unit(), !s.resolved_late());
-        continue;
+        return;
       }
-      if (s.status() != v1::PROBLEM_STATUS_ASSIGNED) continue;
+      if (s.status() != v1::PROBLEM_STATUS_ASSIGNED) return;
       const v1::ProblemView v = ledger_.problem().View(s, now_);
       Count(3, v.light());
       Open(s.unit(), v.overdue());
@@ -276,7 +276,7 @@ class Builder {
       if (v.overdue()) {
         AddOverdue("problem", "问题", s.project_code(), "问题", s.unit(), v.due_date(), v.light());
       }
-    }
+    });
   }
 
   void Totals() {
@@ -449,7 +449,8 @@ void ScreenFeeds::RebuildAll() {
 void ScreenFeeds::Run() {
   uint64_t built_at = ledger_.AppliedPosition();
   absl::Time clock_seen = clock_.Now();
-  absl::Time last_build = absl::Now();
+  const Clock& pacing = options_.pacing != nullptr ? *options_.pacing : SharedSystemClock();
+  absl::Duration last_build = pacing.Monotonic();
   for (;;) {
     {
       absl::MutexLock l(&mu_);
@@ -469,13 +470,14 @@ void ScreenFeeds::Run() {
     // A manual clock moved by hand, or a day passing, changes lights and
     // days without any event.
     const bool clock_moved = now - clock_seen >= absl::Minutes(1) || now < clock_seen;
-    if (!moved && !clock_moved && absl::Now() - last_build < options_.refresh_interval) continue;
+    if (!moved && !clock_moved && pacing.Monotonic() - last_build < options_.refresh_interval)
+      continue;
     // Coalesce: at most one rebuild per min_interval.
-    const absl::Duration since = absl::Now() - last_build;
+    const absl::Duration since = pacing.Monotonic() - last_build;
     if (since < options_.min_interval) absl::SleepFor(options_.min_interval - since);
     built_at = ledger_.AppliedPosition();
     clock_seen = clock_.Now();
-    last_build = absl::Now();
+    last_build = pacing.Monotonic();
     RebuildAll();
   }
 }

@@ -65,6 +65,9 @@ std::string ScreenJson(const v1::ScreenSnapshot& snapshot);
 struct ScreenFeedOptions {
   absl::Duration min_interval = absl::Milliseconds(150);
   absl::Duration refresh_interval = absl::Seconds(30);
+  // The clock both intervals are measured on (its Monotonic()); null: the
+  // system's, since the pacing is in real time even on a manual clock.
+  const Clock* pacing = nullptr;
 };
 
 class ScreenFeeds {

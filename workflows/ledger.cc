@@ -50,10 +50,15 @@ class Ledger::Reactions final : public engine::LogConsumer {
   WorkflowOf<Task>& tasks() { return ledger_.workflow<Task>(); }
 
   absl::Status DeliverCompletion(const v1::TaskState& done) {
-    for (const auto& loaded : tasks().projection().List()) {
-      for (const std::string& id : Task::PendingPrerequisites(loaded.state)) {
-        if (id == done.task_id()) RETURN_IF_ERROR(Deliver(loaded.state, done));
+    // Only the tasks waiting for `done` are copied out of the projection.
+    auto waits_for_done = [&](const auto& loaded) {
+      for (const auto& pre : loaded.state.prerequisites()) {
+        if (!pre.completed() && pre.task_id() == done.task_id()) return true;
       }
+      return false;
+    };
+    for (const auto& loaded : tasks().projection().List(waits_for_done)) {
+      RETURN_IF_ERROR(Deliver(loaded.state, done));
     }
     return absl::OkStatus();
   }

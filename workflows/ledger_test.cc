@@ -126,6 +126,32 @@ TEST_F(LedgerTest, CompletionsReachWaitingTasksAndFixTheirDueDate) {
   EXPECT_EQ(log_->HeadPosition(), head);
 }
 
+TEST_F(LedgerTest, ACompletionReachesOnlyTheTasksWaitingForIt) {
+  CreateTask("plot5", kKunyang, "2020-07-15");
+  CreateTask("plot1", kKunyang, "2020-09-30");
+  CreateTask("permit", kResources, nullptr, {"plot5"});
+  CreateTask("road", kResources, nullptr, {"plot1"});
+  const uint64_t road_version = *log_->StreamVersion("task/road");
+  Complete("plot5", kKunyang);
+  Settle();
+  EXPECT_FALSE(ledger_->GetTask("permit")->due_date().empty());
+  EXPECT_TRUE(ledger_->GetTask("road")->due_date().empty());
+  EXPECT_EQ(*log_->StreamVersion("task/road"), road_version);
+}
+
+TEST_F(LedgerTest, ForEachVisitsTheStatesListReturnsInTheSameOrder) {
+  CreateTask("plot5", kKunyang, "2020-07-15");
+  CreateTask("plot1", kKunyang, "2020-09-30");
+  CreateTask("permit", kResources, nullptr, {"plot5", "plot1"});
+  Settle();
+  std::vector<std::string> listed, visited;
+  for (const auto& s : ledger_->ListTasks()) listed.push_back(s.SerializeAsString());
+  ledger_->workflow<Task>().ForEach(
+      [&](const v1::TaskState& s) { visited.push_back(s.SerializeAsString()); });
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(visited, listed);
+}
+
 TEST_F(LedgerTest, ATaskCreatedAfterItsPrerequisiteCompletedGetsItAtOnce) {
   CreateTask("plot5", kKunyang, "2020-07-15");
   Complete("plot5", kKunyang);

@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -187,6 +188,11 @@ class WorkflowOf final : public Workflow {
     for (auto& loaded : projection_.List()) out.push_back(std::move(loaded.state));
     return out;
   }
+  // Calls `fn` on every state without copying it (see
+  // StreamProjection::ForEach: `fn` must not call back into this workflow).
+  void ForEach(absl::FunctionRef<void(const State&)> fn) const {
+    projection_.ForEach([&](const auto& loaded) { fn(loaded.state); });
+  }
 
   // Workflow
   const char* kind() const override { return Traits::kKind; }
@@ -211,9 +217,9 @@ class WorkflowOf final : public Workflow {
   }
   std::vector<std::string> PendingStreams() const override {
     std::vector<std::string> out;
-    for (const auto& loaded : projection_.List()) {
+    projection_.ForEach([&](const auto& loaded) {
       if (Traits::HasPendingDeadline(loaded.state)) out.push_back(Stream(Traits::Id(loaded.state)));
-    }
+    });
     return out;
   }
   absl::StatusOr<StateAsOf> StateAt(const std::string& stream, std::optional<uint64_t> position,
