@@ -97,8 +97,11 @@ TEST(ExportPoolTest, RunsAtMostItsWorkersAndQueuesUpToItsLimit) {
 
 // Notifies when the last job holding it lets it go.
 struct Dropped {
-  absl::Notification* notification;
+  explicit Dropped(absl::Notification* n) : notification(n) {}
   ~Dropped() { notification->Notify(); }
+  Dropped(const Dropped&) = delete;
+  Dropped& operator=(const Dropped&) = delete;
+  absl::Notification* notification;
 };
 
 TEST(ExportPoolTest, StoppingDropsTheWaitingJobsUnrunAndReleasesWhatTheyHold) {
@@ -107,7 +110,7 @@ TEST(ExportPoolTest, StoppingDropsTheWaitingJobsUnrunAndReleasesWhatTheyHold) {
   ASSERT_TRUE(held.pool().Submit([&done] { done.Add(); }).ok());
   held.AwaitStarted(1);
   absl::Notification dropped;
-  auto guard = std::make_shared<Dropped>(Dropped{&dropped});
+  auto guard = std::make_shared<Dropped>(&dropped);
   ASSERT_TRUE(held.pool().Submit([guard, &done] { done.Add(); }).ok());
   guard.reset();  // the waiting job holds it alone now
   // Stopping while the first job is held: the waiting one is dropped unrun,
