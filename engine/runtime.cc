@@ -16,6 +16,7 @@ absl::Status Runtime::CatchUp(bool replaying) {
   absl::MutexLock serial(&consume_mu_);
   uint64_t from = applied() + 1;
   absl::Status s = log_.Scan(from, [&](const store::RecordedEvent& e) -> absl::Status {
+    absl::WriterMutexLock cut(&cut_mu_);
     for (LogConsumer* c : consumers_) {
       absl::Status cs = c->OnEvent(e, replaying);
       if (!cs.ok()) {
@@ -97,6 +98,12 @@ void Runtime::Quiesce() {
 uint64_t Runtime::applied() const {
   absl::MutexLock l(&mu_);
   return applied_;
+}
+
+uint64_t Runtime::ReadAtApplied(absl::FunctionRef<void()> read) const {
+  absl::ReaderMutexLock cut(&cut_mu_);
+  read();
+  return applied();
 }
 
 absl::Status Runtime::status() const {

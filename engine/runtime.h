@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -64,6 +65,15 @@ class Runtime {
   void Quiesce();
 
   uint64_t applied() const;
+
+  // Runs `read` while no event is being consumed and returns the position
+  // the consumers had applied then: what `read` sees of the consumers'
+  // state (the projections) is the log through exactly that position,
+  // nothing less, nothing more. Consuming waits meanwhile, so `read` should
+  // copy what it needs and return; it must not wait for the log, nor be
+  // called from a consumer. Readers do not exclude one another.
+  uint64_t ReadAtApplied(absl::FunctionRef<void()> read) const;
+
   absl::Status status() const;
   DeadlineScheduler& scheduler() { return scheduler_; }
 
@@ -76,6 +86,9 @@ class Runtime {
   DeadlineScheduler scheduler_;
   std::vector<LogConsumer*> consumers_;
   absl::Mutex consume_mu_;  // one CatchUp at a time
+  // Held (writer) while one event is consumed and applied_ moved past it;
+  // (reader) by ReadAtApplied.
+  mutable absl::Mutex cut_mu_;
 
   mutable absl::Mutex mu_;
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;

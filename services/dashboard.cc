@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "reports/template.h"
 #include "services/export_route.h"
+#include "services/http_helpers.h"
 #include "services/office_pages.h"
 #include "services/screen.h"
 
@@ -26,33 +27,6 @@ constexpr char kDashboardMethod[] = "/taizhang.v1.Ledger/ListProjects";
 // /screen): set by GET /screen?token=T, sent with the page's WebSocket.
 constexpr char kScreenCookie[] = "taizhang_screen";
 
-const char* LightName(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return "green";
-    case v1::LIGHT_YELLOW:
-      return "yellow";
-    case v1::LIGHT_RED:
-      return "red";
-    default:
-      return "none";
-  }
-}
-
-// The token in an Authorization header: "Bearer T", or "Basic base64(user:T)"
-// as a browser sends it.
-std::optional<std::string> BearerOf(const std::string& authorization) {
-  if (authorization.empty()) return std::nullopt;
-  if (absl::StartsWithIgnoreCase(authorization, "basic ")) {
-    std::string decoded;
-    if (!absl::Base64Unescape(authorization.substr(6), &decoded)) return "Bearer -";
-    const size_t colon = decoded.find(':');
-    return absl::StrCat("Bearer ",
-                        colon == std::string::npos ? decoded : decoded.substr(colon + 1));
-  }
-  return authorization;
-}
-
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(const std::string& header, absl::string_view name) {
   for (absl::string_view part : absl::StrSplit(header, ';')) {
@@ -64,29 +38,13 @@ std::string CookieValue(const std::string& header, absl::string_view name) {
   return "";
 }
 
-HttpResponse Text(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-HttpResponse Refusal(const absl::Status& status) {
-  HttpResponse r = ErrorPage(status.code() == absl::StatusCode::kUnauthenticated ? 401 : 403,
-                             std::string(status.message()));
-  if (r.status == 401) {
-    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"taizhang\", charset=\"UTF-8\"");
-  }
-  return r;
-}
-
 HttpResponse Metrics(store::EventLog& log, Clock& clock, const workflows::Ledger* ledger) {
   std::string out = absl::StrCat(
       "# HELP taizhang_log_head_position The last durable position of the event log.\n"
       "# TYPE taizhang_log_head_position gauge\n"
       "taizhang_log_head_position ",
       log.HeadPosition(), "\n");
-  if (ledger == nullptr) return Text(200, out);
+  if (ledger == nullptr) return TextAnswer(200, out);
   absl::StrAppend(&out,
                   "# HELP taizhang_applied_position The last position the workflows have applied.\n"
                   "# TYPE taizhang_applied_position gauge\n"
@@ -97,22 +55,22 @@ HttpResponse Metrics(store::EventLog& log, Clock& clock, const workflows::Ledger
   std::map<std::string, int> overdue;
   for (const auto& s : ledger->ListProjects()) {
     v1::ProjectView v = ledger->project().View(s, now);
-    ++by_light[{"project", LightName(v.light())}];
+    ++by_light[{"project", LightClass(v.light())}];
     overdue["project"] += v.start_overdue() || v.finish_overdue();
   }
   for (const auto& s : ledger->ListCases()) {
     v1::ApprovalCaseView v = ledger->approval_case().View(s, now);
-    ++by_light[{"case", LightName(v.clock().light())}];
+    ++by_light[{"case", LightClass(v.clock().light())}];
     overdue["case"] += v.clock().overdue();
   }
   for (const auto& s : ledger->ListTasks()) {
     v1::TaskView v = ledger->task().View(s, now);
-    ++by_light[{"task", LightName(v.light())}];
+    ++by_light[{"task", LightClass(v.light())}];
     overdue["task"] += v.overdue();
   }
   for (const auto& s : ledger->ListProblems()) {
     v1::ProblemView v = ledger->problem().View(s, now);
-    ++by_light[{"problem", LightName(v.light())}];
+    ++by_light[{"problem", LightClass(v.light())}];
     overdue["problem"] += v.overdue();
   }
   absl::StrAppend(&out,
@@ -128,7 +86,7 @@ HttpResponse Metrics(store::EventLog& log, Clock& clock, const workflows::Ledger
   for (const char* kind : {"project", "case", "task", "problem"}) {
     absl::StrAppend(&out, "taizhang_overdue_items{kind=\"", kind, "\"} ", overdue[kind], "\n");
   }
-  HttpResponse r = Text(200, std::move(out));
+  HttpResponse r = TextAnswer(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }
@@ -140,6 +98,7 @@ struct Context {
   const Authorizer& auth;
   const workflows::Ledger* ledger;
   std::unique_ptr<ScreenFeeds> screens;  // with a ledger only
+  std::unique_ptr<ExportPool> exports;   // last: goes first, while the rest is there
 };
 
 // The caller of an office page: a bearer token or HTTP Basic (the token as
@@ -174,18 +133,19 @@ absl::StatusOr<Caller> ScreenCaller(const Context& c, const HttpRequest& request
 // browser on to /screen, so the token leaves the address bar and history.
 HttpResponse ScreenPage(const Context& c, const HttpRequest& request) {
   const auto query = ParseQuery(request.target);
-  if (auto it = query.find("token"); it != query.end()) {
+  if (!query.ok()) return ErrorAnswer(query.status());
+  if (auto it = query->find("token"); it != query->end()) {
     if (c.auth.tokens().Find(it->second) == nullptr) {
-      return Refusal(absl::UnauthenticatedError("令牌无效：请向管理员索取大屏令牌"));
+      return ErrorAnswer(absl::UnauthenticatedError("令牌无效：请向管理员索取大屏令牌"));
     }
-    HttpResponse r = Text(303, "");
+    HttpResponse r = TextAnswer(303, "");
     r.headers.emplace_back("Location", "/screen");
     r.headers.emplace_back("Set-Cookie", absl::StrCat(kScreenCookie, "=", it->second,
                                                       "; Path=/screen; HttpOnly; SameSite=Strict"));
     return r;
   }
   auto caller = ScreenCaller(c, request);
-  if (!caller.ok()) return Refusal(caller.status());
+  if (!caller.ok()) return ErrorAnswer(caller.status());
   reports::TemplateData d;
   d.set("actor", caller->actor);
   HttpResponse r = HtmlPage(200, reports::RenderTemplate("screen/screen.html", d));
@@ -201,15 +161,16 @@ HttpResponse ScreenPage(const Context& c, const HttpRequest& request) {
 
 // GET /screen/ws: the live feed (the snapshot on connect and on every change).
 HttpResponse ScreenSocket(const Context& c, const HttpRequest& request) {
-  if (!request.websocket) return Text(400, "/screen/ws is a WebSocket (Upgrade: websocket)\n");
+  if (!request.websocket)
+    return TextAnswer(400, "/screen/ws is a WebSocket (Upgrade: websocket)\n");
   // A page of another site must not open the screen's feed with the wall's
   // cookie: a browser's WebSocket names its page's origin.
   if (!request.origin.empty() && request.origin != absl::StrCat("http://", request.host) &&
       request.origin != absl::StrCat("https://", request.host)) {
-    return Text(403, "/screen/ws: only the screen's own page may open its feed\n");
+    return TextAnswer(403, "/screen/ws: only the screen's own page may open its feed\n");
   }
   auto caller = ScreenCaller(c, request);
-  if (!caller.ok()) return Refusal(caller.status());
+  if (!caller.ok()) return ErrorAnswer(caller.status());
   HttpResponse r;
   r.status = 101;
   r.push = c.screens->For(*caller);
@@ -219,25 +180,31 @@ HttpResponse ScreenSocket(const Context& c, const HttpRequest& request) {
 // GET /screen/snapshot: the same snapshot as JSON, once.
 HttpResponse ScreenSnapshotJson(const Context& c, const HttpRequest& request) {
   auto caller = ScreenCaller(c, request);
-  if (!caller.ok()) return Refusal(caller.status());
-  HttpResponse r = Text(200, ScreenJson(BuildScreenSnapshot(*c.ledger, *caller, c.clock.Now())));
+  if (!caller.ok()) return ErrorAnswer(caller.status());
+  HttpResponse r =
+      TextAnswer(200, ScreenJson(BuildScreenSnapshot(*c.ledger, *caller, c.clock.Now())));
   r.content_type = "application/json; charset=utf-8";
   return r;
 }
 
 HttpResponse OfficeLists(const Context& c, const HttpRequest& request) {
   auto caller = OfficeCaller(c, request);
-  if (!caller.ok()) return Refusal(caller.status());
-  return OfficeListsPage(*caller, *c.ledger, c.clock.Now(), ParseQuery(request.target));
+  if (!caller.ok()) return ErrorAnswer(caller.status());
+  auto query = ParseQuery(request.target);
+  if (!query.ok()) return ErrorAnswer(query.status());
+  return OfficeListsPage(*caller, *c.ledger, c.clock.Now(), *query);
 }
 
 HttpResponse OfficeProject(const Context& c, const HttpRequest& request, const std::string& path) {
   auto caller = OfficeCaller(c, request);
-  if (!caller.ok()) return Refusal(caller.status());
+  if (!caller.ok()) return ErrorAnswer(caller.status());
   std::string code = path.substr(std::string("/project/").size());
   // The path's code, percent-decoded like a query value.
-  auto decoded = ParseQuery(absl::StrCat("?c=", code));
-  return ProjectPage(*caller, *c.ledger, c.log, c.clock.Now(), decoded["c"]);
+  std::optional<std::string> decoded = PercentDecode(code);
+  if (!decoded.has_value()) {
+    return ErrorPage(400, absl::StrCat("项目代码 '", code, "' 的百分号编码有误"));
+  }
+  return ProjectPage(*caller, *c.ledger, c.log, c.clock.Now(), *decoded);
 }
 
 // One route: an exact path, or a prefix ending in '/' (the handler gets the
@@ -255,7 +222,7 @@ std::vector<Route> Routes() {
   return {
       {"/healthz", false,
        [](const Context& c, const HttpRequest&, const std::string&) {
-         return Text(200, absl::StrCat("ok\nhead ", c.log.HeadPosition(), "\n"));
+         return TextAnswer(200, absl::StrCat("ok\nhead ", c.log.HeadPosition(), "\n"));
        }},
       {"/metrics", false,
        [](const Context& c, const HttpRequest&, const std::string&) {
@@ -268,7 +235,7 @@ std::vector<Route> Routes() {
       {"/screen/snapshot", true, plain(&ScreenSnapshotJson)},
       {"/export/", false,
        [](const Context& c, const HttpRequest& r, const std::string&) {
-         return ServeExport(r, c.clock, c.auth, c.ledger);  // export_route.h
+         return ServeExport(r, c.clock, c.auth, c.ledger, *c.exports);  // export_route.h
        }},
       // ---- Further routes: one line each, here. ----
   };
@@ -277,13 +244,14 @@ std::vector<Route> Routes() {
 }  // namespace
 
 HttpServer::Handler NewHttpRoutes(store::EventLog& log, Clock& clock, const Authorizer& auth,
-                                  const workflows::Ledger* ledger) {
-  auto context = std::shared_ptr<Context>(new Context{log, clock, auth, ledger, nullptr});
+                                  const workflows::Ledger* ledger, HttpRoutesOptions options) {
+  auto context = std::shared_ptr<Context>(new Context{log, clock, auth, ledger, nullptr, nullptr});
   if (ledger != nullptr) context->screens = std::make_unique<ScreenFeeds>(log, *ledger, clock);
+  context->exports = std::make_unique<ExportPool>(std::move(options.exports));
   auto routes = std::make_shared<const std::vector<Route>>(Routes());
   return [context, routes](const HttpRequest& request) -> HttpResponse {
     if (request.method != "GET") {
-      HttpResponse r = Text(405, "only GET\n");
+      HttpResponse r = TextAnswer(405, "only GET\n");
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
@@ -294,11 +262,11 @@ HttpServer::Handler NewHttpRoutes(store::EventLog& log, Clock& clock, const Auth
                              : path == route.path;
       if (!match) continue;
       if (route.needs_ledger && context->ledger == nullptr) {
-        return Text(503, "this server runs without workflows (--policies-dir)\n");
+        return TextAnswer(503, "this server runs without workflows (--policies-dir)\n");
       }
       return route.serve(*context, request, path);
     }
-    return Text(404, "not found: try /, /screen, /project/<code>, /healthz or /metrics\n");
+    return TextAnswer(404, "not found: try /, /screen, /project/<code>, /healthz or /metrics\n");
   };
 }
 

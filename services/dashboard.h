@@ -16,22 +16,32 @@
 //                 WebSocket (GET /screen/ws) carries the cookie, or a client
 //                 sends "Authorization: Bearer T". /screen/snapshot is the
 //                 same figures once, as JSON. Tokens are never logged.
+//   GET /export/<kind>.<xlsx|csv>  a ledger (export_route.h), built on a
+//                 small worker pool of the routes' own (export_pool.h) so that
+//                 this thread goes on serving and pushing the screen.
 // Routes are a table in dashboard.cc: a new one is one line there.
 #ifndef TAIZHANG_SERVICES_DASHBOARD_H_
 #define TAIZHANG_SERVICES_DASHBOARD_H_
 
 #include "base/clock.h"
 #include "services/auth.h"
+#include "services/export_pool.h"
 #include "services/http_server.h"
 #include "store/event_log.h"
 #include "workflows/ledger.h"
 
 namespace taizhang::services {
 
+struct HttpRoutesOptions {
+  // The pool /export/ builds its ledgers on (2 workers, 4 waiting).
+  ExportPoolOptions exports;
+};
+
 // All references must outlive the handler; `ledger` may be null (a server
-// without policies: health and the log's metrics only).
+// without policies: health and the log's metrics only). The handler owns
+// the export pool: destroying it waits for the exports running.
 HttpServer::Handler NewHttpRoutes(store::EventLog& log, Clock& clock, const Authorizer& auth,
-                                  const workflows::Ledger* ledger);
+                                  const workflows::Ledger* ledger, HttpRoutesOptions options = {});
 
 }  // namespace taizhang::services
 

@@ -2,17 +2,20 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace taizhang::services {
 
@@ -26,12 +29,27 @@ constexpr auto kDeadline = std::chrono::seconds(5);
 // A WebSocket write the peer has not taken by then drops it.
 constexpr auto kWriteDeadline = std::chrono::seconds(10);
 
+class Session;
+
+// Where deferred answers come back to: the io_context while it runs, null
+// once the server has stopped. Shared with every Reply handed out, which may
+// outlive the server.
+struct Gate {
+  absl::Mutex mu;
+  asio::io_context* io ABSL_GUARDED_BY(mu) = nullptr;
+};
+
 // What every connection of one server shares. Outlives the io_context's
 // handlers (declared before it in Impl).
 struct Shared {
   HttpServer::Handler handler;
   HttpServerOptions options;
   std::atomic<int> websockets{0};
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+  // Connections waiting for a deferred answer, by number. Only on the
+  // server's thread; emptied before the io_context goes.
+  std::map<uint64_t, std::shared_ptr<Session>> waiting;
+  uint64_t next_waiting = 0;
 };
 
 // One WebSocket: pushes its source's latest message; reads only to answer
@@ -175,6 +193,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       in.websocket = websocket::is_upgrade(request);
       HttpResponse r = shared_.handler(in);
+      if (r.deferred) return Defer(std::move(r.deferred));
       if (in.websocket && r.push != nullptr) {
         if (shared_.websockets.load() < shared_.options.max_websockets) {
           std::make_shared<WebSocketSession>(std::move(stream_), std::move(r.push), shared_)
@@ -185,12 +204,43 @@ class Session : public std::enable_shared_from_this<Session> {
                          absl::StrCat("too many live connections (at most ",
                                       shared_.options.max_websockets, "); try again later\n")};
       }
-      response_.result(static_cast<http::status>(r.status));
-      response_.set(http::field::content_type, r.content_type);
-      response_.set(http::field::cache_control, "no-store");
-      for (const auto& [name, value] : r.headers) response_.set(name, value);
-      response_.body() = std::move(r.body);
+      return Answer(std::move(r));
     }
+    Write();
+  }
+
+  // Waits, in Shared::waiting, for the answer `deferred` gives; the server's
+  // thread serves others meanwhile.
+  void Defer(std::function<void(HttpReply)> deferred) {
+    const uint64_t number = ++shared_.next_waiting;
+    shared_.waiting[number] = shared_from_this();
+    Shared* shared = &shared_;
+    std::shared_ptr<Gate> gate = shared_.gate;
+    deferred([gate, shared, number](HttpResponse answer) {
+      absl::MutexLock l(&gate->mu);
+      if (gate->io == nullptr) return;  // stopped: nobody to answer
+      // Runs only while the server runs, so `shared` is alive then.
+      asio::post(*gate->io, [shared, number, answer = std::move(answer)]() mutable {
+        auto it = shared->waiting.find(number);
+        if (it == shared->waiting.end()) return;  // answered already
+        std::shared_ptr<Session> self = std::move(it->second);
+        shared->waiting.erase(it);
+        self->Answer(std::move(answer));
+      });
+    });
+  }
+
+  // Writes `r` and closes.
+  void Answer(HttpResponse r) {
+    response_.result(static_cast<http::status>(r.status));
+    response_.set(http::field::content_type, r.content_type);
+    response_.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) response_.set(name, value);
+    response_.body() = std::move(r.body);
+    Write();
+  }
+
+  void Write() {
     response_.prepare_payload();
     stream_.expires_after(kDeadline);
     http::async_write(
@@ -271,6 +321,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   server->address_ = bound.address().is_v6()
                          ? absl::StrCat("[", bound.address().to_string(), "]:", bound.port())
                          : absl::StrCat(bound.address().to_string(), ":", bound.port());
+  {
+    absl::MutexLock l(&impl.shared.gate->mu);
+    impl.shared.gate->io = &impl.io;
+  }
   impl.Accept();
   impl.thread = std::thread([&impl] { impl.io.run(); });
   return server;
@@ -282,6 +336,11 @@ HttpServer::~HttpServer() {
   // WebSockets reconnect, and nothing they do changes state.
   impl_->io.stop();
   impl_->thread.join();
+  {
+    absl::MutexLock l(&impl_->shared.gate->mu);
+    impl_->shared.gate->io = nullptr;  // later deferred answers are dropped
+  }
+  impl_->shared.waiting.clear();  // their sockets, while the io_context is alive
 }
 
 int HttpServer::websockets() const { return impl_->shared.websockets.load(); }

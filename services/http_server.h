@@ -14,8 +14,17 @@
 // every ping_interval; a peer that answers nothing for two of them is
 // dropped. At most max_websockets at a time: more are answered 503.
 //
-// Thread-safety: the handler runs on the server's thread only; a PushSource
-// is read from that thread while others update it.
+// Answers made elsewhere (an export built on a worker pool): an answer
+// carrying `deferred` is not written at once. The server calls `deferred`
+// on its thread with a Reply that any thread may call, once, with the real
+// answer; that answer is then written on the server's thread, which has gone
+// on serving other connections and pushing WebSockets meanwhile. A Reply
+// called after the server has stopped is dropped; one never called leaves
+// its connection open until the server stops.
+//
+// Thread-safety: the handler and `deferred` run on the server's thread only;
+// a PushSource is read from that thread while others update it; a Reply may
+// be called from any thread.
 #ifndef TAIZHANG_SERVICES_HTTP_SERVER_H_
 #define TAIZHANG_SERVICES_HTTP_SERVER_H_
 
@@ -50,6 +59,11 @@ class PushSource {
   virtual std::pair<uint64_t, std::shared_ptr<const std::string>> Latest() const = 0;
 };
 
+struct HttpResponse;
+
+// Delivers a deferred answer (see above); callable once, from any thread.
+using HttpReply = std::function<void(HttpResponse)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -57,6 +71,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   // On the answer to a WebSocket request: accept it and push this source.
   std::shared_ptr<const PushSource> push;
+  // When set, the answer comes later: called with the Reply that gives it
+  // (the fields above are then ignored).
+  std::function<void(HttpReply reply)> deferred;
 };
 
 struct HttpServerOptions {

@@ -1,5 +1,6 @@
 #include "services/ledger_export.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "reports/labels.h"
 #include "reports/ledger_sheets.h"
 #include "reports/xlsx_writer.h"
+#include "services/export_pool.h"
 #include "services/field_checks.h"
 #include "services/ledger_service.h"
 #include "services/list_filter.h"
@@ -39,14 +41,38 @@ void Select(const workflows::Ledger& ledger, const workflows::LedgerAsOf& as_of,
   }
 }
 
+// The slips ledger under a unit filter: every stream's rungs narrowed to
+// those addressed to `unit` (the states are the export's own copies), the
+// streams then chosen without it.
+template <class A>
+void KeepSlipsOf(const std::string& unit, workflows::LedgerAsOf& as_of) {
+  for (auto& state : as_of.of<A>()) {
+    auto* rungs = state.mutable_rungs();
+    for (int i = rungs->size() - 1; i >= 0; --i) {
+      const auto& units = rungs->Get(i).raised().parties().units();
+      if (std::find(units.begin(), units.end(), unit) == units.end()) rungs->DeleteSubrange(i, 1);
+    }
+  }
+}
+
 template <class... A>
-void SelectAll(const workflows::Ledger& ledger, const workflows::LedgerAsOf& as_of,
+void SelectAll(const workflows::Ledger& ledger, workflows::LedgerAsOf& as_of,
                const ReadScope& scope, v1::LedgerKind kind, reports::LedgerSelection* selection,
                workflows::WorkflowList<A...>) {
+  v1::ListRequest streams = selection->filter;
+  if (kind == v1::LEDGER_KIND_SLIPS && !streams.unit().empty()) {
+    (KeepSlipsOf<A>(streams.unit(), as_of), ...);
+    streams.clear_unit();
+  }
   (void)std::initializer_list<int>{
-      (reports::KindReads<A>(kind) ? Select<A>(ledger, as_of, scope, selection->filter, selection)
-                                   : void(),
+      (reports::KindReads<A>(kind) ? Select<A>(ledger, as_of, scope, streams, selection) : void(),
        0)...};
+}
+
+// The process's building slots (ledger_export.h).
+BuildSlots& Slots() {
+  static BuildSlots* slots = new BuildSlots(2);
+  return *slots;
 }
 
 // The day asked for, or nullopt for today.
@@ -69,9 +95,36 @@ absl::StatusOr<std::optional<absl::CivilDay>> DayOf(const std::string& text, abs
 
 }  // namespace
 
+absl::StatusOr<v1::ListRequest> ExportFilter(const Caller& caller, const v1::ListRequest& filter) {
+  using workflows::Role;
+  const workflows::Principal& p = caller.principal;
+  switch (p.role) {
+    case Role::kSupervision:
+    case Role::kAuditor:
+    case Role::kAdmin:
+    case Role::kLeader:
+    case Role::kEnterprise:
+      return filter;
+    case Role::kDepartment: {
+      if (!filter.unit().empty() && filter.unit() != p.unit) {
+        return absl::PermissionDeniedError(absl::StrCat("部门只能导出本单位（", p.unit,
+                                                        "）的台账，不能导出 ", filter.unit(),
+                                                        " 的；你是 ", caller.actor));
+      }
+      v1::ListRequest own = filter;
+      own.set_unit(p.unit);
+      return own;
+    }
+    default:
+      return absl::PermissionDeniedError(
+          absl::StrCat(caller.actor, " 不能导出台账：督查室、审计、部门、分包领导和企业可以导出"));
+  }
+}
+
 absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl::Time now,
                                           const Caller& caller,
-                                          const v1::ExportLedgerRequest& request) {
+                                          const v1::ExportLedgerRequest& request,
+                                          const ExportOptions& options) {
   const std::string kind_name = reports::LedgerKindName(request.kind());
   if (kind_name.empty()) {
     return absl::InvalidArgumentError(
@@ -81,17 +134,25 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
     return absl::InvalidArgumentError("format: a ledger is exported as XLSX or CSV");
   }
   RETURN_IF_ERROR(CheckEnumFields(request.filter()));
+  ASSIGN_OR_RETURN(v1::ListRequest filter, ExportFilter(caller, request.filter()));
   const absl::CivilDay today = absl::ToCivilDay(now, engine::ChinaTime());
   ASSIGN_OR_RETURN(std::optional<absl::CivilDay> day, DayOf(request.as_of(), today));
   std::optional<absl::Time> end;
   if (day.has_value()) end = workflows::EndOfChinaDay(*day);
+
+  BuildSlots::Lease slot(Slots(), options.wait_for_slot);
+  if (!slot.ok()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("导出繁忙：已有 ", Slots().limit(), " 份台账正在生成，请稍后再试"));
+  }
   ASSIGN_OR_RETURN(workflows::LedgerAsOf as_of, workflows::ReadLedgerAsOf(ledger, end, now));
 
   reports::LedgerSelection selection;
   selection.ledger = &as_of;
   selection.day = day.value_or(today);
-  selection.filter = request.filter();
-  const ReadScope scope(caller, ledger);
+  selection.filter = std::move(filter);
+  // The caller's projects as they stood that day, as the rows are.
+  const ReadScope scope(caller, as_of.of<workflows::Project>());
   SelectAll(ledger, as_of, scope, request.kind(), &selection, workflows::RegisteredWorkflows{});
   ASSIGN_OR_RETURN(reports::Sheet sheet, reports::BuildLedgerSheet(request.kind(), selection));
 

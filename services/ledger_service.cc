@@ -130,12 +130,19 @@ void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
 // ---------------------------------------------------------------------------
 // ReadScope
 
-ReadScope::ReadScope(const Caller& caller, const workflows::Ledger& ledger) : caller_(caller) {
+ReadScope::ReadScope(const Caller& caller, const workflows::Ledger& ledger)
+    : ReadScope(caller, caller.principal.Is(workflows::Role::kLeader) ||
+                                caller.principal.Is(workflows::Role::kEnterprise)
+                            ? ledger.ListProjects()
+                            : std::vector<v1::ProjectState>()) {}
+
+ReadScope::ReadScope(const Caller& caller, const std::vector<v1::ProjectState>& projects)
+    : caller_(caller) {
   using workflows::Role;
   const workflows::Principal& p = caller.principal;
   if (!p.Is(Role::kLeader) && !p.Is(Role::kEnterprise)) return;
   all_ = false;
-  for (const v1::ProjectState& s : ledger.ListProjects()) {
+  for (const v1::ProjectState& s : projects) {
     const std::string& who = p.Is(Role::kLeader) ? s.info().responsible_leader() : s.info().owner();
     if (who == p.unit) projects_.insert(s.info().code());
   }

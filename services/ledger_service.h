@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,10 @@ void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger);
 class ReadScope {
  public:
   ReadScope(const Caller& caller, const workflows::Ledger& ledger);
+  // The same, the caller's projects found among `projects` (e.g. those of a
+  // past day, workflows/ledger_as_of.h), read only here; `caller` must
+  // outlive the scope.
+  ReadScope(const Caller& caller, const std::vector<v1::ProjectState>& projects);
 
   // Whether the caller may read `state`, of any registered workflow: all, or
   // through its project, or as a party it names (ApiTraits::ReadsAsParty).

@@ -13,6 +13,7 @@
 #include "reports/labels.h"
 #include "reports/template.h"
 #include "services/china_time.h"
+#include "services/http_helpers.h"
 #include "services/ledger_service.h"
 #include "taizhang/v1/project.pb.h"
 #include "workflows/bulletin.h"
@@ -26,19 +27,6 @@ using reports::TemplateData;
 using reports::TemplateList;
 
 namespace {
-
-const char* LightClass(v1::Light light) {
-  switch (light) {
-    case v1::LIGHT_GREEN:
-      return "green";
-    case v1::LIGHT_YELLOW:
-      return "yellow";
-    case v1::LIGHT_RED:
-      return "red";
-    default:
-      return "none";
-  }
-}
 
 // Red first, then yellow, then green, then unjudged.
 int Severity(v1::Light light) {
@@ -67,29 +55,6 @@ std::string Date(int64_t us) {
 // "1234.56万元".
 std::string Yuan(int64_t yuan) {
   return absl::StrFormat("%.2f万元", static_cast<double>(yuan) / 1e4);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = absl::ascii_tolower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-std::string Decode(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 // The lists' rows of workflow A, as ListOf (ledger_service.h) selects them.
@@ -269,21 +234,6 @@ std::string ProjectEventDetail(const v1::ProjectEvent& e) {
 
 }  // namespace
 
-std::map<std::string, std::string> ParseQuery(const std::string& target) {
-  std::map<std::string, std::string> out;
-  const size_t q = target.find('?');
-  if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(target.substr(q + 1), '&', absl::SkipEmpty())) {
-    const size_t eq = part.find('=');
-    if (eq == absl::string_view::npos) {
-      out[Decode(part)] = "";
-    } else {
-      out[Decode(part.substr(0, eq))] = Decode(part.substr(eq + 1));
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<v1::ListRequest> OfficeFilters(const std::map<std::string, std::string>& query) {
   v1::ListRequest r;
   auto get = [&](const char* name) -> std::string {
@@ -323,32 +273,6 @@ absl::StatusOr<v1::ListRequest> OfficeFilters(const std::map<std::string, std::s
     r.set_overdue_only(overdue == "1");
   }
   return r;
-}
-
-HttpResponse HtmlPage(int status, absl::StatusOr<std::string> rendered) {
-  HttpResponse r;
-  r.content_type = "text/html; charset=utf-8";
-  if (!rendered.ok()) {
-    r.status = 500;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = absl::StrCat(rendered.status().message(), "\n");
-    return r;
-  }
-  r.status = status;
-  r.body = *std::move(rendered);
-  return r;
-}
-
-HttpResponse ErrorPage(int status, const std::string& message) {
-  TemplateData d;
-  d.set("title", status == 400   ? "请求有误"
-                 : status == 401 ? "需要令牌"
-                 : status == 403 ? "无权查看"
-                 : status == 404 ? "未找到"
-                                 : "出错了");
-  d.set("status", std::to_string(status));
-  d.set("message", message);
-  return HtmlPage(status, reports::RenderTemplate("office/error.html", d));
 }
 
 HttpResponse OfficeListsPage(const Caller& caller, const workflows::Ledger& ledger, absl::Time now,

@@ -11,7 +11,8 @@
 //                        rung raised on it or on its cases, tasks and
 //                        problems) and its history (the project stream's
 //                        events, dated, described in Chinese).
-// Everything a person reads is Chinese (reports::Label).
+// Everything a person reads is Chinese (reports::Label). The query string
+// and the pages' frame are http_helpers.h's.
 //
 // Thread-safety: the functions are reentrant.
 #ifndef TAIZHANG_SERVICES_OFFICE_PAGES_H_
@@ -30,20 +31,11 @@
 
 namespace taizhang::services {
 
-// The query string of `target` ("/p?a=1&b=%E4%B8%AD"), percent- and
-// plus-decoded; a repeated name keeps its last value.
-std::map<std::string, std::string> ParseQuery(const std::string& target);
-
-// The list filters of `query`; INVALID_ARGUMENT naming the parameter and
-// the value when one does not parse (an unknown stage or light, a region
-// that is not 6 digits, overdue other than 1/0).
+// The list filters of `query` (ParseQuery, http_helpers.h): unit, region,
+// stage, light, overdue, project; other names are ignored. INVALID_ARGUMENT naming the parameter
+// and the value when one does not parse (an unknown stage or light, a region that is not 6 digits,
+// overdue other than 1/0).
 absl::StatusOr<v1::ListRequest> OfficeFilters(const std::map<std::string, std::string>& query);
-
-// An HTML page of `status` from the template `name` (reports/templates/).
-HttpResponse HtmlPage(int status, absl::StatusOr<std::string> rendered);
-
-// A Chinese error page: "请求有误" (400), "无权查看" (403), "未找到" (404).
-HttpResponse ErrorPage(int status, const std::string& message);
 
 HttpResponse OfficeListsPage(const Caller& caller, const workflows::Ledger& ledger, absl::Time now,
                              const std::map<std::string, std::string>& query);

@@ -8,22 +8,35 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reports/testing/ledger_dump.h"
+#include "services/auth.h"
+#include "services/dashboard.h"
+#include "services/http_server.h"
 #include "services/testing/server_harness.h"
 #include "taizhang/v1/service.grpc.pb.h"
+#include "workflows/ledger.h"
 
 namespace taizhang {
 namespace {
@@ -107,7 +120,11 @@ class ExportTest : public ::testing::Test {
                        "token { token: \"enterprise-0123456789abcdef\" role: \"enterprise\" "
                        "unit: \"某食品有限公司\" }\n"
                        "token { token: \"ndrc-0123456789abcdef\" role: \"department\" "
-                       "unit: \"市发展改革委\" }\n");
+                       "unit: \"市发展改革委\" }\n"
+                       "token { token: \"auditor-0123456789abcdef\" role: \"auditor\" "
+                       "unit: \"区审计局\" }\n"
+                       "token { token: \"screen-0123456789abcdef\" role: \"screen\" "
+                       "unit: \"大厅大屏\" }\n");
     std::string failure;
     daemon_ = Daemon::Start(
         {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
@@ -192,11 +209,54 @@ class ExportTest : public ::testing::Test {
     return dump.ok() ? *dump : google::protobuf::Struct();
   }
 
+  // `who`'s CSV of `kind` (as of `as_of`, "" for now) through gRPC and
+  // through HTTP, which must be the same bytes and position; the bytes.
+  std::string BothDoors(const std::string& who, v1::LedgerKind kind, const std::string& as_of) {
+    v1::Reports::Stub reports(testing::Connect(daemon_->address()));
+    v1::ExportLedgerRequest request;
+    request.set_kind(kind);
+    request.set_format(v1::DOCUMENT_FORMAT_CSV);
+    request.set_as_of(as_of);
+    v1::Document doc;
+    grpc::Status s =
+        reports.ExportLedger(testing::Call(who + "-0123456789abcdef").get(), request, &doc);
+    EXPECT_TRUE(s.ok()) << who << " " << kind << " " << as_of << ": " << s.error_message();
+    const std::string name = kind == v1::LEDGER_KIND_PROJECTS     ? "projects"
+                             : kind == v1::LEDGER_KIND_CASE_ITEMS ? "cases"
+                             : kind == v1::LEDGER_KIND_TASKS      ? "tasks"
+                             : kind == v1::LEDGER_KIND_PROBLEMS   ? "problems"
+                                                                  : "slips";
+    HttpReply r = HttpGet(
+        http_, absl::StrCat("/export/", name, ".csv", as_of.empty() ? "" : "?as_of=", as_of),
+        absl::StrCat("Bearer ", who, "-0123456789abcdef"));
+    EXPECT_EQ(r.status, 200) << who << " " << name << " " << as_of << ": " << r.body;
+    EXPECT_EQ(r.body, doc.content()) << who << " " << name << " " << as_of;
+    EXPECT_THAT(r.head,
+                HasSubstr(absl::StrCat("X-Taizhang-Through-Position: ", doc.through_position())));
+    return doc.content();
+  }
+
   TempDir dir_;
   std::unique_ptr<Daemon> daemon_;
   std::string http_;
   int files_ = 0;
 };
+
+// The rows of a CSV ledger (after its title and header lines).
+std::vector<std::string> CsvRows(const std::string& csv) {
+  std::vector<std::string> lines = absl::StrSplit(csv, "\r\n", absl::SkipEmpty());
+  if (lines.size() <= 2) return {};
+  return std::vector<std::string>(lines.begin() + 2, lines.end());
+}
+
+// Whether some row names `id` as a cell.
+bool HasRow(const std::string& csv, const std::string& id) {
+  for (const std::string& row : CsvRows(csv)) {
+    std::vector<std::string> cells = absl::StrSplit(row, ',');
+    if (std::find(cells.begin(), cells.end(), id) != cells.end()) return true;
+  }
+  return false;
+}
 
 TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
   ASSERT_NO_FATAL_FAILURE(Scenario());
@@ -479,6 +539,293 @@ TEST_F(ExportTest, BadInputIsRefusedAndWritesNothing) {
   EXPECT_LT(then.through_position(), doc.through_position());
   EXPECT_THAT(then.content(), Not(HasSubstr("已完成")));
   EXPECT_THAT(doc.content(), HasSubstr("已完成"));
+}
+
+TEST_F(ExportTest, OneScopePerRoleThroughEveryDoorNowAndAsOfAPastDay) {
+  // A task of a project not yet registered, its leader 李副区长; the project,
+  // registered later, is 王副区长's.
+  constexpr char kP3[] = "2020-530115-72-01-000003";
+  ASSERT_NO_FATAL_FAILURE(Task("early", kP3, "早期任务", "2020-08-31", "李副区长"));
+  ASSERT_NO_FATAL_FAILURE(Scenario());
+  ASSERT_NO_FATAL_FAILURE(Register(kP3, "昆阳冷链", "王副区长"));
+  using K = v1::LedgerKind;
+  const K kTasks = v1::LEDGER_KIND_TASKS, kProjects = v1::LEDGER_KIND_PROJECTS,
+          kCases = v1::LEDGER_KIND_CASE_ITEMS, kProblems = v1::LEDGER_KIND_PROBLEMS,
+          kSlips = v1::LEDGER_KIND_SLIPS;
+
+  // The office, auditors and admin: every row, now and then.
+  for (const std::string who : {"office", "auditor", "admin"}) {
+    std::string tasks = BothDoors(who, kTasks, "");
+    EXPECT_EQ(CsvRows(tasks).size(), 3u) << who;
+    EXPECT_EQ(CsvRows(BothDoors(who, kProjects, "")).size(), 3u) << who;
+    EXPECT_EQ(CsvRows(BothDoors(who, kProblems, "")).size(), 1u) << who;
+    EXPECT_GE(CsvRows(BothDoors(who, kCases, "")).size(), 3u) << who;
+    std::string slips = BothDoors(who, kSlips, "");
+    EXPECT_THAT(slips, HasSubstr("task/plot5/")) << who;
+    EXPECT_THAT(slips, HasSubstr("case/LH-2020-001/")) << who;
+    EXPECT_EQ(CsvRows(BothDoors(who, kTasks, "2020-07-01")).size(), 3u) << who;
+  }
+
+  // A department: its own rows, now and then, in every ledger.
+  std::string tasks = BothDoors("resources", kTasks, "");
+  EXPECT_TRUE(HasRow(tasks, "plot1") && HasRow(tasks, "plot5") && HasRow(tasks, "early"));
+  EXPECT_EQ(CsvRows(BothDoors("resources", kProjects, "")).size(), 3u);  // it leads all three
+  EXPECT_EQ(CsvRows(BothDoors("resources", kProblems, "")).size(), 1u);  // pr1 is assigned to it
+  EXPECT_TRUE(CsvRows(BothDoors("resources", kCases, "")).empty());      // no item of the case
+  std::string slips = BothDoors("resources", kSlips, "");
+  EXPECT_THAT(slips, HasSubstr("task/plot5/"));
+  EXPECT_THAT(slips, Not(HasSubstr("case/LH-2020-001/")));
+  EXPECT_EQ(CsvRows(BothDoors("resources", kTasks, "2020-07-01")).size(), 3u);
+
+  EXPECT_TRUE(CsvRows(BothDoors("ndrc", kTasks, "")).empty());
+  EXPECT_TRUE(CsvRows(BothDoors("ndrc", kProjects, "")).empty());
+  EXPECT_TRUE(CsvRows(BothDoors("ndrc", kProblems, "")).empty());
+  std::vector<std::string> items = CsvRows(BothDoors("ndrc", kCases, ""));
+  ASSERT_GE(items.size(), 1u);
+  for (const std::string& row : items) EXPECT_THAT(row, HasSubstr(",市发展改革委,"));
+  slips = BothDoors("ndrc", kSlips, "");
+  EXPECT_THAT(slips, HasSubstr("case/LH-2020-001/"));  // the filing item, late since 06-30
+  EXPECT_THAT(slips, Not(HasSubstr("task/plot5/")));
+  for (const std::string& row : CsvRows(slips)) EXPECT_THAT(row, HasSubstr(",市发展改革委,"));
+
+  // A leader: the projects it was responsible for on the day asked, their
+  // rows and those naming it. P3 is 王副区长's now, not yet on 07-01.
+  tasks = BothDoors("leader", kTasks, "");
+  EXPECT_TRUE(HasRow(tasks, "plot5") && HasRow(tasks, "early"));
+  EXPECT_FALSE(HasRow(tasks, "plot1"));
+  tasks = BothDoors("leader", kTasks, "2020-07-01");
+  EXPECT_TRUE(HasRow(tasks, "plot5"));
+  EXPECT_FALSE(HasRow(tasks, "early"));
+  EXPECT_FALSE(HasRow(tasks, "plot1"));
+  std::string projects = BothDoors("leader", kProjects, "");
+  EXPECT_TRUE(HasRow(projects, kP1) && HasRow(projects, kP3));
+  EXPECT_FALSE(HasRow(projects, kP2));
+  EXPECT_EQ(CsvRows(BothDoors("leader", kProblems, "")).size(), 1u);
+  EXPECT_TRUE(CsvRows(BothDoors("leader", kCases, "")).empty());  // 李副区长's case
+  slips = BothDoors("leader", kSlips, "");
+  EXPECT_THAT(slips, HasSubstr("task/plot5/"));
+  EXPECT_THAT(slips, Not(HasSubstr("case/LH-2020-001/")));
+
+  // An enterprise: its projects, its case, the tasks and problems of its
+  // projects.
+  EXPECT_EQ(CsvRows(BothDoors("enterprise", kProjects, "")).size(), 3u);
+  EXPECT_GE(CsvRows(BothDoors("enterprise", kCases, "")).size(), 3u);
+  EXPECT_EQ(CsvRows(BothDoors("enterprise", kTasks, "")).size(), 3u);
+
+  // The CLI is the gRPC door: the same bytes.
+  EXPECT_EQ(testing::ReadFile(Export("leader", "tasks", "csv", {"--as-of", "2020-07-01"})),
+            BothDoors("leader", kTasks, "2020-07-01"));
+
+  // A department may not ask for another unit's rows, by any door; its own
+  // unit named is its ledger.
+  v1::Reports::Stub reports(testing::Connect(daemon_->address()));
+  v1::ExportLedgerRequest other;
+  other.set_kind(kTasks);
+  other.set_format(v1::DOCUMENT_FORMAT_CSV);
+  other.mutable_filter()->set_unit("区自然资源局");
+  v1::Document doc;
+  grpc::Status refused =
+      reports.ExportLedger(testing::Call("ndrc-0123456789abcdef").get(), other, &doc);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("部门只能导出本单位（市发展改革委）的台账"));
+  HttpReply r = HttpGet(
+      http_, "/export/tasks.csv?unit=%E5%8C%BA%E8%87%AA%E7%84%B6%E8%B5%84%E6%BA%90%E5%B1%80",
+      "Bearer ndrc-0123456789abcdef");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("部门只能导出本单位"));
+  CommandResult cli =
+      Cli("ndrc", {"export", "tasks", "--csv", dir_ / "never.csv", "--unit", "区自然资源局"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_THAT(cli.err, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "never.csv"));
+  r = HttpGet(http_,
+              "/export/cases.csv?unit=%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94",
+              "Bearer ndrc-0123456789abcdef");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, BothDoors("ndrc", kCases, ""));
+
+  // The screen's token reads the screen and nothing else.
+  v1::ExportLedgerRequest any;
+  any.set_kind(kTasks);
+  any.set_format(v1::DOCUMENT_FORMAT_CSV);
+  EXPECT_EQ(
+      reports.ExportLedger(testing::Call("screen-0123456789abcdef").get(), any, &doc).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv", "Bearer screen-0123456789abcdef").status, 403);
+  EXPECT_EQ(
+      HttpGet(http_, "/export/tasks.csv?as_of=2020-07-01", "Bearer screen-0123456789abcdef").status,
+      403);
+  EXPECT_EQ(HttpGet(http_, "/", "Bearer screen-0123456789abcdef").status, 403);
+  EXPECT_EQ(Cli("screen", {"export", "tasks", "--csv", dir_ / "never.csv"}).exit_code, 1);
+  EXPECT_EQ(HttpGet(http_, "/screen/snapshot", "Bearer screen-0123456789abcdef").status, 200);
+  EXPECT_EQ(HttpGet(http_, "/export/tasks.csv", "Bearer nope-0123456789abcdef").status, 401);
+}
+
+// The HTTP side builds exports on a worker pool: while one is in flight
+// (held at its start by the pool's test hook), the server's one thread
+// answers other requests and pushes the screen; a full pool is answered 503
+// at once; the export held then completes, read back by openpyxl.
+class ExportPoolRouteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = store::OpenEventLog(dir_ / "data", clock_);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+    workflows::LedgerOptions options;
+    options.policies_dir = SourceDir() + "/workflows/policies";
+    auto ledger = workflows::Ledger::Open(*log_, clock_, options);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    ledger_ = std::move(*ledger);
+    ASSERT_TRUE(ledger_->Start().ok());
+    auto tokens = services::TokenTable::Parse(
+        "tokens",
+        "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
+        "unit: \"区政府目督办\" }\n");
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    auto access = services::AccessTable::ForApi();
+    ASSERT_TRUE(access.ok()) << access.status();
+    auth_ = std::make_unique<services::Authorizer>(*std::move(tokens), *std::move(access));
+    services::HttpRoutesOptions routes;
+    routes.exports.workers = 1;
+    routes.exports.queue_limit = 0;
+    routes.exports.before_job = [this] {
+      absl::MutexLock l(&mu_);
+      if (++jobs_ > 1) return;  // only the first is held
+      mu_.Await(absl::Condition(&released_));
+    };
+    auto server = services::HttpServer::Start(
+        "127.0.0.1:0", services::NewHttpRoutes(*log_, clock_, *auth_, ledger_.get(), routes));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    Release();
+    server_.reset();
+    ledger_.reset();
+    log_.reset();
+  }
+
+  void CreateTask(const std::string& id) {
+    v1::TaskCommand c;
+    v1::CreateTask* t = c.mutable_create();
+    t->set_task_id(id);
+    t->set_project_code(kP1);
+    t->set_title(absl::StrCat("任务", id));
+    t->add_responsible_units("区自然资源局");
+    t->set_responsible_leader("王副区长");
+    t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+    t->mutable_deadline()->mutable_rule()->set_fixed_date("2020-08-31");
+    auto out = ledger_->ExecuteTask(
+        id, c, {.request_id = absl::StrCat("create-", id), .actor = "supervision:区政府目督办"});
+    ASSERT_TRUE(out.ok()) << out.status();
+    ledger_->runtime().Quiesce();
+  }
+  void AwaitHeld() {
+    absl::MutexLock l(&mu_);
+    auto held = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return jobs_ >= 1; };
+    mu_.Await(absl::Condition(&held));
+  }
+  void Release() {
+    absl::MutexLock l(&mu_);
+    released_ = true;
+  }
+
+  TempDir dir_;
+  ManualClock clock_{absl::FromCivil(absl::CivilHour(2020, 7, 1, 10), engine::ChinaTime())};
+  std::unique_ptr<store::EventLog> log_;
+  std::unique_ptr<workflows::Ledger> ledger_;
+  std::unique_ptr<services::Authorizer> auth_;
+  std::unique_ptr<services::HttpServer> server_;
+  absl::Mutex mu_;
+  int jobs_ ABSL_GUARDED_BY(mu_) = 0;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The screen's feed, read with blocking reads that give up after 5 s.
+class ScreenSocket {
+ public:
+  explicit ScreenSocket(const std::string& address) : ws_(io_) {
+    const size_t colon = address.rfind(':');
+    int port = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(address.substr(colon + 1), &port));
+    ws_.next_layer().connect(boost::asio::ip::tcp::endpoint(
+        boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    timeval tv{5, 0};
+    setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ws_.set_option(boost::beast::websocket::stream_base::decorator(
+        [](boost::beast::websocket::request_type& r) {
+          r.set(boost::beast::http::field::authorization, "Bearer office-0123456789abcdef");
+        }));
+    ws_.handshake("127.0.0.1", "/screen/ws", ec_);
+  }
+  const boost::system::error_code& error() const { return ec_; }
+  std::string Read() {
+    boost::beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    ws_.read(buffer, ec);
+    return ec ? "" : boost::beast::buffers_to_string(buffer.data());
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  boost::system::error_code ec_;
+};
+
+TEST_F(ExportPoolRouteTest, AnExportInFlightHoldsUpNeitherPagesNorTheScreen) {
+  ASSERT_NO_FATAL_FAILURE(CreateTask("t1"));
+  ASSERT_NO_FATAL_FAILURE(CreateTask("t2"));
+  ScreenSocket screen(server_->address());
+  ASSERT_FALSE(screen.error()) << screen.error().message();
+  const std::string first_push = screen.Read();
+  ASSERT_THAT(first_push, HasSubstr("\"position\""));
+
+  HttpReply held;
+  std::thread exporting([&] {
+    held = HttpGet(server_->address(), "/export/tasks.xlsx", "Bearer office-0123456789abcdef");
+  });
+  AwaitHeld();  // the export is on the pool's worker, not yet answered
+
+  // Meanwhile the server's thread answers, and pushes the screen a change.
+  HttpReply health = HttpGet(server_->address(), "/healthz", "");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_TRUE(absl::StartsWith(health.body, "ok")) << health.body;
+  EXPECT_EQ(HttpGet(server_->address(), "/", "Bearer office-0123456789abcdef").status, 200);
+  ASSERT_NO_FATAL_FAILURE(CreateTask("t3"));
+  // The first push that includes t3 (a command may append more than one event).
+  const std::string head = absl::StrCat("\"position\":\"", log_->HeadPosition(), "\"");
+  std::string pushed;
+  for (int i = 0; i < 5 && !absl::StrContains(pushed, head); ++i) pushed = screen.Read();
+  EXPECT_THAT(pushed, HasSubstr(head));
+  EXPECT_THAT(pushed, HasSubstr("任务"));
+
+  // One worker, no queue: a second export is refused at once.
+  HttpReply busy =
+      HttpGet(server_->address(), "/export/tasks.csv", "Bearer office-0123456789abcdef");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_THAT(busy.head, HasSubstr("Retry-After: 2"));
+  EXPECT_THAT(busy.body, HasSubstr("导出繁忙"));
+
+  Release();
+  exporting.join();
+  ASSERT_EQ(held.status, 200) << held.head << held.body;
+  // Built when the worker ran: the three tasks, at the position then.
+  EXPECT_THAT(held.head,
+              HasSubstr(absl::StrCat("X-Taizhang-Through-Position: ", log_->HeadPosition())));
+  testing::WriteFile(dir_ / "held.xlsx", held.body);
+  auto dump = DumpLedger("xlsx", dir_ / "held.xlsx");
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  EXPECT_EQ(Str(*dump, "title"), "任务台账（截至2020年7月1日）");
+  auto rows = Table(*dump, "rows");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][1], "t1");
+  EXPECT_EQ(rows[2][1], "t3");
+  EXPECT_EQ(rows[2][4], "任务t3");
+
+  // With the worker free again, the next export is answered.
+  EXPECT_EQ(
+      HttpGet(server_->address(), "/export/tasks.csv", "Bearer office-0123456789abcdef").status,
+      200);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
@@ -175,6 +176,11 @@ class Ledger {
   bool WaitForApplied(uint64_t position) { return runtime_->WaitForApplied(position); }
   // The last log position the projections have applied.
   uint64_t AppliedPosition() const { return runtime_->applied(); }
+  // Runs `read` (which reads the projections) with no event being applied,
+  // and returns the position they hold exactly (Runtime::ReadAtApplied).
+  uint64_t ReadProjections(absl::FunctionRef<void()> read) const {
+    return runtime_->ReadAtApplied(read);
+  }
 
  private:
   class Reactions;

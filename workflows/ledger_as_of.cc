@@ -104,9 +104,10 @@ absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<ab
     if (!read.ok()) return read;
   } else {
     out.as_of = now;
-    // Read the position first: the states are then at least that recent.
-    out.through_position = ledger.AppliedPosition();
-    FromProjections(ledger, out, RegisteredWorkflows{});
+    // No event is applied while the states are copied: they are exactly
+    // those of the position returned.
+    out.through_position =
+        ledger.ReadProjections([&] { FromProjections(ledger, out, RegisteredWorkflows{}); });
   }
   out.IndexProjects();
   return out;

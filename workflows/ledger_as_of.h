@@ -7,8 +7,9 @@
 // BuildBulletinFromLog does for projects, and Ledger::StateAt for one stream),
 // and stops before the first record recorded after `end`: the result is a
 // prefix of the log, through_position its last record. Snapshots are not used.
-// Without `end` it copies the projections' states instead (now), with
-// through_position the position they have applied.
+// Without `end` it copies the projections' states instead (now), with no
+// event applied meanwhile, and through_position is exactly the position they
+// had applied (Ledger::ReadProjections).
 //
 // Views of a past day's states are the caller's to make (A::View(state,
 // as_of)); they use the calendar in use now, as every view does, so a later
