@@ -216,6 +216,8 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   d.set("through_position", absl::StrCat(b.through_position()));
   d.set("published", Bool(info.published));
   d.set("figures_sha256", info.figures_sha256);
+  d.set("published_by", info.published_by);
+  d.set("has_publisher", Bool(!info.published_by.empty()));
   d.set("overview", Overview(b));
   d.set("investment_chart", InvestmentChart(b));
   d.set("lights_chart", LightsChart(b));
@@ -228,7 +230,7 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   d.set("has_listed", Bool(!listed.empty()));
   d.set("listed", listed);
   Supervision(b, &d);
-  return RenderTemplate("bulletin.html", d);
+  return RenderTemplate(kBulletinTemplate, d);
 }
 
 }  // namespace taizhang::reports

@@ -32,10 +32,16 @@ struct BulletinDocumentInfo {
   std::string issuing_office = "重点项目推进办公室";
   absl::CivilDay issued_on;     // the date printed under the title
   std::string document_number;  // e.g. "督查通报〔2026〕11号"; empty: none printed
-  // Published documents also print the digest of their figures.
+  // Published documents also print the digest of their figures and who
+  // published them as people read it ("督查室 区政府目督办"; empty: not printed).
   bool published = false;
   std::string figures_sha256;
+  std::string published_by;
 };
+
+// The template BulletinHtml renders (reports/templates/<name>, compiled in):
+// a publication records its digest.
+inline constexpr char kBulletinTemplate[] = "bulletin.html";
 
 // The office named when none is configured.
 inline constexpr char kDefaultIssuingOffice[] = "重点项目推进办公室";

@@ -149,13 +149,66 @@ void AddShow(CLI::App& cmd, CliContext& ctx) {
   });
 }
 
+std::string Publisher(const v1::BulletinPublication& p) {
+  return p.published_by_label().empty() ? p.published_by() : p.published_by_label();
+}
+
 std::string PublicationText(const v1::BulletinPublication& p) {
   return absl::StrCat(
       p.month(), " 通报", p.duplicate() ? "已发布（重试，未重复写入）" : "已发布", "：日志位置 ",
-      p.position(), "，数据截至位置 ", p.through_position(), "\n  发布人 ", p.published_by(), "，",
+      p.position(), "，数据截至位置 ", p.through_position(), "\n  发布人 ", Publisher(p), "，",
       FormatChina(absl::FromUnixMicros(p.published_at_us())),
       p.document_number().empty() ? "" : absl::StrCat("，文号 ", p.document_number()),
-      "\n  数据摘要 ", p.figures_sha256(), "\n  PDF 摘要 ", p.pdf_sha256(), "\n");
+      "\n  数据摘要 ", p.figures_sha256(), "\n  PDF 摘要 ", p.pdf_sha256(), "（", p.pdf_bytes(),
+      " 字节）\n");
+}
+
+// The investment light rule as people read it: "慢于时间进度 10.00 个百分点起黄灯，
+// 超过 30.00 个百分点红灯".
+std::string RuleText(const v1::InvestmentLightRule& rule) {
+  std::string yellow = workflows::FormatBp(rule.yellow_from_bp());
+  std::string red = workflows::FormatBp(rule.red_above_bp());
+  if (rule.measure() == v1::INVESTMENT_GAP_MEASURE_POINTS) {
+    yellow.pop_back();  // the '%'
+    red.pop_back();
+    return absl::StrCat("慢于时间进度 ", yellow, " 个百分点起黄灯，超过 ", red, " 个百分点红灯");
+  }
+  return absl::StrCat("慢于时间进度的 ", yellow, " 起黄灯，超过 ", red, " 红灯");
+}
+
+// VerifyBulletin's answer as lines a person reads.
+std::string VerificationText(const v1::VerifyBulletinResponse& r) {
+  const auto& p = r.publication();
+  std::string out =
+      absl::StrCat(p.month(), " 通报核验（发布于日志位置 ", p.position(), "，数据截至位置 ",
+                   p.through_position(), "；发布人 ", Publisher(p), "，",
+                   FormatChina(absl::FromUnixMicros(p.published_at_us())), "）\n");
+  absl::StrAppend(
+      &out, "  计算规则：",
+      r.rule_recorded() ? "发布时记录的投资亮灯规则" : "发布时未记录规则，按当前加载的政策",
+      r.policy_name().empty() ? "" : absl::StrCat("（", r.policy_name(), "）"), "，",
+      RuleText(r.investment_rule()), "\n");
+  absl::StrAppend(&out, "  数据：",
+                  r.figures_match() ? "按日志重算与发布记录一致" : "按日志重算与发布记录不一致",
+                  "\n    记录摘要 ", p.figures_sha256(), "\n    重算摘要 ",
+                  r.recomputed_figures_sha256(), "\n");
+  if (r.differing_field_labels_size() > 0) {
+    std::string fields;
+    for (const auto& f : r.differing_field_labels()) {
+      absl::StrAppend(&fields, fields.empty() ? "" : "、", f);
+    }
+    absl::StrAppend(&out, "    不一致的数据项：", fields, "\n");
+  }
+  absl::StrAppend(&out, "  PDF：留存文件", reports::Label(r.pdf_integrity()),
+                  "（核对字节与发布时的摘要，未重新打印）\n");
+  absl::StrAppend(&out, "  网页：留存文件", reports::Label(r.html_integrity()),
+                  "；按记录的数据重新生成", reports::Label(r.html_rerender()), "\n");
+  if (r.html_rerender() == v1::HTML_RERENDER_TEMPLATE_CHANGED) {
+    absl::StrAppend(&out, "    发布时模板摘要 ", p.template_sha256(), "\n    当前模板摘要 ",
+                    r.template_sha256(), "\n");
+  }
+  absl::StrAppend(&out, r.ok() ? "核验通过\n" : "核验未通过\n");
+  return out;
 }
 
 void AddPublish(CLI::App& bulletin, CliContext& ctx) {
@@ -217,19 +270,7 @@ void AddVerify(CLI::App& bulletin, CliContext& ctx) {
     if (!status.ok()) return ctx.Fail(status);
     if (!r.ok()) ctx.exit_code = 1;
     if (ctx.json) return ctx.PrintJson(r);
-    const auto& p = r.publication();
-    std::string out = absl::StrCat(
-        p.month(), " 通报（日志位置 ", p.position(), "，数据截至位置 ", p.through_position(),
-        "）\n", "  记录的数据摘要 ", p.figures_sha256(), "\n  按日志重算摘要 ",
-        r.recomputed_figures_sha256(), "\n  数据", r.figures_match() ? "一致" : "不一致", "，PDF",
-        r.pdf_matches() ? "一致" : "不一致", "，HTML", r.html_matches() ? "一致" : "不一致", "\n");
-    if (r.differing_fields_size() > 0) {
-      absl::StrAppend(&out, "  不一致的数据项：");
-      for (const auto& field : r.differing_fields()) absl::StrAppend(&out, " ", field);
-      absl::StrAppend(&out, "\n");
-    }
-    absl::StrAppend(&out, r.ok() ? "核验通过\n" : "核验未通过\n");
-    Print(ctx, out);
+    Print(ctx, VerificationText(r));
   });
 }
 

@@ -1,5 +1,6 @@
 #include "services/bulletin_documents.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -8,11 +9,16 @@
 #include "base/status_macros.h"
 #include "engine/calendar.h"
 #include "reports/bulletin_document.h"
+#include "reports/labels.h"
 #include "reports/slip_document.h"
+#include "reports/template.h"
 #include "services/china_time.h"
 #include "services/ledger_service.h"
+#include "services/server.h"
+#include "store/format.h"
 #include "store/sha256.h"
 #include "workflows/bulletin_log.h"
+#include "workflows/principal.h"
 #include "workflows/supervision.h"
 
 namespace taizhang::services {
@@ -70,7 +76,78 @@ std::vector<std::string> DifferingFields(const v1::Bulletin& a, const v1::Bullet
   return out;
 }
 
+static_assert(kMaxDocumentBytes <= store::format::kMaxBlobBytes,
+              "a publication's document is one blob of the log");
+
+const char* DocumentName(v1::DocumentFormat format) {
+  return format == v1::DOCUMENT_FORMAT_PDF ? "PDF" : "HTML";
+}
+
+// The integrity of a kept document, from KeptDocument's answer.
+v1::DocumentIntegrity Integrity(const absl::StatusOr<std::string>& kept,
+                                const std::string& recorded_hex) {
+  if (absl::IsNotFound(kept.status())) return v1::DOCUMENT_INTEGRITY_MISSING;
+  if (!kept.ok()) return v1::DOCUMENT_INTEGRITY_ALTERED;
+  return Hex(*kept) == recorded_hex ? v1::DOCUMENT_INTEGRITY_INTACT
+                                    : v1::DOCUMENT_INTEGRITY_ALTERED;
+}
+
+// A kept document for a reader: a missing blob is a loss, not an absence.
+absl::StatusOr<std::string> AsRead(absl::StatusOr<std::string> kept) {
+  if (absl::IsNotFound(kept.status())) {
+    return absl::DataLossError(kept.status().message());
+  }
+  return kept;
+}
+
 }  // namespace
+
+std::string PrincipalLabel(const std::string& actor) {
+  absl::StatusOr<workflows::Principal> p = workflows::ParseActor(actor);
+  const std::string role = reports::RoleLabel(actor);
+  if (!p.ok() || role.empty()) return actor;
+  std::string out = role;
+  if (!p->unit.empty()) absl::StrAppend(&out, " ", p->unit);
+  if (!p->person.empty()) absl::StrAppend(&out, " ", p->person);
+  return out;
+}
+
+std::string BulletinTemplateSha256() {
+  return Hex(reports::EmbeddedTemplate(reports::kBulletinTemplate));
+}
+
+absl::StatusOr<std::string> PublishedHtml(const v1::BulletinPublished& e) {
+  reports::BulletinDocumentInfo info;
+  info.issuing_office = e.issuing_office();
+  info.issued_on = ChinaDay(absl::FromUnixMicros(e.published_at_us()));
+  info.document_number = e.document_number();
+  info.published = true;
+  info.figures_sha256 = e.figures_sha256();
+  info.published_by = PrincipalLabel(e.published_by());
+  return reports::BulletinHtml(e.figures(), info);
+}
+
+std::string BulletinFieldLabel(const std::string& field) {
+  static const auto* const kLabels = new std::map<std::string, std::string>{
+      {"month", "月份"},
+      {"year", "年度"},
+      {"month_index", "月序"},
+      {"closes_at_us", "截止时间"},
+      {"through_position", "数据截至日志位置"},
+      {"project_count", "在库项目数"},
+      {"stages", "各阶段项目数"},
+      {"starts", "新开工"},
+      {"completions", "竣工投产"},
+      {"investment", "投资完成情况"},
+      {"by_level", "分级情况"},
+      {"unit_ranking", "单位排名"},
+      {"listed", "点名项目"},
+      {"total_investment_yuan", "总投资"},
+      {"unit_supervision", "督办情况"},
+  };
+  auto it = kLabels->find(field);
+  return it == kLabels->end() ? field : it->second;
+}
 
 v1::BulletinPublication PublicationOf(const v1::BulletinPublished& e, uint64_t position) {
   v1::BulletinPublication p;
@@ -83,6 +160,11 @@ v1::BulletinPublication PublicationOf(const v1::BulletinPublished& e, uint64_t p
   p.set_published_by(e.published_by());
   p.set_published_at_us(e.published_at_us());
   p.set_document_number(e.document_number());
+  p.set_published_by_label(PrincipalLabel(e.published_by()));
+  p.set_pdf_bytes(e.pdf().empty() ? e.pdf_bytes() : static_cast<int64_t>(e.pdf().size()));
+  p.set_html_bytes(e.html().empty() ? e.html_bytes() : static_cast<int64_t>(e.html().size()));
+  p.set_template_sha256(e.template_sha256());
+  p.set_policy_name(e.policy_name());
   return p;
 }
 
@@ -118,17 +200,39 @@ absl::StatusOr<std::optional<BulletinDocuments::Published>> BulletinDocuments::P
   return Published{std::move(*event.mutable_published()), r.position()};
 }
 
+absl::StatusOr<std::string> BulletinDocuments::KeptDocument(const Published& p,
+                                                            v1::DocumentFormat format) {
+  const v1::BulletinPublished& e = p.event;
+  const bool pdf = format == v1::DOCUMENT_FORMAT_PDF;
+  const std::string& in_event = pdf ? e.pdf() : e.html();
+  if (!in_event.empty()) return in_event;  // an older publication
+  const std::string& hex = pdf ? e.pdf_sha256() : e.html_sha256();
+  const std::string what = absl::StrCat("the publication of ", e.month(), " (position ", p.position,
+                                        ") keeps its ", DocumentName(format), " as blob ", hex);
+  std::string digest;
+  if (!store::FromHex(hex, &digest) || digest.size() != store::format::kHashSize) {
+    return absl::NotFoundError(absl::StrCat(what, ", which is not a SHA-256"));
+  }
+  absl::StatusOr<std::string> bytes = log_.GetBlob(digest);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat(what, ", which the log does not hold"));
+  }
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(), absl::StrCat(what, ": ", bytes.status().message()));
+  }
+  return bytes;
+}
+
 absl::StatusOr<v1::Document> BulletinDocuments::BulletinDocument(const std::string& month_text,
                                                                  v1::DocumentFormat format) {
   ASSIGN_OR_RETURN(absl::CivilMonth month, Month(month_text));
   RETURN_IF_ERROR(CheckFormat(format));
   ASSIGN_OR_RETURN(std::optional<Published> published, PublishedFor(month_text));
   if (published.has_value()) {
-    v1::BulletinPublished& e = published->event;
+    const v1::BulletinPublished& e = published->event;
+    ASSIGN_OR_RETURN(std::string bytes, AsRead(KeptDocument(*published, format)));
     return MakeDocument(reports::BulletinFilename(e.figures(), Extension(format)), format,
-                        format == v1::DOCUMENT_FORMAT_PDF ? std::move(*e.mutable_pdf())
-                                                          : std::move(*e.mutable_html()),
-                        e.through_position());
+                        std::move(bytes), e.through_position());
   }
   ASSIGN_OR_RETURN(v1::Bulletin bulletin, ledger_.BulletinFor(workflows::FormatMonth(month)));
   reports::BulletinDocumentInfo info;
@@ -159,9 +263,10 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
     v1::PublishBulletinResponse out;
     *out.mutable_publication() = PublicationOf(p->event, p->position);
     out.mutable_publication()->set_duplicate(duplicate);
+    ASSIGN_OR_RETURN(std::string pdf, AsRead(KeptDocument(*p, v1::DOCUMENT_FORMAT_PDF)));
     *out.mutable_pdf() =
         MakeDocument(reports::BulletinFilename(p->event.figures(), "pdf"), v1::DOCUMENT_FORMAT_PDF,
-                     std::move(*p->event.mutable_pdf()), p->event.through_position());
+                     std::move(pdf), p->event.through_position());
     return out;
   };
   ASSIGN_OR_RETURN(auto seen, log_.LookupRequest(caller.actor, request_id));
@@ -185,41 +290,44 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
   if (existing.has_value()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the bulletin of ", request.month(), " was published at position ",
-                     existing->position, " by ", existing->event.published_by(), " on ",
-                     FormatChina(absl::FromUnixMicros(existing->event.published_at_us())),
+                     existing->position, " by ", PrincipalLabel(existing->event.published_by()),
+                     " on ", FormatChina(absl::FromUnixMicros(existing->event.published_at_us())),
                      "; an issued bulletin is frozen and is not published again"));
   }
 
-  // The figures from the log alone, as it stands now.
-  ASSIGN_OR_RETURN(v1::Bulletin figures,
-                   workflows::BulletinAtPosition(ledger_, month, log_.HeadPosition()));
+  // The figures from the log alone, as it stands now, with the rule of the
+  // policy loaded now: recorded, so that a check later uses the same.
+  const v1::ProjectPolicy& policy = ledger_.project().policy();
+  ASSIGN_OR_RETURN(
+      v1::Bulletin figures,
+      workflows::BulletinAtPosition(ledger_, month, log_.HeadPosition(), policy.investment()));
   v1::BulletinPublished e;
   e.set_month(request.month());
   e.set_through_position(figures.through_position());
   e.set_figures_sha256(workflows::BulletinDigest(figures));
-  reports::BulletinDocumentInfo info;
-  info.issuing_office = options_.issuing_office;
-  info.issued_on = ChinaDay(now);
-  info.document_number = request.document_number();
-  info.published = true;
-  info.figures_sha256 = e.figures_sha256();
-  ASSIGN_OR_RETURN(std::string html, reports::BulletinHtml(figures, info));
-  ASSIGN_OR_RETURN(std::string pdf, Pdf(html));
-  if (html.size() + pdf.size() > kMaxFrozenDocumentBytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("the bulletin's documents take ", html.size() + pdf.size(),
-                     " bytes; a publication keeps at most ", kMaxFrozenDocumentBytes));
-  }
-  e.set_html_sha256(Hex(html));
-  e.set_pdf_sha256(Hex(pdf));
   *e.mutable_figures() = std::move(figures);
-  e.set_html(std::move(html));
-  e.set_pdf(std::move(pdf));
   e.set_published_by(caller.actor);
   e.set_published_at_us(absl::ToUnixMicros(now));
   e.set_document_number(request.document_number());
   e.set_issuing_office(options_.issuing_office.empty() ? reports::kDefaultIssuingOffice
                                                        : options_.issuing_office);
+  *e.mutable_investment_rule() = policy.investment();
+  e.set_policy_name(policy.name());
+  e.set_template_sha256(BulletinTemplateSha256());
+  e.set_program_version(ServerVersion());
+  ASSIGN_OR_RETURN(std::string html, PublishedHtml(e));
+  ASSIGN_OR_RETURN(std::string pdf, Pdf(html));
+  for (const std::string* doc : {&html, &pdf}) {
+    if (doc->size() > kMaxDocumentBytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the bulletin's ", doc == &pdf ? "PDF" : "HTML", " takes ", doc->size(),
+                       " bytes; a publication keeps each document in at most ", kMaxDocumentBytes));
+    }
+  }
+  e.set_html_sha256(Hex(html));
+  e.set_pdf_sha256(Hex(pdf));
+  e.set_html_bytes(static_cast<int64_t>(html.size()));
+  e.set_pdf_bytes(static_cast<int64_t>(pdf.size()));
   e.set_renderer(Renderer());
 
   v1::BulletinEvent event;
@@ -231,8 +339,16 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
   store::NewEvent ne;
   ne.type = kBulletinPublishedType;
   ne.payload = event.SerializeAsString();
+  if (ne.payload.size() > kMaxPublicationEventBytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the bulletin's figures take ", ne.payload.size(),
+                     " bytes; a publication's event is at most ", kMaxPublicationEventBytes));
+  }
   ne.actor = caller.actor;
   ne.correlation_id = request.header().correlation_id();
+  // The documents as blobs, in the same batch as the event that names them.
+  ne.blob_digests = {store::Sha256(pdf), store::Sha256(html)};
+  append.blobs = {std::move(pdf), std::move(html)};
   append.events.push_back(std::move(ne));
   auto appended = log_.Append(std::move(append));
   if (!appended.ok()) {
@@ -253,18 +369,63 @@ absl::StatusOr<v1::VerifyBulletinResponse> BulletinDocuments::Verify(
     return absl::NotFoundError(absl::StrCat("the bulletin of ", month_text, " is not published"));
   }
   const v1::BulletinPublished& e = p->event;
-  ASSIGN_OR_RETURN(v1::Bulletin recomputed,
-                   workflows::BulletinAtPosition(ledger_, month, e.through_position()));
   v1::VerifyBulletinResponse out;
   *out.mutable_publication() = PublicationOf(e, p->position);
+
+  // The figures, with the rule they were computed with (an older publication
+  // recorded none: the policy loaded now, and the answer says so).
+  out.set_rule_recorded(e.has_investment_rule());
+  const v1::ProjectPolicy& loaded = ledger_.project().policy();
+  *out.mutable_investment_rule() =
+      e.has_investment_rule() ? e.investment_rule() : loaded.investment();
+  out.set_policy_name(e.has_investment_rule() ? e.policy_name() : loaded.name());
+  ASSIGN_OR_RETURN(
+      v1::Bulletin recomputed,
+      workflows::BulletinAtPosition(ledger_, month, e.through_position(), out.investment_rule()));
   out.set_recomputed_figures_sha256(workflows::BulletinDigest(recomputed));
   // The recorded figures must be the ones digested, and the log's.
   out.set_figures_match(out.recomputed_figures_sha256() == e.figures_sha256() &&
                         workflows::BulletinDigest(e.figures()) == e.figures_sha256());
-  for (std::string& f : DifferingFields(e.figures(), recomputed)) out.add_differing_fields(f);
-  out.set_pdf_matches(Hex(e.pdf()) == e.pdf_sha256());
-  out.set_html_matches(Hex(e.html()) == e.html_sha256());
-  out.set_ok(out.figures_match() && out.pdf_matches() && out.html_matches());
+  for (std::string& f : DifferingFields(e.figures(), recomputed)) {
+    out.add_differing_field_labels(BulletinFieldLabel(f));
+    out.add_differing_fields(std::move(f));
+  }
+
+  // The documents' bytes against their digests.
+  absl::StatusOr<std::string> pdf = KeptDocument(*p, v1::DOCUMENT_FORMAT_PDF);
+  absl::StatusOr<std::string> html = KeptDocument(*p, v1::DOCUMENT_FORMAT_HTML);
+  for (const auto* kept : {&pdf, &html}) {
+    const absl::StatusCode code = kept->status().code();
+    if (code != absl::StatusCode::kOk && code != absl::StatusCode::kNotFound &&
+        code != absl::StatusCode::kDataLoss) {
+      return kept->status();  // the disk, not the publication
+    }
+  }
+  out.set_pdf_integrity(Integrity(pdf, e.pdf_sha256()));
+  out.set_html_integrity(Integrity(html, e.html_sha256()));
+  out.set_pdf_matches(out.pdf_integrity() == v1::DOCUMENT_INTEGRITY_INTACT);
+  out.set_html_matches(out.html_integrity() == v1::DOCUMENT_INTEGRITY_INTACT);
+
+  // The HTML rendered again from the recorded figures, with the template
+  // recorded; a changed template is said, not taken for a mismatch.
+  out.set_template_sha256(BulletinTemplateSha256());
+  if (!html.ok() && out.html_integrity() == v1::DOCUMENT_INTEGRITY_MISSING) {
+    out.set_html_rerender(v1::HTML_RERENDER_NO_DOCUMENT);
+  } else if (e.template_sha256().empty()) {
+    out.set_html_rerender(v1::HTML_RERENDER_NOT_RECORDED);
+  } else if (e.template_sha256() != out.template_sha256()) {
+    out.set_html_rerender(v1::HTML_RERENDER_TEMPLATE_CHANGED);
+  } else {
+    ASSIGN_OR_RETURN(std::string again, PublishedHtml(e));
+    // An altered blob's bytes are not given back: they differ from anything.
+    const bool same = html.ok() && again == *html;
+    out.set_html_rerender(same ? v1::HTML_RERENDER_MATCHES : v1::HTML_RERENDER_DIFFERS);
+  }
+
+  const bool rerender_ok = out.html_rerender() == v1::HTML_RERENDER_MATCHES ||
+                           out.html_rerender() == v1::HTML_RERENDER_TEMPLATE_CHANGED ||
+                           out.html_rerender() == v1::HTML_RERENDER_NOT_RECORDED;
+  out.set_ok(out.figures_match() && out.pdf_matches() && out.html_matches() && rerender_ok);
   return out;
 }
 

@@ -8,20 +8,29 @@
 // kBulletinPublishedType, expecting the stream not to exist:
 //   - the month must have closed (now >= MonthClose), else FAILED_PRECONDITION;
 //   - the figures are recomputed from the log alone up to its head at that
-//     moment (workflows::BulletinAtPosition), and frozen in the event with the
-//     position, their digest (BulletinDigest), the HTML and PDF issued and
-//     their SHA-256;
+//     moment (workflows::BulletinAtPosition) with the investment rule of the
+//     project policy loaded, and frozen in the event with the position, their
+//     digest (BulletinDigest), the rule and the policy's name, the template's
+//     digest, and the HTML's and PDF's SHA-256 and sizes;
+//   - the HTML and the PDF are blobs of the log (store/event_log.h), written
+//     in the same batch as the event, which names them: each at most
+//     kMaxDocumentBytes, the event at most kMaxPublicationEventBytes
+//     (RESOURCE_EXHAUSTED beyond, nothing written);
 //   - a retry with the same (principal, request id) returns the first
 //     publication (duplicate) and writes nothing; any other second
 //     publication of the month is FAILED_PRECONDITION naming the first.
-// The documents are kept in the event (at most kMaxFrozenDocumentBytes
-// together, RESOURCE_EXHAUSTED beyond), so they are covered by the log's hash
-// chain and a reprint returns the very bytes issued (Chromium does not print
-// the same bytes twice). See docs/bulletin.md.
+// A reprint returns the very bytes issued (Chromium does not print the same
+// bytes twice), read from the blobs, which GetBlob checks against their
+// digests: a missing or altered document is DATA_LOSS. Publications recorded
+// before the documents were blobs keep their bytes in the event and are read
+// from there. See docs/bulletin.md.
 //
 // Verification (an auditor's check): the figures recomputed from the log as
-// it stood at the recorded position, their digest against the recorded one,
-// and the documents' bytes against their digests.
+// it stood at the recorded position with the recorded rule (the policy loaded
+// now plays no part) and their digest against the recorded one; the HTML
+// rendered again from the recorded figures with the recorded template and
+// compared with the HTML kept (a changed template is said, not compared); the
+// PDF's and HTML's bytes against their digests (the PDF is not printed again).
 //
 // Thread-safety: every method may be called from any thread; publications
 // are serialised by a mutex.
@@ -48,9 +57,12 @@ namespace taizhang::services {
 
 using workflows::kBulletinPublishedType;
 using workflows::kBulletinStreamPrefix;
-// The PDF and the HTML kept in a publication, together; the log takes at
-// most 4 MiB per event (store/format.h), this leaves room for the figures.
-inline constexpr size_t kMaxFrozenDocumentBytes = 3 << 20;
+// Each document of a publication (a blob of the log: at most the log's
+// format::kMaxBlobBytes).
+inline constexpr size_t kMaxDocumentBytes = 8 << 20;
+// The publication's event without the documents: the figures and digests,
+// far under what one request of a replicated log may carry (1.5 MiB in etcd).
+inline constexpr size_t kMaxPublicationEventBytes = 1 << 20;
 
 struct DocumentOptions {
   reports::PdfOptions pdf;
@@ -84,6 +96,12 @@ class BulletinDocuments {
   };
   absl::StatusOr<std::optional<Published>> PublishedFor(const std::string& month);
 
+  // The bytes a publication kept of its PDF or HTML (`format`): the blob its
+  // digest names, or for an older publication the bytes in the event.
+  // NOT_FOUND when the log does not hold the blob, DATA_LOSS when its bytes
+  // no longer hash to the digest; both name the document and the digest.
+  absl::StatusOr<std::string> KeptDocument(const Published& published, v1::DocumentFormat format);
+
   // A slip ("<stream>/<subject>/<episode>/<rung>") as a one-page HTML or PDF
   // document. NOT_FOUND for an unknown slip; PERMISSION_DENIED when `caller`
   // may not read its stream (ReadScope).
@@ -106,6 +124,23 @@ class BulletinDocuments {
 
 // The publication's summary (without the documents' bytes).
 v1::BulletinPublication PublicationOf(const v1::BulletinPublished& event, uint64_t position);
+
+// A principal as people read it: its role's label and its name,
+// "督查室 区政府目督办" for "supervision:区政府目督办"; the actor as it is when
+// it is not one.
+std::string PrincipalLabel(const std::string& actor);
+
+// A publication's HTML as its recorded facts render it (figures, office,
+// date of publication, number, digest, publisher) with the template compiled
+// in: what Publish kept, when the template is the one recorded.
+absl::StatusOr<std::string> PublishedHtml(const v1::BulletinPublished& event);
+
+// Lower-case hex SHA-256 of the bulletin template compiled in.
+std::string BulletinTemplateSha256();
+
+// A top-level field of v1::Bulletin as people read it ("investment" ->
+// "投资完成情况"); the name itself for a field without a label.
+std::string BulletinFieldLabel(const std::string& field);
 
 }  // namespace taizhang::services
 

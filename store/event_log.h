@@ -6,6 +6,15 @@
 // Each record carries the SHA-256 of the previous record's stored bytes, so a
 // change or removal anywhere is detected by Verify.
 //
+// Blobs: bytes too large for an event (a bulletin's PDF, a photo) are kept
+// beside the log, content-addressed by their SHA-256. An event names the blobs
+// it stands on by digest (NewEvent::blob_digests, recorded in its record and so
+// covered by the chain); the append carries the bytes (AppendRequest::blobs),
+// written in the same batch as the events, so no crash can leave an event
+// naming a blob the log does not hold. Equal blobs are stored once. A blob is
+// never removed or replaced; GetBlob and Verify check that its bytes still
+// hash to its digest.
+//
 // Durability: Append returns only once its records are in the fsynced WAL.
 // Concurrent appends are gathered by a single writer into one WriteBatch and one
 // sync (group commit); each caller is then told its own result.
@@ -21,7 +30,9 @@
 //   INVALID_ARGUMENT     malformed request (empty stream, no events, ...)
 //   ABORTED              expected version does not match the stream
 //   ALREADY_EXISTS       (actor, request id) reused for a different stream
-//   DATA_LOSS            corruption found on read, with its position
+//   DATA_LOSS            corruption found on read, with its position (or
+//                        the blob's digest)
+//   NOT_FOUND            GetBlob: a digest the log does not hold
 //   UNAVAILABLE          the disk failed; the log refuses writes until reopened
 //
 // Thread-safety: all methods are safe to call concurrently.
@@ -33,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -77,6 +89,10 @@ struct NewEvent {
   std::string actor;           // the principal; every event of an append names the same one
   std::string causation_id;
   std::string correlation_id;
+  // The SHA-256 (32 raw bytes, store::Sha256) of each blob the event stands
+  // on, at most format::kMaxBlobsPerEvent, no digest twice. Each must be
+  // carried by the append (AppendRequest::blobs) or already held by the log.
+  std::vector<std::string> blob_digests;
 };
 
 struct AppendRequest {
@@ -84,6 +100,12 @@ struct AppendRequest {
   ExpectedVersion expected = ExpectedVersion::Any();
   std::string request_id;  // required, non-empty, at most 256 bytes; unique per actor
   std::vector<NewEvent> events;
+  // The bytes of blobs the events name, written in the same batch as them
+  // (and not at all when the append is a duplicate or refused). Each must be
+  // named by one of the events, and be at most format::kMaxBlobBytes; at most
+  // format::kMaxBlobsPerAppend of them, format::kMaxAppendBlobBytes together.
+  // A blob the log already holds is not written again.
+  std::vector<std::string> blobs;
   // The principal whose request this is: the events' actor ("" when none).
   const std::string& actor() const;
 };
@@ -106,9 +128,10 @@ struct RecordedEvent {
 // Result of verifying the chain.
 struct VerifyResult {
   uint64_t from = 0;
-  uint64_t to = 0;        // last position checked
-  uint64_t checked = 0;   // records checked
-  std::string last_hash;  // chain hash at `to` (the range's digest)
+  uint64_t to = 0;             // last position checked
+  uint64_t checked = 0;        // records checked
+  uint64_t blobs_checked = 0;  // distinct blobs the records name, read and hashed
+  std::string last_hash;       // chain hash at `to` (the range's digest)
   bool ok = true;
   uint64_t first_bad = 0;  // first position that fails, when !ok
   std::string problem;     // what is wrong there
@@ -178,8 +201,16 @@ class EventLog {
   virtual uint64_t Subscribe(std::function<void(uint64_t head)> fn) = 0;
   virtual void Unsubscribe(uint64_t id) = 0;
 
-  // Recomputes the chain over [from, to] (to = 0: up to the head).
+  // Recomputes the chain over [from, to] (to = 0: up to the head), and checks
+  // that every blob a record in the range names is held and still hashes to
+  // its digest (a missing or altered blob fails at the record naming it).
   virtual absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) = 0;
+
+  // The bytes of the blob whose SHA-256 is `digest` (32 raw bytes).
+  // INVALID_ARGUMENT for a digest that is not 32 bytes; NOT_FOUND when the log
+  // holds no such blob; DATA_LOSS naming the digest (in hex) when the stored
+  // bytes no longer hash to it.
+  virtual absl::StatusOr<std::string> GetBlob(std::string_view digest) = 0;
 
   // Snapshots: opaque bytes of a stream's state at a version.
   virtual absl::Status PutSnapshot(const std::string& stream, uint64_t version,

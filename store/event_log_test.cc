@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -12,6 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "store/format.h"
 #include "store/sha256.h"
 
@@ -542,9 +546,9 @@ class Tamperer {
  public:
   explicit Tamperer(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name :
-         {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf, format::kStreamIndexCf,
-          format::kHeadsCf, format::kRequestsCf, format::kSnapshotsCf, format::kMetaCf}) {
+    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf,
+                             format::kStreamIndexCf, format::kHeadsCf, format::kRequestsCf,
+                             format::kSnapshotsCf, format::kMetaCf, format::kBlobsCf}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* raw;
@@ -563,6 +567,28 @@ class Tamperer {
   std::string Get(uint64_t position) {
     std::string v;
     EXPECT_TRUE(db_->Get({}, handles_[1], format::EventKey(0, position), &v).ok());
+    return v;
+  }
+  void PutBlob(const std::string& digest, const std::string& bytes) {
+    ASSERT_TRUE(db_->Put({}, handles_[7], digest, bytes).ok());
+  }
+  void DeleteBlob(const std::string& digest) {
+    ASSERT_TRUE(db_->Delete({}, handles_[7], digest).ok());
+  }
+  // Every (key, value) of the blobs column family.
+  std::map<std::string, std::string> Blobs() {
+    std::map<std::string, std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[7]));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out[it->key().ToString()] = it->value().ToString();
+    return out;
+  }
+  void PutMeta(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[6], key, value).ok());
+  }
+  std::string GetMeta(const std::string& key) {
+    std::string v;
+    EXPECT_TRUE(db_->Get({}, handles_[6], key, &v).ok());
     return v;
   }
 
@@ -664,6 +690,298 @@ TEST_F(EventLogTest, ChainHashIsTheShaOfTheStoredBytes) {
   EXPECT_EQ((*all)[0].hash.size(), 32u);
   EXPECT_EQ(ToHex(Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// ---------------------------------------------------------------------------
+// Blobs.
+
+std::string Bytes(size_t n, char seed) {
+  std::string b(n, '\0');
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<char>(seed + i * 31 + (i >> 9));
+  return b;
+}
+
+// An append of one event standing on `blobs`, carrying them.
+AppendRequest WithBlobs(const std::string& stream, const std::string& id,
+                        std::vector<std::string> blobs) {
+  AppendRequest r = Req(stream, id, ExpectedVersion::Any());
+  for (const std::string& b : blobs) r.events[0].blob_digests.push_back(Sha256(b));
+  r.blobs = std::move(blobs);
+  return r;
+}
+
+TEST_F(EventLogTest, BlobsAreWrittenWithTheEventsThatNameThem) {
+  const std::string pdf = Bytes(3 << 20, 'p'), html = "<p>通报</p>";
+  auto r = log_->Append(WithBlobs("bulletin/2026-11", "pub-1", {pdf, html}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto events = log_->ReadStream("bulletin/2026-11", 1, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  const v1::EventRecord& rec = (*events)[0].record;
+  ASSERT_EQ(rec.blob_digests_size(), 2);
+  EXPECT_EQ(rec.blob_digests(0), Sha256(pdf));
+  EXPECT_EQ(rec.blob_digests(1), Sha256(html));
+  // The bytes are beside the record, not in it.
+  EXPECT_LT(rec.ByteSizeLong(), 1024u);
+
+  Reopen();
+  auto got = log_->GetBlob(Sha256(pdf));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, pdf);
+  EXPECT_EQ(*log_->GetBlob(Sha256(html)), html);
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->blobs_checked, 2u);
+
+  // A digest of the wrong size; one the log does not hold.
+  EXPECT_EQ(log_->GetBlob("short").status().code(), absl::StatusCode::kInvalidArgument);
+  auto unknown = log_->GetBlob(Sha256("never stored"));
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr(ToHex(Sha256("never stored"))));
+}
+
+TEST_F(EventLogTest, EqualBlobsAreStoredOnce) {
+  const std::string photo = Bytes(100000, 'j');
+  ASSERT_TRUE(log_->Append(WithBlobs("project/a", "r1", {photo})).ok());
+  // Carried again by another append; named again without being carried; and
+  // carried by two concurrent appends (one group commit or two).
+  ASSERT_TRUE(log_->Append(WithBlobs("project/b", "r2", {photo})).ok());
+  AppendRequest named = Req("project/c", "r3", ExpectedVersion::Any());
+  named.events[0].blob_digests = {Sha256(photo)};
+  ASSERT_TRUE(log_->Append(std::move(named)).ok());
+  const std::string other = Bytes(5000, 'k');
+  absl::Notification both;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 2; ++i) {
+    log_->AppendAsync(WithBlobs("project/d", absl::StrCat("r4-", i), {other, photo}),
+                      [&](absl::StatusOr<AppendResult> r) {
+                        EXPECT_TRUE(r.ok()) << r.status();
+                        if (++done == 2) both.Notify();
+                      });
+  }
+  both.WaitForNotification();
+  EXPECT_EQ(log_->HeadPosition(), 5u);
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->blobs_checked, 2u);  // each distinct blob read once
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    auto blobs = t.Blobs();
+    ASSERT_EQ(blobs.size(), 2u);
+    EXPECT_EQ(blobs[Sha256(photo)], photo);
+    EXPECT_EQ(blobs[Sha256(other)], other);
+  }
+}
+
+TEST_F(EventLogTest, BlobsOutsideTheRulesAreRefusedAndChangeNothing) {
+  ASSERT_TRUE(log_->Append(Req("s", "first", ExpectedVersion::Any())).ok());
+  auto refused = [&](AppendRequest r, absl::StatusCode code, const std::string& says) {
+    auto result = log_->Append(std::move(r));
+    EXPECT_EQ(result.status().code(), code) << result.status();
+    EXPECT_THAT(result.status().message(), HasSubstr(says));
+  };
+  // A blob no event names.
+  AppendRequest orphan = Req("s", "orphan", ExpectedVersion::Any());
+  orphan.blobs = {"loose bytes"};
+  refused(std::move(orphan), absl::StatusCode::kInvalidArgument, "named by none");
+  // A blob named, neither carried nor held.
+  AppendRequest missing = Req("s", "missing", ExpectedVersion::Any());
+  missing.events[0].blob_digests = {Sha256("not here")};
+  refused(std::move(missing), absl::StatusCode::kFailedPrecondition, ToHex(Sha256("not here")));
+  // Past the size of one blob, by one byte.
+  refused(WithBlobs("s", "big", {std::string(format::kMaxBlobBytes + 1, 'x')}),
+          absl::StatusCode::kInvalidArgument, "more than a blob may hold (8388608 bytes)");
+  // Past what an append may carry together.
+  std::vector<std::string> many;
+  for (int i = 0; i < 5; ++i) many.push_back(std::string(7 << 20, static_cast<char>('a' + i)));
+  refused(WithBlobs("s", "many", many), absl::StatusCode::kInvalidArgument,
+          "more than an append may carry");
+  // Too many blobs; a digest of the wrong size; one named twice.
+  std::vector<std::string> tiny;
+  for (size_t i = 0; i <= format::kMaxBlobsPerAppend; ++i) tiny.push_back(absl::StrCat(i));
+  refused(WithBlobs("s", "tiny", tiny), absl::StatusCode::kInvalidArgument, "at most 16");
+  AppendRequest short_digest = Req("s", "short", ExpectedVersion::Any());
+  short_digest.events[0].blob_digests = {"abc"};
+  refused(std::move(short_digest), absl::StatusCode::kInvalidArgument, "32 bytes, not 3");
+  AppendRequest twice = WithBlobs("s", "twice", {"once"});
+  twice.events[0].blob_digests.push_back(Sha256("once"));
+  refused(std::move(twice), absl::StatusCode::kInvalidArgument, "named twice");
+
+  // At the limit exactly, accepted.
+  const std::string largest(format::kMaxBlobBytes, 'L');
+  ASSERT_TRUE(log_->Append(WithBlobs("s", "largest", {largest})).ok());
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    auto blobs = t.Blobs();
+    ASSERT_EQ(blobs.size(), 1u);  // none of the refused appends wrote a blob
+    EXPECT_EQ(blobs.begin()->first, Sha256(largest));
+  }
+}
+
+TEST_F(EventLogTest, AChangedOrMissingBlobIsCaughtByVerifyAndGetBlob) {
+  const std::string pdf = Bytes(200000, 'p'), html = "<html>通报</html>";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  ASSERT_TRUE(log_->Append(WithBlobs("bulletin/2026-11", "pub", {pdf, html})).ok());  // 4
+  ASSERT_TRUE(log_->Append(Req("s", "after", ExpectedVersion::Any())).ok());
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    std::string changed = pdf;
+    changed[1000] ^= 1;
+    t.PutBlob(Sha256(pdf), changed);
+  }
+  Reopen();
+  auto read = log_->GetBlob(Sha256(pdf));
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(read.status().message(), HasSubstr(ToHex(Sha256(pdf))));
+  EXPECT_THAT(read.status().message(), HasSubstr("no longer hash"));
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad, 4u);
+  EXPECT_THAT(v->problem, HasSubstr(ToHex(Sha256(pdf))));
+  EXPECT_TRUE(log_->Verify(1, 3)->ok);  // a range before the record naming it
+  // An append cannot lean on the changed blob without carrying it again.
+  AppendRequest lean = Req("s", "lean", ExpectedVersion::Any());
+  lean.events[0].blob_digests = {Sha256(pdf)};
+  EXPECT_EQ(log_->Append(std::move(lean)).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.PutBlob(Sha256(pdf), pdf);  // restored
+    t.DeleteBlob(Sha256(html));
+  }
+  Reopen();
+  EXPECT_EQ(*log_->GetBlob(Sha256(pdf)), pdf);
+  EXPECT_EQ(log_->GetBlob(Sha256(html)).status().code(), absl::StatusCode::kNotFound);
+  v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad, 4u);
+  EXPECT_THAT(v->problem, HasSubstr("missing"));
+  EXPECT_THAT(v->problem, HasSubstr(ToHex(Sha256(html))));
+}
+
+TEST_F(EventLogTest, ABackupHoldsTheBlobs) {
+  const std::string pdf = Bytes(300000, 'b');
+  ASSERT_TRUE(log_->Append(WithBlobs("bulletin/2026-11", "pub", {pdf})).ok());
+  std::string backup_dir = dir_ + "_backup";
+  ASSERT_TRUE(log_->Backup(backup_dir).ok());
+  {
+    auto backup = OpenEventLog(backup_dir, clock_, Options{.create_if_missing = false});
+    ASSERT_TRUE(backup.ok()) << backup.status();
+    auto got = (*backup)->GetBlob(Sha256(pdf));
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, pdf);
+    auto v = (*backup)->Verify(1, 0);
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->blobs_checked, 1u);
+  }
+  std::filesystem::remove_all(backup_dir);
+}
+
+TEST_F(EventLogTest, AFormat2LogIsUpgradedAndAnUnknownFormatRefused) {
+  ASSERT_TRUE(log_->Append(Req("s", "old", ExpectedVersion::Any())).ok());
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.PutMeta(format::kMetaFormat, "2");
+  }
+  Reopen();
+  ASSERT_TRUE(log_->Append(WithBlobs("s", "new", {"bytes"})).ok());
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "3");
+    t.PutMeta(format::kMetaFormat, "4");
+  }
+  auto refused = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 4"));
+}
+
+// Writes to WAL files keep only the first half of their bytes and fail while
+// `tear` is set: a batch torn as a power cut would tear it.
+class TornWalFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit TornWalFileSystem(std::shared_ptr<rocksdb::FileSystem> base)
+      : FileSystemWrapper(std::move(base)) {}
+  static const char* kClassName() { return "TornWalFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, opts, result, dbg);
+    if (s.ok() && absl::EndsWith(name, ".log")) {
+      *result = std::make_unique<File>(std::move(*result), this);
+    }
+    return s;
+  }
+  std::atomic<bool> tear{false};
+  std::atomic<int> torn{0};
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> f, TornWalFileSystem* fs)
+        : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             rocksdb::IODebugContext* d) override {
+      if (!fs_->tear) return FSWritableFileOwnerWrapper::Append(data, o, d);
+      ++fs_->torn;
+      FSWritableFileOwnerWrapper::Append(rocksdb::Slice(data.data(), data.size() / 2), o, d)
+          .PermitUncheckedError();
+      FSWritableFileOwnerWrapper::Sync(o, d).PermitUncheckedError();
+      return rocksdb::IOStatus::IOError("injected torn write");
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                             const rocksdb::DataVerificationInfo&,
+                             rocksdb::IODebugContext* d) override {
+      return Append(data, o, d);
+    }
+
+   private:
+    TornWalFileSystem* fs_;
+  };
+};
+
+TEST_F(EventLogTest, ATornBatchLeavesNeitherTheEventNorItsBlob) {
+  log_.reset();
+  auto fs = std::make_shared<TornWalFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  const std::string pdf = Bytes(1 << 20, 't');
+  {
+    auto log = OpenEventLog(dir_, clock_, Options{.env = env.get()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append(Req("s", "before", ExpectedVersion::Any())).ok());
+    fs->tear = true;
+    auto torn = (*log)->Append(WithBlobs("bulletin/2026-11", "pub", {pdf}));
+    EXPECT_EQ(torn.status().code(), absl::StatusCode::kUnavailable) << torn.status();
+    EXPECT_GE(fs->torn.load(), 1);
+    fs->tear = false;
+  }
+  // Reopened on a sound disk: the torn batch is gone whole, the record and
+  // the blob alike, and the chain verifies.
+  Reopen();
+  EXPECT_EQ(log_->HeadPosition(), 1u);
+  EXPECT_EQ(log_->GetBlob(Sha256(pdf)).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*log_->StreamVersion("bulletin/2026-11"), 0u);
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  // The caller's retry writes both, once.
+  ASSERT_TRUE(log_->Append(WithBlobs("bulletin/2026-11", "pub", {pdf})).ok());
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+  EXPECT_EQ(*log_->GetBlob(Sha256(pdf)), pdf);
+  EXPECT_EQ(log_->Verify(1, 0)->blobs_checked, 1u);
 }
 
 }  // namespace

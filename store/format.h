@@ -20,6 +20,7 @@ inline constexpr char kHeadsCf[] = "heads";          // stream -> StreamHead
 inline constexpr char kRequestsCf[] = "requests";    // actor\0request id -> AppendReceipt
 inline constexpr char kSnapshotsCf[] = "snapshots";  // stream\0version -> state bytes
 inline constexpr char kMetaCf[] = "meta";            // name -> value
+inline constexpr char kBlobsCf[] = "blobs";          // SHA-256 (32 bytes) -> blob bytes
 
 // Keys in the meta column family.
 inline constexpr char kMetaFormat[] = "format";     // value: kFormatVersion as decimal text
@@ -27,7 +28,10 @@ inline constexpr char kMetaHead[] = "head";         // value: position (u64) | c
 inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under this prefix
 
 // 2: request ids are keyed by (actor, request id), see RequestKey.
-inline constexpr int kFormatVersion = 2;
+// 3: the blobs column family; records may name blobs (blob_digests). A log of
+//    format 2 holds no blobs and is upgraded at open by writing 3.
+inline constexpr int kFormatVersion = 3;
+inline constexpr int kUpgradableFormatVersion = 2;
 inline constexpr size_t kHashSize = 32;  // SHA-256
 
 // Limits on what an append may carry.
@@ -37,6 +41,15 @@ inline constexpr size_t kMaxActorBytes = 256;
 inline constexpr size_t kMaxTypeBytes = 128;
 inline constexpr size_t kMaxEventsPerAppend = 1000;
 inline constexpr size_t kMaxPayloadBytes = 4 << 20;
+// Blobs (kBlobsCf): each at most kMaxBlobBytes; an append carries at most
+// kMaxBlobsPerAppend of them, kMaxAppendBlobBytes together; an event names at
+// most kMaxBlobsPerEvent. A group commit gathers appends until their blobs
+// pass kMaxAppendBlobBytes (one append always fits), so one batch stays
+// bounded.
+inline constexpr size_t kMaxBlobBytes = 8 << 20;
+inline constexpr size_t kMaxBlobsPerAppend = 16;
+inline constexpr size_t kMaxAppendBlobBytes = 32 << 20;
+inline constexpr size_t kMaxBlobsPerEvent = 64;
 
 void PutFixed32BE(std::string* dst, uint32_t v);
 void PutFixed64BE(std::string* dst, uint64_t v);
@@ -62,6 +75,10 @@ std::string StreamPrefix(std::string_view stream);
 std::string RequestKey(std::string_view actor, std::string_view request_id);
 // Returns false when `key` is not a request key.
 bool ParseRequestKey(std::string_view key, std::string* actor, std::string* request_id);
+
+// blobs: the blob's SHA-256, 32 raw bytes (the same in every partition: the
+// key is the content's).
+inline constexpr size_t kBlobKeySize = kHashSize;
 
 // The head value: position (u64) | hash (32 bytes).
 std::string EncodeHead(uint64_t position, std::string_view hash);

@@ -10,7 +10,9 @@
 #include <map>
 #include <thread>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
@@ -95,6 +97,63 @@ absl::Status ValidateRequest(const AppendRequest& r) {
       return absl::InvalidArgumentError(
           absl::StrCat("events[", i, "].payload: larger than ", fmt::kMaxPayloadBytes, " bytes"));
     }
+    if (e.blob_digests.size() > fmt::kMaxBlobsPerEvent) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].blob_digests: at most ",
+                                                     fmt::kMaxBlobsPerEvent, " per event"));
+    }
+    for (size_t j = 0; j < e.blob_digests.size(); ++j) {
+      const std::string& d = e.blob_digests[j];
+      if (d.size() != fmt::kHashSize) {
+        return absl::InvalidArgumentError(absl::StrCat("events[", i, "].blob_digests[", j,
+                                                       "]: a SHA-256 is ", fmt::kHashSize,
+                                                       " bytes, not ", d.size()));
+      }
+      for (size_t k = 0; k < j; ++k) {
+        if (e.blob_digests[k] == d) {
+          return absl::InvalidArgumentError(absl::StrCat("events[", i, "].blob_digests[", j,
+                                                         "]: blob ", ToHex(d), " named twice"));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The blobs an append carries: within the limits, each named by one of its
+// events. Sets *digests to their SHA-256, in order.
+absl::Status ValidateBlobs(const AppendRequest& r, std::vector<std::string>* digests) {
+  if (r.blobs.size() > fmt::kMaxBlobsPerAppend) {
+    return absl::InvalidArgumentError(absl::StrCat("blobs: at most ", fmt::kMaxBlobsPerAppend,
+                                                   " per append, not ", r.blobs.size()));
+  }
+  size_t total = 0;
+  digests->clear();
+  for (size_t i = 0; i < r.blobs.size(); ++i) {
+    const std::string& b = r.blobs[i];
+    if (b.size() > fmt::kMaxBlobBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("blobs[", i, "]: ", b.size(),
+                                                     " bytes, more than a blob may hold (",
+                                                     fmt::kMaxBlobBytes, " bytes)"));
+    }
+    total += b.size();
+    std::string digest = Sha256(b);
+    bool named = false;
+    for (const NewEvent& e : r.events) {
+      for (const std::string& d : e.blob_digests) named = named || d == digest;
+    }
+    if (!named) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("blobs[", i, "]: blob ", ToHex(digest),
+                       " is named by none of the append's events (blob_digests); a blob is "
+                       "kept only for an event that stands on it"));
+    }
+    digests->push_back(std::move(digest));
+  }
+  if (total > fmt::kMaxAppendBlobBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("blobs: ", total,
+                                                   " bytes together, more than an append may "
+                                                   "carry (",
+                                                   fmt::kMaxAppendBlobBytes, " bytes)"));
   }
   return absl::OkStatus();
 }
@@ -136,6 +195,7 @@ class RocksEventLog final : public EventLog {
   uint64_t Subscribe(std::function<void(uint64_t)> fn) override;
   void Unsubscribe(uint64_t id) override;
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override;
+  absl::StatusOr<std::string> GetBlob(std::string_view digest) override;
   absl::Status PutSnapshot(const std::string& stream, uint64_t version,
                            const std::string& bytes) override;
   absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> GetSnapshot(
@@ -154,6 +214,9 @@ class RocksEventLog final : public EventLog {
     // Set for AppendAsync: nobody waits on cv; the committer thread leads
     // when this writer is at the front, and calls `callback` when done.
     AppendCallback callback;
+    // SHA-256 of request.blobs, in order; their bytes together.
+    std::vector<std::string> blob_digests;
+    size_t blob_bytes = 0;
   };
 
   // What the leader knows of a stream while building a batch.
@@ -174,6 +237,13 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<RecordedEvent> Decode(uint64_t expected_position, const rocksdb::Slice& value,
                                        bool with_hash);
   absl::Status RecoverHead();
+  // Validates `request` (ValidateRequest, ValidateBlobs) into a new writer,
+  // and checks that every blob its events name and it does not carry is held.
+  absl::StatusOr<std::unique_ptr<Writer>> Prepare(AppendRequest request);
+  // Whether the blob `digest` is held with bytes that still hash to it.
+  absl::StatusOr<bool> HoldsIntactBlob(const std::string& digest);
+  // Checks that the blob `digest` is held and intact: OK, or what is wrong.
+  absl::Status CheckBlob(const std::string& digest);
 
   Clock& clock_;
   const Options options_;
@@ -185,6 +255,7 @@ class RocksEventLog final : public EventLog {
   rocksdb::ColumnFamilyHandle* requests_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
 
   mutable absl::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
@@ -258,6 +329,7 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
       {fmt::kRequestsCf, lookup_options},
       {fmt::kSnapshotsCf, cf_options},
       {fmt::kMetaCf, meta_options},
+      {fmt::kBlobsCf, cf_options},
   };
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
@@ -269,10 +341,14 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   requests_ = handles_[4];
   snapshots_ = handles_[5];
   meta_ = handles_[6];
+  blobs_ = handles_[7];
 
   std::string format_version;
   s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound() ||
+      (s.ok() && format_version == std::to_string(fmt::kUpgradableFormatVersion))) {
+    // A new log, or one of format 2: the blobs family it lacked was created
+    // empty above, so recording format 3 is the whole upgrade.
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db_->Put(wo, meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
@@ -330,10 +406,78 @@ absl::Status RocksEventLog::RecoverHead() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
+absl::StatusOr<std::unique_ptr<RocksEventLog::Writer>> RocksEventLog::Prepare(
+    AppendRequest request) {
   RETURN_IF_ERROR(ValidateRequest(request));
-  Writer w;
-  w.request = std::move(request);
+  auto w = std::make_unique<Writer>();
+  RETURN_IF_ERROR(ValidateBlobs(request, &w->blob_digests));
+  for (const std::string& b : request.blobs) w->blob_bytes += b.size();
+  // A blob named and not carried must be held already; a blob is never
+  // removed, so what is held now is held when the batch is written.
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    for (const std::string& d : request.events[i].blob_digests) {
+      if (absl::c_linear_search(w->blob_digests, d)) continue;
+      ASSIGN_OR_RETURN(bool held, HoldsIntactBlob(d));
+      if (!held) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("events[", i, "].blob_digests: blob ", ToHex(d),
+                         " is neither carried by the append (blobs) nor held intact by the log"));
+      }
+    }
+  }
+  w->request = std::move(request);
+  return w;
+}
+
+absl::StatusOr<bool> RocksEventLog::HoldsIntactBlob(const std::string& digest) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), blobs_, digest, &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading blob ", ToHex(digest)));
+  return Sha256(value.ToStringView()) == digest;
+}
+
+absl::Status RocksEventLog::CheckBlob(const std::string& digest) {
+  rocksdb::PinnableSlice value;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  rocksdb::Status s = db_->Get(ro, blobs_, digest, &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("blob ", ToHex(digest), " is not in the log"));
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading blob ", ToHex(digest)));
+  if (Sha256(value.ToStringView()) != digest) {
+    return absl::DataLossError(absl::StrCat("blob ", ToHex(digest),
+                                            ": its stored bytes no longer hash to its digest "
+                                            "(the blob was altered or damaged)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RocksEventLog::GetBlob(std::string_view digest) {
+  if (digest.size() != fmt::kHashSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest: a SHA-256 is ", fmt::kHashSize, " bytes, not ", digest.size()));
+  }
+  std::string value;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  rocksdb::Status s = db_->Get(ro, blobs_, rocksdb::Slice(digest.data(), digest.size()), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("blob ", ToHex(digest), " is not in the log"));
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading blob ", ToHex(digest)));
+  if (Sha256(value) != digest) {
+    return absl::DataLossError(absl::StrCat("blob ", ToHex(digest),
+                                            ": its stored bytes no longer hash to its digest "
+                                            "(the blob was altered or damaged)"));
+  }
+  return value;
+}
+
+absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Writer> prepared, Prepare(std::move(request)));
+  Writer& w = *prepared;
 
   std::vector<Writer*> callbacks;
   {
@@ -353,9 +497,9 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
 }
 
 void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return done(s);
-  auto* w = new Writer;
-  w->request = std::move(request);
+  auto prepared = Prepare(std::move(request));
+  if (!prepared.ok()) return done(prepared.status());
+  Writer* w = prepared->release();
   w->callback = std::move(done);
   absl::MutexLock l(&mu_);
   if (stopping_ && writers_.empty()) {  // the committer is gone: nobody would lead
@@ -388,9 +532,15 @@ void RocksEventLog::CommitterLoop() {
 
 std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self) {
   // Leader: take a group from the front of the queue.
+  // A group ends at max_batch_appends, or before the appends' blobs pass
+  // kMaxAppendBlobBytes together (the first always joins), so a batch stays
+  // bounded in memory.
   std::vector<Writer*> group;
+  size_t blob_bytes = 0;
   for (Writer* x : writers_) {
     if (group.size() >= options_.max_batch_appends) break;
+    if (!group.empty() && blob_bytes + x->blob_bytes > fmt::kMaxAppendBlobBytes) break;
+    blob_bytes += x->blob_bytes;
     group.push_back(x);
   }
   absl::Status bg = bg_error_;
@@ -450,6 +600,8 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
   absl::flat_hash_map<std::string, StreamState> touched;
   absl::flat_hash_map<std::string, v1::AppendReceipt> new_receipts;
   std::vector<Writer*> written;
+  // Blobs put in this batch (each once, however many appends carry it).
+  absl::flat_hash_set<std::string> new_blobs;
 
   for (Writer* w : group) {
     const AppendRequest& r = w->request;
@@ -520,6 +672,7 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
       rec.set_request_id(r.request_id);
       rec.set_index_in_append(static_cast<uint32_t>(i));
       rec.set_prev_hash(hash);
+      for (const std::string& d : e.blob_digests) rec.add_blob_digests(d);
       std::string bytes = rec.SerializeAsString();
       hash = Sha256(bytes);
       batch.Put(events_, fmt::EventKey(options_.partition, position), bytes);
@@ -541,6 +694,16 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
     rc.set_recorded_at_us(now_us);
     batch.Put(requests_, request_key, rc.SerializeAsString());
     new_receipts[request_key] = rc;
+    // The blobs, in the same batch as the events that name them. One held
+    // intact already is not written again (equal content, equal key).
+    for (size_t i = 0; i < r.blobs.size(); ++i) {
+      const std::string& digest = w->blob_digests[i];
+      if (new_blobs.contains(digest)) continue;
+      auto held = HoldsIntactBlob(digest);
+      if (held.ok() && *held) continue;
+      batch.Put(blobs_, digest, r.blobs[i]);
+      new_blobs.insert(digest);
+    }
     w->result = result;
     written.push_back(w);
   }
@@ -782,6 +945,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     return out;
   };
   v1::EventRecord rec;
+  absl::flat_hash_set<std::string> blobs_seen;
   for (it->Seek(fmt::EventKey(options_.partition, out.from)); it->Valid(); it->Next()) {
     uint32_t partition;
     uint64_t position;
@@ -802,6 +966,17 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
                   "this one, was altered or removed");
     }
     hash = Sha256(v.ToStringView());
+    for (const std::string& digest : rec.blob_digests()) {
+      if (blobs_seen.contains(digest)) continue;
+      absl::Status blob = CheckBlob(digest);
+      if (absl::IsNotFound(blob)) {
+        return fail(position, absl::StrCat("blob ", ToHex(digest),
+                                           " named by the record is missing from the blob store"));
+      }
+      if (!blob.ok()) return fail(position, std::string(blob.message()));
+      blobs_seen.insert(digest);
+      ++out.blobs_checked;
+    }
     ++out.checked;
     ++expected;
   }

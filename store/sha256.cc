@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <utility>
+
 namespace taizhang::store {
 
 std::string Sha256(std::string_view data) {
@@ -20,6 +22,25 @@ std::string ToHex(std::string_view bytes) {
     out.push_back(kDigits[c & 0xf]);
   }
   return out;
+}
+
+bool FromHex(std::string_view hex, std::string* bytes) {
+  if (hex.size() % 2 != 0) return false;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  *bytes = std::move(out);
+  return true;
 }
 
 }  // namespace taizhang::store

@@ -2,17 +2,25 @@
 // and the `taizhang` CLI: a late task walks up the ladder in July 2020; the
 // office publishes July's bulletin once (a retry returns the first, a second
 // publication and an unclosed month are refused, a department may not); the
-// event carries the figures and the digests; a reprint is the same bytes; an
-// auditor's verification matches, and catches a forged publication; the
+// event carries the figures, the rule and the digests, the documents are blobs
+// beside it; a reprint is the same bytes; an auditor's verification matches
+// (also after the loaded policy changed), and catches forged publications; the
 // task's 督办通知单 prints as one A4 page with its number and unit.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reports/bulletin_document.h"
+#include "reports/template.h"
+#include "services/bulletin_documents.h"
 #include "services/testing/server_harness.h"
+#include "store/event_log.h"
 #include "store/sha256.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -70,12 +78,12 @@ class BulletinServerTest : public ::testing::Test {
                      "\" role: \"enterprise\" unit: \"漯河某食品有限公司\" }\n"));
   }
 
-  std::unique_ptr<Daemon> Start(const std::string& start_day) {
-    std::vector<std::string> args = {"--listen",       "127.0.0.1:0",
-                                     "--data-dir",     dir_ / "data",
-                                     "--tokens",       dir_ / "tokens.textproto",
-                                     "--clock",        "manual",
-                                     "--policies-dir", SourceDir() + "/workflows/policies"};
+  std::unique_ptr<Daemon> Start(const std::string& start_day,
+                                std::string policies = SourceDir() + "/workflows/policies") {
+    std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--data-dir",
+                                     dir_ / "data", "--tokens",    dir_ / "tokens.textproto",
+                                     "--clock",     "manual",      "--policies-dir",
+                                     policies};
     if (!start_day.empty()) {
       args.push_back("--start");
       args.push_back(start_day);
@@ -213,8 +221,19 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_EQ(recorded.through_position(), before);
   EXPECT_EQ(recorded.figures().through_position(), before);
   EXPECT_EQ(recorded.figures_sha256(), workflows::BulletinDigest(recorded.figures()));
-  EXPECT_EQ(recorded.pdf(), first.pdf().content());
-  EXPECT_EQ(Hex(recorded.html()), recorded.html_sha256());
+  // The documents are blobs beside the event, which keeps their digests and
+  // sizes, the rule and the template: a few KB, far under 1.5 MiB.
+  EXPECT_TRUE(recorded.pdf().empty());
+  EXPECT_TRUE(recorded.html().empty());
+  EXPECT_EQ(recorded.pdf_bytes(), static_cast<int64_t>(first.pdf().content().size()));
+  EXPECT_GT(recorded.html_bytes(), 1000);
+  EXPECT_LT(events.events(0).payload().size(), 16u << 10);
+  EXPECT_EQ(recorded.investment_rule().measure(), v1::INVESTMENT_GAP_MEASURE_POINTS);
+  EXPECT_EQ(recorded.investment_rule().yellow_from_bp(), 1000);
+  EXPECT_EQ(recorded.policy_name(), "points-behind-10-30");
+  EXPECT_EQ(recorded.template_sha256(),
+            Hex(std::string(reports::EmbeddedTemplate(reports::kBulletinTemplate))));
+  EXPECT_EQ(p.published_by_label(), "督查室 区政府目督办");
   EXPECT_THAT(recorded.renderer(), HasSubstr("Chromium"));
   ASSERT_EQ(recorded.figures().unit_supervision_size(), 1);
   EXPECT_EQ(recorded.figures().unit_supervision(0).unit(), "区自然资源局");
@@ -253,6 +272,8 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_EQ(frozen_html.sha256_hex(), p.html_sha256());
   EXPECT_THAT(frozen_html.content(), HasSubstr(p.figures_sha256()));
   EXPECT_THAT(frozen_html.content(), HasSubstr("晋督通报〔2020〕7号"));
+  EXPECT_THAT(frozen_html.content(), HasSubstr("发布：督查室 区政府目督办"));
+  EXPECT_THAT(frozen_html.content(), Not(HasSubstr("supervision:")));
 
   // The PDF as a reader sees it.
   testing::WriteFile(dir_ / "bulletin.pdf", reprint.content());
@@ -271,6 +292,10 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_TRUE(checked.figures_match());
   EXPECT_TRUE(checked.pdf_matches());
   EXPECT_TRUE(checked.html_matches());
+  EXPECT_EQ(checked.pdf_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
+  EXPECT_EQ(checked.html_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
+  EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_MATCHES);
+  EXPECT_TRUE(checked.rule_recorded());
   EXPECT_EQ(checked.recomputed_figures_sha256(), p.figures_sha256());
   EXPECT_EQ(checked.differing_fields_size(), 0);
   verify.set_month("2020-06");
@@ -283,17 +308,129 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_EQ(testing::ReadFile(dir_ / "cli.pdf"), first.pdf().content());
   r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-07"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("发布人 督查室 区政府目督办"));
+  EXPECT_THAT(r.out, HasSubstr("发布时记录的投资亮灯规则（points-behind-10-30），慢于时间进度 "
+                               "10.00 个百分点起黄灯，超过 30.00 个百分点红灯"));
+  EXPECT_THAT(r.out, HasSubstr("数据：按日志重算与发布记录一致"));
+  EXPECT_THAT(r.out, HasSubstr("PDF：留存文件完好（核对字节与发布时的摘要，未重新打印）"));
+  EXPECT_THAT(r.out, HasSubstr("网页：留存文件完好；按记录的数据重新生成与留存网页一致"));
   EXPECT_THAT(r.out, HasSubstr("核验通过"));
+  EXPECT_THAT(r.out, Not(HasSubstr("match")));
+  EXPECT_THAT(r.out, Not(HasSubstr("supervision:")));
+  r = Cli(*d, kAuditor, {"--json", "bulletin", "verify", "2020-07"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"figures_match\":true"));
+  EXPECT_THAT(r.out, HasSubstr("HTML_RERENDER_MATCHES"));
   r = Cli(*d, kOffice, {"bulletin", "publish", "2020-07"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("FAILED_PRECONDITION"));
   r = Cli(*d, kOffice, {"bulletin", "publish", "2020-07", "--request-id", "pub-1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("重试"));
+  EXPECT_THAT(r.out, HasSubstr("发布人 督查室 区政府目督办"));
   r = Cli(*d, kAuditor, {"bulletin", "2020-07"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("区自然资源局"));
   EXPECT_EQ(Head(*d), before + 1);
+  EXPECT_EQ(d->Stop(), 0);
+
+  // In the log: the record names both blobs, which hold the documents issued.
+  ManualClock clock(testing::TestStart());
+  auto log = store::OpenEventLog(dir_ / "data", clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto stored = (*log)->ReadStream("bulletin/2020-07", 1, 1);
+  ASSERT_TRUE(stored.ok() && stored->size() == 1u);
+  EXPECT_THAT(std::vector<std::string>((*stored)[0].record.blob_digests().begin(),
+                                       (*stored)[0].record.blob_digests().end()),
+              ::testing::ElementsAre(store::Sha256(first.pdf().content()),
+                                     store::Sha256(frozen_html.content())));
+  EXPECT_EQ(*(*log)->GetBlob(store::Sha256(first.pdf().content())), first.pdf().content());
+  auto chain = (*log)->Verify(1, 0);
+  ASSERT_TRUE(chain.ok());
+  EXPECT_TRUE(chain->ok) << chain->problem;
+  EXPECT_EQ(chain->blobs_checked, 2u);
+}
+
+// The figures are recomputed with the rule recorded at publication: after a
+// restart with another investment policy, whose lights differ for the same
+// log, the publication still verifies.
+TEST_F(BulletinServerTest, VerificationUsesTheRuleRecordedNotThePolicyLoadedNow) {
+  const std::string code = "2020-530115-72-01-000001";
+  {
+    auto d = Start("2020-06-29");
+    ASSERT_NE(d, nullptr);
+    v1::Projects::Stub projects(Connect(d->address()));
+    v1::RegisterProjectRequest r;
+    r.mutable_header()->set_request_id("register-1");
+    r.set_project_code(code);
+    v1::ProjectInfo* info = r.mutable_register_()->mutable_info();
+    info->set_code(code);
+    info->set_name("五岳产业园");
+    info->set_level(v1::PROJECT_LEVEL_DISTRICT);
+    info->set_owner("漯河某食品有限公司");
+    info->set_total_investment_yuan(500'000'000);
+    info->set_plan_year(2020);
+    info->set_annual_plan_yuan(100'000'000);
+    info->set_responsible_leader("王副区长");
+    info->set_lead_unit("区自然资源局");
+    v1::ProjectReply reply;
+    grpc::Status s = projects.RegisterProject(Call(kOffice).get(), r, &reply);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_NO_FATAL_FAILURE(Advance(*d, 3));  // into July
+    // Half of the plan by July's end (time progress 58.33%): 8.33 points
+    // behind, green by points; 14.3% of time progress missed, yellow by share.
+    v1::ReportProjectInvestmentRequest report;
+    report.mutable_header()->set_request_id("report-1");
+    report.set_project_code(code);
+    report.mutable_report_investment()->set_month("2020-07");
+    report.mutable_report_investment()->set_cumulative_yuan(50'000'000);
+    s = projects.ReportProjectInvestment(Call(kResources).get(), report, &reply);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_NO_FATAL_FAILURE(Advance(*d, 30));  // to 2020-08-01
+    v1::PublishBulletinResponse published;
+    s = Publish(*d, kOffice, "2020-07", "pub-1", &published);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(published.publication().policy_name(), "points-behind-10-30");
+    EXPECT_EQ(d->Stop(), 0);
+  }
+  // The same log under the other investment policy.
+  const std::string policies = dir_ / "policies";
+  std::filesystem::copy(SourceDir() + "/workflows/policies", policies,
+                        std::filesystem::copy_options::recursive);
+  testing::WriteFile(
+      policies + "/investment/points-behind-10-30.textproto",
+      testing::ReadFile(SourceDir() +
+                        "/workflows/policies/investment/half-of-time-progress.textproto"));
+  auto d = Start("2020-08-02", policies);
+  ASSERT_NE(d, nullptr);
+  v1::Ledger::Stub ledger(Connect(d->address()));
+  v1::Reports::Stub reports(Connect(d->address()));
+  v1::BulletinRequest month;
+  month.set_month("2020-07");
+  v1::Bulletin live;
+  ASSERT_TRUE(ledger.GetBulletin(Call(kAuditor).get(), month, &live).ok());
+  EXPECT_EQ(live.investment().light(), v1::LIGHT_YELLOW);  // the policy now loaded
+
+  v1::VerifyBulletinRequest verify;
+  verify.set_month("2020-07");
+  v1::VerifyBulletinResponse checked;
+  grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(checked.ok());
+  EXPECT_TRUE(checked.figures_match()) << ::testing::PrintToString(checked.differing_fields());
+  EXPECT_TRUE(checked.rule_recorded());
+  EXPECT_EQ(checked.policy_name(), "points-behind-10-30");
+  EXPECT_EQ(checked.investment_rule().measure(), v1::INVESTMENT_GAP_MEASURE_POINTS);
+  EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_MATCHES);
+  v1::BulletinDocumentRequest html;
+  html.set_month("2020-07");
+  html.set_format(v1::DOCUMENT_FORMAT_HTML);
+  v1::Document kept;
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), html, &kept).ok());
+  EXPECT_EQ(kept.sha256_hex(), checked.publication().html_sha256());
+  CommandResult r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-07"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("发布时记录的投资亮灯规则（points-behind-10-30）"));
   EXPECT_EQ(d->Stop(), 0);
 }
 
@@ -356,57 +493,186 @@ TEST_F(BulletinServerTest, ASlipPrintsAsOnePage) {
   EXPECT_EQ(d->Stop(), 0);
 }
 
-// A publication whose figures were not computed from the log (written into
-// the log behind the server's back): the auditor's check names what differs,
-// and a document whose bytes do not match their digest.
-TEST_F(BulletinServerTest, VerificationCatchesAForgedPublication) {
-  // The month's true figures (the log has no project), but for one.
-  auto policy = workflows::LoadProjectPolicy(
-      SourceDir() + "/workflows/policies/investment/points-behind-10-30.textproto");
-  ASSERT_TRUE(policy.ok()) << policy.status();
-  workflows::BulletinBuilder builder({absl::CivilMonth(2020, 7), policy->investment()});
-  builder.set_through_position(1);
-  v1::Bulletin forged = builder.Build();
-  forged.set_project_count(7);
+// Appends `events` to the log in `data_dir` (the server not running), each
+// carrying its blobs; returns the head.
+struct ForgedEvent {
+  std::string stream;
   v1::BulletinEvent event;
-  v1::BulletinPublished* e = event.mutable_published();
-  e->set_month("2020-07");
-  e->set_through_position(1);
-  *e->mutable_figures() = forged;
-  e->set_figures_sha256(workflows::BulletinDigest(forged));  // consistent with itself
-  e->set_pdf("%PDF-1.4 forged");
-  e->set_pdf_sha256(Hex(e->pdf()));
-  e->set_html("<p>forged</p>");
-  e->set_html_sha256(Hex("<p>another</p>"));
-  e->set_published_by("supervision:区政府目督办");
-  testing::SeedLog(dir_ / "data", {{.stream = "bulletin/2020-07",
-                                    .type = "bulletin.Published",
-                                    .actor = "supervision:区政府目督办",
-                                    .payload = event.SerializeAsString()}});
+  std::vector<std::string> blobs;
+};
+uint64_t SeedForged(const std::string& data_dir, const std::vector<ForgedEvent>& events) {
+  ManualClock clock(testing::TestStart());
+  auto log = store::OpenEventLog(data_dir, clock);
+  if (!log.ok()) {
+    ADD_FAILURE() << log.status();
+    return 0;
+  }
+  int n = 0;
+  for (const ForgedEvent& f : events) {
+    clock.Advance(absl::Minutes(1));
+    store::AppendRequest request;
+    request.stream = f.stream;
+    request.request_id = absl::StrCat("forged-", ++n);
+    store::NewEvent ne;
+    ne.type = "bulletin.Published";
+    ne.actor = "supervision:区政府目督办";
+    ne.payload = f.event.SerializeAsString();
+    for (const std::string& b : f.blobs) ne.blob_digests.push_back(store::Sha256(b));
+    request.events.push_back(std::move(ne));
+    request.blobs = f.blobs;
+    auto r = (*log)->Append(std::move(request));
+    if (!r.ok()) ADD_FAILURE() << r.status();
+  }
+  return (*log)->HeadPosition();
+}
+
+// Publications written into the log behind the server's back: the auditor's
+// check names what differs, says plainly when the template has changed since
+// publication, and reads an older publication (documents in the event, no
+// rule, no template) as well as it can.
+TEST_F(BulletinServerTest, VerificationCatchesForgedPublications) {
+  // The true figures of a month of a log with no project, by a rule.
+  auto rule_of = [](const std::string& name) {
+    auto policy = workflows::LoadProjectPolicy(SourceDir() + "/workflows/policies/investment/" +
+                                               name + ".textproto");
+    EXPECT_TRUE(policy.ok()) << policy.status();
+    return policy.ok() ? policy->investment() : v1::InvestmentLightRule();
+  };
+  auto figures = [](int month, const v1::InvestmentLightRule& rule) {
+    workflows::BulletinBuilder builder({absl::CivilMonth(2020, month), rule});
+    builder.set_through_position(1);
+    return builder.Build();
+  };
+  const std::string current_template =
+      Hex(std::string(reports::EmbeddedTemplate(reports::kBulletinTemplate)));
+  auto publication = [&](int month, v1::Bulletin b, const v1::InvestmentLightRule& rule,
+                         const std::string& name, const std::string& template_sha256,
+                         const std::string& pdf, const std::string& html) {
+    ForgedEvent f;
+    f.stream = absl::StrFormat("bulletin/2020-%02d", month);
+    v1::BulletinPublished* e = f.event.mutable_published();
+    e->set_month(absl::StrFormat("2020-%02d", month));
+    e->set_through_position(1);
+    e->set_figures_sha256(workflows::BulletinDigest(b));  // consistent with itself
+    *e->mutable_figures() = std::move(b);
+    *e->mutable_investment_rule() = rule;
+    e->set_policy_name(name);
+    e->set_template_sha256(template_sha256);
+    e->set_pdf_sha256(Hex(pdf));
+    e->set_html_sha256(Hex(html));
+    e->set_pdf_bytes(pdf.size());
+    e->set_html_bytes(html.size());
+    e->set_published_by("supervision:区政府目督办");
+    e->set_issuing_office("重点项目推进办公室");
+    f.blobs = {pdf, html};
+    return f;
+  };
+  const auto points = rule_of("points-behind-10-30"), share = rule_of("half-of-time-progress");
+
+  // July: figures not the log's (a project count and the investment), an HTML
+  // that the figures do not render to, with the template compiled in now.
+  v1::Bulletin july = figures(7, points);
+  july.set_project_count(7);
+  july.mutable_investment()->set_completed_yuan(1);
+  ForgedEvent forged_july = publication(7, july, points, "points-behind-10-30", current_template,
+                                        "%PDF-1.4 forged", "<p>forged</p>");
+  // June: the log's figures by the rule recorded (not the one loaded), but a
+  // template other than the one compiled in: not compared, and said so.
+  ForgedEvent june = publication(6, figures(6, share), share, "half-of-time-progress",
+                                 std::string(64, '0'), "%PDF-1.4 june", "<p>june</p>");
+  // May, as publications were recorded before the documents were blobs: the
+  // bytes in the event, an HTML whose digest is another's, no rule, no template.
+  ForgedEvent may;
+  may.stream = "bulletin/2020-05";
+  {
+    v1::BulletinPublished* e = may.event.mutable_published();
+    e->set_month("2020-05");
+    e->set_through_position(1);
+    *e->mutable_figures() = figures(5, points);
+    e->set_figures_sha256(workflows::BulletinDigest(e->figures()));
+    e->set_pdf("%PDF-1.4 may");
+    e->set_pdf_sha256(Hex(e->pdf()));
+    e->set_html("<p>may</p>");
+    e->set_html_sha256(Hex("<p>another</p>"));
+    e->set_published_by("supervision:区政府目督办");
+  }
+  ASSERT_EQ(SeedForged(dir_ / "data", {forged_july, june, may}), 3u);
   auto d = Start("");
   ASSERT_NE(d, nullptr);
   v1::Reports::Stub reports(Connect(d->address()));
-  v1::VerifyBulletinRequest verify;
-  verify.set_month("2020-07");
-  v1::VerifyBulletinResponse checked;
-  grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto check = [&](const std::string& month) {
+    v1::VerifyBulletinRequest verify;
+    verify.set_month(month);
+    v1::VerifyBulletinResponse checked;
+    grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return checked;
+  };
+  auto fields = [](const auto& repeated) {
+    return std::vector<std::string>(repeated.begin(), repeated.end());
+  };
+
+  v1::VerifyBulletinResponse checked = check("2020-07");
   EXPECT_FALSE(checked.ok());
   EXPECT_FALSE(checked.figures_match());
   EXPECT_NE(checked.recomputed_figures_sha256(), checked.publication().figures_sha256());
-  EXPECT_THAT(std::vector<std::string>(checked.differing_fields().begin(),
-                                       checked.differing_fields().end()),
-              ::testing::ElementsAre("project_count"));
-  EXPECT_TRUE(checked.pdf_matches());
-  EXPECT_FALSE(checked.html_matches());
+  EXPECT_THAT(fields(checked.differing_fields()),
+              ::testing::ElementsAre("project_count", "investment"));
+  EXPECT_THAT(fields(checked.differing_field_labels()),
+              ::testing::ElementsAre("在库项目数", "投资完成情况"));
+  EXPECT_EQ(checked.pdf_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
+  EXPECT_EQ(checked.html_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
+  EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_DIFFERS);
   CommandResult r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-07"});
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("按日志重算与发布记录不一致"));
+  EXPECT_THAT(r.out, HasSubstr("不一致的数据项：在库项目数、投资完成情况"));
+  EXPECT_THAT(r.out, HasSubstr("按记录的数据重新生成与留存网页不一致"));
   EXPECT_THAT(r.out, HasSubstr("核验未通过"));
-  EXPECT_THAT(r.out, HasSubstr("project_count"));
+  EXPECT_THAT(r.out, Not(HasSubstr("project_count")));
+
+  checked = check("2020-06");
+  EXPECT_TRUE(checked.ok());
+  EXPECT_TRUE(checked.figures_match()) << ::testing::PrintToString(checked.differing_fields());
+  EXPECT_TRUE(checked.rule_recorded());
+  EXPECT_EQ(checked.investment_rule().measure(), v1::INVESTMENT_GAP_MEASURE_SHARE_OF_TIME_PROGRESS);
+  EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_TEMPLATE_CHANGED);
+  EXPECT_EQ(checked.template_sha256(), current_template);
+  r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-06"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("按记录的数据重新生成模板已更改，未比对"));
+  EXPECT_THAT(r.out, HasSubstr("当前模板摘要 " + current_template));
+  EXPECT_THAT(r.out, HasSubstr("核验通过"));
+
+  checked = check("2020-05");
+  EXPECT_FALSE(checked.ok());
+  EXPECT_TRUE(checked.figures_match());
+  EXPECT_FALSE(checked.rule_recorded());
+  EXPECT_EQ(checked.policy_name(), "points-behind-10-30");  // the policy loaded now
+  EXPECT_EQ(checked.pdf_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
+  EXPECT_EQ(checked.html_integrity(), v1::DOCUMENT_INTEGRITY_ALTERED);
+  EXPECT_FALSE(checked.html_matches());
+  EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_NOT_RECORDED);
+  r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-05"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("发布时未记录规则，按当前加载的政策"));
+  EXPECT_THAT(r.out, HasSubstr("网页：留存文件已被改动"));
+  // An older publication's documents are still read from its event.
+  v1::BulletinDocumentRequest pdf;
+  pdf.set_month("2020-05");
+  pdf.set_format(v1::DOCUMENT_FORMAT_PDF);
+  v1::Document kept;
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), pdf, &kept).ok());
+  EXPECT_EQ(kept.content(), "%PDF-1.4 may");
+  pdf.set_month("2020-07");
+  ASSERT_TRUE(reports.GetBulletinDocument(Call(kAuditor).get(), pdf, &kept).ok());
+  EXPECT_EQ(kept.content(), "%PDF-1.4 forged");
+
   // The month counts as published: it is not published again.
   v1::PublishBulletinResponse refused;
-  EXPECT_EQ(Publish(*d, kOffice, "2020-07", "pub-1", &refused).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  grpc::Status again = Publish(*d, kOffice, "2020-07", "pub-1", &refused);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(again.error_message(), HasSubstr("督查室 区政府目督办"));
   EXPECT_EQ(d->Stop(), 0);
 }
 

@@ -98,6 +98,13 @@ struct Replayed {
 
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position) {
+  return BulletinAtPosition(ledger, month, through_position,
+                            ledger.project().policy().investment());
+}
+
+absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
+                                                uint64_t through_position,
+                                                const v1::InvestmentLightRule& investment_rule) {
   Replayed<ApprovalCase> cases(ledger.workflow<ApprovalCase>().store());
   Replayed<Task> tasks(ledger.workflow<Task>().store());
   Replayed<Problem> problems(ledger.workflow<Problem>().store());
@@ -125,7 +132,7 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
 
   BulletinOptions options;
   options.month = month;
-  options.investment_rule = ledger.project().policy().investment();
+  options.investment_rule = investment_rule;
   BulletinBuilder builder(options);
   for (const auto& [stream, loaded] : projects.states) builder.AddProject(loaded.state);
   builder.set_through_position(last);

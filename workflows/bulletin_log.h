@@ -75,6 +75,12 @@ class UnitSupervisionFold {
 // when an event cannot be read or decoded.
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position);
+// As above, with the investment lights judged by `investment_rule` instead of
+// the rule of the project policy loaded in `ledger` (the rule a publication
+// recorded); the figures depend on no other policy data.
+absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
+                                                uint64_t through_position,
+                                                const v1::InvestmentLightRule& investment_rule);
 
 // The digest a publication records of its figures: the lower-case hex
 // SHA-256 of `bulletin`'s binary protobuf serialization in deterministic mode
