@@ -380,7 +380,7 @@ TEST_F(LedgerImportTest, AnExportedProjectLedgerImportedBackChangesNothing) {
   ASSERT_THAT(csv, HasSubstr(",1234.57,1000.00,"));  // rounded as people read it
   ASSERT_THAT(csv, HasSubstr(",1000.01,"));
 
-  for (const std::string* file : {&*xlsx, &csv}) {
+  for (const std::string* file : std::vector<const std::string*>{&*xlsx, &csv}) {
     ImportPlan back = Plan(v1::LEDGER_KIND_PROJECTS, *file);
     const v1::ImportLedgerResponse& r = back.response;
     EXPECT_EQ(r.header_row(), 2);
