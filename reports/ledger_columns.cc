@@ -132,6 +132,13 @@ const std::vector<FieldSpec>& Specs() {
       {Field::kRemark, false, true, false, {"备注"}},
       // A task ledger names the project; the code is what counts.
       {Field::kIgnored, false, true, false, {"项目名称"}},
+      // What an exported project ledger adds, computed from the log.
+      {Field::kIgnored,
+       true,
+       false,
+       false,
+       {"累计完成投资", "填报截至", "投资完成率", "时间进度", "亮灯", "项目进展", "应开工未开工",
+        "应竣工未竣工", "督办情况", "备注"}},
   };
   return *specs;
 }
@@ -354,48 +361,91 @@ std::string TrimCell(absl::string_view text) {
   }
 }
 
-absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit) {
-  std::string s = absl::StrReplaceAll(Halfwidth(TrimCell(text)), {{",", ""}, {" ", ""}});
-  const char* unit_name = unit == MoneyUnit::kYiYuan ? "亿元"
-                          : unit == MoneyUnit::kYuan ? "元"
-                                                     : "万元";
-  for (auto [suffix, u] : {std::pair<absl::string_view, MoneyUnit>{"亿元", MoneyUnit::kYiYuan},
-                           {"万元", MoneyUnit::kWanYuan},
-                           {"元", MoneyUnit::kYuan}}) {
-    if (absl::EndsWith(s, suffix)) {
-      s.resize(s.size() - suffix.size());
-      unit = u;
-      unit_name = u == MoneyUnit::kYiYuan ? "亿元" : u == MoneyUnit::kYuan ? "元" : "万元";
+absl::StatusOr<Money> ParseAmount(absl::string_view text, MoneyUnit unit) {
+  const std::string written = TrimCell(text);
+  std::string s = Halfwidth(written);
+  for (absl::string_view sign : {"¥", "￥"}) {
+    if (absl::StartsWith(s, sign)) {
+      s = TrimCell(absl::string_view(s).substr(sign.size()));
       break;
     }
   }
+  for (auto [suffix, u] : {std::pair<absl::string_view, MoneyUnit>{"亿元", MoneyUnit::kYiYuan},
+                           {"万元", MoneyUnit::kWanYuan},
+                           {"元", MoneyUnit::kYuan},
+                           {"亿", MoneyUnit::kYiYuan},
+                           {"万", MoneyUnit::kWanYuan}}) {
+    if (absl::EndsWith(s, suffix)) {
+      s.resize(s.size() - suffix.size());
+      s = TrimCell(s);
+      unit = u;
+      break;
+    }
+  }
+  const char* unit_name = unit == MoneyUnit::kYiYuan ? "亿元"
+                          : unit == MoneyUnit::kYuan ? "元"
+                                                     : "万元";
   const int scale_digits = unit == MoneyUnit::kYiYuan ? 8 : unit == MoneyUnit::kWanYuan ? 4 : 0;
   const std::string bad =
-      absl::StrCat("“", TrimCell(text), "”不是金额（", unit_name, "，如 29350.5；只写数字）");
+      absl::StrCat("“", written, "”不是金额（", unit_name, "，如 29350.5；只写数字）");
+  const std::string ambiguous =
+      absl::StrCat("“", written,
+                   "”有歧义：千位分隔符（逗号或空格）只能每三位一个、写在小数点之前（如 "
+                   "29,350.5），请改为不带分隔符的数字");
+  // A space inside the number separates thousands as a comma does.
+  s = absl::StrReplaceAll(s, {{" ", ","}, {"\u3000", ","}, {"\u00a0", ","}});
   if (s.empty()) return Invalid(bad);
-  if (s[0] == '-') return Invalid(absl::StrCat("“", TrimCell(text), "”是负数，金额不能为负"));
+  if (s[0] == '-') return Invalid(absl::StrCat("“", written, "”是负数，金额不能为负"));
   if (s[0] == '+') s.erase(0, 1);
   const size_t dot = s.find('.');
+  if (dot != std::string::npos && s.find('.', dot + 1) != std::string::npos) {
+    return Invalid(absl::StrContains(s, ',') ? ambiguous : bad);
+  }
   std::string whole = s.substr(0, dot);
   std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  if (absl::StrContains(frac, ',')) return Invalid(ambiguous);
+  if (absl::StrContains(whole, ',')) {
+    const std::vector<std::string> groups = absl::StrSplit(whole, ',');
+    for (size_t i = 0; i < groups.size(); ++i) {
+      const size_t n = groups[i].size();
+      if (i == 0 ? (n < 1 || n > 3) : n != 3) return Invalid(ambiguous);
+    }
+    whole = absl::StrReplaceAll(whole, {{",", ""}});
+  }
   if (whole.empty() && frac.empty()) return Invalid(bad);
   for (char c : whole + frac) {
     if (!absl::ascii_isdigit(c)) return Invalid(bad);
   }
+  const int written_decimals = static_cast<int>(frac.size());
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
   if (frac.size() > static_cast<size_t>(scale_digits)) {
-    return Invalid(absl::StrCat("“", TrimCell(text), "”精确到元：", unit_name, "最多 ",
-                                scale_digits, " 位小数"));
+    return Invalid(
+        absl::StrCat("“", written, "”精确到元：", unit_name, "最多 ", scale_digits, " 位小数"));
   }
+  Money out;
+  for (int i = std::max(written_decimals, 2); i < scale_digits; ++i) out.precision_yuan *= 10;
   frac.append(scale_digits - frac.size(), '0');
   std::string digits = whole + frac;
   digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
-  if (digits.empty()) return 0;
-  int64_t yuan = 0;
-  if (digits.size() > 18 || !absl::SimpleAtoi(digits, &yuan)) {
-    return Invalid(absl::StrCat("“", TrimCell(text), "”数额过大"));
+  if (digits.empty()) return out;
+  if (digits.size() > 18 || !absl::SimpleAtoi(digits, &out.yuan)) {
+    return Invalid(absl::StrCat("“", written, "”数额过大"));
   }
-  return yuan;
+  return out;
+}
+
+absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit) {
+  absl::StatusOr<Money> m = ParseAmount(text, unit);
+  if (!m.ok()) return m.status();
+  return m->yuan;
+}
+
+bool SameAtPrecision(const Money& written, int64_t yuan) {
+  const int64_t p = written.precision_yuan;
+  if (p <= 1) return yuan == written.yuan;
+  const int64_t half = p / 2;
+  const int64_t rounded = yuan >= 0 ? (yuan + half) / p * p : -((-yuan + half) / p * p);
+  return rounded == written.yuan;
 }
 
 std::string FormatWanYuan(int64_t yuan) {

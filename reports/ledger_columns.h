@@ -98,10 +98,32 @@ absl::StatusOr<HeaderRow> FindHeaderRow(const SheetTable& table, v1::LedgerKind 
 // Cell text trimmed of ASCII and full-width spaces.
 std::string TrimCell(absl::string_view text);
 
-// Money as written ("29,350.5", "29350.5万元") in `unit`, exactly, in 元.
-// INVALID_ARGUMENT (Chinese) for anything else, a negative amount, or more
-// decimals than 元 allow (万元: 4, 亿元: 8).
+// An amount as a cell writes it: its value, and the precision it was written
+// to, in 元: the place of its last decimal, but never coarser than a
+// hundredth of its unit (an exported ledger writes 万元 with two decimals, so
+// "1234.57" and "1235" in 万元 are both to 100 元).
+struct Money {
+  int64_t yuan = 0;
+  int64_t precision_yuan = 1;
+};
+
+// Money as offices write it, in `unit` unless the cell names its own, read
+// exactly:
+//   - ASCII or full-width digits, point and comma ("２９，３５０．５");
+//   - thousands separators (, ， or a space) between groups of three digits
+//     of the whole part only ("29,350.5");
+//   - a unit after the number (元, 万元, 万, 亿元, 亿) and a ¥/￥ before it.
+// INVALID_ARGUMENT (Chinese, quoting the cell) for anything else, in
+// particular for what could be read two ways: a separator not between groups
+// of three ("1,2345", "12,34", "1.234,5"), two points, a separator after the
+// point; and for a negative amount, or more decimals than 元 allow (万元: 4,
+// 亿元: 8).
+absl::StatusOr<Money> ParseAmount(absl::string_view text, MoneyUnit unit);
+// ParseAmount's value alone.
 absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit);
+// Whether `yuan` (as the system holds it) is `written` at the precision it
+// was written to: rounded half away from zero to it, the same value.
+bool SameAtPrecision(const Money& written, int64_t yuan);
 // 元 as people read it in 万元: 2935000000 -> "293500".
 std::string FormatWanYuan(int64_t yuan);
 

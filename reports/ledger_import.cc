@@ -216,18 +216,24 @@ class ProjectPlanner {
   void Plan(const SheetRow& sheet_row, v1::ImportRow* out) {
     RowPlan row(sheet_row, header_, out);
     v1::ProjectInfo info;
-    std::optional<int64_t> annual;
-    const bool read = Read(row, &info, &annual);
+    Amounts amounts;
+    const bool read = Read(row, &info, &amounts);
     if (!info.code().empty()) out->set_stream(workflows::ProjectStream(info.code()));
     if (!read) return Error(row);
     const std::optional<v1::ProjectState> existing = ctx_.find_project(info.code());
     if (!existing.has_value()) return Create(row, std::move(info));
-    Existing(row, info, annual, *existing);
+    Existing(row, info, amounts, *existing);
   }
 
  private:
+  // The row's money as written, with its precision.
+  struct Amounts {
+    internal::Money total;
+    std::optional<internal::Money> annual;
+  };
+
   // Reads the row into `info`; false when a cell has a problem.
-  bool Read(RowPlan& row, v1::ProjectInfo* info, std::optional<int64_t>* annual) {
+  bool Read(RowPlan& row, v1::ProjectInfo* info, Amounts* amounts) {
     const std::string code = row.Required(Field::kProjectCode);
     if (!code.empty()) {
       if (!workflows::CheckProjectCode("项目代码", code).ok()) {
@@ -264,14 +270,15 @@ class ProjectPlanner {
       }
     }
     if (std::string total = row.Required(Field::kTotalInvestment); !total.empty()) {
-      absl::StatusOr<int64_t> y =
-          internal::ParseMoney(total, row.ColumnOf(Field::kTotalInvestment)->unit);
+      absl::StatusOr<internal::Money> y =
+          internal::ParseAmount(total, row.ColumnOf(Field::kTotalInvestment)->unit);
       if (!y.ok()) {
         row.Problem(Field::kTotalInvestment, std::string(y.status().message()));
-      } else if (*y <= 0) {
+      } else if (y->yuan <= 0) {
         row.Problem(Field::kTotalInvestment, "总投资须大于 0");
       } else {
-        info->set_total_investment_yuan(*y);
+        amounts->total = *y;
+        info->set_total_investment_yuan(y->yuan);
       }
     }
     // The year: its own column, else the plan column's header ("2024年计划
@@ -292,16 +299,17 @@ class ProjectPlanner {
     }
     info->set_plan_year(year);
     if (std::string a = row.Get(Field::kAnnualPlan); !a.empty()) {
-      absl::StatusOr<int64_t> y = internal::ParseMoney(a, plan_col->unit);
+      absl::StatusOr<internal::Money> y = internal::ParseAmount(a, plan_col->unit);
       if (!y.ok()) {
         row.Problem(Field::kAnnualPlan, std::string(y.status().message()));
-      } else if (info->total_investment_yuan() > 0 && *y > info->total_investment_yuan()) {
-        row.Problem(Field::kAnnualPlan,
-                    absl::StrCat("年度计划投资 ", internal::FormatWanYuan(*y), " 万元大于总投资 ",
-                                 internal::FormatWanYuan(info->total_investment_yuan()), " 万元"));
+      } else if (info->total_investment_yuan() > 0 && y->yuan > info->total_investment_yuan()) {
+        row.Problem(
+            Field::kAnnualPlan,
+            absl::StrCat("年度计划投资 ", internal::FormatWanYuan(y->yuan), " 万元大于总投资 ",
+                         internal::FormatWanYuan(info->total_investment_yuan()), " 万元"));
       } else {
-        *annual = *y;
-        info->set_annual_plan_yuan(*y);
+        amounts->annual = *y;
+        info->set_annual_plan_yuan(y->yuan);
       }
     }
     std::optional<std::string> start, finish;
@@ -375,7 +383,10 @@ class ProjectPlanner {
     Send(row, v1::ImportRow::ACTION_CREATE, code, std::move(command), "project", stream, nullptr);
   }
 
-  void Existing(RowPlan& row, const v1::ProjectInfo& info, std::optional<int64_t> annual,
+  // A row of a project that exists. Money is compared at the precision the
+  // file writes it to (an exported ledger rounds to 0.01 万元): an amount
+  // equal at that precision is no change, and no remark.
+  void Existing(RowPlan& row, const v1::ProjectInfo& info, const Amounts& amounts,
                 const v1::ProjectState& state) {
     const v1::ProjectInfo& had = state.info();
     auto differs = [&](Field f, const std::string& file, const std::string& system) {
@@ -389,19 +400,24 @@ class ProjectPlanner {
     differs(Field::kLeadUnit, info.lead_unit(), had.lead_unit());
     differs(Field::kResponsibleLeader, info.responsible_leader(), had.responsible_leader());
     differs(Field::kLevel, LevelText(info.level()), LevelText(had.level()));
-    differs(Field::kTotalInvestment,
-            internal::FormatWanYuan(info.total_investment_yuan()) + " 万元",
-            internal::FormatWanYuan(had.total_investment_yuan()) + " 万元");
+    if (!internal::SameAtPrecision(amounts.total, had.total_investment_yuan())) {
+      differs(Field::kTotalInvestment,
+              internal::FormatWanYuan(info.total_investment_yuan()) + " 万元",
+              internal::FormatWanYuan(had.total_investment_yuan()) + " 万元");
+    }
     differs(Field::kPlannedStart, info.planned_start_on(), had.planned_start_on());
     differs(Field::kPlannedFinish, info.planned_finish_on(), had.planned_finish_on());
     row.out()->set_stream(workflows::ProjectStream(had.code()));
-    if (!annual.has_value()) return Unchanged(row);
+    if (!amounts.annual.has_value()) return Unchanged(row);
     for (const v1::ProjectAnnualPlan& p : state.plans()) {
-      if (p.year() == info.plan_year() && p.amount_yuan() == *annual) return Unchanged(row);
+      if (p.year() == info.plan_year() &&
+          internal::SameAtPrecision(*amounts.annual, p.amount_yuan())) {
+        return Unchanged(row);
+      }
     }
     v1::ProjectCommand command;
     command.mutable_set_annual_plan()->set_year(info.plan_year());
-    command.mutable_set_annual_plan()->set_amount_yuan(*annual);
+    command.mutable_set_annual_plan()->set_amount_yuan(amounts.annual->yuan);
     const std::string stream = workflows::ProjectStream(had.code());
     absl::StatusOr<std::vector<v1::ProjectEvent>> events =
         ctx_.projects->Decide(state, command, DecideAt(ctx_, stream, 1));

@@ -7,7 +7,10 @@
 //   新建 (CREATE)     the project or task does not exist: RegisterProject
 //                     (with the year's plan) or CreateTask;
 //   变更 (CHANGE)     the project exists and the row's annual plan differs
-//                     from its plan for that year: SetProjectAnnualPlan;
+//                     from its plan for that year at the precision the file
+//                     writes it to (0.01 万元 at the coarsest, as an export
+//                     rounds it; the total investment is compared the same
+//                     way): SetProjectAnnualPlan;
 //   无变化 (UNCHANGED) it exists and the row asks nothing new (registered
 //                     facts that differ are remarked in notes: an import
 //                     never rewrites a registration or a task);

@@ -11,7 +11,10 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reports/csv_writer.h"
 #include "reports/ledger_columns.h"
+#include "reports/ledger_sheets.h"
+#include "reports/xlsx_writer.h"
 #include "workflows/workflow_registry.h"
 
 namespace taizhang::reports {
@@ -172,6 +175,71 @@ TEST_F(LedgerImportTest, MoneyInEveryUnitWithoutRounding) {
   EXPECT_EQ(internal::FormatWanYuan(1), "0.0001");
 }
 
+TEST_F(LedgerImportTest, MoneyAsChineseOfficesTypeIt) {
+  using internal::MoneyUnit;
+  using internal::ParseMoney;
+  const MoneyUnit wan = MoneyUnit::kWanYuan;
+  EXPECT_EQ(*ParseMoney("２９，３５０．５", wan), 293505000);  // full-width throughout
+  EXPECT_EQ(*ParseMoney("29，350.5", wan), 293505000);
+  EXPECT_EQ(*ParseMoney("29 350.5", wan), 293505000);
+  EXPECT_EQ(*ParseMoney("1,234,567", wan), 12345670000);
+  EXPECT_EQ(*ParseMoney("5000万元", wan), 50000000);
+  EXPECT_EQ(*ParseMoney("5000 万", wan), 50000000);
+  EXPECT_EQ(*ParseMoney("2.5亿", wan), 250000000);
+  EXPECT_EQ(*ParseMoney("3亿元", wan), 300000000);
+  EXPECT_EQ(*ParseMoney("12,000元", wan), 12000);
+  EXPECT_EQ(*ParseMoney("￥1,000", wan), 10000000);
+  EXPECT_EQ(*ParseMoney("¥ 1000万元", wan), 10000000);
+  EXPECT_EQ(*ParseMoney("+10", wan), 100000);
+  // What could be read two ways is refused, saying why.
+  for (const char* text : {"1，2", "1,2345", "12,34", ",123", "1,,234", "1,234,5", "1.234,5",
+                           "1,234.567,8", "1,234.5.6", "1 2", "1 234,5"}) {
+    absl::StatusOr<int64_t> m = ParseMoney(text, wan);
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(m.status().message(), HasSubstr("有歧义")) << text;
+    EXPECT_THAT(m.status().message(), HasSubstr(text)) << text;
+  }
+  for (const char* text :
+       {"", "万元", "约5000", "5000左右", "一千万", "5000。5", "1.2.3", "5000$"}) {
+    absl::StatusOr<int64_t> m = ParseMoney(text, wan);
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(m.status().message(), HasSubstr("不是金额")) << text;
+  }
+  EXPECT_THAT(ParseMoney("－5", wan).status().message(), HasSubstr("负数"));
+
+  // The precision written: the last decimal, never coarser than 0.01 of the
+  // unit (as an export writes it).
+  auto precision = [](const char* text, MoneyUnit unit) {
+    return internal::ParseAmount(text, unit)->precision_yuan;
+  };
+  EXPECT_EQ(precision("1234.57", wan), 100);
+  EXPECT_EQ(precision("1235", wan), 100);
+  EXPECT_EQ(precision("1234.5", wan), 100);
+  EXPECT_EQ(precision("1234.568", wan), 10);
+  EXPECT_EQ(precision("1234.5678", wan), 1);
+  EXPECT_EQ(precision("1234.50", MoneyUnit::kYiYuan), 1000000);
+  EXPECT_EQ(precision("12345678", MoneyUnit::kYuan), 1);
+  const internal::Money exported = *internal::ParseAmount("1234.57", wan);
+  EXPECT_TRUE(internal::SameAtPrecision(exported, 12345678));  // 1234.5678 万元
+  EXPECT_TRUE(internal::SameAtPrecision(exported, 12345650));  // half rounds away from zero
+  EXPECT_FALSE(internal::SameAtPrecision(exported, 12345649));
+  EXPECT_FALSE(internal::SameAtPrecision(exported, 12345750));
+  EXPECT_FALSE(internal::SameAtPrecision(*internal::ParseAmount("1235", wan), 12345678));
+  EXPECT_TRUE(internal::SameAtPrecision(*internal::ParseAmount("1234.5678", wan), 12345678));
+  EXPECT_FALSE(internal::SameAtPrecision(*internal::ParseAmount("1234.5677", wan), 12345678));
+}
+
+TEST_F(LedgerImportTest, AmbiguousMoneyIsAnErrorOfItsRowAndColumn) {
+  ImportPlan plan = Projects(GoodRow(kCode1) + GoodRow(kCode2, "\"1，5\""));
+  EXPECT_EQ(plan.response.created(), 1);
+  EXPECT_EQ(plan.response.errors(), 1);
+  ASSERT_EQ(plan.commands.size(), 1u);
+  EXPECT_EQ(plan.commands[0].id, kCode1);
+  const std::vector<std::string> problems = Problems(plan);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], ::testing::StartsWith("4|2025年计划投资（万元）|“1，5”有歧义"));
+}
+
 TEST_F(LedgerImportTest, EveryErrorByRowAndColumn) {
   ImportPlan plan =
       Projects(GoodRow(kCode1) +
@@ -283,6 +351,58 @@ TEST_F(LedgerImportTest, ExistingProjectsUnchangedChangedOrRemarked) {
   ASSERT_EQ(remarked.response.rows(0).notes_size(), 1);
   EXPECT_EQ(remarked.response.rows(0).notes(0).column(), "项目名称");
   EXPECT_THAT(remarked.response.rows(0).notes(0).message(), HasSubstr("晋宁吾悦广场"));
+}
+
+// The projects ledger exported (XLSX and CSV) and imported back reads as
+// nothing changed, though its money is rounded to 0.01 万元 and the system
+// holds it to the 元: no row to create or change, no remark, nothing to send.
+TEST_F(LedgerImportTest, AnExportedProjectLedgerImportedBackChangesNothing) {
+  // 1234.5678 万元 in total, 1000.0049 万元 planned for 2025 (rounds down),
+  // and a project with no plan for the year exported.
+  std::string fine = GoodRow(kCode1, "1000.0049");
+  fine.replace(fine.find("\"29,350.5\""), std::string("\"29,350.5\"").size(), "1234.5678");
+  ASSERT_NO_FATAL_FAILURE(Apply(Projects(fine + GoodRow(kCode2, "1000.005"))));
+  ASSERT_EQ(projects_.size(), 2u);
+  ASSERT_EQ(projects_[kCode1].info().total_investment_yuan(), 12345678);
+  ASSERT_EQ(projects_[kCode2].plans(0).amount_yuan(), 10000050);
+
+  LedgerSelection selection;
+  selection.day = absl::CivilDay(2025, 3, 1);
+  for (const auto& [code, state] : projects_) {
+    selection.of<workflows::Project>().push_back({&state, project_->View(state, ctx_.now)});
+  }
+  absl::StatusOr<Sheet> sheet = BuildLedgerSheet(v1::LEDGER_KIND_PROJECTS, selection);
+  ASSERT_TRUE(sheet.ok()) << sheet.status();
+  ASSERT_EQ(sheet->columns[6].header, "2025年计划投资（万元）");
+  absl::StatusOr<std::string> xlsx = WriteXlsx(*sheet);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status();
+  const std::string csv = WriteCsv(*sheet);
+  ASSERT_THAT(csv, HasSubstr(",1234.57,1000.00,"));  // rounded as people read it
+  ASSERT_THAT(csv, HasSubstr(",1000.01,"));
+
+  for (const std::string* file : std::vector<const std::string*>{&*xlsx, &csv}) {
+    ImportPlan back = Plan(v1::LEDGER_KIND_PROJECTS, *file);
+    const v1::ImportLedgerResponse& r = back.response;
+    EXPECT_EQ(r.header_row(), 2);
+    EXPECT_EQ(r.unchanged(), 2);
+    EXPECT_EQ(r.created() + r.changed() + r.errors(), 0);
+    EXPECT_TRUE(back.commands.empty());
+    EXPECT_EQ(r.notes_size(), 0) << r.notes(0).column() << r.notes(0).message();
+    for (const v1::ImportRow& row : r.rows()) {
+      EXPECT_EQ(row.notes_size(), 0) << row.row() << ": " << row.notes(0).message();
+    }
+  }
+
+  // A change at the file's precision is still a change: 1000.00 -> 1000.02.
+  std::string edited = csv;
+  edited.replace(edited.find(",1234.57,1000.00,"), std::string(",1234.57,1000.00,").size(),
+                 ",1234.57,1000.02,");
+  ImportPlan changed = Plan(v1::LEDGER_KIND_PROJECTS, edited);
+  EXPECT_EQ(changed.response.changed(), 1);
+  ASSERT_EQ(changed.commands.size(), 1u);
+  EXPECT_EQ(
+      std::get<v1::ProjectCommand>(changed.commands[0].command).set_annual_plan().amount_yuan(),
+      10000200);
 }
 
 TEST_F(LedgerImportTest, RequestIdsDependOnContentOnly) {

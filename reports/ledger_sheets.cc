@@ -1,11 +1,14 @@
 #include "reports/ledger_sheets.h"
 
+#include <functional>
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "engine/calendar.h"
 #include "reports/labels.h"
 #include "workflows/project.h"
@@ -102,6 +105,7 @@ Row& DaysLeftCell(Row& row, bool shown, int64_t days) {
 // The year's plan, the latest cumulative report of the year up to the day,
 // and the months of the year elapsed by the day.
 struct Investment {
+  bool planned = false;  // the year has a plan
   int64_t plan_yuan = 0;
   bool reported = false;
   int64_t cumulative_yuan = 0;
@@ -112,9 +116,15 @@ struct Investment {
 Investment InvestmentOn(const v1::ProjectState& s, absl::CivilDay day) {
   Investment out;
   const int year = static_cast<int>(day.year());
-  if (s.info().plan_year() == year) out.plan_yuan = s.info().annual_plan_yuan();
+  if (s.info().plan_year() == year) {
+    out.planned = true;
+    out.plan_yuan = s.info().annual_plan_yuan();
+  }
   for (const auto& p : s.plans()) {
-    if (p.year() == year) out.plan_yuan = p.amount_yuan();
+    if (p.year() == year) {
+      out.planned = true;
+      out.plan_yuan = p.amount_yuan();
+    }
   }
   const std::string first = absl::StrFormat("%04d-01", year);
   const std::string last = absl::StrFormat("%04d-%02d", year, day.month());
@@ -151,7 +161,8 @@ Sheet ProjectsSheet(const LedgerSelection& sel) {
       {"项目级别", 10, kText},
       {"业主单位", 16, kText},
       {"总投资（万元）", 12, kMoney},
-      {"年度计划投资（万元）", 12, kMoney},
+      // The year named, so that the ledger imported again plans that year.
+      {absl::StrCat(sel.day.year(), "年计划投资（万元）"), 12, kMoney},
       {"累计完成投资（万元）", 12, kMoney},
       {"填报截至", 10, kText},
       {"投资完成率", 10, kPercent},
@@ -176,7 +187,11 @@ Sheet ProjectsSheet(const LedgerSelection& sel) {
     Row row(n);
     row.Number(++number).Text(info.code()).Text(info.name()).Text(Label(info.level()));
     row.Text(info.owner()).Number(YuanToWanHundredths(info.total_investment_yuan()));
-    row.Number(YuanToWanHundredths(inv.plan_yuan));
+    if (inv.planned) {
+      row.Number(YuanToWanHundredths(inv.plan_yuan));
+    } else {
+      row.Empty();
+    }
     if (inv.reported) {
       row.Number(YuanToWanHundredths(inv.cumulative_yuan)).Text(inv.month);
     } else {
@@ -286,95 +301,116 @@ Sheet CaseItemsSheet(const LedgerSelection& sel) {
 }
 
 // ---------------------------------------------------------------------------
-// 任务台账
+// 任务台账 and 问题台账, which share their shape: 序号, the id, 项目代码,
+// 项目名称, the matter; the ledger's own columns; 亮灯, 督办情况, 备注.
 
-Sheet TasksSheet(const LedgerSelection& sel) {
+template <class A>
+struct FollowUpLedger {
+  Column id;      // 任务编号
+  Column matter;  // 任务名称
+  std::vector<Column> own;
+  // The own columns' cells of a row, in their order.
+  std::function<void(Row&, const typename A::State&, const ViewOf<A>&)> own_cells;
+  // 备注's parts, joined by "；".
+  std::function<std::vector<std::string>(const typename A::State&, const ViewOf<A>&)> remarks;
+};
+
+template <class A>
+Sheet FollowUpSheet(const LedgerSelection& sel, const FollowUpLedger<A>& ledger) {
+  using Traits = workflows::WorkflowTraits<A>;
   Sheet sheet;
-  sheet.columns = {
-      {"序号", 6, kInteger},   {"任务编号", 14, kText}, {"项目代码", 26, kText},
-      {"项目名称", 24, kText}, {"任务名称", 24, kText}, {"责任单位", 16, kText},
-      {"分包领导", 10, kText}, {"时限", 12, kDate},     {"剩余工作日", 8, kInteger},
-      {"进展", 8, kPercent},   {"办理状态", 10, kText}, {"完成日期", 12, kDate},
-      {"亮灯", 8, kText},      {"督办情况", 20, kText}, {"备注", 20, kText},
-  };
+  sheet.columns = {{"序号", 6, kInteger},
+                   ledger.id,
+                   {"项目代码", 26, kText},
+                   {"项目名称", 24, kText},
+                   ledger.matter};
+  sheet.columns.insert(sheet.columns.end(), ledger.own.begin(), ledger.own.end());
+  sheet.columns.push_back({"亮灯", 8, kText});
+  sheet.columns.push_back({"督办情况", 20, kText});
+  sheet.columns.push_back({"备注", 20, kText});
   const size_t n = sheet.columns.size();
   int64_t number = 0;
-  for (const auto& [state, view] : sel.of<Task>()) {
-    const bool open = view.status() == v1::TASK_STATUS_OPEN;
+  for (const auto& [state, view] : sel.of<A>()) {
+    const std::string& code = Traits::ProjectCode(*state);
     Row row(n);
-    row.Number(++number).Text(view.task_id()).Text(view.project_code());
-    row.Text(ProjectName(sel, view.project_code())).Text(view.title());
-    row.Text(Joined(view.responsible_units())).Text(state->responsible_leader());
-    row.Text(view.due_date());
-    DaysLeftCell(row, open && view.has_deadline() && !view.due_pending(), view.working_days_left());
-    row.Number(static_cast<int64_t>(view.percent()) * 100);
-    row.Text(Label(view.status())).Text(state->completed_on());
+    row.Number(++number).Text(Traits::Id(*state)).Text(code);
+    row.Text(ProjectName(sel, code)).Text(view.title());
+    ledger.own_cells(row, *state, view);
     if (view.light() != v1::LIGHT_UNSPECIFIED) {
       row.Light(view.light());
     } else {
       row.Empty();
     }
     row.Text(SupervisionSummary(state->rungs()));
-    std::string remark;
-    if (view.overdue()) remark = "逾期";
-    if (!open && state->completed_late()) remark = "逾期完成";
-    if (!view.waiting_for().empty()) {
-      absl::StrAppend(&remark, remark.empty() ? "" : "；", "等待：", Joined(view.waiting_for()));
-    }
-    if (view.extension_pending())
-      absl::StrAppend(&remark, remark.empty() ? "" : "；", "延期申请中");
-    if (view.provisional()) absl::StrAppend(&remark, remark.empty() ? "" : "；", "时限暂定");
-    row.Text(std::move(remark));
+    row.Text(absl::StrJoin(ledger.remarks(*state, view), "；"));
     sheet.rows.push_back(std::move(row).Done());
   }
   return sheet;
 }
 
-// ---------------------------------------------------------------------------
-// 问题台账
+Sheet TasksSheet(const LedgerSelection& sel) {
+  FollowUpLedger<Task> ledger;
+  ledger.id = {"任务编号", 14, kText};
+  ledger.matter = {"任务名称", 24, kText};
+  ledger.own = {
+      {"责任单位", 16, kText},     {"分包领导", 10, kText}, {"时限", 12, kDate},
+      {"剩余工作日", 8, kInteger}, {"进展", 8, kPercent},   {"办理状态", 10, kText},
+      {"完成日期", 12, kDate},
+  };
+  ledger.own_cells = [](Row& row, const v1::TaskState& state, const v1::TaskView& view) {
+    const bool open = view.status() == v1::TASK_STATUS_OPEN;
+    row.Text(Joined(view.responsible_units())).Text(state.responsible_leader());
+    row.Text(view.due_date());
+    DaysLeftCell(row, open && view.has_deadline() && !view.due_pending(), view.working_days_left());
+    row.Number(static_cast<int64_t>(view.percent()) * 100);
+    row.Text(Label(view.status())).Text(state.completed_on());
+  };
+  ledger.remarks = [](const v1::TaskState& state, const v1::TaskView& view) {
+    std::vector<std::string> out;
+    if (view.status() != v1::TASK_STATUS_OPEN && state.completed_late()) {
+      out.push_back("逾期完成");
+    } else if (view.overdue()) {
+      out.push_back("逾期");
+    }
+    if (!view.waiting_for().empty())
+      out.push_back(absl::StrCat("等待：", Joined(view.waiting_for())));
+    if (view.extension_pending()) out.push_back("延期申请中");
+    if (view.provisional()) out.push_back("时限暂定");
+    return out;
+  };
+  return FollowUpSheet(sel, ledger);
+}
 
 Sheet ProblemsSheet(const LedgerSelection& sel) {
-  Sheet sheet;
-  sheet.columns = {
-      {"序号", 6, kInteger},   {"问题编号", 14, kText},     {"项目代码", 26, kText},
-      {"项目名称", 24, kText}, {"问题描述", 30, kText},     {"问题来源", 10, kText},
-      {"责任单位", 16, kText}, {"分包领导", 10, kText},     {"解决措施", 24, kText},
-      {"时限", 12, kDate},     {"剩余工作日", 8, kInteger}, {"办理状态", 12, kText},
-      {"亮灯", 8, kText},      {"督办情况", 20, kText},     {"备注", 20, kText},
+  FollowUpLedger<Problem> ledger;
+  ledger.id = {"问题编号", 14, kText};
+  ledger.matter = {"问题描述", 30, kText};
+  ledger.own = {
+      {"问题来源", 10, kText}, {"责任单位", 16, kText}, {"分包领导", 10, kText},
+      {"解决措施", 24, kText}, {"时限", 12, kDate},     {"剩余工作日", 8, kInteger},
+      {"办理状态", 12, kText},
   };
-  const size_t n = sheet.columns.size();
-  int64_t number = 0;
-  for (const auto& [state, view] : sel.of<Problem>()) {
-    Row row(n);
-    row.Number(++number).Text(view.problem_id()).Text(view.project_code());
-    row.Text(ProjectName(sel, view.project_code())).Text(view.title());
-    std::string source = Label(state->source().kind());
-    if (!state->source().name().empty())
-      absl::StrAppend(&source, "（", state->source().name(), "）");
-    row.Text(std::move(source)).Text(view.unit()).Text(state->responsible_leader());
-    row.Text(state->measures()).Text(view.due_date());
+  ledger.own_cells = [](Row& row, const v1::ProblemState& state, const v1::ProblemView& view) {
+    std::string source = Label(state.source().kind());
+    if (!state.source().name().empty()) absl::StrAppend(&source, "（", state.source().name(), "）");
+    row.Text(std::move(source)).Text(view.unit()).Text(state.responsible_leader());
+    row.Text(state.measures()).Text(view.due_date());
     DaysLeftCell(row, view.status() == v1::PROBLEM_STATUS_ASSIGNED && !view.due_date().empty(),
                  view.working_days_left());
     row.Text(Label(view.status()));
-    if (view.light() != v1::LIGHT_UNSPECIFIED) {
-      row.Light(view.light());
-    } else {
-      row.Empty();
+  };
+  ledger.remarks = [](const v1::ProblemState& state, const v1::ProblemView& view) {
+    std::vector<std::string> out;
+    if (state.resolved_late()) {
+      out.push_back("逾期解决");
+    } else if (view.overdue()) {
+      out.push_back("逾期");
     }
-    row.Text(SupervisionSummary(state->rungs()));
-    std::string remark;
-    if (view.overdue()) remark = "逾期";
-    if (state->resolved_late()) remark = "逾期解决";
-    if (view.reopen_count() > 0) {
-      absl::StrAppend(&remark, remark.empty() ? "" : "；", "重新交办", view.reopen_count(), "次");
-    }
-    if (!state->resolution().empty()) {
-      absl::StrAppend(&remark, remark.empty() ? "" : "；", "解决情况：", state->resolution());
-    }
-    row.Text(std::move(remark));
-    sheet.rows.push_back(std::move(row).Done());
-  }
-  return sheet;
+    if (view.reopen_count() > 0) out.push_back(absl::StrCat("重新交办", view.reopen_count(), "次"));
+    if (!state.resolution().empty()) out.push_back(absl::StrCat("解决情况：", state.resolution()));
+    return out;
+  };
+  return FollowUpSheet(sel, ledger);
 }
 
 // ---------------------------------------------------------------------------
@@ -388,11 +424,40 @@ const char* StreamLabel(const std::string& kind) {
   return "";
 }
 
-// 督办对象: what within the stream the rung is about, as people read it.
-std::string SubjectText(const std::string& id, const std::string& subject) {
-  if (subject.empty()) return id;
-  if (subject == "monthly") return absl::StrCat(id, "（月度亮灯）");
-  return absl::StrCat(id, "（", subject, "）");
+// 督办对象: what the rung is about, by name as the other ledgers show it (the
+// subject's id when the state no longer names it).
+//   a case:    the item's department and matter ("区自然资源局：用地预审"), its
+//              容缺 commitment, or the whole case;
+//   a task:    its title;
+//   a problem: its summary (title);
+//   a project: its monthly light, a node by its name, or the project.
+std::string SubjectText(const v1::ApprovalCaseState& s, absl::string_view subject) {
+  if (subject.empty()) return "全案（各审批事项）";
+  absl::string_view item_id = subject;
+  const bool commitment = absl::ConsumePrefix(&item_id, "commitment/");
+  if (!commitment && !absl::ConsumePrefix(&item_id, "item/")) return std::string(subject);
+  for (const v1::CaseItem& item : s.items()) {
+    if (item.item_id() != item_id) continue;
+    std::string text = item.department().empty()
+                           ? item.name()
+                           : absl::StrCat(item.department(), "：", item.name());
+    if (commitment) absl::StrAppend(&text, "（容缺承诺）");
+    return text;
+  }
+  return std::string(subject);
+}
+std::string SubjectText(const v1::TaskState& s, absl::string_view) { return s.title(); }
+std::string SubjectText(const v1::ProblemState& s, absl::string_view) { return s.title(); }
+std::string SubjectText(const v1::ProjectState& s, absl::string_view subject) {
+  if (subject == "monthly") return "月度亮灯";
+  absl::string_view node_id = subject;
+  if (absl::ConsumePrefix(&node_id, "node/")) {
+    for (const v1::ProjectNode& node : s.nodes()) {
+      if (node.node_id() == node_id) return absl::StrCat("节点：", node.name());
+    }
+    return std::string(subject);
+  }
+  return s.info().name();
 }
 
 class SlipRows {
@@ -404,13 +469,14 @@ class SlipRows {
     using Traits = workflows::WorkflowTraits<A>;
     for (const auto& [state, view] : sel_.of<A>()) {
       for (const auto& rung : state->rungs()) {
-        Add(Traits::kKind, Traits::Id(*state), Traits::ProjectCode(*state), rung);
+        Add(Traits::kKind, SubjectText(*state, rung.raised().subject()),
+            Traits::ProjectCode(*state), rung);
       }
     }
   }
 
  private:
-  void Add(const std::string& kind, const std::string& id, const std::string& stream_code,
+  void Add(const std::string& kind, const std::string& subject, const std::string& stream_code,
            const v1::SupervisionRung& rung) {
     const v1::SupervisionRungRaised& r = rung.raised();
     const std::string& code = r.project_code().empty() ? stream_code : r.project_code();
@@ -418,7 +484,7 @@ class SlipRows {
     Row row(sheet_->columns.size());
     row.Number(++number_).Text(r.slip_number()).Text(r.document_number());
     row.Text(workflows::SlipKindLabel(r.issues(), r.slip_colour())).Text(r.matter());
-    row.Text(StreamLabel(kind)).Text(SubjectText(id, r.subject())).Text(code);
+    row.Text(StreamLabel(kind)).Text(subject).Text(code);
     row.Text(ProjectName(sel_, code)).Text(Joined(r.parties().units()));
     std::vector<std::string> heads;
     for (const auto& h : r.parties().unit_heads()) {

@@ -110,7 +110,7 @@ TEST_F(LedgerSheetsTest, ProjectsInWanYuanWithRatesFlagsAndLights) {
   EXPECT_EQ(At(*s, 0, "序号"), "1");
   EXPECT_EQ(At(*s, 0, "项目级别"), "市重点");
   EXPECT_EQ(At(*s, 0, "总投资（万元）"), "123456.79");
-  EXPECT_EQ(At(*s, 0, "年度计划投资（万元）"), "20000.00");
+  EXPECT_EQ(At(*s, 0, "2026年计划投资（万元）"), "20000.00");
   EXPECT_EQ(At(*s, 0, "累计完成投资（万元）"), "12000.00");
   EXPECT_EQ(At(*s, 0, "填报截至"), "2026-09");
   EXPECT_EQ(At(*s, 0, "投资完成率"), "60.00%");
@@ -127,6 +127,14 @@ TEST_F(LedgerSheetsTest, ProjectsInWanYuanWithRatesFlagsAndLights) {
   selection_.day = absl::CivilDay(2026, 11, 30);
   EXPECT_EQ(At(*BuildLedgerSheet(v1::LEDGER_KIND_PROJECTS, selection_), 0, "时间进度"), "91.67%");
   for (const auto& row : s->rows) EXPECT_EQ(row.size(), s->columns.size());
+  // The plan column names the day's year; a year without a plan is blank,
+  // not 0 (imported again, a blank plans nothing).
+  selection_.day = absl::CivilDay(2027, 1, 31);
+  auto next_year = BuildLedgerSheet(v1::LEDGER_KIND_PROJECTS, selection_);
+  ASSERT_TRUE(next_year.ok());
+  EXPECT_EQ(next_year->columns[6].header, "2027年计划投资（万元）");
+  EXPECT_EQ(At(*next_year, 0, "2027年计划投资（万元）"), "");
+  EXPECT_EQ(next_year->rows[0][6].kind, Cell::Kind::kEmpty);
 }
 
 TEST_F(LedgerSheetsTest, OneRowPerCaseItemAndTheUnitFilterPicksItems) {
@@ -193,6 +201,7 @@ TEST_F(LedgerSheetsTest, OneRowPerCaseItemAndTheUnitFilterPicksItems) {
 TEST_F(LedgerSheetsTest, SlipsOfEveryStreamWithTheirStateOnTheDay) {
   v1::TaskState t;
   t.set_task_id("plot5");
+  t.set_title("5号地块4户农户拆迁");
   t.set_project_code("2026-530115-47-01-000001");
   v1::SupervisionRung answered =
       Rung("task/plot5/1/notice", v1::ISSUE_SUPERVISION_NOTICE, "2026-11-05", Micros(2026, 11, 2));
@@ -213,8 +222,9 @@ TEST_F(LedgerSheetsTest, SlipsOfEveryStreamWithTheirStateOnTheDay) {
   // The project's two, then the task's two.
   ASSERT_EQ(s->rows.size(), 4u);
   EXPECT_EQ(At(*s, 0, "台账"), "项目");
-  EXPECT_EQ(At(*s, 0, "督办对象"), "2026-530115-47-01-000001");
-  EXPECT_EQ(At(*s, 0, "状态"), "逾期未回复");  // due 11-10, unanswered on 11-15
+  EXPECT_EQ(At(*s, 0, "督办对象"), "吾悦广场");            // the project as a whole: its name
+  EXPECT_EQ(At(*s, 2, "督办对象"), "5号地块4户农户拆迁");  // a task: its title
+  EXPECT_EQ(At(*s, 0, "状态"), "逾期未回复");              // due 11-10, unanswered on 11-15
   EXPECT_EQ(FillAt(*s, 0, "状态"), v1::LIGHT_RED);
   EXPECT_EQ(At(*s, 1, "状态"), "已下发");  // a listing has no rectification limit
   EXPECT_EQ(At(*s, 2, "台账"), "任务");
@@ -230,6 +240,48 @@ TEST_F(LedgerSheetsTest, SlipsOfEveryStreamWithTheirStateOnTheDay) {
   EXPECT_EQ(At(*s, 3, "状态"), "待回复");
   EXPECT_EQ(At(*s, 3, "分包领导"), "张副区长");
   for (const auto& row : s->rows) EXPECT_EQ(row.size(), s->columns.size());
+}
+
+// 督办对象 names what a slip is about as the other ledgers do, never by id:
+// a case item by its department and matter, a problem by its summary, a
+// project's monthly light and its nodes.
+TEST_F(LedgerSheetsTest, SlipsNameTheirSubjects) {
+  const std::string code = "2026-530115-47-01-000001";
+  v1::ProjectState& p = as_of_.of<Project>()[0];
+  p.mutable_rungs(0)->mutable_raised()->set_subject("monthly");
+  p.mutable_rungs(1)->mutable_raised()->set_subject("node/n1");
+  v1::ProjectNode* node = p.add_nodes();
+  node->set_node_id("n1");
+  node->set_name("主体封顶");
+  v1::ApprovalCaseState c;
+  c.set_case_id("LH-1");
+  c.set_project_code(code);
+  v1::CaseItem* item = c.add_items();
+  item->set_item_id("i0");
+  item->set_name("建设用地规划许可");
+  item->set_department("区自然资源局");
+  for (const char* subject : {"item/i0", "commitment/i0", "", "item/gone"}) {
+    v1::SupervisionRung r = Rung("case/LH-1/x", v1::ISSUE_WARNING, "", Micros(2026, 11, 9));
+    r.mutable_raised()->set_subject(subject);
+    *c.add_rungs() = r;
+  }
+  selection_.of<ApprovalCase>().push_back({&c, v1::ApprovalCaseView()});
+  v1::ProblemState pr;
+  pr.set_problem_id("pr1");
+  pr.set_project_code(code);
+  pr.set_title("施工用电未接入");
+  *pr.add_rungs() = Rung("problem/pr1/1/notice", v1::ISSUE_SUPERVISION_NOTICE, "2026-11-20",
+                         Micros(2026, 11, 12));
+  selection_.of<Problem>().push_back({&pr, v1::ProblemView()});
+  auto s = BuildLedgerSheet(v1::LEDGER_KIND_SLIPS, selection_);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->rows.size(), 7u);
+  std::vector<std::string> subjects;
+  for (size_t i = 0; i < s->rows.size(); ++i) subjects.push_back(At(*s, i, "督办对象"));
+  EXPECT_THAT(subjects, ElementsAre("月度亮灯", "节点：主体封顶", "区自然资源局：建设用地规划许可",
+                                    "区自然资源局：建设用地规划许可（容缺承诺）",
+                                    "全案（各审批事项）", "item/gone", "施工用电未接入"));
+  for (size_t i = 0; i < s->rows.size(); ++i) EXPECT_EQ(At(*s, i, "项目名称"), "吾悦广场") << i;
 }
 
 TEST_F(LedgerSheetsTest, ProblemsAndKinds) {

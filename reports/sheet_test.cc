@@ -148,6 +148,59 @@ TEST(XlsxWriterTest, LayoutAndPrintSetupReadBackByOpenpyxl) {
   EXPECT_LE(widths[0].number_value(), 9);
 }
 
+// Code points of UTF-8 text (what Python's len counts).
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// A text past what a cell holds (32,767 characters) is cut with a visible
+// marker and the workbook is still written; openpyxl reads the cut text, the
+// CSV keeps it whole.
+TEST(XlsxWriterTest, ATextLongerThanACellIsCutWithAMarker) {
+  std::string paragraph = "经现场核查，该地块征地拆迁补偿款已足额拨付到位，剩余4户农户正在协商中。";
+  std::string whole;
+  while (CodePoints(whole) < 40000) whole += paragraph;
+  const std::string fits(kMaxCellChars, 'a');
+  Sheet s = Sample();
+  s.rows[0][1] = Cell::Text(whole);
+  s.rows[1][1] = Cell::Text(fits);
+  auto bytes = WriteXlsx(s);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  const std::string path = WriteTemp("long.xlsx", *bytes);
+  auto dump = DumpLedger("xlsx", path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  const auto rows = Table(*dump, "rows");
+  ASSERT_EQ(rows.size(), 2u);
+  const std::string& cut = rows[0][1];
+  EXPECT_EQ(CodePoints(cut), kMaxCellChars);
+  EXPECT_THAT(cut, ::testing::EndsWith(kTruncatedMarker));
+  EXPECT_EQ(cut.substr(0, cut.size() - std::string(kTruncatedMarker).size()),
+            whole.substr(0, cut.size() - std::string(kTruncatedMarker).size()));
+  EXPECT_EQ(rows[0][5], "红灯");  // the row goes on after the cut cell
+  EXPECT_EQ(rows[1][1], fits);    // exactly what a cell holds: unchanged
+  // The CSV has no such limit.
+  EXPECT_THAT(WriteCsv(s), HasSubstr(whole));
+}
+
+TEST(XlsxWriterTest, FitCellTextCountsUtf16UnitsAndCutsWholeCharacters) {
+  EXPECT_EQ(FitCellText("征地"), "征地");
+  // 😀 is two UTF-16 units: 16,384 of them are 32,768 units, one too many.
+  std::string faces;
+  for (int i = 0; i < 16384; ++i) faces += "😀";
+  const std::string cut = FitCellText(faces);
+  EXPECT_THAT(cut, ::testing::EndsWith(kTruncatedMarker));
+  const std::string kept = cut.substr(0, cut.size() - std::string(kTruncatedMarker).size());
+  EXPECT_EQ(kept.size() % 4, 0u);  // whole faces only
+  // The marker is 12 units: 32,755 units left, 16,377 faces (32,754 units).
+  EXPECT_EQ(kept.size() / 4, 16377u);
+  const std::string just(32765, 'x');
+  EXPECT_EQ(FitCellText(just + "😀"), just + "😀");  // 32,767 units: fits
+  EXPECT_EQ(FitCellText("x" + just + "😀"), std::string(32755, 'x') + kTruncatedMarker);
+}
+
 TEST(XlsxWriterTest, NoRowsStillHasItsHeaderAndFilter) {
   Sheet s = Sample();
   s.rows.clear();

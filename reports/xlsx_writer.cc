@@ -129,6 +129,19 @@ class Formats {
   lxw_format* header_ = nullptr;
 };
 
+// The UTF-16 units of the UTF-8 character that starts with byte `lead`: 2
+// above the BMP, 0 for a continuation byte, else 1.
+size_t Utf16Units(unsigned char lead) {
+  if ((lead & 0xC0) == 0x80) return 0;
+  return lead >= 0xF0 ? 2 : 1;
+}
+
+size_t Utf16Length(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += Utf16Units(c);
+  return n;
+}
+
 // The width a number takes as its column's format shows it.
 double NumberWidth(CellType type, int64_t n) {
   int digits = 1;
@@ -163,6 +176,9 @@ lxw_error WriteCell(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, const Colum
         absl::SimpleAtoi(cell.text.substr(8, 2), &dt.day)) {
       return worksheet_write_datetime(ws, row, col, &dt, f);
     }
+  }
+  if (cell.text.size() > kMaxCellChars) {  // more bytes than units: may not fit
+    return worksheet_write_string(ws, row, col, FitCellText(cell.text).c_str(), f);
   }
   return worksheet_write_string(ws, row, col, cell.text.c_str(), f);
 }
@@ -229,6 +245,23 @@ absl::Status Fill(const Sheet& sheet, lxw_workbook* wb, lxw_worksheet* ws) {
 }
 
 }  // namespace
+
+std::string FitCellText(const std::string& text) {
+  if (Utf16Length(text) <= kMaxCellChars) return text;
+  const std::string marker = kTruncatedMarker;
+  const size_t room = kMaxCellChars - Utf16Length(marker);
+  size_t units = 0;
+  size_t cut = 0;  // bytes kept: whole characters only
+  for (size_t i = 0; i < text.size(); ++i) {
+    const size_t u = Utf16Units(static_cast<unsigned char>(text[i]));
+    if (u == 0) continue;
+    if (units + u > room) break;
+    units += u;
+    cut = i + 1;
+    while (cut < text.size() && Utf16Units(static_cast<unsigned char>(text[cut])) == 0) ++cut;
+  }
+  return text.substr(0, cut) + marker;
+}
 
 absl::StatusOr<std::string> WriteXlsx(const Sheet& sheet) {
   if (sheet.columns.empty()) return absl::InternalError("xlsx: a sheet without columns");

@@ -1,14 +1,82 @@
 #include "services/ledger_import.h"
 
+#include <algorithm>
+#include <map>
+#include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
 #include "reports/ledger_import.h"
 #include "services/field_checks.h"
 
 namespace taizhang::services {
+namespace {
+
+// Commands in flight at once while applying: enough for the log to write
+// them together, few enough that one import leaves room for other callers.
+constexpr int kApplyConcurrency = 16;
+
+struct ApplyResult {
+  int written = 0;  // commands the log acknowledged (or answered as retries)
+  uint64_t last_position = 0;
+  std::map<int, absl::Status> refused;  // by row
+};
+
+// Sends `commands` with at most kApplyConcurrency in flight; after a refusal
+// starts no more, and waits for those in flight.
+ApplyResult Apply(workflows::Ledger& ledger, const Caller& caller,
+                  const std::vector<reports::PlannedCommand>& commands) {
+  // Shared with the callbacks, which may still be leaving the mutex when
+  // the last of them has let this function go on.
+  struct Shared {
+    absl::Mutex mu;
+    int in_flight ABSL_GUARDED_BY(mu) = 0;
+    ApplyResult result ABSL_GUARDED_BY(mu);
+    void Done(int row, const absl::Status& status, uint64_t position) {
+      absl::MutexLock l(&mu);
+      --in_flight;
+      if (status.ok()) {
+        ++result.written;
+        result.last_position = std::max(result.last_position, position);
+      } else {
+        result.refused.emplace(row, status);
+      }
+    }
+  };
+  auto shared = std::make_shared<Shared>();
+  auto room = [](Shared* s) { return s->in_flight < kApplyConcurrency; };
+  auto idle = [](Shared* s) { return s->in_flight == 0; };
+  for (const reports::PlannedCommand& c : commands) {
+    {
+      absl::MutexLock l(&shared->mu);
+      shared->mu.Await(absl::Condition(+room, shared.get()));
+      if (!shared->result.refused.empty()) break;
+      ++shared->in_flight;
+    }
+    engine::CommandMeta meta;
+    meta.request_id = c.request_id;
+    meta.actor = caller.actor;
+    auto done = [shared, row = c.row](const auto& outcome) {
+      shared->Done(row, outcome.status(), outcome.ok() ? outcome->append.last_position : 0);
+    };
+    if (const auto* p = std::get_if<v1::ProjectCommand>(&c.command)) {
+      ledger.workflow<workflows::Project>().ExecuteAsync(c.id, *p, meta, done);
+    } else {
+      ledger.workflow<workflows::Task>().ExecuteAsync(c.id, std::get<v1::TaskCommand>(c.command),
+                                                      meta, done);
+    }
+  }
+  absl::MutexLock l(&shared->mu);
+  shared->mu.Await(absl::Condition(+idle, shared.get()));
+  return shared->result;
+}
+
+}  // namespace
 
 absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller& caller,
                           const v1::TextLimits& limits, const v1::ImportLedgerRequest& request,
@@ -35,30 +103,18 @@ absl::Status ImportLedger(workflows::Ledger& ledger, Clock& clock, const Caller&
   reply->set_last_position(ledger.AppliedPosition());
   if (!request.apply() || reply->errors() > 0) return absl::OkStatus();
 
-  uint64_t last = 0;
-  int written = 0;
-  for (const reports::PlannedCommand& c : plan->commands) {
-    engine::CommandMeta meta;
-    meta.request_id = c.request_id;
-    meta.actor = caller.actor;
-    absl::Status status;
-    if (const auto* p = std::get_if<v1::ProjectCommand>(&c.command)) {
-      auto outcome = ledger.ExecuteProject(c.id, *p, meta);
-      status = outcome.status();
-      if (outcome.ok()) last = std::max(last, outcome->append.last_position);
-    } else {
-      auto outcome = ledger.ExecuteTask(c.id, std::get<v1::TaskCommand>(c.command), meta);
-      status = outcome.status();
-      if (outcome.ok()) last = std::max(last, outcome->append.last_position);
+  ApplyResult applied = Apply(ledger, caller, plan->commands);
+  if (!applied.refused.empty()) {
+    std::vector<std::string> refusals;
+    for (const auto& [row, status] : applied.refused) {
+      refusals.push_back(absl::StrCat("第 ", row, " 行写入时被拒绝（", status.message(), "）"));
     }
-    if (!status.ok()) {
-      return absl::Status(
-          status.code(),
-          absl::StrCat("第 ", c.row, " 行写入时被拒绝（", status.message(), "）；此前已写入 ",
-                       written, " 条命令。再次导入同一文件会补全其余，已写入的不会重复"));
-    }
-    ++written;
+    return absl::Status(
+        applied.refused.begin()->second.code(),
+        absl::StrCat(absl::StrJoin(refusals, "；"), "；已写入 ", applied.written, " 条命令（共 ",
+                     plan->commands.size(), " 条）。再次导入同一文件会补全其余，已写入的不会重复"));
   }
+  const uint64_t last = applied.last_position;
   if (last > 0) ledger.WaitForApplied(last);
   reply->set_applied(true);
   reply->set_last_position(std::max<uint64_t>(last, ledger.AppliedPosition()));

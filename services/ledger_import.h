@@ -1,13 +1,16 @@
 // Reports.ImportLedger (台账导入) behind the gRPC handler: plans the file
 // against the Ledger as it stands (reports/ledger_import.h) and, when asked
 // and no row has an error, sends every planned command with the caller's
-// principal and the row's derived request id, in file order.
+// principal and the row's derived request id. They go in file order, up to 16
+// at once (each row's command is on its own stream: a file names a project or
+// a task once), so that the log writes them together.
 //
 // A dry run (apply false) writes nothing. With apply, a single row in error
 // means nothing is written (applied false, the rows say why). A command the
 // engine refuses while applying (the ledger moved since the plan) stops the
-// apply with that refusal, naming the row and how many commands were written;
-// importing the same file again finishes it, each command once.
+// apply: no command is started after it, those under way finish, and the
+// refusal names every refused row in row order and how many commands were
+// written; importing the same file again finishes it, each command once.
 //
 // Thread-safety: may be called from any thread (the Ledger's methods are).
 #ifndef TAIZHANG_SERVICES_LEDGER_IMPORT_H_

@@ -270,11 +270,12 @@ TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
   EXPECT_EQ(Str(projects, "paper"), "9");
   EXPECT_EQ(f.at("fit_width").number_value(), 1);
   const std::vector<std::string> headers = testing::Strings(f.at("headers"));
-  EXPECT_THAT(headers,
-              ElementsAre("序号", "项目代码", "项目名称", "项目级别", "业主单位", "总投资（万元）",
-                          "年度计划投资（万元）", "累计完成投资（万元）", "填报截至", "投资完成率",
-                          "时间进度", "亮灯", "项目进展", "计划开工", "计划竣工", "应开工未开工",
-                          "应竣工未竣工", "责任单位", "责任人", "分包领导", "督办情况", "备注"));
+  EXPECT_THAT(
+      headers,
+      ElementsAre("序号", "项目代码", "项目名称", "项目级别", "业主单位", "总投资（万元）",
+                  "2020年计划投资（万元）", "累计完成投资（万元）", "填报截至", "投资完成率",
+                  "时间进度", "亮灯", "项目进展", "计划开工", "计划竣工", "应开工未开工",
+                  "应竣工未竣工", "责任单位", "责任人", "分包领导", "督办情况", "备注"));
   auto rows = Table(projects, "rows");
   auto fills = Table(projects, "fills");
   ASSERT_EQ(rows.size(), 2u);
@@ -283,7 +284,7 @@ TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
   EXPECT_EQ(rows[0][Col(headers, "项目名称")], "晋宁吾悦广场");
   EXPECT_EQ(rows[0][Col(headers, "项目级别")], "区（县）重点");
   EXPECT_EQ(rows[0][Col(headers, "总投资（万元）")], "50000");
-  EXPECT_EQ(rows[0][Col(headers, "年度计划投资（万元）")], "10000");
+  EXPECT_EQ(rows[0][Col(headers, "2020年计划投资（万元）")], "10000");
   EXPECT_EQ(rows[0][Col(headers, "累计完成投资（万元）")], "3000");
   EXPECT_EQ(rows[0][Col(headers, "填报截至")], "2020-06");
   EXPECT_EQ(rows[0][Col(headers, "投资完成率")], "0.3");

@@ -3,10 +3,15 @@
 // run that writes nothing, applied, found in the ledger, then imported again
 // (and renamed) without writing anything; a file with one bad row writes
 // nothing even with --apply and names the row and the column; a department
-// may not import.
+// may not import. The projects ledger exported and imported back changes
+// nothing; a file of a few hundred rows applies (its commands sent several at
+// a time) and again writes nothing.
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -209,6 +214,117 @@ TEST_F(ImportServerTest, DryRunApplyAgainRenamedBadRowAndRole) {
   EXPECT_EQ(huge.exit_code, 1);
   EXPECT_THAT(huge.err, HasSubstr("超过导入上限 16 MiB"));
   EXPECT_EQ(Head(), after_tasks);
+}
+
+// Money finer than the export's 0.01 万元, as the system holds it: the
+// exported ledger (XLSX and CSV), imported back, plans nothing and writes
+// nothing.
+TEST_F(ImportServerTest, AnExportedProjectLedgerImportedBackChangesNothing) {
+  testing::WriteFile(
+      dir_ / "fine.csv",
+      "项目代码,项目名称,建设单位,牵头单位,分包领导,项目级别,总投资（万元）,"
+      "2025年计划投资（万元）,计划开工,计划竣工\n"
+      "2025-530115-47-01-000021,晋宁吾悦广场,昆明万达,自然资源局,张副区长,区（县）重点,"
+      "1234.5678,1000.0049,2025-04-01,2027-12-31\n"
+      "2025-530115-47-01-000022,滇池医院,卫健局,卫健局,李副区长,市重点,\"12,345.6789\","
+      "1000.005,,2026-06-30\n");
+  v1::ImportLedgerResponse first = Import("projects", dir_ / "fine.csv", true);
+  ASSERT_TRUE(first.applied());
+  ASSERT_EQ(first.created(), 2);
+  const uint64_t after = Head();
+
+  for (const std::string format : {"xlsx", "csv"}) {
+    const std::string file = dir_ / absl::StrCat("exported.", format);
+    CommandResult exported = Cli(Tokens::kSupervision, {"export", "projects", "--" + format, file});
+    ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+    if (format == "csv") {
+      std::ifstream in(file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      // Rounded to 0.01 万元 as people read it, under a header that names the year.
+      EXPECT_THAT(text.str(), HasSubstr("2025年计划投资（万元）"));
+      EXPECT_THAT(text.str(), HasSubstr(",1234.57,1000.00,"));
+      EXPECT_THAT(text.str(), HasSubstr(",12345.68,1000.01,"));
+    }
+    // A dry run: no change, no note.
+    v1::ImportLedgerResponse dry = Import("projects", file, false);
+    EXPECT_EQ(dry.unchanged(), 2) << format;
+    EXPECT_EQ(dry.created() + dry.changed() + dry.errors(), 0) << format;
+    EXPECT_EQ(dry.notes_size(), 0) << format << ": " << dry.DebugString();
+    for (const v1::ImportRow& row : dry.rows()) {
+      EXPECT_EQ(row.notes_size(), 0) << format << ": " << row.DebugString();
+      EXPECT_EQ(row.commands_size(), 0) << format << ": " << row.DebugString();
+    }
+    // Applied: nothing to write, and nothing written.
+    CommandResult applied = Cli(Tokens::kSupervision, {"import", "projects", file, "--apply"});
+    EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_THAT(applied.out, HasSubstr("新建 0，变更 0，无变化 2，错误 0"));
+    EXPECT_THAT(applied.out, HasSubstr("无需写入"));
+    EXPECT_EQ(Head(), after) << format;
+  }
+}
+
+// A few hundred rows, applied several at a time: every project is there, the
+// reply lists the rows in file order; a part applied first (an apply cut
+// short) is finished by the whole file, each command once; the same file
+// again writes nothing.
+TEST_F(ImportServerTest, AFewHundredRowsApplyAndARetryWritesNothing) {
+  constexpr int kRows = 300;
+  constexpr int kFirstPart = 120;
+  const std::string header =
+      "项目代码,项目名称,建设单位,牵头单位,分包领导,项目级别,总投资（万元）,"
+      "2025年计划投资（万元）\n";
+  std::string part = header;
+  std::string whole = header;
+  for (int i = 0; i < kRows; ++i) {
+    const std::string row =
+        absl::StrFormat("2025-530115-47-01-%06d,项目%d,业主%d,自然资源局,张副区长,市重点,%d.5,%d\n",
+                        100000 + i, i, i % 7, 1000 + i, 100 + i);
+    whole += row;
+    if (i < kFirstPart) part += row;
+  }
+  testing::WriteFile(dir_ / "part.csv", part);
+  testing::WriteFile(dir_ / "whole.csv", whole);
+  const uint64_t empty = Head();
+
+  v1::ImportLedgerResponse first = Import("projects", dir_ / "part.csv", true);
+  ASSERT_TRUE(first.applied());
+  ASSERT_EQ(first.created(), kFirstPart);
+  const uint64_t after_part = Head();
+  EXPECT_GE(after_part - empty, static_cast<uint64_t>(kFirstPart));
+
+  v1::ImportLedgerResponse rest = Import("projects", dir_ / "whole.csv", true);
+  ASSERT_TRUE(rest.applied());
+  EXPECT_EQ(rest.created(), kRows - kFirstPart);
+  EXPECT_EQ(rest.unchanged(), kFirstPart);
+  EXPECT_EQ(rest.errors(), 0);
+  ASSERT_EQ(rest.rows_size(), kRows);
+  for (int i = 0; i < kRows; ++i) {
+    EXPECT_EQ(rest.rows(i).row(), i + 2);
+    EXPECT_EQ(rest.rows(i).action(),
+              i < kFirstPart ? v1::ImportRow::ACTION_UNCHANGED : v1::ImportRow::ACTION_CREATE);
+  }
+  const uint64_t after_whole = Head();
+  EXPECT_GE(after_whole - after_part, static_cast<uint64_t>(kRows - kFirstPart));
+  EXPECT_EQ(rest.last_position(), after_whole);
+
+  v1::Ledger::Stub ledger(testing::Connect(daemon_->address()));
+  v1::ListProjectsResponse list;
+  ASSERT_TRUE(ledger.ListProjects(testing::Call(Tokens::kSupervision).get(), {}, &list).ok());
+  EXPECT_EQ(list.projects_size(), kRows);
+  v1::GetRequest get;
+  get.set_id("2025-530115-47-01-100299");
+  v1::ProjectReply last;
+  ASSERT_TRUE(ledger.GetProject(testing::Call(Tokens::kSupervision).get(), get, &last).ok());
+  EXPECT_EQ(last.state().info().name(), "项目299");
+  EXPECT_EQ(last.state().info().total_investment_yuan(), 12995000);  // 1299.5 万元
+  EXPECT_EQ(last.state().info().annual_plan_yuan(), 3990000);
+
+  // The same file again: all unchanged, the log does not move.
+  v1::ImportLedgerResponse again = Import("projects", dir_ / "whole.csv", true);
+  EXPECT_EQ(again.unchanged(), kRows);
+  EXPECT_EQ(again.created() + again.changed() + again.errors(), 0);
+  EXPECT_EQ(Head(), after_whole);
 }
 
 }  // namespace
