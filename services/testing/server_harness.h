@@ -395,12 +395,12 @@ inline std::unique_ptr<Daemon> StartDaemon(const TempDir& dir,
 // next stdout line, "http on HOST:PORT". "" and a test failure otherwise.
 inline std::string HttpAddress(Daemon& d) {
   std::string line;
-  constexpr std::string_view kPrefix = "http on ";
+  constexpr char kPrefix[] = "http on ";
   if (!d.NextLine(&line) || !absl::StartsWith(line, kPrefix)) {
     ADD_FAILURE() << "no \"http on\" line: " << line;
     return "";
   }
-  return line.substr(kPrefix.size());
+  return line.substr(sizeof(kPrefix) - 1);
 }
 
 // Runs the `taizhang` CLI built with the tests against `d` as `token`:
