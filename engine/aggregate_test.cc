@@ -1,9 +1,8 @@
 #include "engine/aggregate.h"
 
-#include <filesystem>
-#include <random>
 #include <thread>
 
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "taizhang/v1/engine_testing.pb.h"
@@ -77,9 +76,6 @@ class Ledger {
 class AggregateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_agg_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok());
     log_ = std::move(*log);
@@ -89,12 +85,12 @@ class AggregateTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
   CommandMeta Meta(const std::string& id) { return CommandMeta{.request_id = id, .actor = "u"}; }
 
   ManualClock clock_{absl::FromUnixSeconds(1767225600)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   Ledger ledger_;
   std::unique_ptr<AggregateStore<Ledger>> store_;

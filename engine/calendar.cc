@@ -174,6 +174,8 @@ absl::Time StartOfDay(absl::CivilDay day) { return absl::FromCivil(day, ChinaTim
 
 absl::CivilDay DayOf(absl::Time t) { return absl::ToCivilDay(t, ChinaTime()); }
 
+absl::CivilDay DayOfMicros(int64_t us) { return DayOf(absl::FromUnixMicros(us)); }
+
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text) {
   auto bad = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat("\"", text, "\" ", why));

@@ -86,6 +86,10 @@ absl::Time StartOfDay(absl::CivilDay day);
 // The civil day, in China time, that contains instant `t`.
 absl::CivilDay DayOf(absl::Time t);
 
+// The civil day, in China time, of an instant recorded as Unix microseconds
+// (as the log and the states keep their times).
+absl::CivilDay DayOfMicros(int64_t us);
+
 // Parses exactly "YYYY-MM-DD" (four-digit year 0001–9999, two-digit month and
 // day, a date that exists). INVALID_ARGUMENT otherwise, quoting the text.
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text);

@@ -3,11 +3,10 @@
 // against the rules every State Council notice follows; and the calendar's
 // versions (digests).
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -17,17 +16,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::taizhang::testing::ReadFile;
+using ::taizhang::testing::SourceDir;
 
 bool Weekend(absl::CivilDay d) {
   const absl::Weekday w = absl::GetWeekday(d);
@@ -156,7 +146,7 @@ TEST(CalendarSetYearTest, ReplacesAYearAndKeepsTheOthers) {
   auto cal = WorkingDayCalendar::LoadDirectory(SourceDir() + "/workflows/testdata/first-notices");
   ASSERT_TRUE(cal.ok()) << cal.status();
   auto amended = ParseCalendarYear(
-      "cn-2019", ReadText(SourceDir() + "/workflows/policies/calendars/cn-2019.textproto"), 2019);
+      "cn-2019", ReadFile(SourceDir() + "/workflows/policies/calendars/cn-2019.textproto"), 2019);
   ASSERT_TRUE(amended.ok()) << amended.status();
   const std::string digest2020 = cal->Digest(2020);
   // 5 working days from Thu 2019-04-25: 04-26, 29, 30, 05-02, 03 on the first

@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
-#include <filesystem>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,10 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 v1::CalendarYear Year(const std::string& text) {
   auto year = ParseCalendarYear("test", text);
@@ -35,16 +31,10 @@ constexpr char k2027Amended[] = R"(year: 2027 region: "cn"
 
 class CalendarLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_calendar_log_", getpid(), "_", std::random_device()()))
-               .string();
-    Reopen();
-  }
+  void SetUp() override { Reopen(); }
   void TearDown() override {
     calendars_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
   void Reopen() {
     calendars_.reset();
@@ -61,7 +51,8 @@ class CalendarLogTest : public ::testing::Test {
   }
 
   ManualClock clock_{absl::FromUnixSeconds(1764806400)};  // 2025-12-04
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;                      // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<CalendarLog> calendars_;
 };

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -21,10 +22,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 std::string CalendarDir() { return SourceDir() + "/workflows/policies/calendars"; }
 
@@ -77,6 +75,8 @@ TEST(CalendarDateTest, ChinaTimeIsUtcPlus8) {
   EXPECT_EQ(start, absl::FromCivil(absl::CivilSecond(2026, 10, 21, 16, 0, 0), absl::UTCTimeZone()));
   EXPECT_EQ(DayOf(start), D(2026, 10, 22));
   EXPECT_EQ(DayOf(start - absl::Nanoseconds(1)), D(2026, 10, 21));
+  EXPECT_EQ(DayOfMicros(absl::ToUnixMicros(start)), D(2026, 10, 22));
+  EXPECT_EQ(DayOfMicros(absl::ToUnixMicros(start) - 1), D(2026, 10, 21));
   // No daylight saving: the same offset in summer and winter.
   EXPECT_EQ(StartOfDay(D(2026, 7, 1)),
             absl::FromCivil(absl::CivilSecond(2026, 6, 30, 16, 0, 0), absl::UTCTimeZone()));
@@ -350,22 +350,14 @@ TEST(CalendarAddYearTest, RefusesBadYears) {
 
 class CalendarLoadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           (std::string("calendar_") + info->name() + "_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path) << text;
+    const std::string path = tmp_ / name;
+    ::taizhang::testing::WriteFile(path, text);
     return path;
   }
 
-  std::filesystem::path dir_;
+  ::taizhang::testing::TempDir tmp_;
+  const std::filesystem::path dir_ = tmp_.path();
 };
 
 constexpr char kGood2027[] = R"text(year: 2027

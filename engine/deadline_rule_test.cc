@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -29,9 +30,8 @@ v1::DeadlineRule Rule(v1::DeadlineRule::Kind kind, int n = 0, const std::string&
 class DeadlineRuleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* source = std::getenv("TAIZHANG_SOURCE_DIR");
-    absl::StatusOr<WorkingDayCalendar> loaded = WorkingDayCalendar::LoadDirectory(
-        std::string(source != nullptr ? source : ".") + "/workflows/policies/calendars");
+    absl::StatusOr<WorkingDayCalendar> loaded =
+        WorkingDayCalendar::LoadDirectory(::taizhang::testing::PoliciesDir() + "/calendars");
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     cal_ = *std::move(loaded);
   }

@@ -1,10 +1,9 @@
 #include "engine/runtime.h"
 
-#include <filesystem>
 #include <map>
-#include <random>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "gtest/gtest.h"
 
 namespace taizhang::engine {
@@ -53,16 +52,8 @@ class Reminders : public LogConsumer {
 
 class RuntimeTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_rt_", getpid(), "_", std::random_device()()))
-               .string();
-    Open();
-  }
-  void TearDown() override {
-    Close();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Open(); }
+  void TearDown() override { Close(); }
   void Open() {
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok());
@@ -89,7 +80,8 @@ class RuntimeTest : public ::testing::Test {
   }
 
   ManualClock clock_{absl::FromUnixSeconds(1767225600)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Reminders> reminders_;
   std::unique_ptr<Runtime> runtime_;

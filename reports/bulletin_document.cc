@@ -18,8 +18,6 @@ using Data = TemplateData;
 
 Data Bool(bool b) { return Data(b ? Data::type::bool_true : Data::type::bool_false); }
 
-std::string Rate(bool has, int32_t bp) { return has ? workflows::FormatBp(bp) : "—"; }
-
 // "快于时间进度 10.78 个百分点", "慢于时间进度 22.53 个百分点", "与时间进度持平".
 std::string AgainstTime(const v1::BulletinInvestment& inv) {
   if (!inv.has_completion_bp()) return "无年度计划";
@@ -39,7 +37,7 @@ Data InvestmentData(const v1::BulletinInvestment& inv) {
   Data d;
   d.set("plan", FormatYi(inv.annual_plan_yuan()));
   d.set("completed", FormatYi(inv.completed_yuan()));
-  d.set("completion", Rate(inv.has_completion_bp(), inv.completion_bp()));
+  d.set("completion", FormatRate(inv.has_completion_bp(), inv.completion_bp()));
   d.set("time_progress", workflows::FormatBp(inv.time_progress_bp()));
   d.set("against_time", AgainstTime(inv));
   d.set("light", LightLabel(inv.light()));
@@ -54,10 +52,10 @@ Data PlanRateData(const v1::BulletinPlanRate& r) {
   Data d;
   d.set("planned_in_year", absl::StrCat(r.planned_in_year()));
   d.set("done_of_planned_in_year", absl::StrCat(r.done_of_planned_in_year()));
-  d.set("annual_rate", Rate(r.has_annual_rate_bp(), r.annual_rate_bp()));
+  d.set("annual_rate", FormatRate(r.has_annual_rate_bp(), r.annual_rate_bp()));
   d.set("planned_to_date", absl::StrCat(r.planned_to_date()));
   d.set("done_of_planned_to_date", absl::StrCat(r.done_of_planned_to_date()));
-  d.set("rate", Rate(r.has_rate_bp(), r.rate_bp()));
+  d.set("rate", FormatRate(r.has_rate_bp(), r.rate_bp()));
   d.set("done_in_year", absl::StrCat(r.done_in_year()));
   d.set("has_plan", Bool(r.planned_in_year() > 0));
   return d;
@@ -87,11 +85,11 @@ TemplateList Levels(const v1::Bulletin& b) {
     Data row = InvestmentData(l.investment());
     row.set("level", Label(l.level()));
     row.set("project_count", absl::StrCat(l.project_count()));
-    row.set("start_rate", Rate(l.starts().has_annual_rate_bp(), l.starts().annual_rate_bp()));
+    row.set("start_rate", FormatRate(l.starts().has_annual_rate_bp(), l.starts().annual_rate_bp()));
     row.set("starts_done", absl::StrCat(l.starts().done_of_planned_in_year()));
     row.set("starts_planned", absl::StrCat(l.starts().planned_in_year()));
     row.set("completion_rate",
-            Rate(l.completions().has_annual_rate_bp(), l.completions().annual_rate_bp()));
+            FormatRate(l.completions().has_annual_rate_bp(), l.completions().annual_rate_bp()));
     row.set("completions_done", absl::StrCat(l.completions().done_of_planned_in_year()));
     row.set("completions_planned", absl::StrCat(l.completions().planned_in_year()));
     out.push_back(row);
@@ -193,6 +191,8 @@ std::string FormatYi(int64_t yuan) {
   return absl::StrFormat("%s%d.%02d", negative && hundredths > 0 ? "-" : "", hundredths / 100,
                          hundredths % 100);
 }
+
+std::string FormatRate(bool has, int32_t bp) { return has ? workflows::FormatBp(bp) : "—"; }
 
 std::string ChineseDate(absl::CivilDay day) {
   return absl::StrCat(day.year(), "年", day.month(), "月", day.day(), "日");

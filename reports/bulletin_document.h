@@ -49,6 +49,10 @@ inline constexpr char kDefaultIssuingOffice[] = "重点项目推进办公室";
 // "3568.05" for 356805000000 元 (亿元, rounded half away from zero).
 std::string FormatYi(int64_t yuan);
 
+// A rate the bulletin may leave unset (no plan, no start due): "69.81%" for
+// 6981 basis points when `has`, else "—".
+std::string FormatRate(bool has, int32_t bp);
+
 // "2019年8月1日".
 std::string ChineseDate(absl::CivilDay day);
 

@@ -170,6 +170,9 @@ TEST(BulletinDocumentTest, MoneyInYiAndDates) {
   EXPECT_EQ(FormatYi(499999), "0.00");
   EXPECT_EQ(FormatYi(500000), "0.01");  // half away from zero
   EXPECT_EQ(FormatYi(-1500000), "-0.02");
+  EXPECT_EQ(FormatRate(true, 6981), "69.81%");
+  EXPECT_EQ(FormatRate(true, 0), "0.00%");
+  EXPECT_EQ(FormatRate(false, 6981), "—");
   EXPECT_EQ(ChineseDate(absl::CivilDay(2026, 12, 1)), "2026年12月1日");
   EXPECT_EQ(BulletinFilename(Sample(), "pdf"), "重点项目推进情况通报-2019-08.pdf");
 }

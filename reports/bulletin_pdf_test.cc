@@ -9,51 +9,29 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reports/bulletin_document.h"
 #include "reports/pdf.h"
 #include "workflows/bulletin.h"
 #include "workflows/testing/chengdu_2019.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::reports {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_pdf_test_", getpid(), "_", std::random_device()());
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
+using ::taizhang::testing::TempDir;
+using ::taizhang::testing::WriteFile;
 
 // Runs a shell command, returning its stdout.
 std::string Output(const std::string& command) {
@@ -75,10 +53,7 @@ TEST(BulletinPdfTest, ChengduTwentyNineteenPrintsItsFigures) {
   clock.AdvanceTo(scenario.registered_at);
   auto log = store::OpenEventLog(dir / "log", clock);
   ASSERT_TRUE(log.ok()) << log.status();
-  const std::string policies = SourceDir() + "/workflows/policies";
-  auto project = workflows::Project::Load(policies + "/investment/points-behind-10-30.textproto",
-                                          policies + "/ladders/monthly-lights.textproto",
-                                          policies + "/calendars");
+  auto project = workflows::testing::LoadShippedProject();
   ASSERT_TRUE(project.ok()) << project.status();
   engine::AggregateStore<workflows::Project> store(**log, clock, **project);
   ASSERT_TRUE(workflows::testing::RunScenario(store, scenario.registrations, "register").ok());

@@ -21,7 +21,7 @@ Data Bool(bool b) { return Data(b ? Data::type::bool_true : Data::type::bool_fal
 
 std::string DateOf(int64_t us) {
   if (us == 0) return "";
-  return ChineseDate(absl::ToCivilDay(absl::FromUnixMicros(us), engine::ChinaTime()));
+  return ChineseDate(engine::DayOfMicros(us));
 }
 
 std::string DateText(const std::string& yyyy_mm_dd) {

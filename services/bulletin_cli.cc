@@ -1,7 +1,6 @@
 #include "services/bulletin_cli.h"
 
 #include <fstream>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -18,13 +17,6 @@ namespace {
 
 void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
 
-std::string NewRequestId() {
-  std::random_device random;
-  std::string id = "cli-";
-  for (int i = 0; i < 3; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
-  return id;
-}
-
 // Writes `d` to `path`; false (and the context failed) when it cannot.
 bool Save(CliContext& ctx, const v1::Document& d, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -40,8 +32,6 @@ bool Save(CliContext& ctx, const v1::Document& d, const std::string& path) {
   return true;
 }
 
-std::string Rate(bool has, int32_t bp) { return has ? workflows::FormatBp(bp) : "—"; }
-
 std::string BulletinText(const v1::Bulletin& b) {
   const auto& inv = b.investment();
   std::string out = absl::StrCat(
@@ -49,20 +39,22 @@ std::string BulletinText(const v1::Bulletin& b) {
       b.project_count(), " 个，总投资 ", reports::FormatYi(b.total_investment_yuan()),
       " 亿元；年度计划 ", reports::FormatYi(inv.annual_plan_yuan()), " 亿元，完成 ",
       reports::FormatYi(inv.completed_yuan()), " 亿元 (",
-      Rate(inv.has_completion_bp(), inv.completion_bp()), "，时间进度 ",
+      reports::FormatRate(inv.has_completion_bp(), inv.completion_bp()), "，时间进度 ",
       workflows::FormatBp(inv.time_progress_bp()), ")\n开工率 ",
-      Rate(b.starts().has_annual_rate_bp(), b.starts().annual_rate_bp()), " (",
+      reports::FormatRate(b.starts().has_annual_rate_bp(), b.starts().annual_rate_bp()), " (",
       b.starts().done_of_planned_in_year(), "/", b.starts().planned_in_year(), ")，竣工率 ",
-      Rate(b.completions().has_annual_rate_bp(), b.completions().annual_rate_bp()), " (",
-      b.completions().done_of_planned_in_year(), "/", b.completions().planned_in_year(), ")\n");
+      reports::FormatRate(b.completions().has_annual_rate_bp(), b.completions().annual_rate_bp()),
+      " (", b.completions().done_of_planned_in_year(), "/", b.completions().planned_in_year(),
+      ")\n");
   if (b.unit_ranking_size() > 0) {
     TextTable t({"排名", "责任单位", "项目数", "完成率", "灯"},
                 {TextTable::Align::kRight, TextTable::Align::kLeft, TextTable::Align::kRight,
                  TextTable::Align::kRight, TextTable::Align::kLeft});
     for (const auto& u : b.unit_ranking()) {
-      t.AddRow({absl::StrCat(u.rank()), u.unit(), absl::StrCat(u.project_count()),
-                Rate(u.investment().has_completion_bp(), u.investment().completion_bp()),
-                reports::LightLabel(u.investment().light())});
+      t.AddRow(
+          {absl::StrCat(u.rank()), u.unit(), absl::StrCat(u.project_count()),
+           reports::FormatRate(u.investment().has_completion_bp(), u.investment().completion_bp()),
+           reports::LightLabel(u.investment().light())});
     }
     absl::StrAppend(&out, "\n", t.Render());
   }

@@ -4,10 +4,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/calendar.h"
 
 namespace taizhang::services {
 
-absl::TimeZone ChinaTime() { return absl::FixedTimeZone(8 * 3600); }
+absl::TimeZone ChinaTime() { return engine::ChinaTime(); }
 
 absl::StatusOr<absl::Time> ParseChinaDateOrTime(const std::string& text, const std::string& what) {
   const std::string& s = text;

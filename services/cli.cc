@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -381,6 +382,13 @@ void AddCalendar(CLI::App& app, CliContext& ctx) {
 }
 
 }  // namespace
+
+std::string NewRequestId() {
+  std::random_device random;
+  std::string id = "cli-";
+  for (int i = 0; i < 3; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
+  return id;
+}
 
 std::shared_ptr<grpc::Channel> CliContext::Channel() {
   if (channel_ != nullptr) return channel_;

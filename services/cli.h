@@ -68,6 +68,10 @@ struct CliContext {
   std::vector<std::shared_ptr<void>> storage_;
 };
 
+// A fresh request id for a command sent without --request-id: "cli-" and 24
+// random hex digits, so a retry the user types again is a new command.
+std::string NewRequestId();
+
 // --server, --token, --json, --tls-ca, --tls-cert, --tls-key, --timeout.
 void AddConnectionOptions(CLI::App& app, CliContext& ctx);
 

@@ -2,8 +2,6 @@
 
 #include <grpcpp/impl/client_unary_call.h>
 
-#include <random>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -160,13 +158,6 @@ grpc::Status CallMethod(CliContext& ctx, const google::protobuf::MethodDescripto
 // A new message of the generated type `d`.
 Message* NewMessage(const Descriptor* d) {
   return google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New();
-}
-
-std::string NewRequestId() {
-  std::random_device random;
-  std::string id = "cli-";
-  for (int i = 0; i < 3; ++i) absl::StrAppend(&id, absl::Hex(random(), absl::kZeroPad8));
-  return id;
 }
 
 // --- views as text ---

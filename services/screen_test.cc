@@ -1,12 +1,10 @@
 #include "services/screen.h"
 
-#include <filesystem>
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::services {
 namespace {
@@ -18,11 +16,6 @@ using ::testing::Not;
 constexpr char kOffice[] = "supervision:督查室";
 constexpr char kCode[] = "2026-530115-72-01-000001";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
 absl::Time At(int y, int m, int d, int h = 10) {
   return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
 }
@@ -32,31 +25,10 @@ Caller As(const std::string& actor) {
   return Caller{*p, actor};
 }
 
-class ScreenTest : public ::testing::Test {
+class ScreenTest : public workflows::testing::LedgerFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_screen_", getpid(), "_", std::random_device()()))
-               .string();
-    auto log = store::OpenEventLog(dir_, clock_);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    workflows::LedgerOptions options;
-    options.policies_dir = SourceDir() + "/workflows/policies";
-    auto ledger = workflows::Ledger::Open(*log_, clock_, options);
-    ASSERT_TRUE(ledger.ok()) << ledger.status();
-    ledger_ = std::move(*ledger);
-    ASSERT_TRUE(ledger_->Start().ok());
-  }
-  void TearDown() override {
-    ledger_.reset();
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  ScreenTest() : LedgerFixture(At(2026, 3, 2)) {}
 
-  engine::CommandMeta Meta(const std::string& actor) {
-    return {.request_id = absl::StrCat("req-", ++requests_), .actor = actor};
-  }
   void Task(const std::string& id, const std::string& unit, const std::string& due,
             const std::string& leader = "张副区长") {
     v1::TaskCommand c;
@@ -71,23 +43,10 @@ class ScreenTest : public ::testing::Test {
     auto out = ledger_->ExecuteTask(id, c, Meta(kOffice));
     ASSERT_TRUE(out.ok()) << out.status();
   }
-  void Complete(const std::string& id, const std::string& unit) {
-    v1::TaskCommand c;
-    c.mutable_complete()->set_text("完成");
-    auto out = ledger_->ExecuteTask(id, c, Meta(absl::StrCat("department:", unit)));
-    ASSERT_TRUE(out.ok()) << out.status();
-  }
-  void Settle() { ledger_->runtime().Quiesce(); }
   v1::ScreenSnapshot Snapshot(const std::string& actor = kOffice) {
     Settle();
     return BuildScreenSnapshot(*ledger_, As(actor), clock_.Now());
   }
-
-  ManualClock clock_{At(2026, 3, 2)};
-  std::string dir_;
-  std::unique_ptr<store::EventLog> log_;
-  std::unique_ptr<workflows::Ledger> ledger_;
-  int requests_ = 0;
 };
 
 std::vector<std::string> Units(const v1::ScreenSnapshot& s) {
@@ -111,13 +70,13 @@ TEST_F(ScreenTest, TheRankingFollowsItsRule) {
                                                                       {"e1", "E", "2026-03-04"}}) {
     Task(id, unit, due);
   }
-  Complete("a1", "A");
-  Complete("a2", "A");
-  Complete("f1", "F");
-  Complete("b1", "B");
+  CompleteTask("a1", "A");
+  CompleteTask("a2", "A");
+  CompleteTask("f1", "F");
+  CompleteTask("b1", "B");
   clock_.AdvanceTo(At(2026, 3, 9));
   Settle();
-  Complete("c1", "C");  // late
+  CompleteTask("c1", "C");  // late
   const v1::ScreenSnapshot s = Snapshot();
   EXPECT_THAT(Units(s), ElementsAre("A", "F", "B", "C", "D", "E"));
   ASSERT_EQ(s.ranking_size(), 6);

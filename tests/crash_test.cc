@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "base/testing/files.h"
 #include "gtest/gtest.h"
 #include "store/event_log.h"
 #include "tests/crash_payload.h"
@@ -78,9 +78,8 @@ std::vector<Ack> RunAndKill(const std::string& dir, int round, int threads,
 TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
   int rounds = 20;
   if (const char* env = std::getenv("TAIZHANG_CRASH_ROUNDS")) rounds = std::atoi(env);
-  auto dir = (std::filesystem::temp_directory_path() /
-              absl::StrCat("tz_crash_", getpid(), "_", std::random_device()()))
-                 .string();
+  testing::TempDir tmp;
+  const std::string dir = tmp / "log";  // made by the first child
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> delay_ms(30, 400);
   auto clock = NewSystemClock();
@@ -138,7 +137,6 @@ TEST(CrashTest, AcknowledgedAppendsSurviveSigkill) {
     }
   }
   EXPECT_GT(all_acks.size(), 0u);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

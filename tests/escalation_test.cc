@@ -3,10 +3,9 @@
 // arms its next rung, ticks append the rungs of the Luohe ladder as a manual
 // clock walks day by day, and the whole process is torn down and restarted
 // every day. Each rung must be raised exactly once, never early, in order.
-#include <filesystem>
-#include <random>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
 #include "engine/calendar_working_days.h"
@@ -25,10 +24,7 @@ using engine::WorkingDayCalendar;
 using v1::testing::ItemEvent;
 using v1::testing::ItemState;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using testing::PoliciesDir;
 
 struct ItemCommand {
   enum Kind { kOpen, kSuspend, kResume, kResolve, kTick } kind;
@@ -209,19 +205,14 @@ struct Process {
 class EscalationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cal = WorkingDayCalendar::LoadDirectory(SourceDir() + "/workflows/policies/calendars");
+    auto cal = WorkingDayCalendar::LoadDirectory(PoliciesDir() + "/calendars");
     ASSERT_TRUE(cal.ok()) << cal.status();
     calendar_ = std::make_unique<WorkingDayCalendar>(std::move(*cal));
-    auto ladder =
-        engine::LoadLadder(SourceDir() + "/workflows/policies/ladders/luohe-38-day.textproto");
+    auto ladder = engine::LoadLadder(PoliciesDir() + "/ladders/luohe-38-day.textproto");
     ASSERT_TRUE(ladder.ok()) << ladder.status();
     ladder_ = *ladder;
     item_ = std::make_unique<Item>(*calendar_, ladder_);
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_escalation_", getpid(), "_", std::random_device()()))
-               .string();
   }
-  void TearDown() { std::filesystem::remove_all(dir_); }
 
   absl::Time Day(int y, int m, int d, int hour = 9) {
     return absl::FromCivil(absl::CivilHour(y, m, d, hour), engine::ChinaTime());
@@ -230,7 +221,8 @@ class EscalationTest : public ::testing::Test {
   std::unique_ptr<WorkingDayCalendar> calendar_;
   v1::Ladder ladder_;
   std::unique_ptr<Item> item_;
-  std::string dir_;
+  testing::TempDir tmp_;
+  const std::string dir_ = tmp_ / "log";
   ManualClock clock_{absl::FromCivil(absl::CivilHour(2026, 9, 1, 9), engine::ChinaTime())};
 };
 

@@ -3,13 +3,12 @@
 // succeeded; the log then refuses writes until it is reopened, and a retry
 // with the same request ids after the reopen writes each event exactly once.
 #include <atomic>
-#include <filesystem>
-#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/clock.h"
+#include "base/testing/files.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -88,11 +87,8 @@ store::AppendRequest Req(const std::string& stream, const std::string& id) {
 // A log directory on a file system whose syncs the test controls.
 class FaultTest : public ::testing::Test {
  protected:
-  void TearDown() override { std::filesystem::remove_all(dir); }
-
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("tz_fault_", getpid(), "_", std::random_device()()))
-                              .string();
+  testing::TempDir tmp;  // first: removed after everything below
+  const std::string dir = tmp / "log";
   ManualClock clock{absl::FromUnixSeconds(1767225600)};
   std::shared_ptr<FlakySyncFileSystem> fs =
       std::make_shared<FlakySyncFileSystem>(rocksdb::FileSystem::Default());

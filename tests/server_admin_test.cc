@@ -1,6 +1,5 @@
 // Admin against the real taizhangd: the manual clock only in manual mode,
 // backups, server info; through gRPC and the CLI.
-#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +14,7 @@ namespace {
 using testing::Call;
 using testing::Connect;
 using testing::Daemon;
+using testing::RunCli;
 using testing::TempDir;
 using testing::Tokens;
 
@@ -23,20 +23,8 @@ class AdminTest : public ::testing::Test {
   void SetUp() override { testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText()); }
 
   std::unique_ptr<Daemon> Start(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--data-dir",
-                                     dir_ / "data", "--tokens",    dir_ / "tokens.textproto",
-                                     "--log-only"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::string failure;
-    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
-    EXPECT_NE(d, nullptr) << failure;
-    return d;
-  }
-
-  testing::CommandResult Cli(const Daemon& d, const char* token, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", d.address(), "--token", token};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv);
+    extra.insert(extra.begin(), "--log-only");
+    return testing::StartDaemon(dir_, extra);
   }
 
   TempDir dir_;
@@ -54,26 +42,26 @@ TEST_F(AdminTest, TheClockAdvancesOnlyInManualMode) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_TRUE(absl::StrContains(s.error_message(), "--clock=manual")) << s.error_message();
   }
-  testing::CommandResult r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "1d"});
+  testing::CommandResult r = RunCli(*d, Tokens::kAdmin, {"clock", "advance", "1d"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "FAILED_PRECONDITION")) << r.err;
   ASSERT_EQ(d->Stop(), 0);
 
   d = Start({"--clock=manual", "--start=2025-03-01"});
   ASSERT_NE(d, nullptr);
-  r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "1d12h"});
+  r = RunCli(*d, Tokens::kAdmin, {"clock", "advance", "1d12h"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "clock: 2025-03-01 00:00:00 → 2025-03-02 12:00:00 (China time)\n");
-  r = Cli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-10"});
+  r = RunCli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-10"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "clock: 2025-03-02 12:00:00 → 2025-03-10 00:00:00 (China time)\n");
-  r = Cli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-09"});
+  r = RunCli(*d, Tokens::kAdmin, {"clock", "set", "2025-03-09"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "time never goes back")) << r.err;
-  r = Cli(*d, Tokens::kAdmin, {"clock", "advance", "soon"});
+  r = RunCli(*d, Tokens::kAdmin, {"clock", "advance", "soon"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(r.err, "not a duration")) << r.err;
-  r = Cli(*d, Tokens::kAuditor, {"info"});
+  r = RunCli(*d, Tokens::kAuditor, {"info"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "clock         manual")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "now           2025-03-10 00:00:00")) << r.out;
@@ -117,7 +105,7 @@ TEST_F(AdminTest, BackupMakesAVerifiableCopyOnline) {
   EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
-  testing::CommandResult r = Cli(*d, Tokens::kAdmin, {"backup", dir_ / "backup-2"});
+  testing::CommandResult r = RunCli(*d, Tokens::kAdmin, {"backup", dir_ / "backup-2"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "backup of positions 1..2 in ")) << r.out;
 

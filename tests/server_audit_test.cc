@@ -1,7 +1,6 @@
 // Audit reads against the real taizhangd (events appended to the data
 // directory before it starts), through gRPC and the CLI; payload decoding with
 // an in-process server.
-#include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -44,19 +43,13 @@ class AuditTest : public ::testing::Test {
     head_ = testing::SeedLog(dir_ / "data", events);
     offline_ = testing::OfflineVerify(dir_ / "data");
     offline_partial_ = testing::OfflineVerify(dir_ / "data", 2, 5);
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--log-only"},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
+    daemon_ = testing::StartDaemon(dir_, {"--log-only"});
+    ASSERT_NE(daemon_, nullptr);
     audit_ = std::make_unique<v1::Audit::Stub>(Connect(daemon_->address()));
   }
 
   testing::CommandResult Cli(std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     Tokens::kAuditor};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv);
+    return testing::RunCli(*daemon_, Tokens::kAuditor, args);
   }
 
   TempDir dir_;

@@ -61,12 +61,8 @@ class AuthMatrixTest : public ::testing::Test {
     testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText());
     head_ = testing::SeedLog(dir_ / "data",
                              {{"case/A-1", "case.Opened"}, {"case/A-1", "case.ItemAccepted"}});
-    std::string failure;
-    daemon_ = Daemon::Start(
-        {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-         dir_ / "tokens.textproto", "--clock=manual", "--start=2025-03-01", "--log-only"},
-        dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
+    daemon_ = testing::StartDaemon(dir_, {"--clock=manual", "--start=2025-03-01", "--log-only"});
+    ASSERT_NE(daemon_, nullptr);
     channel_ = Connect(daemon_->address());
   }
 
@@ -124,12 +120,7 @@ class AuthMatrixTest : public ::testing::Test {
     return grpc::Status::CANCELLED;
   }
 
-  v1::ServerInfoResponse Info() {
-    v1::Admin::Stub admin(channel_);
-    v1::ServerInfoResponse out;
-    EXPECT_TRUE(admin.ServerInfo(testing::Call(Tokens::kAdmin).get(), {}, &out).ok());
-    return out;
-  }
+  v1::ServerInfoResponse Info() { return testing::ServerInfo(*daemon_); }
 
   TempDir dir_;
   uint64_t head_ = 0;

@@ -18,14 +18,10 @@ namespace {
 using testing::Call;
 using testing::Connect;
 using testing::Daemon;
+using testing::HeadPosition;
 using testing::TempDir;
 using testing::ToBuffer;
 using testing::Tokens;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 std::string Repeat(const std::string& s, int n) {
   std::string out;
@@ -38,28 +34,14 @@ class BadBytesServerTest : public ::testing::Test {
   void SetUp() override { testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText()); }
 
   std::unique_ptr<Daemon> Start(const std::string& config_text = "") {
-    std::vector<std::string> args = {
-        "--listen",    "127.0.0.1:0",    "--data-dir",
-        dir_ / "data", "--tokens",       dir_ / "tokens.textproto",
-        "--clock",     "manual",         "--start",
-        "2020-06-29",  "--policies-dir", SourceDir() + "/workflows/policies"};
+    std::vector<std::string> extra = {"--clock",    "manual",         "--start",
+                                      "2020-06-29", "--policies-dir", testing::PoliciesDir()};
     if (!config_text.empty()) {
       testing::WriteFile(dir_ / "taizhangd.textproto", config_text);
-      args.push_back("--config");
-      args.push_back(dir_ / "taizhangd.textproto");
+      extra.push_back("--config");
+      extra.push_back(dir_ / "taizhangd.textproto");
     }
-    std::string failure;
-    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
-    EXPECT_NE(d, nullptr) << failure;
-    return d;
-  }
-
-  uint64_t Head(const Daemon& d) {
-    v1::Admin::Stub admin(Connect(d.address()));
-    v1::ServerInfoRequest request;
-    v1::ServerInfoResponse response;
-    EXPECT_TRUE(admin.ServerInfo(Call(Tokens::kAdmin).get(), request, &response).ok());
-    return response.head_position();
+    return testing::StartDaemon(dir_, extra);
   }
 
   // `bytes` as the request of unary `method`, as `token`.
@@ -97,7 +79,7 @@ constexpr char kCreateTask[] = "/taizhang.v1.Tasks/CreateTask";
 TEST_F(BadBytesServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRpc) {
   auto d = Start();
   ASSERT_NE(d, nullptr);
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d);
   const std::string good = Plot5("bytes-1").SerializeAsString();
   // Field 1 (header) then field 2 (task_id) with two bytes that are not UTF-8.
   v1::CommandHeader header;
@@ -150,16 +132,16 @@ TEST_F(BadBytesServerTest, UndecodableRequestsAreInvalidArgumentNamingTheRpc) {
   // Without credentials, the refusal is what the caller learns.
   EXPECT_EQ(Raw(*d, kExecuteTask, not_utf8, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // The well-formed request still works: only the bad ones were refused.
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d), head);
   EXPECT_TRUE(Raw(*d, kExecuteTask, good).ok());
-  EXPECT_GT(Head(*d), head);
+  EXPECT_GT(HeadPosition(*d), head);
   EXPECT_EQ(d->Stop(), 0);
 }
 
 TEST_F(BadBytesServerTest, OverLongTextIsInvalidArgumentNamingTheFieldAndTheLimit) {
   auto d = Start();
   ASSERT_NE(d, nullptr);
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d);
   struct Case {
     const char* what;
     std::string method;
@@ -202,7 +184,7 @@ TEST_F(BadBytesServerTest, OverLongTextIsInvalidArgumentNamingTheFieldAndTheLimi
     EXPECT_TRUE(absl::StrContains(s.error_message(), c.limit))
         << c.what << ": " << s.error_message();
   }
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d), head);
   // 200 characters, exactly the limit, is fine.
   title.mutable_command()->mutable_create()->set_title(Repeat("征", 200));
   EXPECT_TRUE(Raw(*d, kExecuteTask, title.SerializeAsString()).ok());
@@ -213,7 +195,7 @@ TEST_F(BadBytesServerTest, TextLimitsComeFromTheConfiguration) {
   auto d = Start(
       "text_limits { title: 10 field { key: \"taizhang.v1.CreateTask.description\" value: 5 } }\n");
   ASSERT_NE(d, nullptr);
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d);
   v1::ExecuteTaskRequest title = Plot5("cfg-1");
   title.mutable_command()->mutable_create()->set_title(Repeat("征", 11));
   grpc::Status s = Raw(*d, kExecuteTask, title.SerializeAsString());
@@ -230,7 +212,7 @@ TEST_F(BadBytesServerTest, TextLimitsComeFromTheConfiguration) {
   EXPECT_TRUE(absl::StrContains(s.error_message(),
                                 "text_limits.field[\"taizhang.v1.CreateTask.description\"]"))
       << s.error_message();
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d), head);
   description.mutable_command()->mutable_create()->set_description("五个字说明");
   EXPECT_TRUE(Raw(*d, kExecuteTask, description.SerializeAsString()).ok());
   EXPECT_EQ(d->Stop(), 0);
@@ -240,7 +222,7 @@ TEST_F(BadBytesServerTest, AnUnknownEnumInAListFilterIsInvalidArgument) {
   auto d = Start();
   ASSERT_NE(d, nullptr);
   ASSERT_TRUE(Raw(*d, kExecuteTask, Plot5("enum-1").SerializeAsString()).ok());
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d);
   // ListRequest{light (2): 42}, {stage (6): 99}.
   for (const char* method :
        {"/taizhang.v1.Ledger/ListCases", "/taizhang.v1.Ledger/ListTasks",
@@ -272,7 +254,7 @@ TEST_F(BadBytesServerTest, AnUnknownEnumInAListFilterIsInvalidArgument) {
   EXPECT_TRUE(
       absl::StrContains(s.error_message(), "command.create.deadline.rule.kind: unknown value 77"))
       << s.error_message();
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d), head);
   EXPECT_EQ(d->Stop(), 0);
 }
 

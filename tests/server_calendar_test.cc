@@ -23,17 +23,12 @@ using testing::Call;
 using testing::Connect;
 using testing::Daemon;
 using ::testing::HasSubstr;
+using testing::HeadPosition;
+using testing::RunCli;
 using testing::TempDir;
 using testing::Tokens;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-std::string Shipped2019() {
-  return SourceDir() + "/workflows/policies/calendars/cn-2019.textproto";
-}
+std::string Shipped2019() { return testing::PoliciesDir() + "/calendars/cn-2019.textproto"; }
 
 // An invented 2027 (the real notice had not been published): 元旦 01-01..03.
 constexpr char kInvented2027[] =
@@ -43,9 +38,9 @@ class CalendarServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText());
-    std::filesystem::copy(SourceDir() + "/workflows/policies", dir_ / "policies",
+    std::filesystem::copy(testing::PoliciesDir(), dir_ / "policies",
                           std::filesystem::copy_options::recursive);
-    UsePolicyFile(SourceDir() + "/workflows/testdata/first-notices/cn-2019.textproto");
+    UsePolicyFile(testing::SourceDir() + "/workflows/testdata/first-notices/cn-2019.textproto");
   }
   void UsePolicyFile(const std::string& path) {
     const std::string target = dir_ / "policies/calendars/cn-2019.textproto";
@@ -55,18 +50,11 @@ class CalendarServerTest : public ::testing::Test {
 
   std::unique_ptr<Daemon> Start(std::string* failure = nullptr) {
     std::string why;
-    auto d = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                            dir_ / "tokens.textproto", "--clock", "manual", "--start", "2019-03-18",
-                            "--policies-dir", dir_ / "policies"},
+    auto d = Daemon::Start(testing::DaemonArgs(dir_, {"--clock", "manual", "--start", "2019-03-18",
+                                                      "--policies-dir", dir_ / "policies"}),
                            dir_ / "stderr", &why);
     if (failure != nullptr) *failure = why;
     return d;
-  }
-
-  testing::CommandResult Cli(const Daemon& d, const char* token, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", d.address(), "--token", token};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunCommand(argv);
   }
 
   // A task of 5 working days counted from `start`.
@@ -95,12 +83,6 @@ class CalendarServerTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error_message();
     return reply.state();
   }
-  uint64_t Head(const Daemon& d) {
-    v1::Admin::Stub admin(Connect(d.address()));
-    v1::ServerInfoResponse info;
-    EXPECT_TRUE(admin.ServerInfo(Call(Tokens::kAdmin).get(), {}, &info).ok());
-    return info.head_position();
-  }
 
   TempDir dir_;
 };
@@ -113,7 +95,7 @@ TEST_F(CalendarServerTest, AmendedAndNewYearsAreLoadedWhileRunning) {
   grpc::Status s = CreateTask(*d, "t5", "2019-04-25", &reply);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(reply.state().due_date(), "2019-05-03");
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d);
 
   // Refused, with nothing written: wrong roles, a malformed file, a changed
   // year without --amend.
@@ -136,48 +118,48 @@ TEST_F(CalendarServerTest, AmendedAndNewYearsAreLoadedWhileRunning) {
   testing::WriteFile(dir_ / "bad-2019.textproto",
                      "year: 2019\nregion: \"cn\"\n\nwork { date: \"2019-05-06\" }\n");
   testing::CommandResult r =
-      Cli(*d, Tokens::kAdmin, {"calendar", "load", dir_ / "bad-2019.textproto", "--amend"});
+      RunCli(*d, Tokens::kAdmin, {"calendar", "load", dir_ / "bad-2019.textproto", "--amend"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT: bad-2019.textproto:4:8: work[0].date: "
                                "2019-05-06 is not a Saturday or Sunday"));
-  r = Cli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019()});
+  r = RunCli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("FAILED_PRECONDITION"));
   EXPECT_THAT(r.err, HasSubstr("--amend"));
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d), head);
   EXPECT_EQ(Task(*d, "t5").due_date(), "2019-05-03");
 
   // The amendment: 04-26, Sun 04-28, 29, 30, Sun 05-05.
-  r = Cli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019(), "--amend"});
+  r = RunCli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019(), "--amend"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("amended year 2019"));
   EXPECT_THAT(r.out, HasSubstr("1 deadline(s) recomputed"));
   EXPECT_EQ(Task(*d, "t5").due_date(), "2019-05-05");
   // Again: nothing.
-  const uint64_t amended_head = Head(*d);
-  r = Cli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019(), "--amend"});
+  const uint64_t amended_head = HeadPosition(*d);
+  r = RunCli(*d, Tokens::kAdmin, {"calendar", "load", Shipped2019(), "--amend"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("nothing changed"));
-  EXPECT_EQ(Head(*d), amended_head);
+  EXPECT_EQ(HeadPosition(*d), amended_head);
 
   // A newly published year: the provisional deadline becomes firm.
   ASSERT_TRUE(CreateTask(*d, "t27", "2026-12-28", &reply).ok());
   EXPECT_EQ(reply.state().due_date(), "2027-01-04");
   EXPECT_TRUE(reply.state().provisional());
   testing::WriteFile(dir_ / "cn-2027.textproto", kInvented2027);
-  r = Cli(*d, Tokens::kAdmin, {"--json", "calendar", "load", dir_ / "cn-2027.textproto"});
+  r = RunCli(*d, Tokens::kAdmin, {"--json", "calendar", "load", dir_ / "cn-2027.textproto"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\"recomputed_deadlines\":1"));
   EXPECT_EQ(Task(*d, "t27").due_date(), "2027-01-05");
   EXPECT_FALSE(Task(*d, "t27").provisional());
-  const uint64_t final_head = Head(*d);
-  r = Cli(*d, Tokens::kAdmin, {"calendar", "list"});
+  const uint64_t final_head = HeadPosition(*d);
+  r = RunCli(*d, Tokens::kAdmin, {"calendar", "list"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("cn-2019.textproto  policies"));
   EXPECT_THAT(r.out, HasSubstr("cn-2019.textproto  admin"));
   EXPECT_THAT(r.out, HasSubstr("cn-2027.textproto  admin"));
   EXPECT_THAT(r.out, HasSubstr("amends "));
-  EXPECT_EQ(Cli(*d, Tokens::kDepartment, {"calendar", "list"}).exit_code, 1);
+  EXPECT_EQ(RunCli(*d, Tokens::kDepartment, {"calendar", "list"}).exit_code, 1);
   ASSERT_EQ(d->Stop(), 0);
 
   // The policy files still hold the first notice: the server refuses to
@@ -193,7 +175,7 @@ TEST_F(CalendarServerTest, AmendedAndNewYearsAreLoadedWhileRunning) {
   ASSERT_NE(d, nullptr) << failure;
   EXPECT_EQ(Task(*d, "t5").due_date(), "2019-05-05");
   EXPECT_EQ(Task(*d, "t27").due_date(), "2027-01-05");
-  EXPECT_EQ(Head(*d), final_head);
+  EXPECT_EQ(HeadPosition(*d), final_head);
   ASSERT_EQ(d->Stop(), 0);
 
   // In the log: one recompute of t5, naming the amended calendar's digest.

@@ -20,39 +20,27 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::RunCommand;
 using testing::TempDir;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using testing::TokenLine;
 
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteFile(dir_ / "tokens.textproto",
-                       "token { token: \"admin-0123456789abcdef\" role: \"admin\" unit: \"ops\" }\n"
-                       "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
-                       "unit: \"区政府目督办\" }\n"
-                       "token { token: \"kunyang-0123456789abcdef\" role: \"department\" "
-                       "unit: \"昆阳街道办\" }\n"
-                       "token { token: \"leader-0123456789abcdef\" role: \"leader\" "
-                       "unit: \"区政府分管领导\" }\n");
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2020-06-29", "--policies-dir", SourceDir() + "/workflows/policies"},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
+    testing::WriteFile(
+        dir_ / "tokens.textproto",
+        absl::StrCat(TokenLine("admin-0123456789abcdef", "admin", "ops"),
+                     TokenLine("office-0123456789abcdef", "supervision", "区政府目督办"),
+                     TokenLine("kunyang-0123456789abcdef", "department", "昆阳街道办"),
+                     TokenLine("leader-0123456789abcdef", "leader", "区政府分管领导")));
+    daemon_ = testing::StartDaemon(dir_, {"--clock", "manual", "--start", "2020-06-29",
+                                          "--policies-dir", testing::PoliciesDir()});
+    ASSERT_NE(daemon_, nullptr);
   }
   void TearDown() override {
     if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
   }
 
   CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
+    return testing::RunCli(*daemon_, who + "-0123456789abcdef", args);
   }
 
   std::string Head() {
@@ -195,7 +183,7 @@ TEST(DemoTest, RunsFromStartToEnd) {
   // deploy/demo finds the binaries under TAIZHANG_BUILD_DIR/services.
   const std::filesystem::path build =
       std::filesystem::path(TAIZHANGD_PATH).parent_path().parent_path();
-  CommandResult r = RunCommand({"/bin/bash", SourceDir() + "/deploy/demo"},
+  CommandResult r = RunCommand({"/bin/bash", testing::SourceDir() + "/deploy/demo"},
                                {"TAIZHANG_DEMO_PAUSE=0", "TAIZHANG_BUILD_DIR=" + build.string()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // Plot 5 climbs the ladder, each rung on its day; the 38-day case's late

@@ -32,22 +32,10 @@ class DaemonTest : public ::testing::Test {
   }
 
   std::unique_ptr<Daemon> Start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--listen",    "127.0.0.1:0", "--data-dir",
-                                     dir_ / "data", "--tokens",    tokens_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::string failure;
-    auto d = Daemon::Start(args, dir_ / absl::StrCat("stderr-", ++starts_), &failure);
-    EXPECT_NE(d, nullptr) << failure;
-    return d;
+    return testing::StartDaemon(dir_, extra, absl::StrCat("stderr-", ++starts_));
   }
 
-  v1::ServerInfoResponse Info(const Daemon& d) {
-    v1::Admin::Stub stub(Connect(d.address()));
-    v1::ServerInfoResponse info;
-    grpc::Status s = stub.ServerInfo(Call(Tokens::kAuditor).get(), {}, &info);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return info;
-  }
+  v1::ServerInfoResponse Info(const Daemon& d) { return testing::ServerInfo(d, Tokens::kAuditor); }
 
   TempDir dir_;
   std::string tokens_;
@@ -109,9 +97,8 @@ TEST_F(DaemonTest, NoShippedPoliciesBesideTheProgramIsRefused) {
   std::filesystem::create_directories(bin);
   std::filesystem::copy_file(TAIZHANGD_PATH, bin / "taizhangd");
   std::string failure;
-  auto d =
-      Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens", tokens_},
-                    dir_ / "stderr-copied", &failure, (bin / "taizhangd").string());
+  auto d = Daemon::Start(testing::DaemonArgs(dir_), dir_ / "stderr-copied", &failure,
+                         (bin / "taizhangd").string());
   EXPECT_EQ(d, nullptr);
   EXPECT_TRUE(absl::StrContains(failure, "no policies")) << failure;
   EXPECT_TRUE(absl::StrContains(failure, "--policies-dir")) << failure;
@@ -190,17 +177,14 @@ TEST_F(DaemonTest, BadTokensFileIsRefusedWithFileAndLine) {
                                   "token { token: \"another-0123456789abcdef\" role: \"boss\" "
                                   "unit: \"ops\" }\n"));
   std::string failure;
-  auto d =
-      Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens", tokens_},
-                    dir_ / "stderr", &failure);
+  auto d = Daemon::Start(testing::DaemonArgs(dir_), dir_ / "stderr", &failure);
   EXPECT_EQ(d, nullptr);
   EXPECT_TRUE(absl::StrContains(failure, "exit 1")) << failure;
   EXPECT_TRUE(absl::StrContains(failure, tokens_ + ":3: token: at least 16")) << failure;
   EXPECT_TRUE(absl::StrContains(failure, tokens_ + ":4: role 'boss'")) << failure;
 
   testing::WriteFile(tokens_, "token { token: \"x\" colour: \"red\" }\n");
-  d = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens", tokens_},
-                    dir_ / "stderr", &failure);
+  d = Daemon::Start(testing::DaemonArgs(dir_), dir_ / "stderr", &failure);
   EXPECT_EQ(d, nullptr);
   EXPECT_TRUE(absl::StrContains(failure, tokens_ + ":1:")) << failure;
   EXPECT_TRUE(absl::StrContains(failure, "colour")) << failure;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/testing/http_client.h"
 #include "services/testing/server_harness.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
@@ -22,86 +23,32 @@ using testing::Call;
 using testing::Connect;
 using testing::Daemon;
 using ::testing::HasSubstr;
+using testing::HttpExchange;
+using testing::HttpGet;
+using testing::HttpReply;
 using ::testing::Not;
 using testing::TempDir;
+using testing::TokenLine;
 
 constexpr char kOffice[] = "office-0123456789abcdef";
 constexpr char kLeader[] = "leader-0123456789abcdef";
 constexpr char kAdmin[] = "admin-0123456789abcdef";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-struct Reply {
-  int status = 0;
-  std::string head;  // status line and headers
-  std::string body;
-};
-
-// One HTTP/1.1 exchange over a fresh connection (the server closes it).
-Reply Http(const std::string& address, const std::string& request) {
-  Reply reply;
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return reply;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    close(fd);
-    return reply;
-  }
-  (void)!write(fd, request.data(), request.size());
-  std::string all;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t split = all.find("\r\n\r\n");
-  if (split == std::string::npos) return reply;
-  reply.head = all.substr(0, split);
-  reply.body = all.substr(split + 4);
-  (void)absl::SimpleAtoi(reply.head.substr(9, 3), &reply.status);
-  return reply;
-}
-
-Reply Get(const std::string& address, const std::string& path,
-          const std::string& authorization = "") {
-  std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n");
-  if (!authorization.empty()) absl::StrAppend(&request, "Authorization: ", authorization, "\r\n");
-  return Http(address, request + "\r\n");
-}
-
 class HttpSideTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::WriteFile(
-        dir_ / "tokens.textproto",
-        absl::StrCat("token { token: \"", kAdmin, "\" role: \"admin\" unit: \"ops\" }\n",
-                     "token { token: \"", kOffice,
-                     "\" role: \"supervision\" unit: \"区政府目督办\" }\n", "token { token: \"",
-                     kLeader, "\" role: \"leader\" unit: \"王副区长\" }\n"));
+    testing::WriteFile(dir_ / "tokens.textproto",
+                       absl::StrCat(TokenLine(kAdmin, "admin", "ops"),
+                                    TokenLine(kOffice, "supervision", "区政府目督办"),
+                                    TokenLine(kLeader, "leader", "王副区长")));
   }
 
   std::unique_ptr<Daemon> Start(std::vector<std::string> extra, std::string* http) {
-    std::vector<std::string> args = {
-        "--listen",    "127.0.0.1:0",    "--data-dir",
-        dir_ / "data", "--tokens",       dir_ / "tokens.textproto",
-        "--clock",     "manual",         "--start",
-        "2020-06-29",  "--policies-dir", SourceDir() + "/workflows/policies"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::string failure;
-    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
-    EXPECT_NE(d, nullptr) << failure;
+    extra.insert(extra.begin(), {"--clock", "manual", "--start", "2020-06-29", "--policies-dir",
+                                 testing::PoliciesDir()});
+    auto d = testing::StartDaemon(dir_, extra);
     if (d == nullptr || http == nullptr) return d;
-    std::string line;
-    EXPECT_TRUE(d->NextLine(&line));
-    EXPECT_TRUE(absl::StartsWith(line, "http on ")) << line;
-    *http = line.substr(8);
+    *http = testing::HttpAddress(*d);
     return d;
   }
 
@@ -152,25 +99,26 @@ TEST_F(HttpSideTest, HealthMetricsAndTheDashboard) {
     inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
     ASSERT_EQ(connect(idle, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
   }
-  Reply health = Get(http, "/healthz");
+  HttpReply health = HttpGet(http, "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_THAT(health.body, HasSubstr("ok"));
 
-  Reply metrics = Get(http, "/metrics");
+  HttpReply metrics = HttpGet(http, "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.body, HasSubstr("taizhang_items{kind=\"task\",light=\"red\"} 2"));
   EXPECT_THAT(metrics.body, HasSubstr("taizhang_overdue_items{kind=\"task\"} 2"));
   EXPECT_THAT(metrics.body, HasSubstr("taizhang_log_head_position "));
 
   // The dashboard needs a token; a browser is asked for one.
-  Reply anonymous = Get(http, "/");
+  HttpReply anonymous = HttpGet(http, "/");
   EXPECT_EQ(anonymous.status, 401);
   EXPECT_THAT(anonymous.head, HasSubstr("WWW-Authenticate: Basic"));
-  EXPECT_EQ(Get(http, "/", "Bearer not-a-token-0123456789").status, 401);
+  EXPECT_EQ(HttpGet(http, "/", "Bearer not-a-token-0123456789").status, 401);
 
   // A leader (HTTP Basic, the token as password) sees its own task only,
   // its title escaped.
-  Reply leader = Get(http, "/", "Basic " + absl::Base64Escape(absl::StrCat("王:", kLeader)));
+  HttpReply leader =
+      HttpGet(http, "/", "Basic " + absl::Base64Escape(absl::StrCat("王:", kLeader)));
   ASSERT_EQ(leader.status, 200) << leader.body;
   EXPECT_THAT(leader.body, HasSubstr("leader:王副区长"));
   EXPECT_THAT(leader.body, HasSubstr("5号地块 &lt;script&gt;征地&lt;/script&gt;"));
@@ -178,22 +126,22 @@ TEST_F(HttpSideTest, HealthMetricsAndTheDashboard) {
   EXPECT_THAT(leader.body, Not(HasSubstr("另一任务")));
   EXPECT_THAT(leader.body, HasSubstr("class=\"red\""));
   // The office sees both.
-  Reply office = Get(http, "/", absl::StrCat("Bearer ", kOffice));
+  HttpReply office = HttpGet(http, "/", absl::StrCat("Bearer ", kOffice));
   ASSERT_EQ(office.status, 200);
   EXPECT_THAT(office.body, HasSubstr("另一任务"));
 
-  EXPECT_EQ(Http(http, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").status, 405);
-  EXPECT_EQ(Get(http, "/nope").status, 404);
-  EXPECT_EQ(Http(http, "NONSENSE\r\n\r\n").status, 400);
+  EXPECT_EQ(HttpExchange(http, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").status,
+            405);
+  EXPECT_EQ(HttpGet(http, "/nope").status, 404);
+  EXPECT_EQ(HttpExchange(http, "NONSENSE\r\n\r\n").status, 400);
   EXPECT_EQ(d->Stop(), 0);  // with the idle connection still open
   close(idle);
 }
 
 TEST_F(HttpSideTest, PlaintextBeyondLoopbackIsRefused) {
   std::string failure;
-  auto d = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                          dir_ / "tokens.textproto", "--http", "0.0.0.0:0"},
-                         dir_ / "stderr", &failure);
+  auto d =
+      Daemon::Start(testing::DaemonArgs(dir_, {"--http", "0.0.0.0:0"}), dir_ / "stderr", &failure);
   EXPECT_EQ(d, nullptr);
   EXPECT_THAT(failure, HasSubstr("exit 1"));
   EXPECT_THAT(failure, HasSubstr("allow_insecure_remote"));

@@ -29,7 +29,9 @@ namespace {
 using testing::Call;
 using testing::Connect;
 using testing::Daemon;
+using testing::HeadPosition;
 using testing::TempDir;
+using testing::TokenLine;
 
 constexpr char kAdmin[] = "admin-0123456789abcdef";
 constexpr char kOffice[] = "office-0123456789abcdef";
@@ -49,22 +51,14 @@ const std::vector<std::pair<std::string, std::string>>& Departments() {
 
 std::string TokensText() {
   std::string text = absl::StrCat(
-      "token { token: \"", kAdmin, "\" role: \"admin\" unit: \"ops\" }\n", "token { token: \"",
-      kOffice, "\" role: \"supervision\" unit: \"区政府目督办\" }\n", "token { token: \"",
-      kResources, "\" role: \"department\" unit: \"区自然资源局\" }\n", "token { token: \"",
-      kEnterprise, "\" role: \"enterprise\" unit: \"漯河某食品有限公司\" }\n", "token { token: \"",
-      kAuditor, "\" role: \"auditor\" unit: \"审计局\" }\n", "token { token: \"", kLeader,
-      "\" role: \"leader\" unit: \"王副区长\" }\n");
+      TokenLine(kAdmin, "admin", "ops"), TokenLine(kOffice, "supervision", "区政府目督办"),
+      TokenLine(kResources, "department", "区自然资源局"),
+      TokenLine(kEnterprise, "enterprise", "漯河某食品有限公司"),
+      TokenLine(kAuditor, "auditor", "审计局"), TokenLine(kLeader, "leader", "王副区长"));
   for (const auto& [unit, token] : Departments()) {
-    absl::StrAppend(&text, "token { token: \"", token, "\" role: \"department\" unit: \"", unit,
-                    "\" }\n");
+    absl::StrAppend(&text, TokenLine(token, "department", unit));
   }
   return text;
-}
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
 }
 
 class LedgerServerTest : public ::testing::Test {
@@ -72,38 +66,18 @@ class LedgerServerTest : public ::testing::Test {
   void SetUp() override { testing::WriteFile(dir_ / "tokens.textproto", TokensText()); }
 
   std::unique_ptr<Daemon> Start(const std::string& start_day) {
-    std::vector<std::string> args = {"--listen",       "127.0.0.1:0",
-                                     "--data-dir",     dir_ / "data",
-                                     "--tokens",       dir_ / "tokens.textproto",
-                                     "--clock",        "manual",
-                                     "--policies-dir", SourceDir() + "/workflows/policies"};
+    std::vector<std::string> extra = {"--clock", "manual", "--policies-dir",
+                                      testing::PoliciesDir()};
     if (!start_day.empty()) {
-      args.push_back("--start");
-      args.push_back(start_day);
+      extra.push_back("--start");
+      extra.push_back(start_day);
     }
-    std::string failure;
-    auto d = Daemon::Start(args, dir_ / "stderr", &failure);
-    EXPECT_NE(d, nullptr) << failure;
-    return d;
+    return testing::StartDaemon(dir_, extra);
   }
 
-  uint64_t Head(const Daemon& d) {
-    v1::Admin::Stub admin(Connect(d.address()));
-    v1::ServerInfoRequest request;
-    v1::ServerInfoResponse response;
-    EXPECT_TRUE(admin.ServerInfo(Call(kAdmin).get(), request, &response).ok());
-    return response.head_position();
-  }
-
+  // A day at a time, as the office's clock would pass.
   void Advance(const Daemon& d, int days) {
-    v1::Admin::Stub admin(Connect(d.address()));
-    for (int i = 0; i < days; ++i) {
-      v1::AdvanceClockRequest request;
-      request.mutable_by()->set_seconds(24 * 3600);
-      v1::AdvanceClockResponse response;
-      grpc::Status s = admin.AdvanceClock(Call(kAdmin).get(), request, &response);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
+    for (int i = 0; i < days; ++i) testing::AdvanceClock(d, absl::Hours(24), kAdmin);
   }
 
   v1::ExecuteTaskRequest CreatePlot5(const std::string& request_id) {
@@ -142,12 +116,12 @@ TEST_F(LedgerServerTest, TheOfficesHandTheUnitsAnswerAndTheDelistingOverGrpc) {
   raise.mutable_raise_rung()->set_document_number("督办〔2020〕12号");
   raise.mutable_raise_rung()->set_rectification_working_days(3);
   v1::TaskReply reply;
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d, kAdmin);
   for (const char* token : {kResources, kLeader, kAuditor, kEnterprise, kAdmin}) {
     grpc::Status s = tasks.RaiseTaskRung(Call(token).get(), raise, &reply);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
   }
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   grpc::Status s = tasks.RaiseTaskRung(Call(kOffice).get(), raise, &reply);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(reply.state().rungs_size(), 1);
@@ -194,11 +168,11 @@ TEST_F(LedgerServerTest, TheOfficesHandTheUnitsAnswerAndTheDelistingOverGrpc) {
           absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2020, 7, 1), engine::ChinaTime())));
   complete.set_task_id("wuyue-plot5");
   complete.mutable_complete()->set_text("拆迁完成");
-  const uint64_t before = Head(*d);
+  const uint64_t before = HeadPosition(*d, kAdmin);
   s = tasks.CompleteTask(Call(kResources).get(), complete, &reply);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
   EXPECT_NE(s.error_message().find("3 working days"), std::string::npos) << s.error_message();
-  EXPECT_EQ(Head(*d), before);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), before);
   complete.mutable_header()->set_request_id("complete-2");
   *complete.mutable_header()->mutable_occurred_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(
@@ -235,7 +209,7 @@ TEST_F(LedgerServerTest, BadInputAndWrongRolesChangeNothing) {
   auto d = Start("2020-06-29");
   ASSERT_NE(d, nullptr);
   v1::Ledger::Stub ledger(Connect(d->address()));
-  uint64_t head = Head(*d);
+  uint64_t head = HeadPosition(*d, kAdmin);
   struct Case {
     const char* token;
     v1::ExecuteTaskRequest request;
@@ -267,7 +241,7 @@ TEST_F(LedgerServerTest, BadInputAndWrongRolesChangeNothing) {
     EXPECT_EQ(s.error_code(), c.code) << c.what << ": " << s.error_message();
     EXPECT_FALSE(s.error_message().empty()) << c.what;
   }
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   // Completing a task that does not exist.
   v1::ExecuteTaskRequest complete;
   complete.mutable_header()->set_request_id("i");
@@ -281,7 +255,7 @@ TEST_F(LedgerServerTest, BadInputAndWrongRolesChangeNothing) {
   stale.mutable_header()->set_expected_version(3);
   EXPECT_EQ(ledger.ExecuteTask(Call(kOffice).get(), stale, &reply).error_code(),
             grpc::StatusCode::ABORTED);
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   EXPECT_EQ(d->Stop(), 0);
 }
 
@@ -498,7 +472,7 @@ TEST_F(LedgerServerTest, LeadersAndEnterprisesReadOnlyTheirOwnProjects) {
   v1::ProjectReply reply;
 
   // Registering: only the office (or an admin); bad input changes nothing.
-  uint64_t head = Head(*d);
+  uint64_t head = HeadPosition(*d, kAdmin);
   EXPECT_EQ(
       projects
           .RegisterProject(Call(kResources).get(), Register("r0", mine, "王副区长", "x"), &reply)
@@ -513,7 +487,7 @@ TEST_F(LedgerServerTest, LeadersAndEnterprisesReadOnlyTheirOwnProjects) {
   grpc::Status s = projects.RegisterProject(Call(kOffice).get(), nameless, &reply);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("info.name"), std::string::npos) << s.error_message();
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
 
   s = projects.RegisterProject(Call(kOffice).get(),
                                Register("r1", mine, "王副区长", "漯河某食品有限公司"), &reply);
@@ -606,7 +580,7 @@ TEST_F(LedgerServerTest, LeadersAndEnterprisesReadOnlyTheirOwnProjects) {
 TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
   auto d = Start("2020-06-29");
   ASSERT_NE(d, nullptr);
-  const uint64_t head = Head(*d);
+  const uint64_t head = HeadPosition(*d, kAdmin);
   auto channel = Connect(d->address());
   const std::vector<std::pair<std::string, std::string>> roles = {
       {"admin", kAdmin},          {"auditor", kAuditor}, {"supervision", kOffice},
@@ -649,7 +623,7 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
     }
   }
   EXPECT_EQ(checked, 6 * (14 + 17 + 10 + 10 + 10));
-  EXPECT_EQ(Head(*d), head);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   EXPECT_EQ(d->Stop(), 0);
 }
 

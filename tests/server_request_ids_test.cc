@@ -28,11 +28,6 @@ using testing::Tokens;
 constexpr char kProjectCode[] = "2020-530115-72-01-000001";
 constexpr char kSystem[] = "system:scheduler";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
 struct Role {
   const char* name;
   const char* token;
@@ -62,27 +57,14 @@ class RequestIdServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::WriteFile(dir_ / "tokens.textproto", Tokens::FileText());
-    std::filesystem::copy(SourceDir() + "/workflows/policies", dir_ / "policies",
+    std::filesystem::copy(testing::PoliciesDir(), dir_ / "policies",
                           std::filesystem::copy_options::recursive);
   }
 
   std::unique_ptr<Daemon> Start(const std::string& data, const std::string& day) {
-    std::string failure;
-    auto d = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / data, "--tokens",
-                            dir_ / "tokens.textproto", "--clock", "manual", "--policies-dir",
-                            dir_ / "policies", "--start", day},
-                           dir_ / "stderr", &failure);
-    EXPECT_NE(d, nullptr) << failure;
-    return d;
-  }
-
-  void Advance(const Daemon& d, absl::Duration by) {
-    v1::Admin::Stub admin(Connect(d.address()));
-    v1::AdvanceClockRequest request;
-    request.mutable_by()->set_seconds(absl::ToInt64Seconds(by));
-    v1::AdvanceClockResponse response;
-    grpc::Status s = admin.AdvanceClock(Call(Tokens::kAdmin).get(), request, &response);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    return testing::StartDaemon(
+        dir_, {"--clock", "manual", "--policies-dir", dir_ / "policies", "--start", day}, "stderr",
+        data);
   }
 
   std::vector<v1::AuditEvent> Records(const Daemon& d, const std::string& stream) {
@@ -204,7 +186,7 @@ TEST_F(RequestIdServerTest, DeadlineFiringsHappenWhateverAClientSentFirst) {
     auto d = Start("learn", "2020-06-29");
     ASSERT_NE(d, nullptr);
     late_task(*d);
-    for (int day = 0; day < 30; ++day) Advance(*d, absl::Hours(24));
+    for (int day = 0; day < 30; ++day) testing::AdvanceClock(*d, absl::Hours(24));
     expected = SystemRecords(*d, "task/plot5");
     EXPECT_EQ(d->Stop(), 0);
   }
@@ -214,7 +196,7 @@ TEST_F(RequestIdServerTest, DeadlineFiringsHappenWhateverAClientSentFirst) {
   ASSERT_NE(d, nullptr);
   late_task(*d);
   EveryRoleTakes(*d, Ids(expected));
-  for (int day = 0; day < 30; ++day) Advance(*d, absl::Hours(24));
+  for (int day = 0; day < 30; ++day) testing::AdvanceClock(*d, absl::Hours(24));
   EXPECT_EQ(SystemRecords(*d, "task/plot5"), expected);
   EXPECT_EQ(d->Stop(), 0);
 }
@@ -243,7 +225,7 @@ TEST_F(RequestIdServerTest, PrerequisiteDeliveriesHappenWhateverAClientSentFirst
     done.set_task_id("plot5");
     done.mutable_command()->mutable_complete()->set_text("4户拆迁及征地完成");
     Execute(d, Tokens::kDepartment, done);
-    Advance(d, absl::Minutes(1));  // the reactions have run when it answers
+    testing::AdvanceClock(d, absl::Minutes(1));  // the reactions have run when it answers
   };
   std::vector<SystemRecord> expected;
   std::string due;

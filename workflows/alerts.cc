@@ -174,7 +174,7 @@ std::optional<v1::Alert> LateEntryAlert(const v1::EventRecord& r) {
   }
   v1::Alert a;
   a.set_kind(v1::ALERT_KIND_LATE_ENTRY);
-  auto day = [](int64_t us) { return engine::FormatDate(engine::DayOf(absl::FromUnixMicros(us))); };
+  auto day = [](int64_t us) { return engine::FormatDate(engine::DayOfMicros(us)); };
   a.set_title(absl::StrCat("补录: ", r.stream(), " ", r.type(), " 发生于 ", day(r.occurred_at_us()),
                            "，", day(r.recorded_at_us()), " 由 ", r.actor(), " 录入"));
   AddRecipient(&a, v1::ROLE_SUPERVISION_OFFICE, "");

@@ -12,11 +12,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <map>
-#include <random>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "engine/calendar_working_days.h"
 #include "engine/deadline_rule.h"
@@ -35,10 +34,7 @@ using ::testing::ElementsAre;
 using Command = v1::ApprovalCaseCommand;
 using Store = engine::AggregateStore<ApprovalCase>;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 absl::Time At(int y, int m, int d, int hh = 0, int mm = 0) {
   return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, 0), engine::ChinaTime());
@@ -71,9 +67,6 @@ Command ItemCommand(const std::string& kind, const std::string& item) {
 class ApprovalCaseLuoheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_case_scenario_", getpid(), "_", std::random_device()()))
-               .string();
     auto calendar =
         engine::WorkingDayCalendar::LoadDirectory(SourceDir() + "/workflows/policies/calendars");
     ASSERT_TRUE(calendar.ok()) << calendar.status();
@@ -90,7 +83,6 @@ class ApprovalCaseLuoheTest : public ::testing::Test {
     store_.reset();
     log_.reset();
     aggregate_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // A process start: the log reopened, a fresh aggregate and store; nothing
@@ -225,7 +217,8 @@ class ApprovalCaseLuoheTest : public ::testing::Test {
   }
 
   ManualClock clock_{At(2018, 3, 1)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::string stream_ = CaseStream("LH-2018-017");
   engine::WorkingDayCalendar calendar_;
   v1::ApprovalPolicy policy_;

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "engine/deadline_rule.h"
 #include "gmock/gmock.h"
@@ -25,10 +25,7 @@ using ::testing::HasSubstr;
 using Command = v1::ApprovalCaseCommand;
 using Store = engine::AggregateStore<ApprovalCase>;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 std::string PolicyDir() { return SourceDir() + "/workflows/policies/approval"; }
 std::string LadderDir() { return SourceDir() + "/workflows/policies/ladders"; }
 std::string CalendarDir() { return SourceDir() + "/workflows/policies/calendars"; }
@@ -146,9 +143,6 @@ Command Recompute() {
 class ApprovalCaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_case_", getpid(), "_", std::random_device()()))
-               .string();
     auto calendar = engine::WorkingDayCalendar::LoadDirectory(CalendarDir());
     ASSERT_TRUE(calendar.ok()) << calendar.status();
     calendar_ = std::make_shared<const engine::WorkingDayCalendar>(*std::move(calendar));
@@ -175,7 +169,6 @@ class ApprovalCaseTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   absl::StatusOr<Store::Outcome> Exec(const std::string& actor, const Command& c,
@@ -236,7 +229,8 @@ class ApprovalCaseTest : public ::testing::Test {
   size_t HeadPosition() { return log_->HeadPosition(); }
 
   ManualClock clock_{At(2018, 3, 5, 9)};  // Monday
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;      // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::string stream_ = CaseStream("LH-2018-017");
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_;
   std::vector<v1::ApprovalPolicy> policies_;
@@ -278,17 +272,12 @@ TEST(ApprovalPolicyTest, ShippedPoliciesLoad) {
 
 class ApprovalPolicyFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("tz_policy_", getpid(), "_", std::random_device()());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return (dir_ / name).string();
+    ::taizhang::testing::WriteFile(tmp_ / name, text);
+    return tmp_ / name;
   }
-  std::filesystem::path dir_;
+  ::taizhang::testing::TempDir tmp_;
+  const std::filesystem::path dir_ = tmp_.path();
 };
 
 constexpr char kGoodHead[] = R"(name: "p"

@@ -1,23 +1,18 @@
 #include "workflows/backdating.h"
 
-#include <filesystem>
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workflows/alerts.h"
 #include "workflows/ledger.h"
+#include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::PoliciesDir;
 
 absl::Time At(int y, int m, int d, int h = 10) {
   return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
@@ -26,12 +21,10 @@ absl::Time At(int y, int m, int d, int h = 10) {
 class BackdatingPolicyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto policy =
-        LoadBackdatingPolicy(SourceDir() + "/workflows/policies/backdating/default.textproto");
+    auto policy = LoadBackdatingPolicy(PoliciesDir() + "/backdating/default.textproto");
     ASSERT_TRUE(policy.ok()) << policy.status();
     policy_ = *policy;
-    auto cal =
-        engine::WorkingDayCalendar::LoadDirectory(SourceDir() + "/workflows/policies/calendars");
+    auto cal = engine::WorkingDayCalendar::LoadDirectory(PoliciesDir() + "/calendars");
     ASSERT_TRUE(cal.ok()) << cal.status();
     calendar_ = std::move(*cal);
   }
@@ -100,40 +93,9 @@ TEST(LateEntryTest, ALateEntryIsRecordedOnALaterDayInChinaTime) {
 // Through the ledger: no department can record an on-time approval after its
 // limit by backdating beyond its bound; what it may backdate is alerted and
 // counted as 补录.
-class BackdatingLedgerTest : public ::testing::Test {
+class BackdatingLedgerTest : public testing::LedgerFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_backdating_", getpid(), "_", std::random_device()()))
-               .string();
-    auto log = store::OpenEventLog(dir_, clock_);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    LedgerOptions options;
-    options.policies_dir = SourceDir() + "/workflows/policies";
-    auto ledger = Ledger::Open(*log_, clock_, options);
-    ASSERT_TRUE(ledger.ok()) << ledger.status();
-    ledger_ = std::move(*ledger);
-    ASSERT_TRUE(ledger_->Start().ok());
-  }
-  void TearDown() override {
-    ledger_.reset();
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  engine::CommandMeta Meta(const std::string& actor, std::optional<absl::Time> occurred = {}) {
-    engine::CommandMeta m;
-    m.request_id = absl::StrCat("req-", ++requests_);
-    m.actor = actor;
-    m.occurred_at = occurred;
-    return m;
-  }
-
-  ManualClock clock_{At(2020, 7, 1)};
-  std::string dir_;
-  std::unique_ptr<store::EventLog> log_;
-  std::unique_ptr<Ledger> ledger_;
-  int requests_ = 0;
+  BackdatingLedgerTest() : LedgerFixture(At(2020, 7, 1)) {}
 };
 
 TEST_F(BackdatingLedgerTest, ALateUnitCannotRecordAnOnTimeCompletion) {

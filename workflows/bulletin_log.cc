@@ -10,6 +10,7 @@
 #include "store/sha256.h"
 #include "workflows/bulletin.h"
 #include "workflows/ledger.h"
+#include "workflows/ledger_as_of.h"
 
 namespace taizhang::workflows {
 
@@ -77,25 +78,6 @@ void UnitSupervisionFold::FillIn(v1::Bulletin* bulletin) && {
   for (auto& [name, u] : units_) *bulletin->add_unit_supervision() = std::move(u);
 }
 
-namespace {
-
-// Every stream of aggregate A in the log, folded as the scan goes.
-template <class A>
-struct Replayed {
-  using Store = engine::AggregateStore<A>;
-  explicit Replayed(Store& s) : store(s) {}
-  bool Owns(const std::string& stream) const {
-    return absl::StartsWith(stream, WorkflowTraits<A>::kPrefix);
-  }
-  absl::Status Apply(const store::RecordedEvent& e) {
-    return store.ApplyRecord(e, &states[e.record.stream()]);
-  }
-  Store& store;
-  std::map<std::string, typename Store::Loaded> states;  // by stream, so in id order
-};
-
-}  // namespace
-
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position) {
   return BulletinAtPosition(ledger, month, through_position,
@@ -105,42 +87,24 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position,
                                                 const v1::InvestmentLightRule& investment_rule) {
-  Replayed<ApprovalCase> cases(ledger.workflow<ApprovalCase>().store());
-  Replayed<Task> tasks(ledger.workflow<Task>().store());
-  Replayed<Problem> problems(ledger.workflow<Problem>().store());
-  Replayed<Project> projects(ledger.workflow<Project>().store());
-  store::EventLog& log = projects.store.log();
-  const uint64_t through = through_position == 0 ? log.HeadPosition() : through_position;
+  // One fold of the log through the position (ledger_as_of.h), every stream
+  // from its first event, with the late entries (补录) gathered as it goes.
   LateEntries late;
-  uint64_t last = 0;
-  bool reached = false;
-  absl::Status scanned = log.Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
-    if (e.record.position() > through) {
-      reached = true;
-      return absl::CancelledError("through_position reached");
-    }
-    last = e.record.position();
-    RETURN_IF_ERROR(late.OnEvent(e, true));
-    const std::string& stream = e.record.stream();
-    if (projects.Owns(stream)) return projects.Apply(e);
-    if (tasks.Owns(stream)) return tasks.Apply(e);
-    if (problems.Owns(stream)) return problems.Apply(e);
-    if (cases.Owns(stream)) return cases.Apply(e);
-    return absl::OkStatus();
-  });
-  if (!scanned.ok() && !reached) return scanned;
-
+  auto gather_late = [&late](const store::RecordedEvent& e) {
+    return late.OnEvent(e, /*replaying=*/true);
+  };
+  ASSIGN_OR_RETURN(LedgerAsOf at, ReadLedgerThrough(ledger, through_position, gather_late));
   BulletinOptions options;
   options.month = month;
   options.investment_rule = investment_rule;
   BulletinBuilder builder(options);
-  for (const auto& [stream, loaded] : projects.states) builder.AddProject(loaded.state);
-  builder.set_through_position(last);
+  for (const v1::ProjectState& s : at.of<Project>()) builder.AddProject(s);
+  builder.set_through_position(at.through_position);
   v1::Bulletin bulletin = builder.Build();
   UnitSupervisionFold units(bulletin);
-  for (const auto& [stream, loaded] : cases.states) units.Add(ledger.approval_case(), loaded.state);
-  for (const auto& [stream, loaded] : tasks.states) units.Add(ledger.task(), loaded.state);
-  for (const auto& [stream, loaded] : problems.states) units.Add(ledger.problem(), loaded.state);
+  for (const auto& s : at.of<ApprovalCase>()) units.Add(ledger.approval_case(), s);
+  for (const auto& s : at.of<Task>()) units.Add(ledger.task(), s);
+  for (const auto& s : at.of<Problem>()) units.Add(ledger.problem(), s);
   units.AddLateEntries(late.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
   return bulletin;

@@ -1,15 +1,15 @@
 #include "workflows/bulletin.h"
 
 #include <cstdlib>
-#include <filesystem>
-#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workflows/principal.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -17,11 +17,6 @@ namespace {
 using ::testing::ElementsAre;
 
 constexpr char kSupervision[] = "supervision:督查室";
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 absl::Time At(int y, int m, int d, int hh = 0) {
   return absl::FromCivil(absl::CivilHour(y, m, d, hh), engine::ChinaTime());
@@ -113,28 +108,20 @@ class BulletinTest : public ::testing::Test {
   using Store = engine::AggregateStore<Project>;
 
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_bulletin_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
-    auto project =
-        Project::Load(SourceDir() + "/workflows/policies/investment/points-behind-10-30.textproto",
-                      SourceDir() + "/workflows/policies/ladders/monthly-lights.textproto",
-                      SourceDir() + "/workflows/policies/calendars");
+    auto project = testing::LoadShippedProject();
     ASSERT_TRUE(project.ok()) << project.status();
     project_ = std::move(*project);
     store_ = std::make_unique<Store>(*log_, clock_, *project_);
-    auto policy = LoadProjectPolicy(SourceDir() +
-                                    "/workflows/policies/investment/points-behind-10-30.textproto");
+    auto policy = LoadProjectPolicy(testing::InvestmentPolicyFile());
     ASSERT_TRUE(policy.ok());
     rule_ = policy->investment();
   }
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void Do(const std::string& code, const v1::ProjectCommand& c, const std::string& actor,
@@ -182,7 +169,8 @@ class BulletinTest : public ::testing::Test {
   }
 
   ManualClock clock_{At(2019, 1, 2, 9)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Project> project_;
   std::unique_ptr<Store> store_;

@@ -13,11 +13,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,17 +33,8 @@ constexpr char kKunyang[] = "昆阳街道办事处";
 constexpr char kCode[] = "2019-530115-72-01-000001";
 constexpr char kOwner[] = "晋宁某置业有限公司";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::taizhang::testing::ReadFile;
+using ::taizhang::testing::SourceDir;
 
 absl::Time At(int y, int m, int d, int h = 10) {
   return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
@@ -57,7 +47,7 @@ std::string FirstNotice(int year) {
   return absl::StrCat(SourceDir(), "/workflows/testdata/first-notices/cn-", year, ".textproto");
 }
 std::string DigestOf(const std::string& path) {
-  auto year = engine::ParseCalendarYear(path, ReadText(path));
+  auto year = engine::ParseCalendarYear(path, ReadFile(path));
   EXPECT_TRUE(year.ok()) << year.status();
   return year.ok() ? engine::CalendarDigest(*year) : "";
 }
@@ -74,18 +64,12 @@ off { from: "2027-01-01" to: "2027-01-03" name: "元旦" }
 class CalendarChangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_calendar_change_", getpid(), "_", std::random_device()());
-    std::filesystem::create_directories(root_);
     std::filesystem::copy(SourceDir() + "/workflows/policies", Policies(),
                           std::filesystem::copy_options::recursive);
     for (int year : {2019, 2020}) UseFile(year, FirstNotice(year));
     Open();
   }
-  void TearDown() override {
-    Close();
-    std::filesystem::remove_all(root_);
-  }
+  void TearDown() override { Close(); }
 
   std::string Policies() const { return (root_ / "policies").string(); }
   std::string CalendarFile(int year) const {
@@ -176,7 +160,7 @@ class CalendarChangeTest : public ::testing::Test {
   }
 
   absl::StatusOr<CalendarLoadOutcome> Load(const std::string& path, bool amend) {
-    return ledger_->LoadCalendar(path, ReadText(path), amend, kAdmin);
+    return ledger_->LoadCalendar(path, ReadFile(path), amend, kAdmin);
   }
 
   // The deadline-recomputed events of `stream`'s kind, in log order.
@@ -209,7 +193,8 @@ class CalendarChangeTest : public ::testing::Test {
   }
 
   ManualClock clock_{At(2019, 3, 18)};
-  std::filesystem::path root_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::filesystem::path root_ = tmp_.path();
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Ledger> ledger_;
   int requests_ = 0;
@@ -529,7 +514,7 @@ TEST_F(CalendarChangeTest, ACrashBetweenALoadAndItsRecomputationsIsMadeGoodAtSta
     ASSERT_TRUE(log.ok()) << log.status();
     auto calendars = engine::CalendarLog::Open(**log);
     ASSERT_TRUE(calendars.ok()) << calendars.status();
-    auto amended = engine::ParseCalendarYear("cn-2019", ReadText(Shipped(2019)));
+    auto amended = engine::ParseCalendarYear("cn-2019", ReadFile(Shipped(2019)));
     ASSERT_TRUE(amended.ok());
     ASSERT_TRUE((*calendars)->Load(*amended, true, {.origin = "cn-2019.textproto"}).ok());
   }

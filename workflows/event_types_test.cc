@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/files.h"
 #include "engine/event_type.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,16 +20,14 @@
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::workflows {
 namespace {
 
 using ::testing::ElementsAreArray;
 
-std::string Policies() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return std::string(dir != nullptr ? dir : ".") + "/workflows/policies";
-}
+std::string Policies() { return ::taizhang::testing::PoliciesDir(); }
 
 // The type name each aggregate's EventType gives each kind of its events, in
 // field-number order.
@@ -52,8 +51,7 @@ class EventTypesTest : public ::testing::Test {
     auto c = ApprovalCase::Load(p + "/approval", p + "/ladders", p + "/calendars");
     auto t = Task::Load(p + "/tasks/jinning-2020.textproto", p + "/ladders", p + "/calendars");
     auto q = Problem::Load(p + "/tasks/jinning-2020.textproto", p + "/ladders", p + "/calendars");
-    auto j = Project::Load(p + "/investment/points-behind-10-30.textproto",
-                           p + "/ladders/monthly-lights.textproto", p + "/calendars");
+    auto j = testing::LoadShippedProject();
     ASSERT_TRUE(c.ok() && t.ok() && q.ok() && j.ok());
     case_ = std::move(*c);
     task_ = std::move(*t);

@@ -8,15 +8,12 @@
 // not typed-in answers); the rates and percentages are computed by the
 // bulletin and compared with the documents.
 #include <cstdlib>
-#include <filesystem>
 #include <map>
-#include <random>
-#include <thread>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,29 +21,17 @@
 #include "workflows/principal.h"
 #include "workflows/project.h"
 #include "workflows/testing/chengdu_2019.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::workflows {
 namespace {
 
-constexpr char kSupervision[] = "supervision:重点办";
-constexpr int64_t kYi = 100'000'000;  // 亿元 in 元
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-absl::Time At(int y, int m, int d, int hh = 0) {
-  return absl::FromCivil(absl::CivilHour(y, m, d, hh), engine::ChinaTime());
-}
-
-// Splits `total` into `n` integer parts as equal as possible (the first
-// total % n parts one larger).
-std::vector<int64_t> Split(int64_t total, int n) {
-  std::vector<int64_t> parts(n, total / n);
-  for (int64_t i = 0; i < total % n; ++i) ++parts[i];
-  return parts;
-}
+using testing::ChinaHour;
+using testing::kYi;
+using testing::Register;
+using testing::Report;
+using testing::Split;
+using testing::Tick;
 
 // Splits `total` in proportion to `weights` (floor, remainder to the first
 // ones), so that each part / weight is as close to total / sum as integers allow.
@@ -73,36 +58,21 @@ class InvestmentScenarioTest : public ::testing::Test {
  protected:
   using Store = engine::AggregateStore<Project>;
 
-  struct Command {
-    std::string code;
-    v1::ProjectCommand command;
-    std::string actor;
-    std::optional<absl::Time> occurred;
-  };
+  using Command = testing::ScenarioCommand;
 
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_scenario_", getpid(), "_", std::random_device()()))
-               .string();
-    std::filesystem::create_directories(dir_);
-  }
   void TearDown() override {
     stores_.clear();
     logs_.clear();
-    std::filesystem::remove_all(dir_);
   }
 
   // A log and a project aggregate under `policy` (a file name in
   // workflows/policies/investment).
   Store& Open(const std::string& policy, absl::Time start) {
     clock_.AdvanceTo(start);
-    auto log = store::OpenEventLog(absl::StrCat(dir_, "/", logs_.size()), clock_);
+    auto log = store::OpenEventLog(dir_ / absl::StrCat(logs_.size()), clock_);
     EXPECT_TRUE(log.ok()) << log.status();
     logs_.push_back(std::move(*log));
-    auto project = Project::Load(
-        absl::StrCat(SourceDir(), "/workflows/policies/investment/", policy, ".textproto"),
-        SourceDir() + "/workflows/policies/ladders/monthly-lights.textproto",
-        SourceDir() + "/workflows/policies/calendars");
+    auto project = testing::LoadShippedProject(policy);
     EXPECT_TRUE(project.ok()) << project.status();
     projects_.push_back(std::move(*project));
     stores_.push_back(std::make_unique<Store>(*logs_.back(), clock_, *projects_.back()));
@@ -111,45 +81,10 @@ class InvestmentScenarioTest : public ::testing::Test {
 
   // Runs the commands and fails on the first refusal. Commands for one
   // project run in the order given; different projects run on a few threads
-  // (different streams, so the log's group commit gathers their appends).
+  // (testing::RunScenario).
   void Run(Store& store, const std::vector<Command>& commands) {
-    std::vector<std::vector<size_t>> groups;  // command indexes per project
-    {
-      std::map<std::string, size_t> group_of;
-      for (size_t i = 0; i < commands.size(); ++i) {
-        auto [it, fresh] = group_of.emplace(commands[i].code, groups.size());
-        if (fresh) groups.emplace_back();
-        groups[it->second].push_back(i);
-      }
-    }
-    constexpr int kThreads = 4;
-    std::atomic<size_t> next{0};
-    absl::Mutex mu;
-    std::vector<std::string> failures;
-    std::vector<std::thread> threads;
-    const int base = requests_;
-    requests_ += static_cast<int>(commands.size());
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&] {
-        for (size_t g; (g = next.fetch_add(1)) < groups.size();) {
-          for (size_t i : groups[g]) {
-            const Command& c = commands[i];
-            engine::CommandMeta meta;
-            meta.request_id = absl::StrCat("req-", base + i);
-            meta.actor = c.actor;
-            meta.occurred_at = c.occurred;
-            auto out = store.Execute(ProjectStream(c.code), c.command, meta);
-            if (!out.ok()) {
-              absl::MutexLock lock(&mu);
-              failures.push_back(absl::StrCat(c.code, ": ", out.status().ToString()));
-              break;
-            }
-          }
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    ASSERT_TRUE(failures.empty()) << failures.size() << " refused, e.g. " << failures[0];
+    absl::Status s = testing::RunScenario(store, commands, absl::StrCat("req-", ++runs_));
+    ASSERT_TRUE(s.ok()) << s;
   }
 
   // Yangshan 2014 under `policy`: 78 projects registered in April, their
@@ -158,49 +93,12 @@ class InvestmentScenarioTest : public ::testing::Test {
   void Yangshan(const std::string& policy, v1::Bulletin* bulletin,
                 std::vector<v1::ProjectState>* states);
 
-  static Command Register(const v1::ProjectInfo& info) {
-    Command c{info.code(), {}, kSupervision, std::nullopt};
-    *c.command.mutable_register_()->mutable_info() = info;
-    return c;
-  }
-  static Command Advance(const v1::ProjectInfo& info, v1::ProjectStage to, absl::Time occurred) {
-    Command c{info.code(), {}, absl::StrCat("department:", info.lead_unit()), occurred};
-    c.command.mutable_advance_stage()->set_to(to);
-    return c;
-  }
-  static Command Report(const v1::ProjectInfo& info, const std::string& month, int64_t cumulative) {
-    Command c{info.code(), {}, absl::StrCat("department:", info.lead_unit()), std::nullopt};
-    c.command.mutable_report_investment()->set_month(month);
-    c.command.mutable_report_investment()->set_cumulative_yuan(cumulative);
-    return c;
-  }
-  static Command Tick(const v1::ProjectInfo& info) {
-    Command c{info.code(), {}, kSystemActor, std::nullopt};
-    c.command.mutable_tick();
-    return c;
-  }
-
-  static v1::ProjectInfo Info(int year, const std::string& region, int n, const std::string& unit,
-                              int64_t total, int64_t plan) {
-    v1::ProjectInfo info;
-    info.set_code(absl::StrFormat("%04d-%s-47-01-%06d", year, region, n));
-    info.set_name(absl::StrCat("重点项目", n));
-    info.set_level(v1::PROJECT_LEVEL_MUNICIPAL);
-    info.set_owner(absl::StrCat("业主", n));
-    info.set_total_investment_yuan(total);
-    info.set_plan_year(year);
-    info.set_annual_plan_yuan(plan);
-    info.set_responsible_leader(absl::StrCat("县领导", n % 20));
-    info.set_lead_unit(unit);
-    return info;
-  }
-
-  ManualClock clock_{At(2014, 1, 1)};
-  std::string dir_;
+  ::taizhang::testing::TempDir dir_;  // first: removed after the logs close
+  ManualClock clock_{ChinaHour(2014, 1, 1)};
   std::vector<std::unique_ptr<store::EventLog>> logs_;
   std::vector<std::unique_ptr<Project>> projects_;
   std::vector<std::unique_ptr<Store>> stores_;
-  int requests_ = 0;
+  int runs_ = 0;
 };
 
 // Yangshan 2014 (seeds/002), with the document's totals split over the 78
@@ -217,10 +115,11 @@ void InvestmentScenarioTest::Yangshan(const std::string& policy, v1::Bulletin* b
 
   // The projects enter the ledger in April (the document has no earlier
   // figures), so April is the first month judged.
-  Store& store = Open(policy, At(2014, 4, 8, 9));
+  Store& store = Open(policy, ChinaHour(2014, 4, 8, 9));
   std::vector<v1::ProjectInfo> infos;
   for (int i = 0; i < kProjects; ++i) {
-    infos.push_back(Info(2014, "441823", i + 1, units[i % units.size()], 3 * plans[i], plans[i]));
+    infos.push_back(testing::ProjectInfoOf(2014, "441823", i + 1, units[i % units.size()],
+                                           3 * plans[i], plans[i]));
     infos.back().set_level(i < 30 ? v1::PROJECT_LEVEL_MUNICIPAL : v1::PROJECT_LEVEL_DISTRICT);
     infos.back().set_initial_stage(v1::PROJECT_STAGE_UNDER_CONSTRUCTION);
     infos.back().set_started_on("2013-10-08");
@@ -228,17 +127,16 @@ void InvestmentScenarioTest::Yangshan(const std::string& policy, v1::Bulletin* b
   std::vector<Command> commands;
   for (const auto& info : infos) commands.push_back(Register(info));
   ASSERT_NO_FATAL_FAILURE(Run(store, commands));
-  clock_.AdvanceTo(At(2014, 4, 28, 9));
+  clock_.AdvanceTo(ChinaHour(2014, 4, 28, 9));
   commands.clear();
   for (int i = 0; i < kProjects; ++i) commands.push_back(Report(infos[i], "2014-04", done[i]));
   ASSERT_NO_FATAL_FAILURE(Run(store, commands));
-  clock_.AdvanceTo(At(2014, 5, 1));
+  clock_.AdvanceTo(ChinaHour(2014, 5, 1));
   commands.clear();
   for (const auto& info : infos) commands.push_back(Tick(info));
   ASSERT_NO_FATAL_FAILURE(Run(store, commands));
 
-  auto policy_file = LoadProjectPolicy(
-      absl::StrCat(SourceDir(), "/workflows/policies/investment/", policy, ".textproto"));
+  auto policy_file = LoadProjectPolicy(testing::InvestmentPolicyFile(policy));
   ASSERT_TRUE(policy_file.ok());
   auto b = BuildBulletinFromLog(
       store, BulletinOptions{absl::CivilMonth(2014, 4), policy_file->investment()});
@@ -310,7 +208,7 @@ TEST_F(InvestmentScenarioTest, Yangshan2014HalfOfTimeProgressRuleGivesRed) {
 // and the rate, not the plan: the plan used is 81.37 亿元 (114 ÷ 1.401,
 // rounded to the 0.01 亿元 the documents write), and the rate is computed back.
 TEST_F(InvestmentScenarioTest, Hualong2017BulletinFromEvents) {
-  Store& store = Open("points-behind-10-30", At(2017, 1, 5, 9));
+  Store& store = Open("points-behind-10-30", ChinaHour(2017, 1, 5, 9));
   constexpr int kProjects = 42, kNewStarts = 22, kCompleted = 8;
   const std::vector<std::string> units = {"产业集聚区管委会", "城乡一体化示范区", "孟轲乡",
                                           "胡村乡",           "区发展改革委",     "区住建局"};
@@ -319,15 +217,16 @@ TEST_F(InvestmentScenarioTest, Hualong2017BulletinFromEvents) {
   std::vector<v1::ProjectInfo> infos;
   std::vector<Command> registrations, progress;
   for (int i = 0; i < kProjects; ++i) {
-    v1::ProjectInfo info =
-        Info(2017, "410902", i + 1, units[i % units.size()], 5 * plans[i], plans[i]);
+    v1::ProjectInfo info = testing::ProjectInfoOf(2017, "410902", i + 1, units[i % units.size()],
+                                                  5 * plans[i], plans[i]);
     info.set_level(i < 12 ? v1::PROJECT_LEVEL_PROVINCIAL : v1::PROJECT_LEVEL_MUNICIPAL);
     if (i < kNewStarts) {
       // New starts of the year, planned from March to October, all started.
       const absl::CivilDay planned(2017, 3 + i % 8, 10);
       info.set_planned_start_on(engine::FormatDate(planned));
       info.set_initial_stage(v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION);
-      progress.push_back(Advance(info, v1::PROJECT_STAGE_NEW_START, engine::StartOfDay(planned)));
+      progress.push_back(
+          testing::Advance(info, v1::PROJECT_STAGE_NEW_START, engine::StartOfDay(planned)));
     } else {
       info.set_initial_stage(v1::PROJECT_STAGE_UNDER_CONSTRUCTION);
       info.set_started_on("2016-04-01");
@@ -335,7 +234,8 @@ TEST_F(InvestmentScenarioTest, Hualong2017BulletinFromEvents) {
         // Continuing projects due to finish in the year, all finished.
         const absl::CivilDay planned(2017, 5 + i % 6, 28);
         info.set_planned_finish_on(engine::FormatDate(planned));
-        progress.push_back(Advance(info, v1::PROJECT_STAGE_COMPLETED, engine::StartOfDay(planned)));
+        progress.push_back(
+            testing::Advance(info, v1::PROJECT_STAGE_COMPLETED, engine::StartOfDay(planned)));
       } else {
         info.set_planned_finish_on("2018-12-31");
       }
@@ -344,12 +244,11 @@ TEST_F(InvestmentScenarioTest, Hualong2017BulletinFromEvents) {
     infos.push_back(info);
   }
   ASSERT_NO_FATAL_FAILURE(Run(store, registrations));
-  clock_.AdvanceTo(At(2017, 12, 28, 9));  // keyed in at the year's end
+  clock_.AdvanceTo(ChinaHour(2017, 12, 28, 9));  // keyed in at the year's end
   for (int i = 0; i < kProjects; ++i) progress.push_back(Report(infos[i], "2017-12", done[i]));
   ASSERT_NO_FATAL_FAILURE(Run(store, progress));
 
-  auto policy = LoadProjectPolicy(SourceDir() +
-                                  "/workflows/policies/investment/points-behind-10-30.textproto");
+  auto policy = LoadProjectPolicy(testing::InvestmentPolicyFile());
   ASSERT_TRUE(policy.ok());
   auto b = BuildBulletinFromLog(store,
                                 BulletinOptions{absl::CivilMonth(2017, 12), policy->investment()});
@@ -382,8 +281,7 @@ TEST_F(InvestmentScenarioTest, Chengdu2019BulletinFromEvents) {
   clock_.AdvanceTo(scenario.reported_at);
   ASSERT_TRUE(testing::RunScenario(store, scenario.progress, "progress").ok());
 
-  auto policy = LoadProjectPolicy(SourceDir() +
-                                  "/workflows/policies/investment/points-behind-10-30.textproto");
+  auto policy = LoadProjectPolicy(testing::InvestmentPolicyFile());
   ASSERT_TRUE(policy.ok());
   auto b =
       BuildBulletinFromLog(store, BulletinOptions{absl::CivilMonth(2019, 8), policy->investment()});

@@ -15,9 +15,8 @@
 // Project codes are placeholders: the document gives none.
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <random>
 
+#include "base/testing/files.h"
 #include "engine/deadline_rule.h"
 #include "engine/deadline_scheduler.h"
 #include "gmock/gmock.h"
@@ -32,10 +31,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 absl::CivilDay Day(const char* text) { return *engine::ParseDate(text); }
 absl::Time At(const char* text, int hours = 0) {
   return engine::StartOfDay(Day(text)) + absl::Hours(hours);
@@ -61,9 +57,6 @@ struct RaisedOn {
 class JinningScenarioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_jinning_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
@@ -86,7 +79,6 @@ class JinningScenarioTest : public ::testing::Test {
     tasks_.reset();
     problems_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   engine::CommandMeta Meta(const std::string& actor, std::string request_id = "") {
@@ -248,7 +240,8 @@ class JinningScenarioTest : public ::testing::Test {
   }
 
   ManualClock clock_{At("2020-06-29", 10)};  // the inspection
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;         // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Task> task_;
   std::unique_ptr<Problem> problem_;

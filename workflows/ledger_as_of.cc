@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -21,22 +22,36 @@ struct FoldsOfList<WorkflowList<A...>> {
       std::tuple<absl::flat_hash_map<std::string, typename engine::AggregateStore<A>::Loaded>...>;
 };
 
-// Folds the log's records up to `end` into `folds`; returns the last
-// position folded.
+store::EventLog& LogOf(const Ledger& ledger) { return ledger.workflow<Project>().store().log(); }
+
+// Where a fold of the log stops: after position `through`, or before the
+// first record recorded after `end_us`, whichever comes first.
+struct FoldEnd {
+  uint64_t through = 0;
+  int64_t end_us = std::numeric_limits<int64_t>::max();
+};
+
+// Folds the log's records up to `stop` into `folds`, calling `on_record`
+// (when set) on each first; returns the last position folded and, in
+// `*last_recorded_us`, when it was recorded.
 template <class... A>
-absl::StatusOr<uint64_t> Fold(const Ledger& ledger, absl::Time end,
-                              typename FoldsOfList<WorkflowList<A...>>::type& folds) {
-  store::EventLog& log = ledger.workflow<Project>().store().log();
-  const uint64_t head = log.HeadPosition();
-  const int64_t end_us = absl::ToUnixMicros(end);
+absl::StatusOr<uint64_t> Fold(const Ledger& ledger, FoldEnd stop, const RecordHook& on_record,
+                              typename FoldsOfList<WorkflowList<A...>>::type& folds,
+                              int64_t* last_recorded_us) {
+  store::EventLog& log = LogOf(ledger);
   uint64_t last = 0;
   bool stopped = false;
   absl::Status scanned = log.Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
-    if (e.record.position() > head || e.record.recorded_at_us() > end_us) {
+    if (e.record.position() > stop.through || e.record.recorded_at_us() > stop.end_us) {
       stopped = true;
       return absl::CancelledError("end reached");
     }
     last = e.record.position();
+    *last_recorded_us = e.record.recorded_at_us();
+    if (on_record != nullptr) {
+      absl::Status seen = on_record(e);
+      if (!seen.ok()) return seen;
+    }
     absl::Status applied;
     bool owned = false;
     auto apply = [&](auto& streams, auto& workflow) {
@@ -68,14 +83,20 @@ void MoveAll(Folds& folds, States& states, std::index_sequence<I...>) {
   (MoveStreams(std::get<I>(folds), std::get<I>(states)), ...);
 }
 
+// Folds the log up to `stop` into `out`'s states and through_position;
+// returns when the last record folded was recorded (nullopt: none).
 template <class... A>
-absl::Status FromLog(const Ledger& ledger, absl::Time end, LedgerAsOf& out, WorkflowList<A...>) {
+absl::StatusOr<std::optional<int64_t>> FromLog(const Ledger& ledger, FoldEnd stop,
+                                               const RecordHook& on_record, LedgerAsOf& out,
+                                               WorkflowList<A...>) {
   typename FoldsOfList<WorkflowList<A...>>::type folds;
-  absl::StatusOr<uint64_t> last = Fold<A...>(ledger, end, folds);
+  int64_t last_recorded_us = 0;
+  absl::StatusOr<uint64_t> last = Fold<A...>(ledger, stop, on_record, folds, &last_recorded_us);
   if (!last.ok()) return last.status();
   out.through_position = *last;
   MoveAll(folds, out.states, std::index_sequence_for<A...>{});
-  return absl::OkStatus();
+  if (*last == 0) return std::optional<int64_t>();
+  return std::optional<int64_t>(last_recorded_us);
 }
 
 template <class... A>
@@ -100,8 +121,9 @@ absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<ab
   LedgerAsOf out;
   if (end.has_value()) {
     out.as_of = *end;
-    absl::Status read = FromLog(ledger, *end, out, RegisteredWorkflows{});
-    if (!read.ok()) return read;
+    const FoldEnd stop{.through = LogOf(ledger).HeadPosition(), .end_us = absl::ToUnixMicros(*end)};
+    auto read = FromLog(ledger, stop, nullptr, out, RegisteredWorkflows{});
+    if (!read.ok()) return read.status();
   } else {
     out.as_of = now;
     // No event is applied while the states are copied: they are exactly
@@ -109,6 +131,18 @@ absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<ab
     out.through_position =
         ledger.ReadProjections([&] { FromProjections(ledger, out, RegisteredWorkflows{}); });
   }
+  out.IndexProjects();
+  return out;
+}
+
+absl::StatusOr<LedgerAsOf> ReadLedgerThrough(const Ledger& ledger, uint64_t through,
+                                             const RecordHook& on_record) {
+  LedgerAsOf out;
+  const FoldEnd stop{.through = through == 0 ? LogOf(ledger).HeadPosition() : through};
+  auto last_recorded_us = FromLog(ledger, stop, on_record, out, RegisteredWorkflows{});
+  if (!last_recorded_us.ok()) return last_recorded_us.status();
+  out.as_of = last_recorded_us->has_value() ? absl::FromUnixMicros(**last_recorded_us)
+                                            : absl::InfinitePast();
   out.IndexProjects();
   return out;
 }

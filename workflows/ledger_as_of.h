@@ -11,6 +11,10 @@
 // event applied meanwhile, and through_position is exactly the position they
 // had applied (Ledger::ReadProjections).
 //
+// ReadLedgerThrough(ledger, position, on_record) is the same fold cut at a
+// log position instead of a moment (what a published bulletin was computed
+// at), with a hook that sees every record folded, of any stream.
+//
 // Views of a past day's states are the caller's to make (A::View(state,
 // as_of)); they use the calendar in use now, as every view does, so a later
 // amendment of a holiday is seen in an old day's days left.
@@ -24,6 +28,7 @@
 #define TAIZHANG_WORKFLOWS_LEDGER_AS_OF_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -31,6 +36,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "store/event_log.h"
 #include "workflows/ledger.h"
 #include "workflows/workflow_registry.h"
 
@@ -81,6 +87,20 @@ struct LedgerAsOf {
 // DATA_LOSS / FAILED_PRECONDITION when a record cannot be read or decoded.
 absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<absl::Time> end,
                                           absl::Time now);
+
+// Sees each record ReadLedgerThrough folds, in log order, before its stream's
+// state does; an error stops the read and is returned.
+using RecordHook = std::function<absl::Status(const store::RecordedEvent&)>;
+
+// The ledger as the log stood through position `through` (0: the head at the
+// start): every registered workflow's states folded from the log's first
+// record through that position, `on_record` (when set) called on every
+// record. through_position is the last position folded; as_of is when that
+// record was recorded (InfinitePast for an empty log). DATA_LOSS /
+// FAILED_PRECONDITION when a record cannot be read or decoded; the hook's
+// error as it gave it.
+absl::StatusOr<LedgerAsOf> ReadLedgerThrough(const Ledger& ledger, uint64_t through,
+                                             const RecordHook& on_record = nullptr);
 
 // The end of China day `day` as the ledgers mean it: its last microsecond
 // (23:59:59.999999 China time), so that a limit due that day is not yet

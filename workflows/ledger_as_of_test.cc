@@ -3,26 +3,19 @@
 // projections; and how long a city's worth of streams takes to rebuild.
 #include "workflows/ledger_as_of.h"
 
-#include <filesystem>
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "engine/calendar.h"
 #include "gtest/gtest.h"
+#include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
 
 constexpr char kOffice[] = "supervision:区政府目督办";
 constexpr char kCode[] = "2020-530115-72-01-000001";
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 absl::Time At(int y, int m, int d, int h = 10) {
   return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
@@ -40,40 +33,14 @@ v1::TaskCommand Create(const std::string& id, const char* due) {
   return c;
 }
 
-class LedgerAsOfTest : public ::testing::Test {
+class LedgerAsOfTest : public testing::LedgerFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_as_of_", getpid(), "_", std::random_device()()))
-               .string();
-    auto log = store::OpenEventLog(dir_, clock_);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    LedgerOptions options;
-    options.policies_dir = SourceDir() + "/workflows/policies";
-    auto ledger = Ledger::Open(*log_, clock_, options);
-    ASSERT_TRUE(ledger.ok()) << ledger.status();
-    ledger_ = std::move(*ledger);
-    ASSERT_TRUE(ledger_->Start().ok());
-  }
-  void TearDown() override {
-    ledger_.reset();
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  engine::CommandMeta Meta(const std::string& actor) {
-    return {.request_id = absl::StrCat("req-", ++requests_), .actor = actor};
-  }
+  LedgerAsOfTest() : LedgerFixture(At(2020, 6, 29)) {}
+
   void Run(const std::string& id, const v1::TaskCommand& c, const std::string& actor = kOffice) {
     auto out = ledger_->ExecuteTask(id, c, Meta(actor));
     ASSERT_TRUE(out.ok()) << out.status();
   }
-
-  ManualClock clock_{At(2020, 6, 29)};
-  std::string dir_;
-  std::unique_ptr<store::EventLog> log_;
-  std::unique_ptr<Ledger> ledger_;
-  int requests_ = 0;
 };
 
 TEST_F(LedgerAsOfTest, TheEndOfADayIsItsLastMicrosecond) {
@@ -81,6 +48,50 @@ TEST_F(LedgerAsOfTest, TheEndOfADayIsItsLastMicrosecond) {
   EXPECT_EQ(end, absl::FromCivil(absl::CivilDay(2020, 7, 2), engine::ChinaTime()) -
                      absl::Microseconds(1));
   EXPECT_EQ(absl::ToCivilDay(end, engine::ChinaTime()), absl::CivilDay(2020, 7, 1));
+}
+
+// Cut at a log position (as a published bulletin is): the records through it
+// and none after, each shown to the hook in order; a hook's error is the
+// read's.
+TEST_F(LedgerAsOfTest, ThroughAPositionHoldsThePrefixAndShowsEveryRecord) {
+  Run("plot5", Create("plot5", "2020-07-15"));
+  const uint64_t after_plot5 = log_->HeadPosition();
+  clock_.AdvanceTo(At(2020, 7, 2));
+  Run("plot1", Create("plot1", "2020-07-10"));
+  Settle();
+  ASSERT_GT(log_->HeadPosition(), after_plot5);
+
+  std::vector<uint64_t> seen;
+  auto hook = [&seen](const store::RecordedEvent& e) {
+    seen.push_back(e.record.position());
+    return absl::OkStatus();
+  };
+  auto cut = ReadLedgerThrough(*ledger_, after_plot5, hook);
+  ASSERT_TRUE(cut.ok()) << cut.status();
+  EXPECT_EQ(cut->through_position, after_plot5);
+  ASSERT_EQ(cut->of<Task>().size(), 1u);
+  EXPECT_EQ(cut->of<Task>()[0].task_id(), "plot5");
+  ASSERT_EQ(seen.size(), after_plot5);
+  for (uint64_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+  auto last = log_->ReadAll(after_plot5, 1);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ(cut->as_of, absl::FromUnixMicros((*last)[0].record.recorded_at_us()));
+
+  // 0 is the head: both tasks, as the log replayed to now.
+  auto all = ReadLedgerThrough(*ledger_, 0);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->through_position, log_->HeadPosition());
+  ASSERT_EQ(all->of<Task>().size(), 2u);
+  EXPECT_EQ(all->of<Task>()[0].task_id(), "plot1");  // by stream
+
+  int calls = 0;
+  auto failing = [&calls](const store::RecordedEvent&) {
+    return ++calls == 2 ? absl::DataLossError("second record") : absl::OkStatus();
+  };
+  auto failed = ReadLedgerThrough(*ledger_, 0, failing);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(calls, 2);
 }
 
 TEST_F(LedgerAsOfTest, APastDayHoldsWhatWasRecordedByItsEndJudgedThen) {

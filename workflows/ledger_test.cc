@@ -1,13 +1,12 @@
 #include "workflows/ledger.h"
 
-#include <filesystem>
-#include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "engine/calendar.h"
 #include "gtest/gtest.h"
 #include "workflows/alerts.h"
+#include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -17,48 +16,15 @@ constexpr char kKunyang[] = "昆阳街道办事处";
 constexpr char kResources[] = "区自然资源局";
 constexpr char kCode[] = "2020-530115-72-01-000001";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
 absl::Time At(int y, int m, int d, int h = 10) {
   return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
 }
 
 // The ledger as a process: open the log and the ledger, start, stop.
-class LedgerTest : public ::testing::Test {
+class LedgerTest : public testing::LedgerFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_ledger_", getpid(), "_", std::random_device()()))
-               .string();
-    Open();
-  }
-  void TearDown() override {
-    Close();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    auto log = store::OpenEventLog(dir_, clock_);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    LedgerOptions options;
-    options.policies_dir = SourceDir() + "/workflows/policies";
-    auto ledger = Ledger::Open(*log_, clock_, options);
-    ASSERT_TRUE(ledger.ok()) << ledger.status();
-    ledger_ = std::move(*ledger);
-    ASSERT_TRUE(ledger_->Start().ok());
-  }
-  void Close() {
-    ledger_.reset();
-    log_.reset();
-  }
-  void Settle() { ledger_->runtime().Quiesce(); }
+  LedgerTest() : LedgerFixture(At(2020, 6, 29)) {}
 
-  engine::CommandMeta Meta(const std::string& actor) {
-    return {.request_id = absl::StrCat("req-", ++requests_), .actor = actor};
-  }
   void CreateTask(const std::string& id, const std::string& unit, const char* fixed_date,
                   std::vector<std::string> after = {}) {
     v1::TaskCommand c;
@@ -80,12 +46,6 @@ class LedgerTest : public ::testing::Test {
     auto out = ledger_->ExecuteTask(id, c, Meta(kOffice));
     ASSERT_TRUE(out.ok()) << out.status();
   }
-  void Complete(const std::string& id, const std::string& unit) {
-    v1::TaskCommand c;
-    c.mutable_complete()->set_text("完成");
-    auto out = ledger_->ExecuteTask(id, c, Meta(absl::StrCat("department:", unit)));
-    ASSERT_TRUE(out.ok()) << out.status();
-  }
   int CountEvents(const std::string& type) {
     int n = 0;
     EXPECT_TRUE(log_->Scan(1,
@@ -96,12 +56,6 @@ class LedgerTest : public ::testing::Test {
                     .ok());
     return n;
   }
-
-  ManualClock clock_{At(2020, 6, 29)};
-  std::string dir_;
-  std::unique_ptr<store::EventLog> log_;
-  std::unique_ptr<Ledger> ledger_;
-  int requests_ = 0;
 };
 
 TEST_F(LedgerTest, CompletionsReachWaitingTasksAndFixTheirDueDate) {
@@ -109,19 +63,19 @@ TEST_F(LedgerTest, CompletionsReachWaitingTasksAndFixTheirDueDate) {
   CreateTask("plot1", kKunyang, "2020-09-30");
   CreateTask("permit", kResources, nullptr, {"plot5", "plot1"});
   clock_.AdvanceTo(At(2020, 7, 10));
-  Complete("plot5", kKunyang);
+  CompleteTask("plot5", kKunyang);
   Settle();
   EXPECT_TRUE(ledger_->GetTask("permit")->due_date().empty());
   clock_.AdvanceTo(At(2020, 8, 20));
-  Complete("plot1", kKunyang);
+  CompleteTask("plot1", kKunyang);
   Settle();
   // 08-20 + 45 calendar days = 10-04, in the National Day holiday: rolled to
   // the next working day, 10-09 (cn-2020).
   EXPECT_EQ(ledger_->GetTask("permit")->due_date(), "2020-10-09");
   // A restart sends nothing again.
   uint64_t head = log_->HeadPosition();
-  Close();
-  Open();
+  CloseLedger();
+  OpenLedger();
   Settle();
   EXPECT_EQ(log_->HeadPosition(), head);
 }
@@ -154,7 +108,7 @@ TEST_F(LedgerTest, ForEachVisitsTheStatesListReturnsInTheSameOrder) {
 
 TEST_F(LedgerTest, ATaskCreatedAfterItsPrerequisiteCompletedGetsItAtOnce) {
   CreateTask("plot5", kKunyang, "2020-07-15");
-  Complete("plot5", kKunyang);
+  CompleteTask("plot5", kKunyang);
   Settle();
   CreateTask("permit", kResources, nullptr, {"plot5"});
   Settle();
@@ -168,8 +122,8 @@ TEST_F(LedgerTest, LateTaskClimbsOnceAcrossRestartsAndShowsInTheBulletin) {
   for (int day = 0; day < 40; ++day) {
     clock_.Advance(absl::Hours(24));
     if (day % 3 == 0) {
-      Close();
-      Open();
+      CloseLedger();
+      OpenLedger();
     }
     Settle();
   }
@@ -246,8 +200,8 @@ TEST_F(LedgerTest, ACaseItemLeftUndecidedClimbsTheLadderThroughTheScheduler) {
   for (int day = 0; day < 20; ++day) {
     clock_.Advance(absl::Hours(24));
     if (day % 4 == 1) {
-      Close();
-      Open();
+      CloseLedger();
+      OpenLedger();
     }
     Settle();
   }

@@ -1,9 +1,8 @@
 #include "workflows/problem.h"
 
 #include <cstdlib>
-#include <filesystem>
-#include <random>
 
+#include "base/testing/files.h"
 #include "engine/deadline_rule.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -15,10 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 absl::CivilDay Day(const char* text) { return *engine::ParseDate(text); }
 absl::Time At(const char* text, int hours = 0) {
@@ -32,9 +28,6 @@ constexpr char kCode[] = "2020-530115-47-01-000001";  // shape only: a placehold
 class ProblemTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_problem_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
@@ -48,7 +41,6 @@ class ProblemTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   absl::StatusOr<engine::AggregateStore<Problem>::Outcome> Run(const v1::ProblemCommand& c,
@@ -115,7 +107,8 @@ class ProblemTest : public ::testing::Test {
   static std::string Unit() { return absl::StrCat("department:", kUnit); }
 
   ManualClock clock_{At("2020-06-29", 10)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Problem> problem_;
   std::unique_ptr<engine::AggregateStore<Problem>> store_;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "base/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workflows/approval_case.h"
@@ -13,6 +14,7 @@
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -39,10 +41,7 @@ TEST(ProjectCodeTest, TheShapeAndTheCheckCharacter) {
   EXPECT_EQ(RegionOfProjectCode("2020-530115-47-01-012345"), "530115");
 }
 
-std::string Policies() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return std::string(dir != nullptr ? dir : ".") + "/workflows/policies";
-}
+std::string Policies() { return ::taizhang::testing::PoliciesDir(); }
 
 engine::DecideContext Ctx(const std::string& stream, const std::string& actor) {
   engine::DecideContext ctx;
@@ -69,8 +68,7 @@ TEST_P(ProjectCodeEverywhereTest, EachAggregateTakesTheSameCodes) {
     }
   };
 
-  auto project = Project::Load(p + "/investment/points-behind-10-30.textproto",
-                               p + "/ladders/monthly-lights.textproto", p + "/calendars");
+  auto project = testing::LoadShippedProject();
   ASSERT_TRUE(project.ok());
   v1::ProjectCommand reg;
   v1::ProjectInfo* info = reg.mutable_register_()->mutable_info();

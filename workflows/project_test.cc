@@ -1,16 +1,16 @@
 #include "workflows/project.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "engine/ladder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workflows/principal.h"
+#include "workflows/testing/shipped_project.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -22,10 +22,7 @@ constexpr char kSupervision[] = "supervision:督查室";
 constexpr char kLead[] = "department:发改局";
 constexpr char kCode[] = "2025-530115-47-01-000001";
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 absl::Time At(int y, int m, int d, int hh = 0, int mm = 0) {
   return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), engine::ChinaTime());
@@ -99,16 +96,10 @@ class ProjectTest : public ::testing::Test {
   using Store = engine::AggregateStore<Project>;
 
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_project_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
-    auto project =
-        Project::Load(SourceDir() + "/workflows/policies/investment/points-behind-10-30.textproto",
-                      SourceDir() + "/workflows/policies/ladders/monthly-lights.textproto",
-                      SourceDir() + "/workflows/policies/calendars");
+    auto project = testing::LoadShippedProject();
     ASSERT_TRUE(project.ok()) << project.status();
     project_ = std::move(*project);
     store_ = std::make_unique<Store>(*log_, clock_, *project_);
@@ -116,7 +107,6 @@ class ProjectTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   absl::StatusOr<Store::Outcome> Exec(const v1::ProjectCommand& c, const std::string& actor,
@@ -155,7 +145,8 @@ class ProjectTest : public ::testing::Test {
   }
 
   ManualClock clock_{At(2025, 1, 2, 9)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<Project> project_;
   std::unique_ptr<Store> store_;
@@ -211,8 +202,7 @@ TEST(InvestmentJudgementTest, PointsAndShareOfTimeProgress) {
 
 TEST(ProjectPolicyTest, ShippedPoliciesLoad) {
   for (const char* name : {"points-behind-10-30", "half-of-time-progress"}) {
-    auto policy = LoadProjectPolicy(
-        absl::StrCat(SourceDir(), "/workflows/policies/investment/", name, ".textproto"));
+    auto policy = LoadProjectPolicy(testing::InvestmentPolicyFile(name));
     ASSERT_TRUE(policy.ok()) << policy.status();
     EXPECT_EQ(policy->name(), name);
     EXPECT_EQ(policy->plan_date_red_from_month(), 3);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/testing/files.h"
 #include "engine/deadline_rule.h"
 #include "engine/ladder.h"
 #include "gmock/gmock.h"
@@ -27,10 +28,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 absl::Time At(int y, int m, int d, int h = 0) {
   return engine::StartOfDay(absl::CivilDay(y, m, d)) + absl::Hours(h);

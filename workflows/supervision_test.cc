@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "base/testing/files.h"
 #include "engine/calendar.h"
 #include "engine/deadline_rule.h"
 #include "engine/text_proto.h"
@@ -115,10 +116,7 @@ TEST(SupervisionTest, AnsweringAndDelistingFollowTheSlip) {
   EXPECT_TRUE(rungs[0].answered_late());
 }
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 
 // The 2019 amendment (劳动节 1–4 May, Sundays 28 April and 5 May worked) moves
 // the rectification limit of a slip raised on 25 April: 5 working days were

@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
+#include "base/testing/files.h"
 #include "engine/deadline_rule.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,10 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using ::taizhang::testing::SourceDir;
 std::string PolicyPath() {
   return SourceDir() + "/workflows/policies/tasks/jinning-2020.textproto";
 }
@@ -39,9 +36,6 @@ constexpr char kCode[] = "2020-530115-47-01-000001";  // shape only: a placehold
 class TaskTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            absl::StrCat("tz_task_", getpid(), "_", std::random_device()()))
-               .string();
     auto log = store::OpenEventLog(dir_, clock_);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
@@ -56,7 +50,6 @@ class TaskTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     log_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   absl::StatusOr<engine::AggregateStore<Task>::Outcome> Run(const std::string& id,
@@ -116,7 +109,8 @@ class TaskTest : public ::testing::Test {
   static std::string Unit() { return absl::StrCat("department:", kUnit); }
 
   ManualClock clock_{At("2020-06-29", 10)};
-  std::string dir_;
+  ::taizhang::testing::TempDir tmp_;  // removed after the log closes
+  const std::string dir_ = tmp_ / "log";
   std::unique_ptr<store::EventLog> log_;
   std::shared_ptr<const engine::WorkingDayCalendar> calendar_;
   std::unique_ptr<Task> task_;
@@ -162,10 +156,8 @@ TEST(TaskPolicyTest, BadPolicyIsRefusedWithFileLineAndReason) {
 }
 
 TEST(TaskPolicyTest, LadderMustCarryTheNameItIsReferredBy) {
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("tz_ladders_", getpid(), "_", std::random_device()()))
-                              .string();
-  std::filesystem::create_directories(dir);
+  ::taizhang::testing::TempDir tmp;
+  const std::string dir = tmp.path();
   std::filesystem::copy_file(LaddersDir() + "/luohe-38-day.textproto", dir + "/other.textproto");
   auto r = ParseTaskPolicy("p.textproto",
                            "name: \"x\"\ntask_ladder: \"other\"\nproblem_ladder: \"other\"\n"
@@ -173,7 +165,6 @@ TEST(TaskPolicyTest, LadderMustCarryTheNameItIsReferredBy) {
                            dir);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(r.status().message(), HasSubstr("names itself 'luohe-38-day'"));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(TaskTest, CreateFixesTheDueDateAndTheFirstLight) {

@@ -1,9 +1,20 @@
 // Test support for the server's integration tests (tests/server_*_test.cc):
-// temporary directories, a tokens file with one token per role, the real
-// taizhangd and taizhang binaries run as child processes, seeding a data
-// directory's log before the server opens it, and raw gRPC calls to the
-// health and reflection services (whose generated headers Debian does not
-// ship).
+// a tokens file with one token per role, the real taizhangd and taizhang
+// binaries run as child processes, seeding a data directory's log before the
+// server opens it, and raw gRPC calls to the health and reflection services
+// (whose generated headers Debian does not ship). Temporary directories and
+// the source tree come from base/testing/files.h, included here.
+//
+// A test's daemon, the usual way:
+//
+//   TempDir dir_;
+//   WriteFile(dir_ / "tokens.textproto", Tokens::FileText());
+//   auto d = StartDaemon(dir_, {"--clock", "manual", "--start", "2020-06-29",
+//                               "--policies-dir", PoliciesDir()});
+//   ASSERT_NE(d, nullptr);
+//   CommandResult r = RunCli(*d, Tokens::kSupervision, {"task", "show", "t-1"});
+//   AdvanceClock(*d, absl::Hours(24));
+//   EXPECT_EQ(HeadPosition(*d), 3u);
 //
 // Header-only; for tests only. Binaries are found through the compile
 // definitions TAIZHANGD_PATH and TAIZHANG_CLI_PATH.
@@ -20,57 +31,33 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/testing/files.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "store/event_log.h"
+#include "taizhang/v1/service.grpc.pb.h"
 
 namespace taizhang::testing {
 
-// A fresh directory under the system's temporary directory, removed with
-// everything in it when destroyed.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    for (;;) {
-      path_ = std::filesystem::temp_directory_path() /
-              absl::StrCat("taizhang-test-", getpid(), "-", rd());
-      if (std::filesystem::create_directory(path_)) break;
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+// One line of a tokens file: `token { token: "T" role: "R" unit: "U" }`, with
+// `person: "P"` when `person` is not empty.
+inline std::string TokenLine(const std::string& token, const std::string& role,
+                             const std::string& unit, const std::string& person = "") {
+  std::string line =
+      absl::StrCat("token { token: \"", token, "\" role: \"", role, "\" unit: \"", unit, "\"");
+  if (!person.empty()) absl::StrAppend(&line, " person: \"", person, "\"");
+  return line + " }\n";
 }
 
 // One token per role. Units and people are Chinese on purpose.
@@ -83,14 +70,12 @@ struct Tokens {
   static constexpr char kEnterprise[] = "enterprise-0123456789abcdef";
 
   static std::string FileText() {
-    return absl::StrCat(
-        "# tokens for tests\n", "token { token: \"", kAdmin, "\" role: \"admin\" unit: \"ops\" }\n",
-        "token { token: \"", kAuditor,
-        "\" role: \"auditor\" unit: \"审计局\" person: \"李审计\" }\n", "token { token: \"",
-        kSupervision, "\" role: \"supervision\" unit: \"督查室\" }\n", "token { token: \"",
-        kDepartment, "\" role: \"department\" unit: \"自然资源局\" }\n", "token { token: \"",
-        kLeader, "\" role: \"leader\" unit: \"张副区长\" }\n", "token { token: \"", kEnterprise,
-        "\" role: \"enterprise\" unit: \"昆明万达\" }\n");
+    return absl::StrCat("# tokens for tests\n", TokenLine(kAdmin, "admin", "ops"),
+                        TokenLine(kAuditor, "auditor", "审计局", "李审计"),
+                        TokenLine(kSupervision, "supervision", "督查室"),
+                        TokenLine(kDepartment, "department", "自然资源局"),
+                        TokenLine(kLeader, "leader", "张副区长"),
+                        TokenLine(kEnterprise, "enterprise", "昆明万达"));
   }
 };
 
@@ -375,6 +360,85 @@ inline std::vector<std::string> ReflectedServices(const std::shared_ptr<grpc::Ch
   }
   (void)stream->Finish();
   return names;
+}
+
+// --- a test's daemon and CLI ---
+
+// The arguments every test's daemon starts with: loopback on a free port,
+// the data directory `dir/<data>`, the tokens file `dir/tokens.textproto`;
+// then `extra` (e.g. {"--clock", "manual", "--start", "2020-06-29",
+// "--policies-dir", PoliciesDir()} or {"--log-only"}).
+inline std::vector<std::string> DaemonArgs(const TempDir& dir,
+                                           const std::vector<std::string>& extra = {},
+                                           const std::string& data = "data") {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--data-dir",
+                                   dir / data, "--tokens",    dir / "tokens.textproto"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// Daemon::Start with DaemonArgs(dir, extra, data) and its stderr in
+// `dir/<stderr_name>`. When it does not start: a test failure naming its exit
+// status and stderr, and null. (A test that expects a refusal calls
+// Daemon::Start with DaemonArgs and reads the failure.)
+inline std::unique_ptr<Daemon> StartDaemon(const TempDir& dir,
+                                           const std::vector<std::string>& extra = {},
+                                           const std::string& stderr_name = "stderr",
+                                           const std::string& data = "data") {
+  std::string failure;
+  auto d = Daemon::Start(DaemonArgs(dir, extra, data), dir / stderr_name, &failure);
+  EXPECT_NE(d, nullptr) << failure;
+  return d;
+}
+
+// The HTTP side's address ("HOST:PORT") of a daemon started with --http: its
+// next stdout line, "http on HOST:PORT". "" and a test failure otherwise.
+inline std::string HttpAddress(Daemon& d) {
+  std::string line;
+  constexpr char kPrefix[] = "http on ";
+  if (!d.NextLine(&line) || !absl::StartsWith(line, kPrefix)) {
+    ADD_FAILURE() << "no \"http on\" line: " << line;
+    return "";
+  }
+  return line.substr(sizeof(kPrefix) - 1);
+}
+
+// Runs the `taizhang` CLI built with the tests against `d` as `token`:
+// `taizhang --server ADDRESS --token TOKEN args...`.
+inline CommandResult RunCli(const Daemon& d, const std::string& token,
+                            const std::vector<std::string>& args,
+                            const std::vector<std::string>& env_add = {}) {
+  std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", d.address(), "--token", token};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, env_add);
+}
+
+// Admin.ServerInfo as `token` (which must be allowed it); a test failure and
+// an empty response when the call fails.
+inline v1::ServerInfoResponse ServerInfo(const Daemon& d,
+                                         const std::string& token = Tokens::kAdmin) {
+  v1::Admin::Stub admin(Connect(d.address()));
+  v1::ServerInfoResponse info;
+  grpc::Status s = admin.ServerInfo(Call(token).get(), v1::ServerInfoRequest(), &info);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return info;
+}
+
+// The log's head position, by Admin.ServerInfo.
+inline uint64_t HeadPosition(const Daemon& d, const std::string& token = Tokens::kAdmin) {
+  return ServerInfo(d, token).head_position();
+}
+
+// Admin.AdvanceClock by `by` (whole seconds) on a daemon with a manual
+// clock, as `token`; a test failure when refused.
+inline void AdvanceClock(const Daemon& d, absl::Duration by,
+                         const std::string& token = Tokens::kAdmin) {
+  v1::Admin::Stub admin(Connect(d.address()));
+  v1::AdvanceClockRequest request;
+  request.mutable_by()->set_seconds(absl::ToInt64Seconds(by));
+  v1::AdvanceClockResponse response;
+  grpc::Status s = admin.AdvanceClock(Call(token).get(), request, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 }  // namespace taizhang::testing

@@ -36,15 +36,12 @@
 #include "engine/calendar.h"
 #include "workflows/principal.h"
 #include "workflows/project.h"
+#include "workflows/testing/china_hour.h"
 
 namespace taizhang::workflows::testing {
 
 inline constexpr char kScenarioOffice[] = "supervision:重点办";
 inline constexpr int64_t kYi = 100'000'000;  // 亿元 in 元
-
-inline absl::Time ChinaHour(int y, int m, int d, int hh = 0) {
-  return absl::FromCivil(absl::CivilHour(y, m, d, hh), engine::ChinaTime());
-}
 
 // One command to one project, by an actor, possibly dated earlier.
 struct ScenarioCommand {
