@@ -69,13 +69,8 @@ TEST(BulletinPdfTest, ChengduTwentyNineteenPrintsItsFigures) {
   info.issued_on = absl::CivilDay(2019, 9, 20);
   auto html = BulletinHtml(*bulletin, info);
   ASSERT_TRUE(html.ok()) << html.status();
-  const auto start = std::chrono::steady_clock::now();
   auto pdf = HtmlToPdf(*html, PdfOptions{});
-  const auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(pdf.ok()) << pdf.status();
-  std::printf(
-      "bulletin PDF: %zu bytes of HTML -> %zu bytes of PDF in %lld ms\n", html->size(), pdf->size(),
-      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   ASSERT_EQ(pdf->rfind("%PDF-", 0), 0u);
   WriteFile(dir / "bulletin.pdf", *pdf);
 
@@ -146,9 +141,9 @@ TEST(PdfTest, AFailingOrHangingChromiumIsUnavailable) {
   chmod(hanging.c_str(), 0755);
   options.chromium = hanging;
   options.timeout = absl::Milliseconds(300);
-  const auto start = std::chrono::steady_clock::now();
+  // Killed at the timeout: a Chromium left to finish would have exited 0
+  // without a PDF, which reads differently.
   pdf = HtmlToPdf("<p>x</p>", options);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(pdf.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(pdf.status().message(), HasSubstr("did not print the PDF within"));
 }

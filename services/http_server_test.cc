@@ -228,9 +228,7 @@ TEST_F(HttpServerTest, ASlowReaderSkipsToTheLatestAndHoldsUpNobody) {
   int received = 0;
   std::string last;
   for (int i = 1; i <= 200; ++i) source_->Publish(std::to_string(i) + std::string(1 << 16, 'b'));
-  const auto start = std::chrono::steady_clock::now();
-  while (last.rfind("200b", 0) != 0 &&
-         std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) {
+  while (last.rfind("200b", 0) != 0 && received < 200) {
     last = reader.Read();
     ++received;
   }

@@ -86,7 +86,7 @@ TEST_F(LedgerTest, ACompletionReachesOnlyTheTasksWaitingForIt) {
   CreateTask("permit", kResources, nullptr, {"plot5"});
   CreateTask("road", kResources, nullptr, {"plot1"});
   const uint64_t road_version = *log_->StreamVersion("task/road");
-  Complete("plot5", kKunyang);
+  CompleteTask("plot5", kKunyang);
   Settle();
   EXPECT_FALSE(ledger_->GetTask("permit")->due_date().empty());
   EXPECT_TRUE(ledger_->GetTask("road")->due_date().empty());
