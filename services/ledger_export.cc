@@ -102,19 +102,10 @@ absl::StatusOr<v1::ListRequest> ExportFilter(const Caller& caller, const v1::Lis
     case Role::kSupervision:
     case Role::kAuditor:
     case Role::kAdmin:
+    case Role::kDepartment:
     case Role::kLeader:
     case Role::kEnterprise:
       return filter;
-    case Role::kDepartment: {
-      if (!filter.unit().empty() && filter.unit() != p.unit) {
-        return absl::PermissionDeniedError(absl::StrCat("部门只能导出本单位（", p.unit,
-                                                        "）的台账，不能导出 ", filter.unit(),
-                                                        " 的；你是 ", caller.actor));
-      }
-      v1::ListRequest own = filter;
-      own.set_unit(p.unit);
-      return own;
-    }
     default:
       return absl::PermissionDeniedError(
           absl::StrCat(caller.actor, " 不能导出台账：督查室、审计、部门、分包领导和企业可以导出"));

@@ -10,10 +10,7 @@
 // past day's export depends on the log through that day alone, and the
 // same day exported again gives the same rows):
 //   - the office (supervision), auditors and admin: every row;
-//   - a department: its own rows, those it answers for: the projects it
-//     leads (责任单位), the case items it handles (审批部门), the tasks it is
-//     one of the responsible units of, the problems assigned to it, the
-//     slips addressed to it. A unit filter naming another unit is refused;
+//   - a department: every row, as the List RPCs give it (ReadScope);
 //   - a leader (分包领导): the projects it was responsible for that day, their
 //     cases, tasks and problems, and those naming it as their leader; the
 //     slips raised on them (ReadScope);
@@ -62,9 +59,8 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
                                           const v1::ExportLedgerRequest& request,
                                           const ExportOptions& options = {});
 
-// The filter `caller` exports under: `filter` as asked, a department's
-// narrowed to its own unit. PERMISSION_DENIED, in Chinese, for a role that
-// exports nothing or a department naming another unit.
+// The filter `caller` exports under: `filter` as asked. PERMISSION_DENIED,
+// in Chinese, for a role that exports nothing.
 absl::StatusOr<v1::ListRequest> ExportFilter(const Caller& caller, const v1::ListRequest& filter);
 
 }  // namespace taizhang::services
