@@ -5,9 +5,6 @@
 // headers, values, the merged title with its day, frozen header, autofilter,
 // light fills, A4 landscape; the ledger as it stood on a past day; a leader's
 // scope; bad input refused.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -34,6 +31,7 @@
 #include "services/auth.h"
 #include "services/dashboard.h"
 #include "services/http_server.h"
+#include "services/testing/http_client.h"
 #include "services/testing/server_harness.h"
 #include "taizhang/v1/service.grpc.pb.h"
 #include "workflows/ledger.h"
@@ -47,58 +45,17 @@ using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using testing::HttpGet;
+using testing::HttpReply;
 using ::testing::Not;
 using testing::RunCommand;
+using testing::SourceDir;
 using testing::Str;
 using testing::Table;
 using testing::TempDir;
 
 constexpr char kP1[] = "2020-530115-72-01-000001";
 constexpr char kP2[] = "2020-530115-72-01-000002";
-
-std::string SourceDir() {
-  const char* dir = std::getenv("TAIZHANG_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-struct HttpReply {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
-
-// One GET over a fresh connection (the server closes it after answering).
-HttpReply HttpGet(const std::string& address, const std::string& target,
-                  const std::string& authorization) {
-  HttpReply reply;
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return reply;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    close(fd);
-    return reply;
-  }
-  std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: x\r\n");
-  if (!authorization.empty()) absl::StrAppend(&request, "Authorization: ", authorization, "\r\n");
-  request += "\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string all;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t split = all.find("\r\n\r\n");
-  if (split == std::string::npos) return reply;
-  reply.head = all.substr(0, split);
-  reply.body = all.substr(split + 4);
-  (void)absl::SimpleAtoi(reply.head.substr(9, 3), &reply.status);
-  return reply;
-}
 
 // The column of `header` in `headers`, or -1.
 int Col(const std::vector<std::string>& headers, const std::string& header) {
@@ -126,11 +83,11 @@ class ExportTest : public ::testing::Test {
                        "token { token: \"screen-0123456789abcdef\" role: \"screen\" "
                        "unit: \"大厅大屏\" }\n");
     std::string failure;
-    daemon_ = Daemon::Start(
-        {"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-         dir_ / "tokens.textproto", "--clock", "manual", "--start", "2020-06-29", "--policies-dir",
-         SourceDir() + "/workflows/policies", "--http", "127.0.0.1:0"},
-        dir_ / "stderr", &failure);
+    daemon_ =
+        Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
+                       dir_ / "tokens.textproto", "--clock", "manual", "--start", "2020-06-29",
+                       "--policies-dir", testing::PoliciesDir(), "--http", "127.0.0.1:0"},
+                      dir_ / "stderr", &failure);
     ASSERT_NE(daemon_, nullptr) << failure;
     std::string line;
     ASSERT_TRUE(daemon_->NextLine(&line));
@@ -658,7 +615,7 @@ class ExportPoolRouteTest : public ::testing::Test {
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
     workflows::LedgerOptions options;
-    options.policies_dir = SourceDir() + "/workflows/policies";
+    options.policies_dir = testing::PoliciesDir();
     auto ledger = workflows::Ledger::Open(*log_, clock_, options);
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     ledger_ = std::move(*ledger);
