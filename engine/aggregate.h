@@ -14,6 +14,15 @@
 //   void Apply(State*, const Event&, const EventContext&) const;
 //   const UpcasterRegistry* upcasters() const;  // may return nullptr
 //
+// and, when its events stand on blobs of the log (a report's photos):
+//
+//   std::vector<std::string> BlobDigests(const Event&) const;  // raw SHA-256s, each once
+//
+// The command brings those bytes in CommandMeta::blobs (computed before
+// Decide, which stays pure and sees only what names them); each event's
+// digests go into its record's blob_digests and the bytes into the same
+// append, so the chain covers them and a crash leaves both or neither.
+//
 // Decide either refuses (a Status with a gRPC-meaning code and a message a
 // person can act on; nothing is written) or returns the events to append.
 // Apply folds one event into the state; it must not fail (an event is a fact).
@@ -42,6 +51,7 @@
 #include <deque>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +60,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -88,6 +99,12 @@ struct CommandMeta {
   std::optional<absl::Time> occurred_at;     // set when a paper record is keyed in later
   std::string correlation_id;
   std::string causation_id;
+  // The bytes of the blobs the command brings (a report's photos), keyed by
+  // their SHA-256 (32 raw bytes). Written with the events that name them
+  // (A::BlobDigests); a blob an event names and the command does not bring
+  // is INVALID_ARGUMENT, nothing written; one brought and not named is not
+  // written.
+  std::map<std::string, std::string> blobs;
 };
 
 struct StoreOptions {
@@ -357,8 +374,21 @@ class AggregateStore {
     request.stream = stream;
     request.request_id = meta.request_id;
     request.expected = store::ExpectedVersion::Exactly(loaded->version);
+    std::map<std::string, bool> carried;  // digests put into request.blobs
     for (const Event& e : *decided) {
       store::NewEvent ne;
+      if constexpr (requires(const A& a, const Event& ev) { a.BlobDigests(ev); }) {
+        ne.blob_digests = aggregate_.BlobDigests(e);
+        for (const std::string& digest : ne.blob_digests) {
+          auto it = meta.blobs.find(digest);
+          if (it == meta.blobs.end()) {
+            return unless_retry(absl::InvalidArgumentError(
+                absl::StrCat("an attachment names blob ", absl::BytesToHexString(digest),
+                             " that the command does not bring; send its bytes with the request")));
+          }
+          if (carried.emplace(digest, true).second) request.blobs.push_back(it->second);
+        }
+      }
       ne.type = aggregate_.EventType(e);
       ne.type_version = A::kEventSchema;
       ne.payload = e.SerializeAsString();

@@ -450,6 +450,7 @@ std::string SubjectText(const v1::TaskState& s, absl::string_view) { return s.ti
 std::string SubjectText(const v1::ProblemState& s, absl::string_view) { return s.title(); }
 std::string SubjectText(const v1::ProjectState& s, absl::string_view subject) {
   if (subject == "monthly") return "月度亮灯";
+  if (subject == "photos") return "图片库更新（形象进度）";
   absl::string_view node_id = subject;
   if (absl::ConsumePrefix(&node_id, "node/")) {
     for (const v1::ProjectNode& node : s.nodes()) {

@@ -14,6 +14,7 @@
 #include "services/export_route.h"
 #include "services/http_helpers.h"
 #include "services/office_pages.h"
+#include "services/photos_service.h"
 #include "services/screen.h"
 
 namespace taizhang::services {
@@ -207,6 +208,22 @@ HttpResponse OfficeProject(const Context& c, const HttpRequest& request, const s
   return ProjectPage(*caller, *c.ledger, c.log, c.clock.Now(), *decoded);
 }
 
+// GET /photo/<code>/<sha256>: a project's photo or document (photos_service.h).
+HttpResponse OfficePhoto(const Context& c, const HttpRequest& request, const std::string& path) {
+  auto caller = OfficeCaller(c, request);
+  if (!caller.ok()) return ErrorAnswer(caller.status());
+  return AttachmentAnswer(*caller, *c.ledger, path.substr(std::string("/photo/").size()), false);
+}
+
+// GET /screen/photo/<code>/<sha256>: a project's photo for the screen's
+// carousel, to the screen's caller (its cookie).
+HttpResponse ScreenPhoto(const Context& c, const HttpRequest& request, const std::string& path) {
+  auto caller = ScreenCaller(c, request);
+  if (!caller.ok()) return ErrorAnswer(caller.status());
+  return AttachmentAnswer(*caller, *c.ledger, path.substr(std::string("/screen/photo/").size()),
+                          true);
+}
+
 // One route: an exact path, or a prefix ending in '/' (the handler gets the
 // whole path). `needs_ledger`: 503 on a server without workflows.
 struct Route {
@@ -230,6 +247,8 @@ std::vector<Route> Routes() {
        }},
       {"/", true, plain(&OfficeLists)},
       {"/project/", true, &OfficeProject},
+      {"/photo/", true, &OfficePhoto},
+      {"/screen/photo/", true, &ScreenPhoto},
       {"/screen", true, plain(&ScreenPage)},
       {"/screen/ws", true, plain(&ScreenSocket)},
       {"/screen/snapshot", true, plain(&ScreenSnapshotJson)},

@@ -2,7 +2,11 @@
 
 #include <grpcpp/impl/client_unary_call.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -368,7 +372,36 @@ struct CommandFlags {
   std::string request_id;
   int64_t expected_version = -1;
   std::string occurred_at;
+  std::vector<std::string> files;
 };
+
+// The media type a file's name declares (the server checks it against the
+// bytes): .jpg/.jpeg, .png, .pdf; "" for another.
+std::string DeclaredMediaType(const std::string& path) {
+  const std::string lower = absl::AsciiStrToLower(path);
+  if (absl::EndsWith(lower, ".jpg") || absl::EndsWith(lower, ".jpeg")) return "image/jpeg";
+  if (absl::EndsWith(lower, ".png")) return "image/png";
+  if (absl::EndsWith(lower, ".pdf")) return "application/pdf";
+  return "";
+}
+
+// Reads `paths` into the request's `files` (attachment.proto).
+absl::Status AddFiles(const std::vector<std::string>& paths, Message* request) {
+  const FieldDescriptor* files = request->GetDescriptor()->FindFieldByName("files");
+  if (files == nullptr) return absl::OkStatus();
+  for (const std::string& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("--file ", path, ": 无法打开"));
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    auto* file = static_cast<v1::Attachment*>(request->GetReflection()->AddMessage(request, files));
+    const size_t slash = path.find_last_of('/');
+    file->set_name(slash == std::string::npos ? path : path.substr(slash + 1));
+    file->set_media_type(DeclaredMediaType(path));
+    file->set_bytes(bytes.str());
+  }
+  return absl::OkStatus();
+}
 
 void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
                 const google::protobuf::MethodDescriptor* method) {
@@ -387,6 +420,10 @@ void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
                   "refuse (ABORTED) unless the stream is at this version");
   cmd->add_option("--occurred-at", f->occurred_at,
                   "when it happened, if keyed in later: YYYY-MM-DD or RFC 3339");
+  if (method->input_type()->FindFieldByName("files") != nullptr) {
+    cmd->add_option("--file", f->files,
+                    "a photo or document to attach (.jpg, .png, .pdf), repeated for more");
+  }
   cmd->callback([&ctx, &g, f, method, action] {
     google::protobuf::MessageFactory* factory =
         google::protobuf::MessageFactory::generated_factory();
@@ -399,6 +436,9 @@ void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
       if (!parsed.ok()) return ctx.Fail(absl::StrCat("--body: ", parsed.message().as_string()), 2);
     }
     if (absl::Status s = SetFields(f->fields, body); !s.ok()) {
+      return ctx.Fail(std::string(s.message()), 2);
+    }
+    if (absl::Status s = AddFiles(f->files, request.get()); !s.ok()) {
       return ctx.Fail(std::string(s.message()), 2);
     }
     const FieldDescriptor* id_field = method->input_type()->FindFieldByNumber(2);
@@ -527,6 +567,53 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   });
 }
 
+// The project group's photo library (the Photos service): the typed
+// record-image-progress, and `photo` (an attachment of a project or a task
+// read back into a file).
+void AddPhotoCommands(CLI::App& group, CliContext& ctx, const Group& g) {
+  const auto* photos =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("taizhang.v1.Photos");
+  if (photos == nullptr) return;
+  for (int i = 0; i < photos->method_count(); ++i) {
+    const auto* action = photos->method(i)->input_type()->FindFieldByNumber(3);
+    if (action != nullptr && action->message_type() != nullptr) {
+      AddCommand(group, ctx, g, photos->method(i));
+    }
+  }
+  auto* cmd = group.add_subcommand(
+      "photo", "an attachment (photo or document) of a project, or of a task with --task");
+  struct Flags {
+    std::string code, sha256, task, out;
+  };
+  auto* f = &ctx.Own<Flags>();
+  cmd->add_option("CODE", f->code, "the project's code (empty with --task)");
+  cmd->add_option("SHA256", f->sha256, "the attachment's digest (64 hex digits)")->required();
+  cmd->add_option("--task", f->task, "a task's attachment instead of a project's");
+  cmd->add_option("--out", f->out, "write the bytes to this file")->required();
+  cmd->callback([&ctx, f] {
+    v1::GetAttachmentRequest request;
+    if (f->task.empty()) request.set_project_code(f->code);
+    request.set_task_id(f->task);
+    request.set_sha256(f->sha256);
+    v1::Photos::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::GetAttachmentResponse r;
+    grpc::Status status = stub.GetAttachment(&call, request, &r);
+    if (!status.ok()) return ctx.Fail(status);
+    std::ofstream out(f->out, std::ios::binary | std::ios::trunc);
+    out << r.bytes();
+    out.close();
+    if (!out) return ctx.Fail(absl::StrCat("--out ", f->out, ": 无法写入"), 1);
+    if (ctx.json) {
+      r.clear_bytes();
+      return ctx.PrintJson(r);
+    }
+    Print(ctx, absl::StrCat(r.attachment().name(), "（", r.attachment().media_type(), "，",
+                            r.attachment().size(), " 字节）已写入 ", f->out, "\n"));
+  });
+}
+
 void AddState(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "state", "a stream's state as of a position or a recorded time, rebuilt from its events");
@@ -636,6 +723,7 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
     }
     for (int i = 0; i < service->method_count(); ++i)
       AddCommand(*group, ctx, g, service->method(i));
+    if (std::string(g.name) == "project") AddPhotoCommands(*group, ctx, g);
   }
   AddState(app, ctx);
 }

@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
 #include "services/list_filter.h"
+#include "services/photos_service.h"
 #include "services/server.h"
 #include "store/format.h"
 
@@ -82,6 +83,32 @@ absl::Status ToEnvelope(const google::protobuf::Message& request,
   return absl::OkStatus();
 }
 
+absl::Status SetAttachments(google::protobuf::Message* envelope,
+                            const std::vector<v1::AttachmentRef>& refs) {
+  const google::protobuf::Reflection* r = envelope->GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  r->ListFields(*envelope, &set);
+  if (set.size() != 1 || set[0]->message_type() == nullptr) return absl::OkStatus();
+  google::protobuf::Message* action = r->MutableMessage(envelope, set[0]);
+  const google::protobuf::FieldDescriptor* field =
+      action->GetDescriptor()->FindFieldByName("attachments");
+  if (field == nullptr || !field->is_repeated() ||
+      field->message_type() != v1::AttachmentRef::descriptor()) {
+    if (refs.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("files: ", action->GetDescriptor()->name(), " takes no files"));
+  }
+  const google::protobuf::Reflection* ar = action->GetReflection();
+  if (ar->FieldSize(*action, field) > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(set[0]->name(),
+                     ".attachments: filled by the server from the request's files; send the "
+                     "files instead"));
+  }
+  for (const v1::AttachmentRef& ref : refs) ar->AddMessage(action, field)->CopyFrom(ref);
+  return absl::OkStatus();
+}
+
 grpc::Status LedgerCommands::CheckFields(const google::protobuf::Message& request) const {
   return ToGrpcStatus(CheckRequestFields(request, text_limits_));
 }
@@ -125,6 +152,7 @@ void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
   server.AddService(std::make_unique<TasksService>(commands));
   server.AddService(std::make_unique<ProblemsService>(commands));
   server.AddService(std::make_unique<ProjectsService>(commands));
+  server.AddService(std::make_unique<PhotosService>(commands));
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #define TAIZHANG_SERVICES_LEDGER_SERVICE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "services/grpc_status.h"
 #include "services/workflow_api.h"
 #include "taizhang/v1/service.grpc.pb.h"
+#include "workflows/attachments.h"
 #include "workflows/ledger.h"
 
 namespace taizhang::services {
@@ -70,6 +72,12 @@ class ReadScope {
   absl::flat_hash_set<std::string> projects_;
 };
 
+// Fills the `attachments` of the action set in `envelope` with `refs`.
+// INVALID_ARGUMENT when the action has attachments already (a client's own)
+// or none to fill (an action that takes no files).
+absl::Status SetAttachments(google::protobuf::Message* envelope,
+                            const std::vector<v1::AttachmentRef>& refs);
+
 // Commands through the aggregates, shared by every command RPC. Each call
 // returns at once; `finish` gets the status once the command's events are
 // durable (the reply filled) or it was refused. gRPC's callback API carries
@@ -92,10 +100,12 @@ class LedgerCommands {
 
   // A command to a stream of workflow A (id: its id, without the prefix);
   // `reply` gets the result, the state and its view at the server's now.
+  // `blobs`: the bytes of the files the command's attachments name (raw
+  // SHA-256 -> bytes), carried to the log with its events.
   template <class A>
   void Execute(grpc::ServerContextBase* ctx, const v1::CommandHeader& header, const std::string& id,
                const typename A::Command& command, typename ApiTraits<A>::Reply* reply,
-               Finish finish);
+               Finish finish, std::map<std::string, std::string> blobs = {});
 
   // A typed request (header = 1, id = 2, action = 3) through A's envelope.
   template <class A>
@@ -108,6 +118,30 @@ class LedgerCommands {
       return finish(s);
     }
     Execute<A>(ctx, header, id, command, reply, std::move(finish));
+  }
+
+  // A typed request with files (its repeated Attachment `files`): each file
+  // checked against the ledger's attachment policy (workflows/attachments.h;
+  // `images_only` for a photo library), the action's attachments filled from
+  // them and their bytes carried with the command. A bad file is
+  // INVALID_ARGUMENT naming it, and nothing is written; an action that names
+  // attachments itself is refused (they come from the files only).
+  template <class A, class Request>
+  void TypedWithFiles(grpc::ServerContextBase* ctx, const Request& request, bool images_only,
+                      typename ApiTraits<A>::Reply* reply, Finish finish) {
+    typename A::Command command;
+    v1::CommandHeader header;
+    std::string id;
+    if (grpc::Status s = ToEnvelopeChecked(request, &command, &header, &id); !s.ok()) {
+      return finish(s);
+    }
+    auto checked = workflows::CheckAttachments(request.files(), ledger_.attachment_policy(),
+                                               images_only, "files");
+    if (!checked.ok()) return finish(ToGrpcStatus(checked.status()));
+    if (grpc::Status s = ToGrpcStatus(SetAttachments(&command, checked->refs)); !s.ok()) {
+      return finish(s);
+    }
+    Execute<A>(ctx, header, id, command, reply, std::move(finish), std::move(checked->blobs));
   }
 
   workflows::Ledger& ledger() { return ledger_; }
@@ -266,7 +300,15 @@ class TasksService final : public v1::Tasks::CallbackService {
   explicit TasksService(std::shared_ptr<LedgerCommands> commands)
       : commands_(std::move(commands)) {}
   TZ_TYPED_COMMAND(CreateTask, TaskReply)
-  TZ_TYPED_COMMAND(ReportTaskProgress, TaskReply)
+  // With its files (photos, documents): LedgerCommands::TypedWithFiles.
+  grpc::ServerUnaryReactor* ReportTaskProgress(grpc::CallbackServerContext* ctx,
+                                               const v1::ReportTaskProgressRequest* request,
+                                               v1::TaskReply* reply) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    commands_->TypedWithFiles<Aggregate>(
+        ctx, *request, false, reply, [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    return reactor;
+  }
   TZ_TYPED_COMMAND(CompleteTask, TaskReply)
   TZ_TYPED_COMMAND(RequestTaskExtension, TaskReply)
   TZ_TYPED_COMMAND(GrantTaskExtension, TaskReply)
@@ -309,7 +351,15 @@ class ProjectsService final : public v1::Projects::CallbackService {
   TZ_TYPED_COMMAND(SetProjectAnnualPlan, ProjectReply)
   TZ_TYPED_COMMAND(AdvanceProjectStage, ProjectReply)
   TZ_TYPED_COMMAND(PlanProjectNode, ProjectReply)
-  TZ_TYPED_COMMAND(ReportProjectNodeDone, ProjectReply)
+  // With its files (photos, documents): LedgerCommands::TypedWithFiles.
+  grpc::ServerUnaryReactor* ReportProjectNodeDone(grpc::CallbackServerContext* ctx,
+                                                  const v1::ReportProjectNodeDoneRequest* request,
+                                                  v1::ProjectReply* reply) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    commands_->TypedWithFiles<Aggregate>(
+        ctx, *request, false, reply, [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    return reactor;
+  }
   TZ_TYPED_COMMAND(ReportProjectInvestment, ProjectReply)
   TZ_TYPED_COMMAND(AnswerProjectRung, ProjectReply)
   TZ_TYPED_COMMAND(RaiseProjectRung, ProjectReply)
@@ -346,12 +396,14 @@ void FillResult(const Outcome& out, v1::CommandResult* result) {
 template <class A>
 void LedgerCommands::Execute(grpc::ServerContextBase* ctx, const v1::CommandHeader& header,
                              const std::string& id, const typename A::Command& command,
-                             typename ApiTraits<A>::Reply* reply, Finish finish) {
+                             typename ApiTraits<A>::Reply* reply, Finish finish,
+                             std::map<std::string, std::string> blobs) {
   // A project's code itself is checked by the aggregate (its shape); here
   // only that it is there.
   auto meta = Prepare(ctx, header, id, workflows::WorkflowTraits<A>::kIdField,
                       command.action_case() != A::Command::ACTION_NOT_SET);
   if (!meta.ok()) return finish(ToGrpcStatus(meta.status()));
+  meta->blobs = std::move(blobs);
   ledger_.workflow<A>().ExecuteAsync(id, command, *meta,
                                      [this, reply, finish = std::move(finish)](auto out) {
                                        finish(FillReply<A>(std::move(out), reply));

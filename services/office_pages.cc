@@ -15,6 +15,7 @@
 #include "services/china_time.h"
 #include "services/http_helpers.h"
 #include "services/ledger_service.h"
+#include "services/photos_service.h"
 #include "taizhang/v1/project.pb.h"
 #include "workflows/bulletin.h"
 
@@ -227,6 +228,9 @@ std::string ProjectEventDetail(const v1::ProjectEvent& e) {
       return e.rung_answered().slip_number();
     case v1::ProjectEvent::kRungDelisted:
       return e.rung_delisted().slip_number();
+    case v1::ProjectEvent::kImageProgressRecorded:
+      return absl::StrCat(e.image_progress_recorded().attachments_size(), " 张照片，",
+                          e.image_progress_recorded().note());
     default:
       return "";
   }
@@ -381,6 +385,23 @@ HttpResponse ProjectPage(const Caller& caller, const workflows::Ledger& ledger,
   d.set("has_slips", !slips.empty());
   d.set("has_nodes", !nodes.empty());
 
+  // 图片库: thumbnails of the latest photos, each linking to the photo.
+  TemplateList photos;
+  for (const v1::ProjectPhoto& photo : view.latest_photos()) {
+    TemplateData ph;
+    ph.set("src", AttachmentPath("/photo/", code, photo.attachment().sha256()));
+    ph.set("name", photo.attachment().name());
+    ph.set("on", photo.on());
+    ph.set("note", photo.note());
+    ph.set("source", photo.source() == "image" ? "形象进度" : "节点完成");
+    photos.push_back(std::move(ph));
+  }
+  d.set("photos", photos);
+  d.set("has_photos", !photos.empty());
+  d.set("last_photo_on", view.last_photo_on());
+  d.set("photo_light",
+        view.photo_light() == v1::LIGHT_UNSPECIFIED ? "" : LightLabel(view.photo_light()));
+
   TemplateList history;
   auto events = log.ReadStream(absl::StrCat("project/", code), 1, 10000);
   if (events.ok()) {
@@ -416,6 +437,7 @@ std::string EventTypeLabel(const std::string& type) {
       {"NodeDone", "节点完成"},
       {"InvestmentReported", "报送投资完成"},
       {"MonthClosed", "月度评定"},
+      {"ImageProgressRecorded", "上传形象进度照片"},
       // Joint-approval cases.
       {"Opened", "开始联审联批"},
       {"ItemSubmitted", "事项申报"},

@@ -14,6 +14,7 @@
 #include "reports/labels.h"
 #include "services/china_time.h"
 #include "services/ledger_service.h"
+#include "services/photos_service.h"
 #include "workflows/bulletin.h"
 
 namespace taizhang::services {
@@ -143,6 +144,11 @@ class Builder {
       p.set_start_overdue(v.start_overdue());
       p.set_finish_overdue(v.finish_overdue());
       p.set_open_slips(v.open_slips_size());
+      if (!v.latest_photos().empty()) {
+        const v1::ProjectPhoto& photo = v.latest_photos(0);
+        p.set_photo_url(AttachmentPath("/screen/photo/", info.code(), photo.attachment().sha256()));
+        p.set_photo_on(photo.on());
+      }
       // This year's plan and the latest cumulative report of this year.
       int64_t plan = 0, done = 0;
       for (const auto& y : s.plans()) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/deadline_scheduler.h"
+#include "workflows/attachments.h"
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
 #include "workflows/bulletin_log.h"
@@ -99,6 +100,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   ASSIGN_OR_RETURN(auto calendar, engine::WorkingDayCalendar::LoadDirectory(root + "/calendars"));
   l->files_calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
   ASSIGN_OR_RETURN(l->backdating_, LoadBackdatingPolicy(Join(root, options.backdating_policy)));
+  ASSIGN_OR_RETURN(l->attachment_policy_,
+                   LoadAttachmentPolicy(Join(root, options.attachment_policy)));
   Ledger* self = l.get();
   // Every command, of every aggregate, is dated within its role's bound.
   engine::StoreOptions store_options;

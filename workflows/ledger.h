@@ -49,6 +49,7 @@
 #include "engine/runtime.h"
 #include "google/protobuf/any.pb.h"
 #include "store/event_log.h"
+#include "taizhang/v1/attachment.pb.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "workflows/backdating.h"
 #include "workflows/workflow.h"
@@ -163,6 +164,11 @@ class Ledger {
     return late_entries_.RecordedBetween(from, to);
   }
   const v1::BackdatingPolicy& backdating_policy() const { return backdating_; }
+  // What photos and documents a report may carry (checked by the service
+  // before the command, workflows/attachments.h).
+  const v1::AttachmentPolicy& attachment_policy() const { return attachment_policy_; }
+  // The log it runs on (e.g. to read an attachment's blob).
+  store::EventLog& log() const { return log_; }
 
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
@@ -206,6 +212,7 @@ class Ledger {
   // The policy files' calendar: what Start loads into the log.
   std::shared_ptr<const engine::WorkingDayCalendar> files_calendar_;
   v1::BackdatingPolicy backdating_;
+  v1::AttachmentPolicy attachment_policy_;
   LateEntries late_entries_;
   std::unique_ptr<engine::CalendarLog> calendar_log_;  // set by Start
   absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time

@@ -13,6 +13,7 @@
 #include "engine/deadline_rule.h"
 #include "engine/event_type.h"
 #include "engine/ladder.h"
+#include "workflows/attachments.h"
 #include "workflows/principal.h"
 #include "workflows/project_internal.h"
 
@@ -108,6 +109,28 @@ SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node
   return subject;
 }
 
+SupervisedSubject PhotoSubject(const ProjectState& s, const std::string& month) {
+  SupervisedSubject subject;
+  subject.stream = ProjectStream(s.info().code());
+  subject.id = kPhotoSubject;
+  subject.matter = absl::StrCat(s.info().name(), " (", s.info().code(), ") 图片库更新（形象进度）");
+  subject.project_code = s.info().code();
+  subject.episode = s.photo_episode();
+  subject.start = FromUs(s.registered_at_us());
+  subject.resolved = !s.completed_on().empty();
+  subject.resolved_at = FromUs(s.completed_at_us());
+  for (const auto& m : s.months()) {
+    subject.lights.push_back(engine::PeriodLight{FromUs(m.closed_at_us()), m.photo_light()});
+  }
+  subject.month =
+      month.empty() && !s.months().empty() ? s.months(s.months_size() - 1).month() : month;
+  subject.light =
+      s.months().empty() ? v1::LIGHT_UNSPECIFIED : s.months(s.months_size() - 1).photo_light();
+  subject.records_light = false;  // the month's close records it
+  subject.parties = PartiesFor(s, s.info().lead_unit());
+  return subject;
+}
+
 }  // namespace project_internal
 
 using namespace project_internal;  // NOLINT(build/namespaces): this module's own helpers
@@ -134,6 +157,7 @@ Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
       monthly_ladder_(std::move(monthly_ladder)),
       monthly_(monthly_ladder_, 0),
       nodes_(policy_.node_ladder(), 0),
+      photos_(policy_.photo_ladder(), 0),
       calendar_(std::move(calendar), "Project") {
   // Broken invariants of the caller: policies are validated when loaded.
   absl::Status valid = ValidateProjectPolicy(policy_, "project policy");
@@ -162,6 +186,14 @@ void Project::SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> cale
 
 std::shared_ptr<const engine::WorkingDayCalendar> Project::calendar() const {
   return calendar_.Get();
+}
+
+std::vector<std::string> Project::BlobDigests(const Event& event) const {
+  if (event.has_node_done()) return BlobDigestsOf(event.node_done().attachments());
+  if (event.has_image_progress_recorded()) {
+    return BlobDigestsOf(event.image_progress_recorded().attachments());
+  }
+  return {};
 }
 
 std::string Project::EventType(const Event& event) const {
@@ -197,6 +229,8 @@ absl::StatusOr<std::vector<Project::Event>> Project::Decide(
       return NodeDone(state, command.report_node_done(), ctx, p);
     case Command::kReportInvestment:
       return Report(state, command.report_investment(), ctx, p);
+    case Command::kRecordImageProgress:
+      return RecordImage(state, command.record_image_progress(), ctx, p);
     case Command::kAnswerRung:
       return Answer(state, command.answer_rung(), ctx, p);
     case Command::kRaiseRung:
@@ -287,6 +321,26 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
         node.set_done_at_us(d.occurred_at_us());
         node.set_late(d.late());
       }
+      for (const auto& a : d.attachments()) {
+        auto* photo = s->add_photos();
+        *photo->mutable_attachment() = a;
+        photo->set_on(d.on());
+        photo->set_occurred_at_us(d.occurred_at_us());
+        photo->set_source(absl::StrCat(kNodeSubjectPrefix, d.node_id()));
+        photo->set_note(d.note());
+      }
+      break;
+    }
+    case Event::kImageProgressRecorded: {
+      const auto& r = event.image_progress_recorded();
+      for (const auto& a : r.attachments()) {
+        auto* photo = s->add_photos();
+        *photo->mutable_attachment() = a;
+        photo->set_on(r.on());
+        photo->set_occurred_at_us(r.occurred_at_us());
+        photo->set_source("image");
+        photo->set_note(r.note());
+      }
       break;
     }
     case Event::kInvestmentReported: {
@@ -317,6 +371,12 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
       if (r.light() >= v1::LIGHT_YELLOW && previous < v1::LIGHT_YELLOW) {
         s->set_episode(s->episode() + 1);  // a new run of non-green months
       }
+      const v1::Light previous_photo = s->months().empty()
+                                           ? v1::LIGHT_UNSPECIFIED
+                                           : s->months(s->months_size() - 1).photo_light();
+      if (r.photo_light() >= v1::LIGHT_YELLOW && previous_photo < v1::LIGHT_YELLOW) {
+        s->set_photo_episode(s->photo_episode() + 1);  // a new run of months without a photo
+      }
       *s->add_months() = r;
       break;
     }
@@ -337,6 +397,7 @@ std::optional<absl::Time> Project::NextWakeup(const State& s) const {
   if (s.completed_on().empty()) consider(MonthClose(NextMonthToClose(s)));
   auto cal = calendar();
   consider(monthly_.NextWakeup(MonthlySubject(s, ""), s.rungs(), *cal));
+  consider(photos_.NextWakeup(PhotoSubject(s, ""), s.rungs(), *cal));
   for (const auto& node : s.nodes()) {
     if (node.done()) continue;
     consider(nodes_.NextWakeup(NodeSubject(s, node), s.rungs(), *cal));
@@ -349,6 +410,7 @@ std::vector<SupervisedSubject> Project::Subjects(const State& s) const {
   if (s.info().code().empty()) return out;
   out.push_back(MonthlySubject(s, ""));
   for (const auto& node : s.nodes()) out.push_back(NodeSubject(s, node));
+  if (policy_.photo_yellow_from_month() > 0) out.push_back(PhotoSubject(s, ""));
   return out;
 }
 
@@ -359,7 +421,24 @@ v1::ProjectView Project::View(const State& s, absl::Time now) const {
   view.set_stage(s.stage());
   view.set_light(s.light());
   view.set_as_of_us(ToUs(now));
-  if (!s.months().empty()) *view.mutable_latest_month() = s.months(s.months_size() - 1);
+  if (!s.months().empty()) {
+    *view.mutable_latest_month() = s.months(s.months_size() - 1);
+    view.set_photo_light(view.latest_month().photo_light());
+  }
+  // The photo library, newest first (equal days: the later recorded first).
+  constexpr int kLatestPhotos = 12;
+  for (int i = s.photos_size() - 1; i >= 0; --i) {
+    const v1::ProjectPhoto& photo = s.photos(i);
+    if (!IsImage(photo.attachment().media_type())) continue;
+    if (view.last_photo_on().empty() || photo.on() > view.last_photo_on()) {
+      view.set_last_photo_on(photo.on());
+    }
+    if (view.latest_photos_size() < kLatestPhotos) *view.add_latest_photos() = photo;
+  }
+  std::stable_sort(view.mutable_latest_photos()->begin(), view.mutable_latest_photos()->end(),
+                   [](const v1::ProjectPhoto& a, const v1::ProjectPhoto& b) {
+                     return a.occurred_at_us() > b.occurred_at_us();
+                   });
   const absl::CivilDay today = DayOf(now);
   auto passed = [&](const std::string& planned) {
     return !planned.empty() && now >= engine::DueInstant(MustDay(planned));

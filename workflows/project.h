@@ -25,6 +25,13 @@
 //     is one episode, and a green month ends it (the next yellow starts a new
 //     climb). A report keyed in after its month closed does not change the
 //     closed result (it counts for later months and for the bulletin).
+//   - Photos (图片库): RecordProjectImageProgress (the lead unit or the
+//     office) adds photos of the image progress; a node report may carry
+//     photos and documents. Their bytes are blobs of the log (BlobDigests).
+//     Each month close judges a project under construction on them (the
+//     policy's photo_* months without a new photo: yellow, red), kept in the
+//     month's result (photo_light, not part of its light) and climbed by the
+//     policy's photo ladder as the subject "photos".
 //   - Slips (ProjectRungRaised) with recipients resolved to units and people,
 //     a deterministic slip number and a rectification limit; the recipient
 //     unit answers with AnswerProjectSlip.
@@ -123,6 +130,9 @@ class Project {
                                             const engine::DecideContext& ctx) const;
   void Apply(State* state, const Event& event, const engine::EventContext& ctx) const;
   const engine::UpcasterRegistry* upcasters() const { return nullptr; }
+  // The blobs an event stands on: the photos and documents of a node report
+  // or of an image-progress record (图片库).
+  std::vector<std::string> BlobDigests(const Event& event) const;
 
   // The earliest instant at which a Tick could emit something new: the next
   // month close (until completion), the next rung of a node not done, or a
@@ -134,14 +144,16 @@ class Project {
   // lights, open slips' working days to their rectification limit.
   v1::ProjectView View(const State& state, absl::Time now) const;
 
-  // The subjects it supervises: the monthly judgement ("monthly") and each
-  // node ("node/<node_id>"); empty before registration.
+  // The subjects it supervises: the monthly judgement ("monthly"), each
+  // node ("node/<node_id>") and the photo library's monthly judgement
+  // ("photos"); empty before registration.
   std::vector<SupervisedSubject> Subjects(const State& state) const;
 
   const v1::ProjectPolicy& policy() const { return policy_; }
   const v1::Ladder& monthly_ladder() const { return monthly_ladder_; }
   const Supervisor& monthly() const { return monthly_; }
   const Supervisor& nodes() const { return nodes_; }
+  const Supervisor& photos() const { return photos_; }
 
  private:
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
@@ -150,6 +162,7 @@ class Project {
   const v1::Ladder monthly_ladder_;
   const Supervisor monthly_;  // the monthly-lights ladder
   const Supervisor nodes_;    // the policy's node ladder
+  const Supervisor photos_;   // the policy's photo ladder (图片库)
   engine::CalendarHolder calendar_;
 };
 

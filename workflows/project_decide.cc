@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "engine/deadline_rule.h"
+#include "workflows/attachments.h"
 #include "workflows/principal.h"
 #include "workflows/project.h"
 #include "workflows/project_code.h"
@@ -105,6 +106,23 @@ v1::ProjectMonthResult JudgeMonth(const ProjectState& s, absl::CivilMonth month,
   r.set_finish_light(PlanDateLight(s.info().planned_finish_on(), CompletedBy(s, last), month,
                                    policy.plan_date_red_from_month(), &missed));
   r.set_finish_months_missed(missed);
+  // 图片库: a project under construction all month (started before it, not
+  // completed by its end) needs a new photo in it.
+  if (policy.photo_yellow_from_month() > 0 && StartedBy(s, last) && !CompletedBy(s, last) &&
+      absl::CivilMonth(MustDay(s.started_on())) < month) {
+    bool photo = false;
+    for (const auto& p : s.photos()) {
+      photo = photo ||
+              (IsImage(p.attachment().media_type()) && absl::CivilMonth(MustDay(p.on())) == month);
+    }
+    const int32_t before =
+        s.months().empty() ? 0 : s.months(s.months_size() - 1).photo_months_missed();
+    const int32_t running = photo ? 0 : before + 1;
+    r.set_photo_months_missed(running);
+    r.set_photo_light(running >= policy.photo_red_from_month()      ? v1::LIGHT_RED
+                      : running >= policy.photo_yellow_from_month() ? v1::LIGHT_YELLOW
+                                                                    : v1::LIGHT_GREEN);
+  }
   v1::Light light = v1::LIGHT_GREEN;
   light = Worst(light, r.investment().light());
   light = Worst(light, r.start_light());
@@ -137,6 +155,7 @@ class Ticker {
   Events Run() {
     CloseMonths();
     Raise(project_.monthly(), MonthlySubject(state_, ""));
+    Raise(project_.photos(), PhotoSubject(state_, ""));
     for (int i = 0; i < state_.nodes_size(); ++i) {
       const v1::ProjectNode node = state_.nodes(i);
       Raise(project_.nodes(), NodeSubject(state_, node));
@@ -174,6 +193,7 @@ class Ticker {
       // are not closed yet in the copy), so a late Tick climbs month by month
       // as timely ones would; each slip names the month that raised it.
       Raise(project_.monthly(), MonthlySubject(state_, FormatMonth(month)));
+      Raise(project_.photos(), PhotoSubject(state_, FormatMonth(month)));
     }
   }
 
@@ -435,14 +455,45 @@ absl::StatusOr<Events> NodeDone(const ProjectState& s, const v1::ReportProjectNo
     return absl::FailedPreconditionError(absl::StrCat(
         "node '", node->node_id(), "' was already reported done on ", node->done_on()));
   }
+  RETURN_IF_ERROR(CheckAttachmentRefs(c.attachments(), "attachments"));
   const absl::CivilDay on = DayOf(ctx.occurred_at);
   ProjectEvent e;
   auto* d = e.mutable_node_done();
+  *d->mutable_attachments() = c.attachments();
   d->set_node_id(node->node_id());
   d->set_on(FormatDate(on));
   d->set_occurred_at_us(ToUs(ctx.occurred_at));
   d->set_late(ctx.occurred_at >= FromUs(node->due_at_us()));
   d->set_note(c.note());
+  return Events{std::move(e)};
+}
+
+absl::StatusOr<Events> RecordImage(const ProjectState& s, const v1::RecordProjectImageProgress& c,
+                                   const engine::DecideContext& ctx, const Principal& p) {
+  if (!IsLeadUnit(p, s) && !p.Is(Role::kSupervision)) {
+    return Denied("recording image progress (形象进度)",
+                  absl::StrCat("the lead unit (department:", s.info().lead_unit(),
+                               ") or the supervision office"),
+                  p);
+  }
+  if (c.attachments().empty()) {
+    return absl::InvalidArgumentError("files: 至少附一张形象进度照片（JPEG 或 PNG）");
+  }
+  RETURN_IF_ERROR(CheckAttachmentRefs(c.attachments(), "attachments"));
+  for (int i = 0; i < c.attachments_size(); ++i) {
+    if (!IsImage(c.attachments(i).media_type())) {
+      return absl::InvalidArgumentError(absl::StrCat("files[", i, "] '", c.attachments(i).name(),
+                                                     "': 图片库只收 JPEG 或 PNG 图片"));
+    }
+  }
+  ProjectEvent e;
+  auto* r = e.mutable_image_progress_recorded();
+  r->set_note(c.note());
+  *r->mutable_attachments() = c.attachments();
+  r->set_on(FormatDate(DayOf(ctx.occurred_at)));
+  r->set_occurred_at_us(ToUs(ctx.occurred_at));
+  r->set_recorded_at_us(ToUs(ctx.now));
+  r->set_by(ctx.actor);
   return Events{std::move(e)};
 }
 
@@ -525,6 +576,9 @@ absl::StatusOr<Events> RaiseRung(const Project& project, const ProjectState& s,
   if (id == kMonthlySubject) {
     subject = MonthlySubject(s, "");
     ladder = &project.monthly_ladder();
+  } else if (id == kPhotoSubject && project.policy().photo_yellow_from_month() > 0) {
+    subject = PhotoSubject(s, "");
+    ladder = &project.policy().photo_ladder();
   } else if (absl::ConsumePrefix(&id, kNodeSubjectPrefix)) {
     if (const v1::ProjectNode* node = FindNode(s, id); node != nullptr) {
       subject = NodeSubject(s, *node);

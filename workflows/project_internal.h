@@ -34,6 +34,7 @@ using Events = std::vector<ProjectEvent>;
 
 inline constexpr char kMonthlySubject[] = "monthly";
 inline constexpr char kNodeSubjectPrefix[] = "node/";
+inline constexpr char kPhotoSubject[] = "photos";
 
 inline absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 inline int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -54,6 +55,9 @@ absl::CivilMonth NextMonthToClose(const ProjectState& s);
 // episode).
 SupervisedSubject MonthlySubject(const ProjectState& s, const std::string& month);
 SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node);
+// The photo library's monthly judgement ("photos"; a run of months without a
+// photo is an episode), its slips naming `month` (the latest when empty).
+SupervisedSubject PhotoSubject(const ProjectState& s, const std::string& month);
 
 // The deciders Decide dispatches to, once the actor is parsed and (but for
 // Register) the project is known to be registered.
@@ -67,6 +71,8 @@ absl::StatusOr<Events> PlanNode(const ProjectState& s, const v1::PlanProjectNode
                                 const engine::DecideContext& ctx, const Principal& p);
 absl::StatusOr<Events> NodeDone(const ProjectState& s, const v1::ReportProjectNodeDone& c,
                                 const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> RecordImage(const ProjectState& s, const v1::RecordProjectImageProgress& c,
+                                   const engine::DecideContext& ctx, const Principal& p);
 absl::StatusOr<Events> Report(const ProjectState& s, const v1::ReportProjectInvestment& c,
                               const engine::DecideContext& ctx, const Principal& p);
 absl::StatusOr<Events> Answer(const ProjectState& s, const v1::AnswerSupervisionRung& c,

@@ -100,6 +100,24 @@ absl::Status Validate(const v1::ProjectPolicy& policy, const std::string& name,
              !s.ok()) {
     add({"node_ladder"}, s.message());
   }
+  const int32_t photo_yellow = policy.photo_yellow_from_month();
+  const int32_t photo_red = policy.photo_red_from_month();
+  if (photo_yellow != 0 || photo_red != 0) {
+    if (photo_yellow < 1) {
+      add({"photo_yellow_from_month"},
+          absl::StrCat("photo_yellow_from_month is ", photo_yellow,
+                       ", must be >= 1 (or both photo months 0: photos not judged)"));
+    } else if (photo_red < photo_yellow) {
+      add({"photo_red_from_month"},
+          absl::StrCat("photo_red_from_month is ", photo_red,
+                       ", must be >= photo_yellow_from_month (", photo_yellow, ")"));
+    }
+  }
+  if (policy.has_photo_ladder()) {
+    if (absl::Status s = engine::ValidateLadder(policy.photo_ladder(), "photo_ladder"); !s.ok()) {
+      add({"photo_ladder"}, s.message());
+    }
+  }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }

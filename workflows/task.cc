@@ -13,6 +13,7 @@
 #include "engine/deadline_rule.h"
 #include "engine/event_type.h"
 #include "engine/ladder.h"
+#include "workflows/attachments.h"
 #include "workflows/task_internal.h"
 
 namespace taizhang::workflows {
@@ -74,6 +75,11 @@ void Task::SetCalendar(std::shared_ptr<const WorkingDayCalendar> calendar) {
 }
 
 std::shared_ptr<const WorkingDayCalendar> Task::calendar() const { return calendar_.Get(); }
+
+std::vector<std::string> Task::BlobDigests(const Event& event) const {
+  if (!event.has_progress_reported()) return {};
+  return BlobDigestsOf(event.progress_reported().attachments());
+}
 
 std::string Task::EventType(const Event& event) const {
   return engine::EventTypeName("task", event);

@@ -105,6 +105,8 @@ class Task {
                                             const engine::DecideContext& ctx) const;
   void Apply(State* state, const Event& event, const engine::EventContext& ctx) const;
   const engine::UpcasterRegistry* upcasters() const { return nullptr; }
+  // The blobs an event stands on: a progress report's attachments.
+  std::vector<std::string> BlobDigests(const Event& event) const;
 
   // The earliest instant at which a TaskTick could emit something new (the
   // next light threshold or ladder rung); nullopt for a task not created,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/deadline_rule.h"
+#include "workflows/attachments.h"
 #include "workflows/principal.h"
 #include "workflows/project_code.h"
 #include "workflows/task.h"
@@ -121,7 +122,9 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::Decide(const State& s, const Co
             absl::StrCat("percent: ", a.percent(), " is not in 0..100"));
       }
       if (Blank(a.text())) return absl::InvalidArgumentError("text: required (what was done)");
+      RETURN_IF_ERROR(CheckAttachmentRefs(a.attachments(), "attachments"));
       v1::TaskProgressReported* e = events.emplace_back().mutable_progress_reported();
+      *e->mutable_attachments() = a.attachments();
       e->set_unit(p.unit);
       e->set_percent(a.percent());
       e->set_text(a.text());

@@ -79,6 +79,8 @@ struct LedgerOptions {
   bool amend_calendars = false;
   // How far back each role may date a fact (补录).
   std::string backdating_policy = "backdating/default.textproto";
+  // What photos and documents a report may carry (workflows/attachments.h).
+  std::string attachment_policy = "attachments/default.textproto";
 };
 
 // A stream's state as an auditor asks for it (Ledger::StateAt).

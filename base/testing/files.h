@@ -36,7 +36,8 @@ inline std::string SourceDir() {
 }
 
 // The policies shipped with the workflows (workflows/policies in the source
-// tree): calendars, ladders, approval, tasks, investment, backdating.
+// tree): calendars, ladders, approval, tasks, investment, backdating,
+// attachments.
 inline std::string PoliciesDir() { return SourceDir() + "/workflows/policies"; }
 
 // A fresh, empty directory under the system's temporary directory, removed
