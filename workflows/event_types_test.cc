@@ -115,7 +115,8 @@ TEST_F(EventTypesTest, ProjectEventNamesArePinned) {
                   {"project.Registered", "project.AnnualPlanSet", "project.StageAdvanced",
                    "project.NodePlanned", "project.NodeDone", "project.InvestmentReported",
                    "project.MonthClosed", "project.LightChanged", "project.RungRaised",
-                   "project.RungAnswered", "project.DeadlineRecomputed", "project.RungDelisted"}));
+                   "project.RungAnswered", "project.DeadlineRecomputed", "project.RungDelisted",
+                   "project.VisitRecorded", "project.ServiceRated", "project.VisitPeriodClosed"}));
 }
 
 // The bulletin streams are appended by the server, not by an aggregate; their
