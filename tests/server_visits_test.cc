@@ -121,7 +121,7 @@ TEST_F(VisitsServerTest, VisitsAndRatingsThroughTheCliTheTimerTheBulletinAndTheL
   ClockTo("2014-06-16");
   CommandResult state = Cli("office", {"--json", "project", "show", kCode});
   ASSERT_EQ(state.exit_code, 0) << state.err;
-  EXPECT_THAT(state.out, HasSubstr("\"visits_below_quota\": 2"));
+  EXPECT_THAT(state.out, HasSubstr("\"visits_below_quota\":2"));
   CommandResult problem = Cli("office", {"problem", "show", absl::StrCat(kCode, "-V1-1")});
   ASSERT_EQ(problem.exit_code, 0) << problem.err;
   EXPECT_THAT(problem.out, HasSubstr("双回线路供电未落实"));
