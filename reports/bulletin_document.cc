@@ -181,6 +181,50 @@ void Supervision(const v1::Bulletin& b, Data* out) {
   out->set("has_late", Bool(late > 0));
 }
 
+// 六、走访服务情况: visits per person and per unit, the persons below quota.
+void Visits(const v1::Bulletin& b, Data* out) {
+  TemplateList persons, units, below;
+  for (const auto& p : b.visits_by_person()) {
+    Data row;
+    row.set("person", p.person());
+    std::vector<std::string> caps;
+    for (int c : p.capacities()) caps.push_back(Label(static_cast<v1::VisitCapacity>(c)));
+    row.set("capacities", absl::StrJoin(caps, "、"));
+    row.set("visits", absl::StrCat(p.visits()));
+    row.set("projects", absl::StrCat(p.projects()));
+    persons.push_back(row);
+  }
+  for (const auto& u : b.visits_by_unit()) {
+    Data row;
+    row.set("unit", u.unit());
+    row.set("visits", absl::StrCat(u.visits()));
+    row.set("persons", absl::StrCat(u.persons()));
+    units.push_back(row);
+  }
+  for (const auto& f : b.visits_below_quota()) {
+    Data row;
+    row.set("person", f.person());
+    row.set("capacity", Label(f.capacity()));
+    row.set("name", f.name());
+    row.set("code", f.code());
+    row.set("period", f.period());
+    row.set("visits", absl::StrCat(f.visits()));
+    row.set("required", absl::StrCat(f.required()));
+    row.set("light", LightLabel(f.light()));
+    row.set("light_class", ShortName(f.light()));
+    below.push_back(row);
+  }
+  out->set("visits_total", absl::StrCat(b.visits_in_month()));
+  out->set("visit_persons_count", absl::StrCat(persons.size()));
+  out->set("has_visits", Bool(!persons.empty()));
+  out->set("visit_persons", persons);
+  out->set("has_visit_units", Bool(!units.empty()));
+  out->set("visit_units", units);
+  out->set("below_quota_count", absl::StrCat(below.size()));
+  out->set("has_below_quota", Bool(!below.empty()));
+  out->set("below_quota", below);
+}
+
 }  // namespace
 
 std::string FormatYi(int64_t yuan) {
@@ -230,6 +274,7 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   d.set("has_listed", Bool(!listed.empty()));
   d.set("listed", listed);
   Supervision(b, &d);
+  Visits(b, &d);
   return RenderTemplate(kBulletinTemplate, d);
 }
 

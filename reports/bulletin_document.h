@@ -7,7 +7,9 @@
 //   三、单位排名   the ranking by investment completion, 先进 and 后进;
 //   四、点名项目   the projects named, with their reasons;
 //   五、督办情况   per unit: overdue work, rungs raised in the month, listings,
-//                 late entries (补录).
+//                 late entries (补录);
+//   六、走访服务情况 visits in the month per person and per unit, and the
+//                 quota periods of the month below quota (docs/visits.md).
 // Charts (reports/svg_chart.h) are inline SVG; print CSS sets A4 pages with
 // "第 N 页 共 M 页" in the bottom margin. Every enum reads by its label
 // (reports/labels.h); every text from the figures is HTML-escaped.

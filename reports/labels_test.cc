@@ -38,7 +38,7 @@ std::vector<const google::protobuf::EnumDescriptor*> SchemaEnums() {
       v1::ProjectState::descriptor()->file(), v1::Bulletin::descriptor()->file(),
       v1::Alert::descriptor()->file(),        v1::AdvanceClockRequest::descriptor()->file(),
       v1::Document::descriptor()->file(),     v1::Issue_descriptor()->file(),
-      v1::DeadlineRule::descriptor()->file(),
+      v1::DeadlineRule::descriptor()->file(), v1::VisitPolicy::descriptor()->file(),
   };
   std::vector<const google::protobuf::EnumDescriptor*> out;
   std::function<void(const google::protobuf::Descriptor*)> nested =

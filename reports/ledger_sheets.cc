@@ -535,6 +535,62 @@ Sheet SlipsSheet(const LedgerSelection& sel) {
   return sheet;
 }
 
+// ---------------------------------------------------------------------------
+// 走访台账 and 服务评价台账: from the projects selected.
+
+std::string Capacities(const google::protobuf::RepeatedField<int>& capacities) {
+  if (capacities.empty()) return Label(v1::VISIT_CAPACITY_OTHER);
+  std::vector<std::string> out;
+  for (int c : capacities) out.push_back(Label(static_cast<v1::VisitCapacity>(c)));
+  return absl::StrJoin(out, "、");
+}
+
+Sheet VisitsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"项目代码", 26, kText}, {"项目名称", 24, kText},
+      {"走访人", 10, kText},   {"身份", 14, kText},     {"走访日期", 12, kDate},
+      {"了解情况", 30, kText}, {"发现问题", 30, kText}, {"问题编号", 30, kText},
+      {"录入人", 20, kText},   {"录入日期", 12, kDate}, {"计入定额", 8, kText},
+  };
+  int64_t n = 0;
+  for (const Selected<Project>& p : sel.of<Project>()) {
+    for (const v1::ProjectVisit& v : p.state->visits()) {
+      const v1::ProjectVisitRecorded& r = v.recorded();
+      Row row(sheet.columns.size());
+      row.Number(++n).Text(p.state->info().code()).Text(p.state->info().name());
+      row.Text(r.visitor()).Text(Capacities(r.capacities())).Text(r.on()).Text(r.findings());
+      row.Text(Joined(r.problems())).Text(Joined(r.problem_ids()));
+      row.Text(r.recorded_by()).Text(DayOfMicros(r.recorded_at_us()));
+      row.Text(r.capacities().empty() ? "否" : v.after_close() ? "否（补录晚于考核）" : "是");
+      sheet.rows.push_back(std::move(row).Done());
+    }
+  }
+  return sheet;
+}
+
+Sheet RatingsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"项目代码", 26, kText}, {"项目名称", 24, kText},
+      {"业主单位", 20, kText}, {"评价期", 12, kText},   {"服务员", 10, kText},
+      {"身份", 12, kText},     {"得分", 8, kInteger},   {"评价", 10, kText},
+      {"意见", 30, kText},     {"评价日期", 12, kDate},
+  };
+  int64_t n = 0;
+  for (const Selected<Project>& p : sel.of<Project>()) {
+    for (const v1::ProjectServiceRated& r : p.state->ratings()) {
+      Row row(sheet.columns.size());
+      row.Number(++n).Text(p.state->info().code()).Text(p.state->info().name());
+      row.Text(p.state->info().owner()).Text(r.period()).Text(r.contact());
+      row.Text(Label(r.capacity())).Number(r.score()).Text(r.grade()).Text(r.comment());
+      row.Text(DayOfMicros(r.rated_at_us()));
+      sheet.rows.push_back(std::move(row).Done());
+    }
+  }
+  return sheet;
+}
+
 }  // namespace
 
 absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection) {
@@ -555,8 +611,15 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
     case v1::LEDGER_KIND_SLIPS:
       sheet = SlipsSheet(selection);
       break;
+    case v1::LEDGER_KIND_VISITS:
+      sheet = VisitsSheet(selection);
+      break;
+    case v1::LEDGER_KIND_RATINGS:
+      sheet = RatingsSheet(selection);
+      break;
     default:
-      return absl::InvalidArgumentError("kind: expected projects, cases, tasks, problems or slips");
+      return absl::InvalidArgumentError(
+          "kind: expected projects, cases, tasks, problems, slips, visits or ratings");
   }
   sheet.title = Label(kind);
   sheet.as_of = selection.day;
@@ -565,9 +628,9 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
 
 v1::LedgerKind ParseLedgerKind(const std::string& text) {
   const std::string t = absl::AsciiStrToLower(text);
-  for (v1::LedgerKind k :
-       {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS, v1::LEDGER_KIND_TASKS,
-        v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS}) {
+  for (v1::LedgerKind k : {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS,
+                           v1::LEDGER_KIND_TASKS, v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS,
+                           v1::LEDGER_KIND_VISITS, v1::LEDGER_KIND_RATINGS}) {
     if (t == LedgerKindName(k) || t == absl::AsciiStrToLower(v1::LedgerKind_Name(k)) ||
         t == absl::AsciiStrToLower(ShortName(k))) {
       return k;
@@ -588,6 +651,10 @@ std::string LedgerKindName(v1::LedgerKind kind) {
       return "problems";
     case v1::LEDGER_KIND_SLIPS:
       return "slips";
+    case v1::LEDGER_KIND_VISITS:
+      return "visits";
+    case v1::LEDGER_KIND_RATINGS:
+      return "ratings";
     default:
       return "";
   }

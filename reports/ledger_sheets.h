@@ -7,6 +7,8 @@
 //   LEDGER_KIND_TASKS       任务台账
 //   LEDGER_KIND_PROBLEMS    问题台账
 //   LEDGER_KIND_SLIPS       督办单台账: one row per rung raised on any stream
+//   LEDGER_KIND_VISITS      走访台账: one row per visit of each project
+//   LEDGER_KIND_RATINGS     服务评价台账: one row per rating of a service contact
 //
 // Their columns, in order, are listed in docs/ledgers.md; every value a person
 // reads is a label (reports::Label), never an enum name. Rows come in the
@@ -74,7 +76,10 @@ struct LedgerSelection {
 template <class A>
 bool KindReads(v1::LedgerKind kind) {
   if (kind == v1::LEDGER_KIND_SLIPS) return true;
-  if constexpr (std::is_same_v<A, workflows::Project>) return kind == v1::LEDGER_KIND_PROJECTS;
+  if constexpr (std::is_same_v<A, workflows::Project>) {
+    return kind == v1::LEDGER_KIND_PROJECTS || kind == v1::LEDGER_KIND_VISITS ||
+           kind == v1::LEDGER_KIND_RATINGS;
+  }
   if constexpr (std::is_same_v<A, workflows::ApprovalCase>) {
     return kind == v1::LEDGER_KIND_CASE_ITEMS;
   }
@@ -87,7 +92,7 @@ bool KindReads(v1::LedgerKind kind) {
 absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection);
 
 // The kind a person or a URL names: "projects", "cases", "tasks", "problems",
-// "slips" (or the enum's name). LEDGER_KIND_UNSPECIFIED when none.
+// "slips", "visits", "ratings" (or the enum's name). LEDGER_KIND_UNSPECIFIED when none.
 v1::LedgerKind ParseLedgerKind(const std::string& text);
 // "projects", "cases", ... ("" for an unknown kind).
 std::string LedgerKindName(v1::LedgerKind kind);

@@ -365,6 +365,9 @@ class ProjectsService final : public v1::Projects::CallbackService {
   TZ_TYPED_COMMAND(RaiseProjectRung, ProjectReply)
   TZ_TYPED_COMMAND(DelistProjectRung, ProjectReply)
   TZ_TYPED_COMMAND(RecomputeProjectDeadlines, ProjectReply)
+  // Visits and ratings.
+  TZ_TYPED_COMMAND(RecordProjectVisit, ProjectReply)
+  TZ_TYPED_COMMAND(RateProjectServiceContact, ProjectReply)
 
  private:
   std::shared_ptr<LedgerCommands> commands_;

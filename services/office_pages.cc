@@ -231,6 +231,17 @@ std::string ProjectEventDetail(const v1::ProjectEvent& e) {
     case v1::ProjectEvent::kImageProgressRecorded:
       return absl::StrCat(e.image_progress_recorded().attachments_size(), " 张照片，",
                           e.image_progress_recorded().note());
+    case v1::ProjectEvent::kVisitRecorded:
+      return absl::StrCat(e.visit_recorded().visitor(), " ", e.visit_recorded().on(), "：",
+                          e.visit_recorded().findings());
+    case v1::ProjectEvent::kServiceRated:
+      return absl::StrCat(e.service_rated().contact(), " ", e.service_rated().period(), " ",
+                          e.service_rated().score(), "分（", e.service_rated().grade(), "）");
+    case v1::ProjectEvent::kVisitPeriodClosed: {
+      const auto& r = e.visit_period_closed().result();
+      return absl::StrCat(r.person(), " ", r.period(), " 走访", r.visits(), "/", r.required(), " ",
+                          LightLabel(r.light()));
+    }
     default:
       return "";
   }
@@ -438,6 +449,9 @@ std::string EventTypeLabel(const std::string& type) {
       {"InvestmentReported", "报送投资完成"},
       {"MonthClosed", "月度评定"},
       {"ImageProgressRecorded", "上传形象进度照片"},
+      {"VisitRecorded", "走访"},
+      {"ServiceRated", "服务评价"},
+      {"VisitPeriodClosed", "走访考核"},
       // Joint-approval cases.
       {"Opened", "开始联审联批"},
       {"ItemSubmitted", "事项申报"},

@@ -622,7 +622,7 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
       }
     }
   }
-  EXPECT_EQ(checked, 6 * (14 + 17 + 10 + 10 + 10));
+  EXPECT_EQ(checked, 6 * (14 + 17 + 10 + 10 + 12));  // Projects: 10 + 2 visit RPCs
   EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   EXPECT_EQ(d->Stop(), 0);
 }

@@ -9,6 +9,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "store/sha256.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_visits.h"
 #include "workflows/ledger.h"
 #include "workflows/ledger_as_of.h"
 
@@ -107,6 +108,7 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
   for (const auto& s : at.of<Problem>()) units.Add(ledger.problem(), s);
   units.AddLateEntries(late.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
+  AddVisitFigures(at.of<Project>(), month, &bulletin);
   return bulletin;
 }
 

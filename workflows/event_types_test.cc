@@ -117,7 +117,9 @@ TEST_F(EventTypesTest, ProjectEventNamesArePinned) {
                    "project.MonthClosed", "project.LightChanged", "project.RungRaised",
                    "project.RungAnswered", "project.DeadlineRecomputed", "project.RungDelisted",
                    // 图片库
-                   "project.ImageProgressRecorded"}));
+                   "project.ImageProgressRecorded",
+                   // 走访
+                   "project.VisitRecorded", "project.ServiceRated", "project.VisitPeriodClosed"}));
 }
 
 // The bulletin streams are appended by the server, not by an aggregate; their

@@ -11,6 +11,7 @@
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
 #include "workflows/bulletin_log.h"
+#include "workflows/bulletin_visits.h"
 #include "workflows/principal.h"
 #include "workflows/supervision.h"
 
@@ -21,13 +22,22 @@ std::string Join(const std::string& a, const std::string& b) { return absl::StrC
 
 }  // namespace
 
-// Delivers task completions to the tasks that wait for them.
+// Delivers task completions to the tasks that wait for them, and raises the
+// problems found on a visit as problem streams.
 class Ledger::Reactions final : public engine::LogConsumer {
  public:
   explicit Reactions(Ledger& ledger) : ledger_(ledger) {}
 
   absl::Status OnEvent(const store::RecordedEvent& e, bool replaying) override {
     const std::string& type = e.record.type();
+    if (type == "project.VisitRecorded") {
+      if (replaying) return absl::OkStatus();  // CatchUp, after the replay
+      v1::ProjectEvent event;
+      if (!event.ParseFromString(e.record.payload())) return absl::OkStatus();
+      auto project = ledger_.GetProject(CodeOf(e.record.stream()));
+      if (!project.has_value()) return absl::OkStatus();
+      return RaiseVisitProblems(*project, event.visit_recorded());
+    }
     if (type != "task.Created" && type != "task.Completed") return absl::OkStatus();
     // Replay only rebuilds; what a crash left undone is sent once the runtime
     // follows (Start calls CatchUpReactions after the replay).
@@ -39,15 +49,55 @@ class Ledger::Reactions final : public engine::LogConsumer {
     return DeliverPending(state->state);
   }
 
-  // Every waiting task whose prerequisites have completed gets them.
+  // Every waiting task whose prerequisites have completed gets them; every
+  // problem found on a visit and not yet raised is raised.
   absl::Status CatchUp() {
     for (const auto& loaded : tasks().projection().List()) {
       RETURN_IF_ERROR(DeliverPending(loaded.state));
+    }
+    for (const auto& project : ledger_.ListProjects()) {
+      for (const auto& visit : project.visits()) {
+        RETURN_IF_ERROR(RaiseVisitProblems(project, visit.recorded()));
+      }
     }
     return absl::OkStatus();
   }
 
  private:
+  static std::string CodeOf(const std::string& stream) {
+    return stream.substr(std::string(WorkflowTraits<Project>::kPrefix).size());
+  }
+
+  // Each problem of the visit not yet raised, as "problem/<code>-V<n>-<i>",
+  // by the system, with a request id naming the visit and the line: a second
+  // attempt (a replayed reaction, a crash between) finds the first.
+  absl::Status RaiseVisitProblems(const v1::ProjectState& project,
+                                  const v1::ProjectVisitRecorded& visit) {
+    for (int i = 0; i < visit.problem_ids_size() && i < visit.problems_size(); ++i) {
+      const std::string& id = visit.problem_ids(i);
+      if (ledger_.GetProblem(id).has_value()) continue;
+      v1::ProblemCommand command;
+      v1::RaiseProblem* raise = command.mutable_raise();
+      raise->set_problem_id(id);
+      raise->set_project_code(project.info().code());
+      raise->set_title(visit.problems(i));
+      raise->set_description(absl::StrCat(visit.on(), " ", visit.visitor(), " 走访发现（走访第 ",
+                                          visit.number(), " 次）：", visit.findings()));
+      raise->mutable_source()->set_kind(v1::PROBLEM_SOURCE_KIND_INSPECTION);
+      raise->mutable_source()->set_name(absl::StrCat(visit.visitor(), "走访"));
+      raise->set_responsible_leader(project.info().responsible_leader());
+      engine::CommandMeta meta;
+      meta.request_id =
+          absl::StrCat("visit-problem:", project.info().code(), ":", visit.number(), ":", i + 1);
+      meta.actor = kSystemActor;
+      auto out = ledger_.workflow<Problem>().Execute(id, command, meta);
+      if (!out.ok() && out.status().code() != absl::StatusCode::kAlreadyExists) {
+        return out.status();
+      }
+    }
+    return absl::OkStatus();
+  }
+
   WorkflowOf<Task>& tasks() { return ledger_.workflow<Task>(); }
 
   absl::Status DeliverCompletion(const v1::TaskState& done) {
@@ -195,6 +245,7 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   for (const auto& s : ListProblems()) units.Add(problem(), s);
   units.AddLateEntries(late_entries_.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
+  AddVisitFigures(ListProjects(), month, &bulletin);
   return bulletin;
 }
 

@@ -303,6 +303,7 @@ absl::StatusOr<std::vector<v1::ProblemEvent>> Problem::DecideRaise(const State& 
   switch (p.role) {
     case Role::kSupervision:
     case Role::kAdmin:
+    case Role::kSystem:  // a problem found on a visit (Ledger's reactions)
       if (source.kind() == v1::PROBLEM_SOURCE_KIND_UNSPECIFIED) {
         return absl::InvalidArgumentError("source.kind: required (INSPECTION, ENTERPRISE or UNIT)");
       }

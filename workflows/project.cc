@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "engine/deadline_rule.h"
@@ -152,16 +153,21 @@ std::string ProjectStream(absl::string_view code) { return absl::StrCat("project
 // Project.
 
 Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
-                 std::shared_ptr<const engine::WorkingDayCalendar> calendar)
+                 std::shared_ptr<const engine::WorkingDayCalendar> calendar, v1::VisitPolicy visits)
     : policy_(std::move(policy)),
       monthly_ladder_(std::move(monthly_ladder)),
       monthly_(monthly_ladder_, 0),
       nodes_(policy_.node_ladder(), 0),
       photos_(policy_.photo_ladder(), 0),
+      visit_policy_(std::move(visits)),
+      visits_(visit_policy_.ladder(), 0),
       calendar_(std::move(calendar), "Project") {
   // Broken invariants of the caller: policies are validated when loaded.
   absl::Status valid = ValidateProjectPolicy(policy_, "project policy");
   if (valid.ok()) valid = engine::ValidateLadder(monthly_ladder_, "monthly ladder");
+  if (valid.ok() && !visit_policy_.name().empty()) {
+    valid = ValidateVisitPolicy(visit_policy_, "visit policy");
+  }
   if (!valid.ok()) {
     std::fprintf(stderr, "Project: %s\n", std::string(valid.message()).c_str());
     std::abort();
@@ -170,14 +176,19 @@ Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
 
 absl::StatusOr<std::unique_ptr<Project>> Project::Load(const std::string& policy_path,
                                                        const std::string& monthly_ladder_path,
-                                                       const std::string& calendar_dir) {
+                                                       const std::string& calendar_dir,
+                                                       const std::string& visit_policy_path) {
   ASSIGN_OR_RETURN(v1::ProjectPolicy policy, LoadProjectPolicy(policy_path));
+  v1::VisitPolicy visits;
+  if (!visit_policy_path.empty()) {
+    ASSIGN_OR_RETURN(visits, LoadVisitPolicy(visit_policy_path));
+  }
   ASSIGN_OR_RETURN(v1::Ladder ladder, engine::LoadLadder(monthly_ladder_path));
   ASSIGN_OR_RETURN(engine::WorkingDayCalendar calendar,
                    engine::WorkingDayCalendar::LoadDirectory(calendar_dir));
   return std::make_unique<Project>(
       std::move(policy), std::move(ladder),
-      std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar)));
+      std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar)), std::move(visits));
 }
 
 void Project::SetCalendar(std::shared_ptr<const engine::WorkingDayCalendar> calendar) {
@@ -241,6 +252,10 @@ absl::StatusOr<std::vector<Project::Event>> Project::Decide(
       return Tick(*this, state, ctx, *calendar());
     case Command::kRecomputeDeadlines:
       return Recompute(state, *calendar(), p);
+    case Command::kVisit:
+      return RecordVisit(state, command.visit(), ctx, p);
+    case Command::kRate:
+      return Rate(*this, state, command.rate(), ctx, p);
     default:
       return absl::InvalidArgumentError("action: unknown action");
   }
@@ -381,7 +396,30 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
       break;
     }
     case Event::kLightChanged:
-      s->set_light(event.light_changed().to());
+      // A visit period's light is its result's; the project's is the month's.
+      if (!absl::StartsWith(event.light_changed().subject(), kVisitSubjectPrefix)) {
+        s->set_light(event.light_changed().to());
+      }
+      break;
+    case Event::kVisitRecorded: {
+      const auto& r = event.visit_recorded();
+      auto* v = s->add_visits();
+      *v->mutable_recorded() = r;
+      // Keyed in after a period it falls in was judged: counted in none.
+      for (const auto& judged : s->visit_periods()) {
+        if (r.on() >= judged.first_day() && r.on() <= judged.last_day() &&
+            std::find(r.capacities().begin(), r.capacities().end(), judged.capacity()) !=
+                r.capacities().end()) {
+          v->set_after_close(true);
+        }
+      }
+      break;
+    }
+    case Event::kServiceRated:
+      *s->add_ratings() = event.service_rated();
+      break;
+    case Event::kVisitPeriodClosed:
+      *s->add_visit_periods() = event.visit_period_closed().result();
       break;
     case Event::KIND_NOT_SET:
       break;
@@ -402,6 +440,16 @@ std::optional<absl::Time> Project::NextWakeup(const State& s) const {
     if (node.done()) continue;
     consider(nodes_.NextWakeup(NodeSubject(s, node), s.rungs(), *cal));
   }
+  for (const auto& quota : visit_policy_.quotas()) {
+    std::optional<VisitPeriod> period = NextVisitPeriodToClose(s, quota);
+    if (period.has_value() && !CompletedOnOrBefore(s, period->last)) {
+      consider(VisitPeriodClose(*period));
+    }
+  }
+  for (const auto& r : s.visit_periods()) {
+    if (r.light() == v1::LIGHT_GREEN) continue;
+    consider(visits_.NextWakeup(VisitSubject(s, r), s.rungs(), *cal));
+  }
   return next;
 }
 
@@ -411,6 +459,9 @@ std::vector<SupervisedSubject> Project::Subjects(const State& s) const {
   out.push_back(MonthlySubject(s, ""));
   for (const auto& node : s.nodes()) out.push_back(NodeSubject(s, node));
   if (policy_.photo_yellow_from_month() > 0) out.push_back(PhotoSubject(s, ""));
+  for (const auto& r : s.visit_periods()) {
+    if (r.light() != v1::LIGHT_GREEN) out.push_back(VisitSubject(s, r));
+  }
   return out;
 }
 
@@ -467,6 +518,10 @@ v1::ProjectView Project::View(const State& s, absl::Time now) const {
     } else {
       v->set_light(v1::LIGHT_GREEN);
     }
+  }
+  for (v1::ProjectVisitTally& t : VisitTallies(s)) *view.add_visit_tallies() = std::move(t);
+  for (const auto& r : s.visit_periods()) {
+    if (r.light() != v1::LIGHT_GREEN) view.set_visits_below_quota(view.visits_below_quota() + 1);
   }
   for (const auto& rung : s.rungs()) {
     const auto& r = rung.raised();

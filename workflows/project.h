@@ -32,6 +32,14 @@
 //     policy's photo_* months without a new photo: yellow, red), kept in the
 //     month's result (photo_light, not part of its light) and climbed by the
 //     policy's photo ladder as the subject "photos".
+//   - Visits (走访) and ratings (visit.proto, project_visits.cc, docs/visits.md):
+//     a visit by the responsible leader or a service contact (or keyed in by
+//     the office for them) is matched against the project's people; its
+//     problems are raised as problem streams by the Ledger's reactions. Each
+//     quota of the visit policy is judged per period at the period's end by
+//     Tick (ProjectVisitPeriodClosed); a period below quota is a supervised
+//     subject "visits/<capacity>/<period>" with its light and its rungs. The
+//     owner rates each service contact once per rating period.
 //   - Slips (ProjectRungRaised) with recipients resolved to units and people,
 //     a deterministic slip number and a rectification limit; the recipient
 //     unit answers with AnswerProjectSlip.
@@ -40,7 +48,9 @@
 // admin. AdvanceProjectStage, PlanProjectNode: the lead unit
 // ("department:<lead_unit>") or supervision. ReportProjectNodeDone: the node's
 // responsible unit, the lead unit or supervision. ReportProjectInvestment: the
-// lead unit. AnswerProjectSlip: the slip's recipient unit. ProjectTick:
+// lead unit. AnswerProjectSlip: the slip's recipient unit. RecordProjectVisit:
+// the visitor ("leader:<name>", "<role>:<unit>:<name>") or the project's
+// office. RateProjectServiceContact: the owner ("enterprise:<owner>"). ProjectTick:
 // system:scheduler. RecomputeProjectDeadlines: system or admin.
 //
 // Thread-safety: Decide, Apply, NextWakeup and View are const and may run
@@ -102,6 +112,45 @@ absl::StatusOr<v1::ProjectPolicy> ParseProjectPolicy(const std::string& name,
 absl::StatusOr<v1::ProjectPolicy> LoadProjectPolicy(const std::string& path);
 absl::Status ValidateProjectPolicy(const v1::ProjectPolicy& policy, const std::string& name);
 
+// Visits (走访) and ratings (workflows/project_visits.cc; visit.proto).
+//
+// A quota period: a month ("YYYY-MM") or a half month ("YYYY-MM-1" the 1st to
+// the 15th, "YYYY-MM-2" the 16th to the month's last day). It closes at 00:00
+// China time of the day after its last day; a visit on the last day counts
+// for it, one on the next day for the next.
+struct VisitPeriod {
+  v1::VisitPeriodKind kind = v1::VISIT_PERIOD_KIND_MONTH;
+  absl::CivilDay first;
+  absl::CivilDay last;
+  std::string key;
+};
+VisitPeriod VisitPeriodOf(v1::VisitPeriodKind kind, absl::CivilDay day);
+VisitPeriod NextVisitPeriod(const VisitPeriod& period);
+absl::Time VisitPeriodClose(const VisitPeriod& period);
+// INVALID_ARGUMENT quoting the text when it is not a period of `kind`.
+absl::StatusOr<VisitPeriod> ParseVisitPeriod(v1::VisitPeriodKind kind, absl::string_view text);
+
+// The person the project's registration names in `capacity` ("" for none or
+// OTHER).
+std::string VisitCapacityPerson(const v1::ProjectInfo& info, v1::VisitCapacity capacity);
+// Every capacity `person` holds on the project, in enum order.
+std::vector<v1::VisitCapacity> VisitCapacitiesOf(const v1::ProjectInfo& info,
+                                                 absl::string_view person);
+
+// The visits of a project per person per month (by month, then person), as
+// the bulletin and the assessment read them; visits keyed in after their
+// period was judged count here too.
+std::vector<v1::ProjectVisitTally> VisitTallies(const v1::ProjectState& state);
+
+// Visit policy (workflows/policies/visits/*.textproto). Validated: a name;
+// each quota with a capacity (not OTHER, each once), a period kind and
+// at_least >= 1; a valid ladder when there are quotas; a rating scale with
+// min < max, grades ascending from min_score within the scale, a period kind.
+// INVALID_ARGUMENT "name:line: reason"; NOT_FOUND when it cannot be read.
+absl::StatusOr<v1::VisitPolicy> ParseVisitPolicy(const std::string& name, const std::string& text);
+absl::StatusOr<v1::VisitPolicy> LoadVisitPolicy(const std::string& path);
+absl::Status ValidateVisitPolicy(const v1::VisitPolicy& policy, const std::string& name);
+
 class Project {
  public:
   using State = v1::ProjectState;
@@ -113,13 +162,17 @@ class Project {
   // `policy` must pass ValidateProjectPolicy and `monthly_ladder` (e.g.
   // workflows/policies/ladders/monthly-lights.textproto) engine::ValidateLadder
   // (CHECKed). `calendar` must not be null.
+  // `visits` (when it has a name) must pass ValidateVisitPolicy; without
+  // one no visit quota is judged and ratings are refused.
   Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
-          std::shared_ptr<const engine::WorkingDayCalendar> calendar);
+          std::shared_ptr<const engine::WorkingDayCalendar> calendar,
+          v1::VisitPolicy visits = v1::VisitPolicy());
 
   // Loads the policy file, the ladder file and the calendar directory.
   static absl::StatusOr<std::unique_ptr<Project>> Load(const std::string& policy_path,
                                                        const std::string& monthly_ladder_path,
-                                                       const std::string& calendar_dir);
+                                                       const std::string& calendar_dir,
+                                                       const std::string& visit_policy_path = "");
 
   // Takes a new calendar into use (e.g. after a year's file was added); then
   // send RecomputeProjectDeadlines to each project.
@@ -145,8 +198,9 @@ class Project {
   v1::ProjectView View(const State& state, absl::Time now) const;
 
   // The subjects it supervises: the monthly judgement ("monthly"), each
-  // node ("node/<node_id>") and the photo library's monthly judgement
-  // ("photos"); empty before registration.
+  // node ("node/<node_id>"), the photo library's monthly judgement
+  // ("photos") and each visit period judged below quota
+  // ("visits/<capacity>/<period>"); empty before registration.
   std::vector<SupervisedSubject> Subjects(const State& state) const;
 
   const v1::ProjectPolicy& policy() const { return policy_; }
@@ -154,6 +208,8 @@ class Project {
   const Supervisor& monthly() const { return monthly_; }
   const Supervisor& nodes() const { return nodes_; }
   const Supervisor& photos() const { return photos_; }
+  const v1::VisitPolicy& visit_policy() const { return visit_policy_; }
+  const Supervisor& visits() const { return visits_; }
 
  private:
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
@@ -163,6 +219,8 @@ class Project {
   const Supervisor monthly_;  // the monthly-lights ladder
   const Supervisor nodes_;    // the policy's node ladder
   const Supervisor photos_;   // the policy's photo ladder (图片库)
+  const v1::VisitPolicy visit_policy_;
+  const Supervisor visits_;  // the visit policy's ladder, per period below quota
   engine::CalendarHolder calendar_;
 };
 

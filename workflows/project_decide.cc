@@ -160,6 +160,11 @@ class Ticker {
       const v1::ProjectNode node = state_.nodes(i);
       Raise(project_.nodes(), NodeSubject(state_, node));
     }
+    CloseVisitPeriods();
+    for (int i = 0; i < state_.visit_periods_size(); ++i) {
+      const v1::ProjectVisitPeriodResult r = state_.visit_periods(i);
+      if (r.light() != v1::LIGHT_GREEN) Raise(project_.visits(), VisitSubject(state_, r));
+    }
     return std::move(out_);
   }
 
@@ -194,6 +199,34 @@ class Ticker {
       // as timely ones would; each slip names the month that raised it.
       Raise(project_.monthly(), MonthlySubject(state_, FormatMonth(month)));
       Raise(project_.photos(), PhotoSubject(state_, FormatMonth(month)));
+    }
+  }
+
+  // Each quota's periods that have closed by now, in order: the result, and
+  // for a period below quota its light (from unjudged) and its rungs.
+  void CloseVisitPeriods() {
+    for (const v1::VisitQuota& quota : project_.visit_policy().quotas()) {
+      for (std::optional<VisitPeriod> period = NextVisitPeriodToClose(state_, quota);
+           period.has_value() && VisitPeriodClose(*period) <= ctx_.now;
+           period = NextVisitPeriod(*period)) {
+        if (CompletedOnOrBefore(state_, period->last)) break;
+        ProjectEvent closed;
+        *closed.mutable_visit_period_closed()->mutable_result() =
+            JudgeVisitPeriod(state_, quota, *period);
+        const v1::ProjectVisitPeriodResult result = closed.visit_period_closed().result();
+        Emit(std::move(closed));
+        if (result.light() == v1::LIGHT_GREEN) continue;
+        const SupervisedSubject subject = VisitSubject(state_, result);
+        ProjectEvent changed;
+        auto* c = changed.mutable_light_changed();
+        c->set_subject(subject.id);
+        c->set_from(v1::LIGHT_UNSPECIFIED);
+        c->set_to(result.light());
+        c->set_changed_at_us(result.closed_at_us());
+        c->set_month(subject.month);
+        Emit(std::move(changed));
+        Raise(project_.visits(), subject);
+      }
     }
   }
 

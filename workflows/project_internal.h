@@ -11,6 +11,7 @@
 #define TAIZHANG_WORKFLOWS_PROJECT_INTERNAL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ using Events = std::vector<ProjectEvent>;
 inline constexpr char kMonthlySubject[] = "monthly";
 inline constexpr char kNodeSubjectPrefix[] = "node/";
 inline constexpr char kPhotoSubject[] = "photos";
+inline constexpr char kVisitSubjectPrefix[] = "visits/";
 
 inline absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 inline int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -85,6 +87,27 @@ absl::StatusOr<Events> Delist(const ProjectState& s, const v1::DelistSupervision
                               const engine::DecideContext& ctx, const Principal& p);
 absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDayCalendar& calendar,
                                  const Principal& p);
+
+// Visits (project_visits.cc).
+absl::StatusOr<Events> RecordVisit(const ProjectState& s, const v1::RecordProjectVisit& c,
+                                   const engine::DecideContext& ctx, const Principal& p);
+absl::StatusOr<Events> Rate(const Project& project, const ProjectState& s,
+                            const v1::RateProjectServiceContact& c,
+                            const engine::DecideContext& ctx, const Principal& p);
+// The next period of `quota` to judge: the one after the last judged, or the
+// first that begins on or after the registration day; nullopt when the
+// project names nobody in the quota's capacity.
+std::optional<VisitPeriod> NextVisitPeriodToClose(const ProjectState& s,
+                                                  const v1::VisitQuota& quota);
+// The result of `period` for `quota`: the visits in its days recorded before
+// it closed.
+v1::ProjectVisitPeriodResult JudgeVisitPeriod(const ProjectState& s, const v1::VisitQuota& quota,
+                                              const VisitPeriod& period);
+// A period judged below quota as a supervised subject
+// ("visits/<capacity>/<period>", one episode, one period light).
+SupervisedSubject VisitSubject(const ProjectState& s, const v1::ProjectVisitPeriodResult& r);
+// Whether the project completed on or before `day`.
+bool CompletedOnOrBefore(const ProjectState& s, absl::CivilDay day);
 
 // Tick (the caller checked it is the system's): closes each month due at
 // ctx.now, then climbs the ladders, on a copy of `s` to which each event is

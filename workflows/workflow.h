@@ -73,6 +73,8 @@ struct LedgerOptions {
   std::string task_policy = "tasks/jinning-2020.textproto";
   std::string project_policy = "investment/points-behind-10-30.textproto";
   std::string project_ladder = "ladders/monthly-lights.textproto";
+  // Visit quotas per capacity and the enterprises' rating scale (走访, 评价).
+  std::string visit_policy = "visits/yangshan-2014.textproto";
   std::string approval_policies = "approval";  // every *.textproto in it
   // Take a calendar file whose days differ from the year the log holds as an
   // amendment of that year, instead of refusing to start.

@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<Problem>> WorkflowTraits<Problem>::Load(const Led
 }
 
 absl::StatusOr<std::unique_ptr<Project>> WorkflowTraits<Project>::Load(const LedgerOptions& o) {
-  return Project::Load(Under(o, o.project_policy), Under(o, o.project_ladder), Calendars(o));
+  return Project::Load(Under(o, o.project_policy), Under(o, o.project_ladder), Calendars(o),
+                       o.visit_policy.empty() ? "" : Under(o, o.visit_policy));
 }
 bool WorkflowTraits<Project>::HasPendingDeadline(const v1::ProjectState& s) {
   for (const auto& slip : s.rungs()) {
