@@ -99,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   ASSIGN_OR_RETURN(auto calendar, engine::WorkingDayCalendar::LoadDirectory(root + "/calendars"));
   l->files_calendar_ = std::make_shared<const engine::WorkingDayCalendar>(std::move(calendar));
   ASSIGN_OR_RETURN(l->backdating_, LoadBackdatingPolicy(Join(root, options.backdating_policy)));
+  ASSIGN_OR_RETURN(l->assessment_, LoadAssessmentPolicies(Join(root, options.assessment_policies)));
   Ledger* self = l.get();
   // Every command, of every aggregate, is dated within its role's bound.
   engine::StoreOptions store_options;

@@ -50,6 +50,7 @@
 #include "google/protobuf/any.pb.h"
 #include "store/event_log.h"
 #include "taizhang/v1/bulletin.pb.h"
+#include "workflows/assessment_policy.h"
 #include "workflows/backdating.h"
 #include "workflows/workflow.h"
 #include "workflows/workflow_registry.h"
@@ -163,6 +164,8 @@ class Ledger {
     return late_entries_.RecordedBetween(from, to);
   }
   const v1::BackdatingPolicy& backdating_policy() const { return backdating_; }
+  // The assessment rules loaded at Open (workflows/assessment_policy.h).
+  const AssessmentPolicies& assessment_policies() const { return assessment_; }
 
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
@@ -206,6 +209,7 @@ class Ledger {
   // The policy files' calendar: what Start loads into the log.
   std::shared_ptr<const engine::WorkingDayCalendar> files_calendar_;
   v1::BackdatingPolicy backdating_;
+  AssessmentPolicies assessment_;
   LateEntries late_entries_;
   std::unique_ptr<engine::CalendarLog> calendar_log_;  // set by Start
   absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time

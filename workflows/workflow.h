@@ -79,6 +79,9 @@ struct LedgerOptions {
   bool amend_calendars = false;
   // How far back each role may date a fact (补录).
   std::string backdating_policy = "backdating/default.textproto";
+  // The assessment rules (考核办法): every *.textproto in it; none: nothing
+  // is assessed.
+  std::string assessment_policies = "assessment";
 };
 
 // A stream's state as an auditor asks for it (Ledger::StateAt).
