@@ -361,12 +361,16 @@ v1::UnitAssessment Score(const v1::AssessmentPolicy& policy, const v1::UnitGroup
   u.set_group(group.name());
   u.set_kind(group.kind());
   int64_t full = 0, excluded = 0;
+  bool any_data = false;
   for (const auto& x : policy.indicators()) {
     full += x.weight();
     const Tally& t = work.indicators[x.id()];
     if (t.denominator == 0 && x.no_data() == v1::NO_DATA_EXCLUDED) excluded += x.weight();
+    any_data = any_data || t.denominator > 0;
   }
-  const int64_t kept = full - excluded;
+  // Nothing counted at all: nothing to score (full marks for no data would
+  // rank a unit that did nothing first).
+  const int64_t kept = any_data ? full - excluded : 0;
   u.set_unscored(kept == 0);
   int64_t gross = 0;
   for (const auto& x : policy.indicators()) {
@@ -432,10 +436,10 @@ int32_t HowMany(int32_t count, int32_t share_percent, int32_t n) {
 
 // Ranks one group's units in place and sets their standing.
 void Rank(const v1::UnitGroup& group, std::vector<v1::UnitAssessment>& units) {
-  std::sort(units.begin(), units.end(), [](const auto& a, const auto& b) {
+  // Equal scores keep the rule's order (units come in it).
+  std::stable_sort(units.begin(), units.end(), [](const auto& a, const auto& b) {
     if (a.unscored() != b.unscored()) return !a.unscored();
-    if (a.score_centi() != b.score_centi()) return a.score_centi() > b.score_centi();
-    return a.unit() < b.unit();
+    return a.score_centi() > b.score_centi();
   });
   std::vector<int64_t> scores;
   for (const auto& u : units) {

@@ -123,7 +123,7 @@ TEST(AssessmentPolicyTest, ABadFileNamesItsLine) {
                                       "  units: \"甲区\" }\n"));
   ASSERT_FALSE(twice.ok());
   EXPECT_THAT(twice.status().message(),
-              HasSubstr("twice.textproto:17: groups[1].units[0]: '甲区' is assessed twice"));
+              HasSubstr("twice.textproto:14: groups[1].units[0]: '甲区' is assessed twice"));
   auto syntax = ParseAssessmentPolicy("syntax.textproto", "id: \"x\"\nweight_of: 3\n");
   ASSERT_FALSE(syntax.ok());
   EXPECT_THAT(syntax.status().message(), HasSubstr("syntax.textproto:2:"));
@@ -203,7 +203,7 @@ TEST_F(AssessmentTest, TiesShareARankAndTheBoundary) {
   EXPECT_EQ(UnitOf(a, kB).standing(), v1::ASSESSMENT_STANDING_ADVANCED);
   EXPECT_EQ(UnitOf(a, kC).rank(), 3);
   EXPECT_EQ(UnitOf(a, kC).standing(), v1::ASSESSMENT_STANDING_LAST);
-  // Listed by rank, then name.
+  // Listed by rank, then in the rule's order.
   EXPECT_EQ(a.units(0).unit(), kA);
   EXPECT_EQ(a.units(2).unit(), kC);
 }
