@@ -105,7 +105,10 @@ class AssessmentServerTest : public ::testing::Test {
     Task("t2", "市发展改革委", "2020-07-10");
     Ok("admin", {"clock", "set", "2020-07-08"});
     Ok("resources", {"task", "complete", "t1", "text=完成"});
-    Ok("admin", {"clock", "set", "2020-07-25"});
+    // Day by day, so that each rung falls due on its own day.
+    for (const char* day : {"2020-07-11", "2020-07-14", "2020-07-17", "2020-07-20", "2020-07-25"}) {
+      Ok("admin", {"clock", "set", day});
+    }
   }
   grpc::Status Get(const std::string& who, const v1::AssessmentRequest& request,
                    v1::Assessment* out) {
