@@ -18,6 +18,7 @@
 #include "taizhang/v1/api_reports.pb.h"
 #include "taizhang/v1/api_supervision.pb.h"
 #include "taizhang/v1/approval_case.pb.h"
+#include "taizhang/v1/assessment.pb.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/calendar.pb.h"
 #include "taizhang/v1/ladder.pb.h"
@@ -39,6 +40,7 @@ std::vector<const google::protobuf::EnumDescriptor*> SchemaEnums() {
       v1::Alert::descriptor()->file(),        v1::AdvanceClockRequest::descriptor()->file(),
       v1::Document::descriptor()->file(),     v1::Issue_descriptor()->file(),
       v1::DeadlineRule::descriptor()->file(), v1::VisitPolicy::descriptor()->file(),
+      v1::Assessment::descriptor()->file(),
   };
   std::vector<const google::protobuf::EnumDescriptor*> out;
   std::function<void(const google::protobuf::Descriptor*)> nested =

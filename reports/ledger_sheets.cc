@@ -630,7 +630,8 @@ v1::LedgerKind ParseLedgerKind(const std::string& text) {
   const std::string t = absl::AsciiStrToLower(text);
   for (v1::LedgerKind k : {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS,
                            v1::LEDGER_KIND_TASKS, v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS,
-                           v1::LEDGER_KIND_VISITS, v1::LEDGER_KIND_RATINGS}) {
+                           v1::LEDGER_KIND_VISITS, v1::LEDGER_KIND_RATINGS,
+                           v1::LEDGER_KIND_ASSESSMENT, v1::LEDGER_KIND_ASSESSMENT_DETAIL}) {
     if (t == LedgerKindName(k) || t == absl::AsciiStrToLower(v1::LedgerKind_Name(k)) ||
         t == absl::AsciiStrToLower(ShortName(k))) {
       return k;
@@ -655,6 +656,10 @@ std::string LedgerKindName(v1::LedgerKind kind) {
       return "visits";
     case v1::LEDGER_KIND_RATINGS:
       return "ratings";
+    case v1::LEDGER_KIND_ASSESSMENT:
+      return "assessment";
+    case v1::LEDGER_KIND_ASSESSMENT_DETAIL:
+      return "assessment-detail";
     default:
       return "";
   }

@@ -7,10 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "engine/calendar.h"
+#include "reports/assessment_sheets.h"
 #include "reports/csv_writer.h"
 #include "reports/labels.h"
 #include "reports/ledger_sheets.h"
 #include "reports/xlsx_writer.h"
+#include "services/assessment_service.h"
 #include "services/export_pool.h"
 #include "services/field_checks.h"
 #include "services/ledger_service.h"
@@ -119,7 +121,8 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
   const std::string kind_name = reports::LedgerKindName(request.kind());
   if (kind_name.empty()) {
     return absl::InvalidArgumentError(
-        "kind: expected PROJECTS, CASE_ITEMS, TASKS, PROBLEMS, SLIPS, VISITS or RATINGS");
+        "kind: expected PROJECTS, CASE_ITEMS, TASKS, PROBLEMS, SLIPS, VISITS, RATINGS, ASSESSMENT "
+        "or ASSESSMENT_DETAIL");
   }
   if (request.format() != v1::DOCUMENT_FORMAT_XLSX && request.format() != v1::DOCUMENT_FORMAT_CSV) {
     return absl::InvalidArgumentError("format: a ledger is exported as XLSX or CSV");
@@ -136,20 +139,38 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
     return absl::ResourceExhaustedError(
         absl::StrCat("导出繁忙：已有 ", Slots().limit(), " 份台账正在生成，请稍后再试"));
   }
-  ASSIGN_OR_RETURN(workflows::LedgerAsOf as_of, workflows::ReadLedgerAsOf(ledger, end, now));
-
-  reports::LedgerSelection selection;
-  selection.ledger = &as_of;
-  selection.day = day.value_or(today);
-  selection.filter = std::move(filter);
-  // The caller's projects as they stood that day, as the rows are.
-  const ReadScope scope(caller, as_of.of<workflows::Project>());
-  SelectAll(ledger, as_of, scope, request.kind(), &selection, workflows::RegisteredWorkflows{});
-  ASSIGN_OR_RETURN(reports::Sheet sheet, reports::BuildLedgerSheet(request.kind(), selection));
+  reports::Sheet sheet;
+  uint64_t through_position = 0;
+  const absl::CivilDay sheet_day = day.value_or(today);
+  if (request.kind() == v1::LEDGER_KIND_ASSESSMENT ||
+      request.kind() == v1::LEDGER_KIND_ASSESSMENT_DETAIL) {
+    // The year of the day asked, to that day; the unit filter names one unit.
+    v1::AssessmentRequest ask;
+    ask.set_year(static_cast<int>(sheet_day.year()));
+    ask.set_as_of(request.as_of());
+    ask.set_unit(filter.unit());
+    ask.set_breakdown(request.kind() == v1::LEDGER_KIND_ASSESSMENT_DETAIL);
+    ASSIGN_OR_RETURN(v1::Assessment assessment, AssessmentFor(ledger, now, caller, ask));
+    sheet = request.kind() == v1::LEDGER_KIND_ASSESSMENT
+                ? reports::AssessmentSheet(assessment, sheet_day)
+                : reports::AssessmentDetailSheet(assessment, sheet_day);
+    through_position = assessment.through_position();
+  } else {
+    ASSIGN_OR_RETURN(workflows::LedgerAsOf as_of, workflows::ReadLedgerAsOf(ledger, end, now));
+    reports::LedgerSelection selection;
+    selection.ledger = &as_of;
+    selection.day = sheet_day;
+    selection.filter = std::move(filter);
+    // The caller's projects as they stood that day, as the rows are.
+    const ReadScope scope(caller, as_of.of<workflows::Project>());
+    SelectAll(ledger, as_of, scope, request.kind(), &selection, workflows::RegisteredWorkflows{});
+    ASSIGN_OR_RETURN(sheet, reports::BuildLedgerSheet(request.kind(), selection));
+    through_position = as_of.through_position;
+  }
 
   v1::Document doc;
   const std::string stem =
-      absl::StrCat(reports::Label(request.kind()), "-", absl::FormatCivilTime(selection.day));
+      absl::StrCat(reports::Label(request.kind()), "-", absl::FormatCivilTime(sheet_day));
   if (request.format() == v1::DOCUMENT_FORMAT_XLSX) {
     ASSIGN_OR_RETURN(*doc.mutable_content(), reports::WriteXlsx(sheet));
     doc.set_filename(absl::StrCat(stem, ".xlsx"));
@@ -160,7 +181,7 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
     doc.set_content_type("text/csv; charset=utf-8");
   }
   doc.set_sha256_hex(store::ToHex(store::Sha256(doc.content())));
-  doc.set_through_position(as_of.through_position);
+  doc.set_through_position(through_position);
   return doc;
 }
 

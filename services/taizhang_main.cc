@@ -8,6 +8,7 @@
 //   taizhang task complete wuyue-plot5 text=已完成
 //   taizhang bulletin 2020-07 --pdf 通报.pdf
 #include "CLI/CLI.hpp"
+#include "services/assessment_cli.h"
 #include "services/bulletin_cli.h"
 #include "services/cli.h"
 #include "services/export_cli.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   taizhang::services::AddCoreCommands(app, ctx);
   taizhang::services::AddLedgerCommands(app, ctx);
   taizhang::services::AddBulletinCommands(app, ctx);
+  taizhang::services::AddAssessmentCommand(app, ctx);
   taizhang::services::AddExportCommand(app, ctx);
   taizhang::services::AddImportCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);

@@ -22,6 +22,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "services/assessment_service.h"
 #include "services/calendar_loader.h"
 #include "services/china_time.h"
 #include "services/config.h"
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
                  absl::StrJoin(ledger->calendar()->Years(), " "));
     taizhang::services::AddLedgerServices(server, *ledger);
     taizhang::services::AddReportsService(server, *ledger);
+    taizhang::services::AddAssessmentService(server, *ledger);
     server.SetAlertMapper(std::make_shared<taizhang::services::WorkflowAlerts>());
     server.AddPayloadDecoder(
         "case/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::ApprovalCaseEvent()));

@@ -152,6 +152,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   ASSIGN_OR_RETURN(l->backdating_, LoadBackdatingPolicy(Join(root, options.backdating_policy)));
   ASSIGN_OR_RETURN(l->attachment_policy_,
                    LoadAttachmentPolicy(Join(root, options.attachment_policy)));
+  ASSIGN_OR_RETURN(l->assessment_, LoadAssessmentPolicies(Join(root, options.assessment_policies)));
   Ledger* self = l.get();
   // Every command, of every aggregate, is dated within its role's bound.
   engine::StoreOptions store_options;

@@ -51,6 +51,7 @@
 #include "store/event_log.h"
 #include "taizhang/v1/attachment.pb.h"
 #include "taizhang/v1/bulletin.pb.h"
+#include "workflows/assessment_policy.h"
 #include "workflows/backdating.h"
 #include "workflows/workflow.h"
 #include "workflows/workflow_registry.h"
@@ -169,6 +170,8 @@ class Ledger {
   const v1::AttachmentPolicy& attachment_policy() const { return attachment_policy_; }
   // The log it runs on (e.g. to read an attachment's blob).
   store::EventLog& log() const { return log_; }
+  // The assessment rules loaded at Open (workflows/assessment_policy.h).
+  const AssessmentPolicies& assessment_policies() const { return assessment_; }
 
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
@@ -213,6 +216,7 @@ class Ledger {
   std::shared_ptr<const engine::WorkingDayCalendar> files_calendar_;
   v1::BackdatingPolicy backdating_;
   v1::AttachmentPolicy attachment_policy_;
+  AssessmentPolicies assessment_;
   LateEntries late_entries_;
   std::unique_ptr<engine::CalendarLog> calendar_log_;  // set by Start
   absl::Mutex calendar_mu_;  // one LoadCalendar (load and recompute) at a time

@@ -117,12 +117,12 @@ void LedgerAsOf::IndexProjects() {
 }
 
 absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<absl::Time> end,
-                                          absl::Time now) {
+                                          absl::Time now, const RecordHook& on_record) {
   LedgerAsOf out;
   if (end.has_value()) {
     out.as_of = *end;
     const FoldEnd stop{.through = LogOf(ledger).HeadPosition(), .end_us = absl::ToUnixMicros(*end)};
-    auto read = FromLog(ledger, stop, nullptr, out, RegisteredWorkflows{});
+    auto read = FromLog(ledger, stop, on_record, out, RegisteredWorkflows{});
     if (!read.ok()) return read.status();
   } else {
     out.as_of = now;

@@ -82,15 +82,18 @@ struct LedgerAsOf {
   absl::flat_hash_map<std::string, const v1::ProjectState*> project_index_;
 };
 
+// Sees each record ReadLedgerThrough (or ReadLedgerAsOf with an end) folds,
+// in log order, before its stream's state does; an error stops the read and
+// is returned.
+using RecordHook = std::function<absl::Status(const store::RecordedEvent&)>;
+
 // The ledger as of `end` (the events recorded at or before it, judged at
 // it), or, without `end`, as the projections hold it now (judged at `now`).
-// DATA_LOSS / FAILED_PRECONDITION when a record cannot be read or decoded.
+// `on_record` (when set) sees every record folded; it is not called without
+// `end`. DATA_LOSS / FAILED_PRECONDITION when a record cannot be read or
+// decoded; the hook's error as it gave it.
 absl::StatusOr<LedgerAsOf> ReadLedgerAsOf(const Ledger& ledger, std::optional<absl::Time> end,
-                                          absl::Time now);
-
-// Sees each record ReadLedgerThrough folds, in log order, before its stream's
-// state does; an error stops the read and is returned.
-using RecordHook = std::function<absl::Status(const store::RecordedEvent&)>;
+                                          absl::Time now, const RecordHook& on_record = nullptr);
 
 // The ledger as the log stood through position `through` (0: the head at the
 // start): every registered workflow's states folded from the log's first

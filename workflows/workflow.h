@@ -83,6 +83,9 @@ struct LedgerOptions {
   std::string backdating_policy = "backdating/default.textproto";
   // What photos and documents a report may carry (workflows/attachments.h).
   std::string attachment_policy = "attachments/default.textproto";
+  // The assessment rules (考核办法): every *.textproto in it; none: nothing
+  // is assessed.
+  std::string assessment_policies = "assessment";
 };
 
 // A stream's state as an auditor asks for it (Ledger::StateAt).
