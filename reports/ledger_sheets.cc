@@ -1,5 +1,6 @@
 #include "reports/ledger_sheets.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "engine/calendar.h"
 #include "reports/labels.h"
+#include "workflows/meeting.h"
 #include "workflows/project.h"
 #include "workflows/supervision.h"
 
@@ -534,6 +536,116 @@ Sheet SlipsSheet(const LedgerSelection& sel) {
   return sheet;
 }
 
+// ---------------------------------------------------------------------------
+// 商定事项台账 and 会议台账
+
+// The meetings of the ledger's day by id, and every matter's task.
+struct MeetingIndex {
+  std::map<std::string, const v1::MeetingRecorded*> meetings;
+  std::map<std::string, v1::TaskState> tasks;  // matters' tasks, by task id
+  explicit MeetingIndex(const LedgerSelection& sel) {
+    for (const auto& m : sel.ledger->of<workflows::Meeting>()) {
+      meetings.emplace(m.meeting().meeting_id(), &m.meeting());
+    }
+    for (const auto& t : sel.ledger->of<Task>()) {
+      if (t.has_origin()) tasks.emplace(t.task_id(), t);
+    }
+  }
+  // The earlier meetings of `m`'s series, oldest first.
+  std::vector<const v1::MeetingRecorded*> Earlier(const v1::MeetingRecorded& m) const {
+    std::vector<const v1::MeetingRecorded*> out;
+    if (m.series_id().empty()) return out;
+    for (const auto& [id, other] : meetings) {
+      if (other->series_id() == m.series_id() && other->held_at_us() < m.held_at_us()) {
+        out.push_back(other);
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto* a, const auto* b) { return a->held_at_us() < b->held_at_us(); });
+    return out;
+  }
+};
+
+Sheet MattersSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"会议", 24, kText},     {"召开日期", 12, kDate},
+      {"事项编号", 14, kText}, {"商定事项", 30, kText}, {"责任单位", 16, kText},
+      {"项目代码", 26, kText}, {"项目名称", 24, kText}, {"分包领导", 10, kText},
+      {"时限", 12, kDate},     {"办理状态", 10, kText}, {"完成日期", 12, kDate},
+      {"是否逾期", 8, kText},  {"亮灯", 8, kText},      {"督办情况", 20, kText},
+  };
+  const MeetingIndex index(sel);
+  int64_t number = 0;
+  // The rows: the selected matters' tasks (scope and filters applied), in
+  // meeting order then matter order.
+  std::vector<std::pair<const v1::MeetingRecorded*, const Selected<Task>*>> matters;
+  for (const auto& t : sel.of<Task>()) {
+    if (!t.state->has_origin()) continue;
+    auto it = index.meetings.find(t.state->origin().meeting_id());
+    if (it == index.meetings.end()) continue;
+    matters.push_back({it->second, &t});
+  }
+  std::sort(matters.begin(), matters.end(), [](const auto& a, const auto& b) {
+    if (a.first->held_at_us() != b.first->held_at_us()) {
+      return a.first->held_at_us() < b.first->held_at_us();
+    }
+    return a.second->state->origin().matter_no() < b.second->state->origin().matter_no();
+  });
+  for (const auto& [m, t] : matters) {
+    const v1::TaskState& task = *t->state;
+    const v1::MatterView mv = workflows::MatterAsOf(*m, task.origin().matter_no(), &task, sel.day);
+    Row row(sheet.columns.size());
+    row.Number(++number).Text(m->title().empty() ? m->meeting_id() : m->title()).Text(m->held_on());
+    row.Text(task.task_id()).Text(mv.text()).Text(Joined(mv.responsible_units()));
+    row.Text(mv.project_code()).Text(ProjectName(sel, mv.project_code())).Text(mv.leader());
+    row.Text(mv.due_date()).Text(Label(mv.status())).Text(mv.done_on());
+    row.Flag(mv.status() == v1::MATTER_STATUS_DONE_LATE ||
+             mv.status() == v1::MATTER_STATUS_OVERDUE);
+    if (t->view.light() != v1::LIGHT_UNSPECIFIED) {
+      row.Light(t->view.light());
+    } else {
+      row.Empty();
+    }
+    row.Text(SupervisionSummary(task.rungs()));
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
+Sheet MeetingsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},
+      {"会议编号", 14, kText},
+      {"会议名称", 24, kText},
+      {"会议类型", 10, kText},
+      {"召开日期", 12, kDate},
+      {"主持", 10, kText},
+      {"参会单位", 24, kText},
+      {"商定事项", 8, kInteger},
+      {"已完成", 8, kInteger},
+      {"按时完成", 8, kInteger},
+      {"逾期", 8, kInteger},
+      {"未完成", 8, kInteger},
+      {"以往未完成事项", 10, kInteger},
+  };
+  const MeetingIndex index(sel);
+  const absl::Time end = engine::StartOfDay(sel.day + 1) - absl::Microseconds(1);
+  int64_t number = 0;
+  for (const auto& [state, base] : sel.of<workflows::Meeting>()) {
+    const v1::MeetingRecorded& m = state->meeting();
+    const v1::MeetingView v = workflows::MeetingRecord(base, m, index.Earlier(m), index.tasks, end);
+    Row row(sheet.columns.size());
+    row.Number(++number).Text(m.meeting_id()).Text(m.title()).Text(Label(m.kind()));
+    row.Text(m.held_on()).Text(m.chair()).Text(Joined(m.units_present()));
+    row.Number(v.matters_total()).Number(v.matters_done()).Number(v.matters_on_time());
+    row.Number(v.matters_late()).Number(v.matters_open()).Number(v.carried_over_size());
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
 }  // namespace
 
 absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection) {
@@ -554,8 +666,15 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
     case v1::LEDGER_KIND_SLIPS:
       sheet = SlipsSheet(selection);
       break;
+    case v1::LEDGER_KIND_MATTERS:
+      sheet = MattersSheet(selection);
+      break;
+    case v1::LEDGER_KIND_MEETINGS:
+      sheet = MeetingsSheet(selection);
+      break;
     default:
-      return absl::InvalidArgumentError("kind: expected projects, cases, tasks, problems or slips");
+      return absl::InvalidArgumentError(
+          "kind: expected projects, cases, tasks, problems, slips, matters or meetings");
   }
   sheet.title = Label(kind);
   sheet.as_of = selection.day;
@@ -564,9 +683,9 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
 
 v1::LedgerKind ParseLedgerKind(const std::string& text) {
   const std::string t = absl::AsciiStrToLower(text);
-  for (v1::LedgerKind k :
-       {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS, v1::LEDGER_KIND_TASKS,
-        v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS}) {
+  for (v1::LedgerKind k : {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS,
+                           v1::LEDGER_KIND_TASKS, v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS,
+                           v1::LEDGER_KIND_MATTERS, v1::LEDGER_KIND_MEETINGS}) {
     if (t == LedgerKindName(k) || t == absl::AsciiStrToLower(v1::LedgerKind_Name(k)) ||
         t == absl::AsciiStrToLower(ShortName(k))) {
       return k;
@@ -587,6 +706,10 @@ std::string LedgerKindName(v1::LedgerKind kind) {
       return "problems";
     case v1::LEDGER_KIND_SLIPS:
       return "slips";
+    case v1::LEDGER_KIND_MATTERS:
+      return "matters";
+    case v1::LEDGER_KIND_MEETINGS:
+      return "meetings";
     default:
       return "";
   }

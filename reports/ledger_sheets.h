@@ -7,6 +7,8 @@
 //   LEDGER_KIND_TASKS       任务台账
 //   LEDGER_KIND_PROBLEMS    问题台账
 //   LEDGER_KIND_SLIPS       督办单台账: one row per rung raised on any stream
+//   LEDGER_KIND_MATTERS     商定事项台账: one row per decided matter of a meeting
+//   LEDGER_KIND_MEETINGS    会议台账: one row per meeting, with its matters' counts
 //
 // Their columns, in order, are listed in docs/ledgers.md; every value a person
 // reads is a label (reports::Label), never an enum name. Rows come in the
@@ -78,8 +80,15 @@ bool KindReads(v1::LedgerKind kind) {
   if constexpr (std::is_same_v<A, workflows::ApprovalCase>) {
     return kind == v1::LEDGER_KIND_CASE_ITEMS;
   }
-  if constexpr (std::is_same_v<A, workflows::Task>) return kind == v1::LEDGER_KIND_TASKS;
+  if constexpr (std::is_same_v<A, workflows::Task>) {
+    // The matters ledger's rows are the matters' tasks, named by their meetings.
+    return kind == v1::LEDGER_KIND_TASKS || kind == v1::LEDGER_KIND_MATTERS;
+  }
   if constexpr (std::is_same_v<A, workflows::Problem>) return kind == v1::LEDGER_KIND_PROBLEMS;
+  // The meetings ledger's rows are the meetings.
+  if constexpr (std::is_same_v<A, workflows::Meeting>) {
+    return kind == v1::LEDGER_KIND_MATTERS || kind == v1::LEDGER_KIND_MEETINGS;
+  }
   return false;
 }
 

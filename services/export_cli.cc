@@ -22,7 +22,9 @@ bool RequestOf(const ExportFlags& f, CliContext& ctx, v1::ExportLedgerRequest* r
   request->set_kind(reports::ParseLedgerKind(f.kind));
   if (request->kind() == v1::LEDGER_KIND_UNSPECIFIED) {
     ctx.Fail(
-        absl::StrCat("export ", f.kind, ": expected projects, cases, tasks, problems or slips"), 2);
+        absl::StrCat("export ", f.kind,
+                     ": expected projects, cases, tasks, problems, slips, matters or meetings"),
+        2);
     return false;
   }
   if (f.xlsx.empty() == f.csv.empty()) {

@@ -119,7 +119,7 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
   const std::string kind_name = reports::LedgerKindName(request.kind());
   if (kind_name.empty()) {
     return absl::InvalidArgumentError(
-        "kind: expected PROJECTS, CASE_ITEMS, TASKS, PROBLEMS or SLIPS");
+        "kind: expected PROJECTS, CASE_ITEMS, TASKS, PROBLEMS, SLIPS, MATTERS or MEETINGS");
   }
   if (request.format() != v1::DOCUMENT_FORMAT_XLSX && request.format() != v1::DOCUMENT_FORMAT_CSV) {
     return absl::InvalidArgumentError("format: a ledger is exported as XLSX or CSV");

@@ -74,6 +74,8 @@ struct LedgerOptions {
   std::string project_policy = "investment/points-behind-10-30.textproto";
   std::string project_ladder = "ladders/monthly-lights.textproto";
   std::string approval_policies = "approval";  // every *.textproto in it
+  // Meeting rhythms and the series policy (every *.textproto in it).
+  std::string meeting_policies = "meetings";
   // Take a calendar file whose days differ from the year the log holds as an
   // amendment of that year, instead of refusing to start.
   bool amend_calendars = false;
