@@ -423,6 +423,7 @@ const char* StreamLabel(const std::string& kind) {
   if (kind == "task") return "任务";
   if (kind == "problem") return "问题";
   if (kind == "project") return "项目";
+  if (kind == "series") return "会议";
   return "";
 }
 
@@ -450,6 +451,9 @@ std::string SubjectText(const v1::ApprovalCaseState& s, absl::string_view subjec
 }
 std::string SubjectText(const v1::TaskState& s, absl::string_view) { return s.title(); }
 std::string SubjectText(const v1::ProblemState& s, absl::string_view) { return s.title(); }
+std::string SubjectText(const v1::MeetingSeriesState& s, absl::string_view) {
+  return absl::StrCat(s.name(), "（未按期召开）");
+}
 std::string SubjectText(const v1::ProjectState& s, absl::string_view subject) {
   if (subject == "monthly") return "月度亮灯";
   absl::string_view node_id = subject;
@@ -533,6 +537,7 @@ Sheet SlipsSheet(const LedgerSelection& sel) {
   rows.AddAll<ApprovalCase>();
   rows.AddAll<Task>();
   rows.AddAll<Problem>();
+  rows.AddAll<workflows::MeetingSeries>();
   return sheet;
 }
 

@@ -589,8 +589,9 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   int checked = 0;
-  for (const char* name : {"taizhang.v1.Ledger", "taizhang.v1.Approval", "taizhang.v1.Tasks",
-                           "taizhang.v1.Problems", "taizhang.v1.Projects"}) {
+  for (const char* name :
+       {"taizhang.v1.Ledger", "taizhang.v1.Approval", "taizhang.v1.Tasks", "taizhang.v1.Problems",
+        "taizhang.v1.Projects", "taizhang.v1.Meetings"}) {
     const auto* service = pool->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     for (int m = 0; m < service->method_count(); ++m) {

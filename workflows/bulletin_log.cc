@@ -11,6 +11,7 @@
 #include "workflows/bulletin.h"
 #include "workflows/ledger.h"
 #include "workflows/ledger_as_of.h"
+#include "workflows/meeting.h"
 
 namespace taizhang::workflows {
 
@@ -107,6 +108,7 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
   for (const auto& s : at.of<Problem>()) units.Add(ledger.problem(), s);
   units.AddLateEntries(late.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
+  FillMeetingFigures(at.of<Meeting>(), at.of<Task>(), &bulletin);
   return bulletin;
 }
 

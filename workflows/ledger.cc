@@ -265,6 +265,7 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   for (const auto& s : ListProblems()) units.Add(problem(), s);
   units.AddLateEntries(late_entries_.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
+  FillMeetingFigures(workflow<Meeting>().List(), ListTasks(), &bulletin);
   return bulletin;
 }
 

@@ -636,4 +636,65 @@ v1::MeetingView MeetingRecord(const v1::MeetingView& base, const v1::MeetingReco
   return v;
 }
 
+// ---------------------------------------------------------------------------
+// The bulletin's meeting figures.
+
+void FillMeetingFigures(const std::vector<v1::MeetingState>& meetings,
+                        const std::vector<v1::TaskState>& tasks, v1::Bulletin* bulletin) {
+  const absl::Time close = FromUs(bulletin->closes_at_us());
+  const absl::CivilDay last_day = engine::DayOf(close) - 1;
+  const std::string month = bulletin->month();
+  std::map<std::string, const v1::TaskState*> by_id;
+  for (const auto& t : tasks) {
+    if (t.has_origin()) by_id.emplace(t.task_id(), &t);
+  }
+  std::vector<const v1::MeetingRecorded*> held;
+  for (const auto& m : meetings) {
+    if (m.has_meeting() && FromUs(m.meeting().held_at_us()) < close) held.push_back(&m.meeting());
+  }
+  std::sort(held.begin(), held.end(), [](const auto* a, const auto* b) {
+    if (a->held_at_us() != b->held_at_us()) return a->held_at_us() < b->held_at_us();
+    return a->meeting_id() < b->meeting_id();
+  });
+  std::map<std::string, v1::BulletinUnitMatters> units;
+  for (const v1::MeetingRecorded* m : held) {
+    const bool in_month = absl::StartsWith(m->held_on(), month);
+    v1::BulletinMeeting* bm = in_month ? bulletin->add_meetings() : nullptr;
+    if (bm != nullptr) {
+      bm->set_meeting_id(m->meeting_id());
+      bm->set_title(m->title());
+      bm->set_kind(m->kind());
+      bm->set_held_on(m->held_on());
+      bm->set_matters(m->matters_size());
+    }
+    for (int n = 1; n <= m->matters_size(); ++n) {
+      auto it = by_id.find(MatterTaskId(m->meeting_id(), n));
+      const v1::MatterView mv =
+          MatterAsOf(*m, n, it == by_id.end() ? nullptr : it->second, last_day);
+      const bool open =
+          mv.status() == v1::MATTER_STATUS_OPEN || mv.status() == v1::MATTER_STATUS_OVERDUE;
+      const bool late =
+          mv.status() == v1::MATTER_STATUS_OVERDUE || mv.status() == v1::MATTER_STATUS_DONE_LATE;
+      if (bm != nullptr) {
+        bm->set_done(bm->done() + (open ? 0 : 1));
+        bm->set_late(bm->late() + (late ? 1 : 0));
+        bm->set_open(bm->open() + (open ? 1 : 0));
+      }
+      const bool done_in_month = !open && absl::StartsWith(mv.done_on(), month);
+      if (!open && !done_in_month) continue;
+      for (const std::string& unit : mv.responsible_units()) {
+        v1::BulletinUnitMatters& u = units[unit];
+        u.set_unit(unit);
+        if (open) u.set_open(u.open() + 1);
+        if (mv.status() == v1::MATTER_STATUS_OVERDUE) u.set_overdue(u.overdue() + 1);
+        if (done_in_month) u.set_done_in_month(u.done_in_month() + 1);
+        if (done_in_month && mv.status() == v1::MATTER_STATUS_DONE_LATE) {
+          u.set_done_late_in_month(u.done_late_in_month() + 1);
+        }
+      }
+    }
+  }
+  for (auto& [name, u] : units) *bulletin->add_unit_matters() = std::move(u);
+}
+
 }  // namespace taizhang::workflows

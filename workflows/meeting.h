@@ -42,6 +42,7 @@
 #include "engine/calendar.h"
 #include "engine/calendar_holder.h"
 #include "engine/upcaster.h"
+#include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/meeting.pb.h"
 #include "taizhang/v1/task.pb.h"
@@ -165,6 +166,13 @@ v1::MatterView MatterAsOf(const v1::MeetingRecorded& m, int n, const v1::TaskSta
 v1::MeetingView MeetingRecord(const v1::MeetingView& base, const v1::MeetingRecorded& m,
                               const std::vector<const v1::MeetingRecorded*>& earlier,
                               const std::map<std::string, v1::TaskState>& tasks, absl::Time now);
+
+// Fills bulletin->meetings and bulletin->unit_matters (bulletin.proto) from
+// every meeting and task as they stood at the month's close (the month and
+// close are the bulletin's): shared by Ledger::BulletinFor and
+// BulletinAtPosition, so both compute the same figures.
+void FillMeetingFigures(const std::vector<v1::MeetingState>& meetings,
+                        const std::vector<v1::TaskState>& tasks, v1::Bulletin* bulletin);
 
 }  // namespace taizhang::workflows
 
