@@ -80,7 +80,8 @@ class HualongMeetingsScenarioTest : public testing::LedgerFixture {
   }
   std::vector<std::string> CarriedOver(const std::string& id) {
     std::vector<std::string> out;
-    for (const auto& m : Record(id).carried_over()) out.push_back(m.task_id());
+    const v1::MeetingView record = Record(id);
+    for (const auto& m : record.carried_over()) out.push_back(m.task_id());
     return out;
   }
   v1::MeetingSeriesState Series() { return *ledger_->workflow<MeetingSeries>().Get(kSeries); }

@@ -194,6 +194,7 @@ TEST_F(MeetingTest, OnlyTheOfficeRecordsAndOnlyTheMattersUnitsAnswer) {
                 .code(),
             absl::StatusCode::kPermissionDenied);
   ASSERT_TRUE(ledger_->ExecuteTask("m-1-1", grant, Meta(kOffice)).ok());
+  Settle();
   EXPECT_EQ(TaskOf("m-1-1").due_date(), "2026-12-31");
 }
 
