@@ -153,6 +153,7 @@ TEST_F(HualongMeetingsScenarioTest, WeeklyDispatchOfNovember2017) {
   delist.mutable_delist_rung()->set_slip_number(raised.slip_number());
   delist.mutable_delist_rung()->set_note("已补开");
   ASSERT_TRUE(ledger_->Execute<MeetingSeries>(kSeries, delist, Meta(kOffice)).ok());
+  Settle();
   EXPECT_TRUE(Series().rungs(0).delisted());
 
   At(11, 28);
