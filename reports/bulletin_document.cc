@@ -225,6 +225,50 @@ void Visits(const v1::Bulletin& b, Data* out) {
   out->set("below_quota", below);
 }
 
+// 会议商定事项落实情况: the month's meetings and the units' decided matters;
+// the section is left out when there are neither.
+void Meetings(const v1::Bulletin& b, Data* out) {
+  TemplateList meetings;
+  int matters = 0;
+  for (const auto& m : b.meetings()) {
+    Data row;
+    row.set("title", m.title().empty() ? m.meeting_id() : m.title());
+    row.set("kind", Label(m.kind()));
+    row.set("held_on", m.held_on());
+    row.set("matters", absl::StrCat(m.matters()));
+    row.set("done", absl::StrCat(m.done()));
+    row.set("late", absl::StrCat(m.late()));
+    row.set("open", absl::StrCat(m.open()));
+    meetings.push_back(row);
+    matters += m.matters();
+  }
+  TemplateList units;
+  for (const auto& u : b.unit_matters()) {
+    Data row;
+    row.set("unit", u.unit());
+    row.set("open", absl::StrCat(u.open()));
+    row.set("overdue", absl::StrCat(u.overdue()));
+    row.set("done", absl::StrCat(u.done_in_month()));
+    row.set("done_late", absl::StrCat(u.done_late_in_month()));
+    units.push_back(row);
+  }
+  // Counted per unit (项次): a matter of two units counts for each.
+  int open = 0, overdue = 0;
+  for (const auto& u : b.unit_matters()) {
+    open += u.open();
+    overdue += u.overdue();
+  }
+  out->set("has_meetings", Bool(!meetings.empty() || !units.empty()));
+  out->set("meetings_total", absl::StrCat(b.meetings_size()));
+  out->set("matters_total", absl::StrCat(matters));
+  out->set("open_total_matters", absl::StrCat(open));
+  out->set("overdue_total_matters", absl::StrCat(overdue));
+  out->set("meeting_rows", meetings);
+  out->set("has_meeting_rows", Bool(!meetings.empty()));
+  out->set("unit_matters", units);
+  out->set("has_unit_matters", Bool(!units.empty()));
+}
+
 }  // namespace
 
 std::string FormatYi(int64_t yuan) {
@@ -275,6 +319,7 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   d.set("listed", listed);
   Supervision(b, &d);
   Visits(b, &d);
+  Meetings(b, &d);
   return RenderTemplate(kBulletinTemplate, d);
 }
 

@@ -100,6 +100,35 @@ BulletinDocumentInfo Info() {
   return info;
 }
 
+TEST(BulletinDocumentTest, MeetingsSectionOnlyWithMeetingFigures) {
+  auto without = BulletinHtml(Sample(), Info());
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_THAT(*without, Not(HasSubstr("会议商定事项落实情况")));
+  v1::Bulletin b = Sample();
+  auto* m = b.add_meetings();
+  m->set_meeting_id("w45");
+  m->set_title("第45周调度会");
+  m->set_kind(v1::MEETING_KIND_WEEKLY_DISPATCH);
+  m->set_held_on("2019-08-09");
+  m->set_matters(3);
+  m->set_done(2);
+  m->set_late(1);
+  m->set_open(1);
+  auto* u = b.add_unit_matters();
+  u->set_unit("区住建局");
+  u->set_open(2);
+  u->set_overdue(1);
+  u->set_done_in_month(4);
+  auto html = BulletinHtml(b, Info());
+  ASSERT_TRUE(html.ok()) << html.status();
+  for (const char* text : {"七、会议商定事项落实情况", "本月召开调度会议1次，商定事项3项",
+                           "尚有未完成商定事项2项次，其中逾期1项次", "第45周调度会", "周调度会",
+                           "2019-08-09", "区住建局"}) {
+    EXPECT_THAT(*html, HasSubstr(text)) << text;
+  }
+  EXPECT_THAT(*html, Not(HasSubstr("MEETING_KIND")));
+}
+
 TEST(BulletinDocumentTest, ReadsAsATongbaoWithEverySection) {
   auto html = BulletinHtml(Sample(), Info());
   ASSERT_TRUE(html.ok()) << html.status();

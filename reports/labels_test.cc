@@ -22,6 +22,7 @@
 #include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/calendar.pb.h"
 #include "taizhang/v1/ladder.pb.h"
+#include "taizhang/v1/meeting.pb.h"
 #include "taizhang/v1/problem.pb.h"
 #include "taizhang/v1/project.pb.h"
 #include "taizhang/v1/task.pb.h"
@@ -40,7 +41,7 @@ std::vector<const google::protobuf::EnumDescriptor*> SchemaEnums() {
       v1::Alert::descriptor()->file(),        v1::AdvanceClockRequest::descriptor()->file(),
       v1::Document::descriptor()->file(),     v1::Issue_descriptor()->file(),
       v1::DeadlineRule::descriptor()->file(), v1::VisitPolicy::descriptor()->file(),
-      v1::Assessment::descriptor()->file(),
+      v1::Assessment::descriptor()->file(),   v1::MeetingState::descriptor()->file(),
   };
   std::vector<const google::protobuf::EnumDescriptor*> out;
   std::function<void(const google::protobuf::Descriptor*)> nested =

@@ -1,6 +1,8 @@
 #include "reports/ledger_sheets.h"
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "engine/calendar.h"
 #include "reports/labels.h"
+#include "workflows/meeting.h"
 #include "workflows/project.h"
 #include "workflows/supervision.h"
 
@@ -421,6 +424,7 @@ const char* StreamLabel(const std::string& kind) {
   if (kind == "task") return "任务";
   if (kind == "problem") return "问题";
   if (kind == "project") return "项目";
+  if (kind == "series") return "会议";
   return "";
 }
 
@@ -448,6 +452,9 @@ std::string SubjectText(const v1::ApprovalCaseState& s, absl::string_view subjec
 }
 std::string SubjectText(const v1::TaskState& s, absl::string_view) { return s.title(); }
 std::string SubjectText(const v1::ProblemState& s, absl::string_view) { return s.title(); }
+std::string SubjectText(const v1::MeetingSeriesState& s, absl::string_view) {
+  return absl::StrCat(s.name(), "（未按期召开）");
+}
 std::string SubjectText(const v1::ProjectState& s, absl::string_view subject) {
   if (subject == "monthly") return "月度亮灯";
   if (subject == "photos") return "图片库更新（形象进度）";
@@ -532,6 +539,117 @@ Sheet SlipsSheet(const LedgerSelection& sel) {
   rows.AddAll<ApprovalCase>();
   rows.AddAll<Task>();
   rows.AddAll<Problem>();
+  rows.AddAll<workflows::MeetingSeries>();
+  return sheet;
+}
+
+// ---------------------------------------------------------------------------
+// 商定事项台账 and 会议台账
+
+// The meetings of the ledger's day by id, and every matter's task.
+struct MeetingIndex {
+  std::map<std::string, const v1::MeetingRecorded*> meetings;
+  std::map<std::string, v1::TaskState> tasks;  // matters' tasks, by task id
+  explicit MeetingIndex(const LedgerSelection& sel) {
+    for (const auto& m : sel.ledger->of<workflows::Meeting>()) {
+      meetings.emplace(m.meeting().meeting_id(), &m.meeting());
+    }
+    for (const auto& t : sel.ledger->of<Task>()) {
+      if (t.has_origin()) tasks.emplace(t.task_id(), t);
+    }
+  }
+  // The earlier meetings of `m`'s series, oldest first.
+  std::vector<const v1::MeetingRecorded*> Earlier(const v1::MeetingRecorded& m) const {
+    std::vector<const v1::MeetingRecorded*> out;
+    if (m.series_id().empty()) return out;
+    for (const auto& [id, other] : meetings) {
+      if (other->series_id() == m.series_id() && other->held_at_us() < m.held_at_us()) {
+        out.push_back(other);
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto* a, const auto* b) { return a->held_at_us() < b->held_at_us(); });
+    return out;
+  }
+};
+
+Sheet MattersSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},   {"会议", 24, kText},     {"召开日期", 12, kDate},
+      {"事项编号", 14, kText}, {"商定事项", 30, kText}, {"责任单位", 16, kText},
+      {"项目代码", 26, kText}, {"项目名称", 24, kText}, {"分包领导", 10, kText},
+      {"时限", 12, kDate},     {"办理状态", 10, kText}, {"完成日期", 12, kDate},
+      {"是否逾期", 8, kText},  {"亮灯", 8, kText},      {"督办情况", 20, kText},
+  };
+  const MeetingIndex index(sel);
+  int64_t number = 0;
+  // The rows: the selected matters' tasks (scope and filters applied), in
+  // meeting order then matter order.
+  std::vector<std::pair<const v1::MeetingRecorded*, const Selected<Task>*>> matters;
+  for (const auto& t : sel.of<Task>()) {
+    if (!t.state->has_origin()) continue;
+    auto it = index.meetings.find(t.state->origin().meeting_id());
+    if (it == index.meetings.end()) continue;
+    matters.push_back({it->second, &t});
+  }
+  std::sort(matters.begin(), matters.end(), [](const auto& a, const auto& b) {
+    if (a.first->held_at_us() != b.first->held_at_us()) {
+      return a.first->held_at_us() < b.first->held_at_us();
+    }
+    return a.second->state->origin().matter_no() < b.second->state->origin().matter_no();
+  });
+  for (const auto& [m, t] : matters) {
+    const v1::TaskState& task = *t->state;
+    const v1::MatterView mv = workflows::MatterAsOf(*m, task.origin().matter_no(), &task, sel.day);
+    Row row(sheet.columns.size());
+    row.Number(++number).Text(m->title().empty() ? m->meeting_id() : m->title()).Text(m->held_on());
+    row.Text(task.task_id()).Text(mv.text()).Text(Joined(mv.responsible_units()));
+    row.Text(mv.project_code()).Text(ProjectName(sel, mv.project_code())).Text(mv.leader());
+    row.Text(mv.due_date()).Text(Label(mv.status())).Text(mv.done_on());
+    row.Flag(mv.status() == v1::MATTER_STATUS_DONE_LATE ||
+             mv.status() == v1::MATTER_STATUS_OVERDUE);
+    if (t->view.light() != v1::LIGHT_UNSPECIFIED) {
+      row.Light(t->view.light());
+    } else {
+      row.Empty();
+    }
+    row.Text(SupervisionSummary(task.rungs()));
+    sheet.rows.push_back(std::move(row).Done());
+  }
+  return sheet;
+}
+
+Sheet MeetingsSheet(const LedgerSelection& sel) {
+  Sheet sheet;
+  sheet.columns = {
+      {"序号", 6, kInteger},
+      {"会议编号", 14, kText},
+      {"会议名称", 24, kText},
+      {"会议类型", 10, kText},
+      {"召开日期", 12, kDate},
+      {"主持", 10, kText},
+      {"参会单位", 24, kText},
+      {"商定事项", 8, kInteger},
+      {"已完成", 8, kInteger},
+      {"按时完成", 8, kInteger},
+      {"逾期", 8, kInteger},
+      {"未完成", 8, kInteger},
+      {"以往未完成事项", 10, kInteger},
+  };
+  const MeetingIndex index(sel);
+  const absl::Time end = engine::StartOfDay(sel.day + 1) - absl::Microseconds(1);
+  int64_t number = 0;
+  for (const auto& [state, base] : sel.of<workflows::Meeting>()) {
+    const v1::MeetingRecorded& m = state->meeting();
+    const v1::MeetingView v = workflows::MeetingRecord(base, m, index.Earlier(m), index.tasks, end);
+    Row row(sheet.columns.size());
+    row.Number(++number).Text(m.meeting_id()).Text(m.title()).Text(Label(m.kind()));
+    row.Text(m.held_on()).Text(m.chair()).Text(Joined(m.units_present()));
+    row.Number(v.matters_total()).Number(v.matters_done()).Number(v.matters_on_time());
+    row.Number(v.matters_late()).Number(v.matters_open()).Number(v.carried_over_size());
+    sheet.rows.push_back(std::move(row).Done());
+  }
   return sheet;
 }
 
@@ -611,6 +729,12 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
     case v1::LEDGER_KIND_SLIPS:
       sheet = SlipsSheet(selection);
       break;
+    case v1::LEDGER_KIND_MATTERS:
+      sheet = MattersSheet(selection);
+      break;
+    case v1::LEDGER_KIND_MEETINGS:
+      sheet = MeetingsSheet(selection);
+      break;
     case v1::LEDGER_KIND_VISITS:
       sheet = VisitsSheet(selection);
       break;
@@ -618,20 +742,45 @@ absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelectio
       sheet = RatingsSheet(selection);
       break;
     default:
-      return absl::InvalidArgumentError(
-          "kind: expected projects, cases, tasks, problems, slips, visits or ratings");
+      return absl::InvalidArgumentError(absl::StrCat("kind: expected ", LedgerKindNames()));
   }
   sheet.title = Label(kind);
   sheet.as_of = selection.day;
   return sheet;
 }
 
+namespace {
+
+// Every ledger kind, in the order people are offered them.
+constexpr v1::LedgerKind kLedgerKinds[] = {
+    v1::LEDGER_KIND_PROJECTS,
+    v1::LEDGER_KIND_CASE_ITEMS,
+    v1::LEDGER_KIND_TASKS,
+    v1::LEDGER_KIND_PROBLEMS,
+    v1::LEDGER_KIND_SLIPS,
+    v1::LEDGER_KIND_MATTERS,
+    v1::LEDGER_KIND_MEETINGS,
+    v1::LEDGER_KIND_VISITS,
+    v1::LEDGER_KIND_RATINGS,
+    v1::LEDGER_KIND_ASSESSMENT,
+    v1::LEDGER_KIND_ASSESSMENT_DETAIL,
+};
+
+}  // namespace
+
+std::string LedgerKindNames() {
+  std::string out;
+  const size_t n = std::size(kLedgerKinds);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += i + 1 == n ? " or " : ", ";
+    out += LedgerKindName(kLedgerKinds[i]);
+  }
+  return out;
+}
+
 v1::LedgerKind ParseLedgerKind(const std::string& text) {
   const std::string t = absl::AsciiStrToLower(text);
-  for (v1::LedgerKind k : {v1::LEDGER_KIND_PROJECTS, v1::LEDGER_KIND_CASE_ITEMS,
-                           v1::LEDGER_KIND_TASKS, v1::LEDGER_KIND_PROBLEMS, v1::LEDGER_KIND_SLIPS,
-                           v1::LEDGER_KIND_VISITS, v1::LEDGER_KIND_RATINGS,
-                           v1::LEDGER_KIND_ASSESSMENT, v1::LEDGER_KIND_ASSESSMENT_DETAIL}) {
+  for (v1::LedgerKind k : kLedgerKinds) {
     if (t == LedgerKindName(k) || t == absl::AsciiStrToLower(v1::LedgerKind_Name(k)) ||
         t == absl::AsciiStrToLower(ShortName(k))) {
       return k;
@@ -652,6 +801,10 @@ std::string LedgerKindName(v1::LedgerKind kind) {
       return "problems";
     case v1::LEDGER_KIND_SLIPS:
       return "slips";
+    case v1::LEDGER_KIND_MATTERS:
+      return "matters";
+    case v1::LEDGER_KIND_MEETINGS:
+      return "meetings";
     case v1::LEDGER_KIND_VISITS:
       return "visits";
     case v1::LEDGER_KIND_RATINGS:

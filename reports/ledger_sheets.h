@@ -7,6 +7,8 @@
 //   LEDGER_KIND_TASKS       任务台账
 //   LEDGER_KIND_PROBLEMS    问题台账
 //   LEDGER_KIND_SLIPS       督办单台账: one row per rung raised on any stream
+//   LEDGER_KIND_MATTERS     商定事项台账: one row per decided matter of a meeting
+//   LEDGER_KIND_MEETINGS    会议台账: one row per meeting, with its matters' counts
 //   LEDGER_KIND_VISITS      走访台账: one row per visit of each project
 //   LEDGER_KIND_RATINGS     服务评价台账: one row per rating of a service contact
 //
@@ -83,8 +85,15 @@ bool KindReads(v1::LedgerKind kind) {
   if constexpr (std::is_same_v<A, workflows::ApprovalCase>) {
     return kind == v1::LEDGER_KIND_CASE_ITEMS;
   }
-  if constexpr (std::is_same_v<A, workflows::Task>) return kind == v1::LEDGER_KIND_TASKS;
+  if constexpr (std::is_same_v<A, workflows::Task>) {
+    // The matters ledger's rows are the matters' tasks, named by their meetings.
+    return kind == v1::LEDGER_KIND_TASKS || kind == v1::LEDGER_KIND_MATTERS;
+  }
   if constexpr (std::is_same_v<A, workflows::Problem>) return kind == v1::LEDGER_KIND_PROBLEMS;
+  // The meetings ledger's rows are the meetings.
+  if constexpr (std::is_same_v<A, workflows::Meeting>) {
+    return kind == v1::LEDGER_KIND_MATTERS || kind == v1::LEDGER_KIND_MEETINGS;
+  }
   return false;
 }
 
@@ -92,10 +101,13 @@ bool KindReads(v1::LedgerKind kind) {
 absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection);
 
 // The kind a person or a URL names: "projects", "cases", "tasks", "problems",
-// "slips", "visits", "ratings" (or the enum's name). LEDGER_KIND_UNSPECIFIED when none.
+// "slips", "matters", "meetings", "visits", "ratings", "assessment",
+// "assessment-detail" (or the enum's name). LEDGER_KIND_UNSPECIFIED when none.
 v1::LedgerKind ParseLedgerKind(const std::string& text);
 // "projects", "cases", ... ("" for an unknown kind).
 std::string LedgerKindName(v1::LedgerKind kind);
+// Every kind's name, for messages: "projects, cases, ... or assessment-detail".
+std::string LedgerKindNames();
 
 }  // namespace taizhang::reports
 

@@ -21,8 +21,7 @@ struct ExportFlags {
 bool RequestOf(const ExportFlags& f, CliContext& ctx, v1::ExportLedgerRequest* request) {
   request->set_kind(reports::ParseLedgerKind(f.kind));
   if (request->kind() == v1::LEDGER_KIND_UNSPECIFIED) {
-    ctx.Fail(
-        absl::StrCat("export ", f.kind, ": expected projects, cases, tasks, problems or slips"), 2);
+    ctx.Fail(absl::StrCat("export ", f.kind, ": expected ", reports::LedgerKindNames()), 2);
     return false;
   }
   if (f.xlsx.empty() == f.csv.empty()) {

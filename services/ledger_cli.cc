@@ -275,6 +275,50 @@ std::string ProjectDetail(const v1::ProjectView& v) {
   return absl::StrCat(out, "\n", nodes.Render());
 }
 
+std::string SeriesTable(const std::vector<const v1::MeetingSeriesView*>& series) {
+  TextTable t({"会议系列", "名称", "类型", "频次", "督查室", "已开", "已判期数", "未按期", "本期",
+               "本期已开", "灯", "督办"});
+  for (const v1::MeetingSeriesView* v : series) {
+    t.AddRow({v->series_id(), v->name(), Label(v->kind()), v->rhythm_text(), v->office(),
+              absl::StrCat(v->meetings()), absl::StrCat(v->periods_closed()),
+              absl::StrCat(v->periods_missed()),
+              absl::StrCat(v->current_period_start(), "至", v->current_period_end()),
+              v->current_period_held() ? "是" : "否", LightLabel(v->light()),
+              v->open_rungs() > 0 ? absl::StrCat(v->open_rungs()) : ""});
+  }
+  return t.Render();
+}
+
+std::string MeetingRows(const std::vector<const v1::MeetingView*>& meetings) {
+  TextTable t({"会议", "名称", "类型", "召开日期", "商定事项", "已完成", "按时", "逾期", "未完成",
+               "遗留事项"});
+  for (const v1::MeetingView* v : meetings) {
+    t.AddRow({v->meeting_id(), v->title(), Label(v->kind()), v->held_on(),
+              absl::StrCat(v->matters_total()), absl::StrCat(v->matters_done()),
+              absl::StrCat(v->matters_on_time()), absl::StrCat(v->matters_late()),
+              absl::StrCat(v->matters_open()), absl::StrCat(v->carried_over_size())});
+  }
+  return t.Render();
+}
+
+std::string MatterTable(const google::protobuf::RepeatedPtrField<v1::MatterView>& matters) {
+  TextTable t({"事项", "会议", "商定事项", "责任单位", "期限", "状态", "完成日期", "灯", "督办"});
+  for (const v1::MatterView& m : matters) {
+    t.AddRow({m.task_id(), m.held_on(), m.text(), absl::StrJoin(m.responsible_units(), "、"),
+              m.due_date(), Label(m.status()), m.done_on(), LightLabel(m.light()),
+              m.rungs() > 0 ? absl::StrCat(m.rungs()) : ""});
+  }
+  return t.Render();
+}
+
+std::string MeetingDetail(const v1::MeetingView& v) {
+  std::string out = absl::StrCat(MeetingRows({&v}), "\n商定事项\n", MatterTable(v.matters()));
+  if (v.carried_over_size() > 0) {
+    absl::StrAppend(&out, "\n以往会议未完成事项\n", MatterTable(v.carried_over()));
+  }
+  return out;
+}
+
 // What a command wrote, for people: "wrote ItemApproved at 12 (version 7)".
 std::string ResultLine(const std::string& kind, const std::string& id, const v1::CommandResult& r,
                        const std::string& request_id) {
@@ -337,6 +381,13 @@ const Group kGroups[] = {
     {"project", "projects (项目台账): list, show and every action", "taizhang.v1.Projects", "CODE",
      "Project", "Projects", "code", Rows<v1::ProjectView, ProjectTable>,
      Full<v1::ProjectView, ProjectDetail>},
+    {"series", "meeting series (周调度会, 例会 ...): their rhythm, missed periods, rungs",
+     "taizhang.v1.Meetings", "SERIES_ID", "MeetingSeries", "MeetingSeries", "series_id",
+     Rows<v1::MeetingSeriesView, SeriesTable>, OneRow<v1::MeetingSeriesView, SeriesTable>},
+    {"meeting",
+     "meetings (调度会, 例会, 推进会) and their decided matters (商定事项; each matter is a task)",
+     "taizhang.v1.Meetings", "MEETING_ID", "Meeting", "Meetings", "meeting_id",
+     Rows<v1::MeetingView, MeetingRows>, Full<v1::MeetingView, MeetingDetail>},
 };
 
 // The Ledger service's method `name` (GetCase, ListTasks, ...), or null.
@@ -495,6 +546,7 @@ struct ListFlags {
   std::string region;
   std::string project;
   std::string stage;
+  std::string series;
 };
 
 void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
@@ -508,8 +560,10 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
   list->add_option("--region", lf->region, "the project code's 6-digit region, e.g. 530115");
   list->add_option("--stage", lf->stage,
                    "the project's stage, e.g. reserve_agreement, new_start, under_construction");
+  list->add_option("--series", lf->series, "meetings of one series");
   list->callback([&ctx, &g, lf] {
     v1::ListRequest request;
+    request.set_series_id(lf->series);
     request.set_unit(lf->unit);
     request.set_overdue_only(lf->overdue);
     request.set_region(lf->region);
@@ -721,8 +775,12 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx) {
       ctx.Fail(absl::StrCat("internal: no descriptor of service ", g.service), 70);
       continue;
     }
-    for (int i = 0; i < service->method_count(); ++i)
+    // A service may serve two groups (Meetings: series and meetings): each
+    // takes the methods that reply with its own type.
+    for (int i = 0; i < service->method_count(); ++i) {
+      if (service->method(i)->output_type()->name() != absl::StrCat(g.one, "Reply")) continue;
       AddCommand(*group, ctx, g, service->method(i));
+    }
     if (std::string(g.name) == "project") AddPhotoCommands(*group, ctx, g);
   }
   AddState(app, ctx);

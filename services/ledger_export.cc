@@ -49,10 +49,14 @@ void Select(const workflows::Ledger& ledger, const workflows::LedgerAsOf& as_of,
 template <class A>
 void KeepSlipsOf(const std::string& unit, workflows::LedgerAsOf& as_of) {
   for (auto& state : as_of.of<A>()) {
-    auto* rungs = state.mutable_rungs();
-    for (int i = rungs->size() - 1; i >= 0; --i) {
-      const auto& units = rungs->Get(i).raised().parties().units();
-      if (std::find(units.begin(), units.end(), unit) == units.end()) rungs->DeleteSubrange(i, 1);
+    if constexpr (!requires { state.mutable_rungs(); }) {
+      continue;  // a workflow without rungs (a meeting) has no slips
+    } else {
+      auto* rungs = state.mutable_rungs();
+      for (int i = rungs->size() - 1; i >= 0; --i) {
+        const auto& units = rungs->Get(i).raised().parties().units();
+        if (std::find(units.begin(), units.end(), unit) == units.end()) rungs->DeleteSubrange(i, 1);
+      }
     }
   }
 }
@@ -120,9 +124,7 @@ absl::StatusOr<v1::Document> ExportLedger(const workflows::Ledger& ledger, absl:
                                           const ExportOptions& options) {
   const std::string kind_name = reports::LedgerKindName(request.kind());
   if (kind_name.empty()) {
-    return absl::InvalidArgumentError(
-        "kind: expected PROJECTS, CASE_ITEMS, TASKS, PROBLEMS, SLIPS, VISITS, RATINGS, ASSESSMENT "
-        "or ASSESSMENT_DETAIL");
+    return absl::InvalidArgumentError(absl::StrCat("kind: expected ", reports::LedgerKindNames()));
   }
   if (request.format() != v1::DOCUMENT_FORMAT_XLSX && request.format() != v1::DOCUMENT_FORMAT_CSV) {
     return absl::InvalidArgumentError("format: a ledger is exported as XLSX or CSV");

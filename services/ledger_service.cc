@@ -153,6 +153,7 @@ void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
   server.AddService(std::make_unique<ProblemsService>(commands));
   server.AddService(std::make_unique<ProjectsService>(commands));
   server.AddService(std::make_unique<PhotosService>(commands));
+  server.AddService(std::make_unique<MeetingsService>(commands));
 }
 
 // ---------------------------------------------------------------------------

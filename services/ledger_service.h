@@ -56,8 +56,14 @@ class ReadScope {
   template <class State>
   bool Reads(const State& state) const {
     using A = workflows::AggregateOfState<State>;
-    return all_ || OwnProject(workflows::WorkflowTraits<A>::ProjectCode(state)) ||
-           ApiTraits<A>::ReadsAsParty(caller_.principal, state);
+    if (all_ || OwnProject(workflows::WorkflowTraits<A>::ProjectCode(state)) ||
+        ApiTraits<A>::ReadsAsParty(caller_.principal, state)) {
+      return true;
+    }
+    for (const std::string& code : OtherProjectCodes<A>(state)) {
+      if (OwnProject(code)) return true;
+    }
+    return false;
   }
 
   // PERMISSION_DENIED naming what the caller may read instead.
@@ -204,6 +210,8 @@ class LedgerService final : public v1::Ledger::CallbackService {
   TZ_WORKFLOW_RPCS(Task, Tasks, workflows::Task, task_id)
   TZ_WORKFLOW_RPCS(Problem, Problems, workflows::Problem, problem_id)
   TZ_WORKFLOW_RPCS(Project, Projects, workflows::Project, project_code)
+  TZ_WORKFLOW_RPCS(MeetingSeries, MeetingSeries, workflows::MeetingSeries, series_id)
+  TZ_WORKFLOW_RPCS(Meeting, Meetings, workflows::Meeting, meeting_id)
 #undef TZ_WORKFLOW_RPCS
 
   grpc::ServerUnaryReactor* GetBulletin(grpc::CallbackServerContext* ctx,
@@ -373,6 +381,29 @@ class ProjectsService final : public v1::Projects::CallbackService {
   std::shared_ptr<LedgerCommands> commands_;
 };
 
+// Meetings (调度会): series declared, meetings recorded, the series' rungs.
+class MeetingsService final : public v1::Meetings::CallbackService {
+ public:
+  explicit MeetingsService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  using Aggregate = workflows::MeetingSeries;
+  TZ_TYPED_COMMAND(DeclareMeetingSeries, MeetingSeriesReply)
+  TZ_TYPED_COMMAND(AnswerSeriesRung, MeetingSeriesReply)
+  TZ_TYPED_COMMAND(RaiseSeriesRung, MeetingSeriesReply)
+  TZ_TYPED_COMMAND(DelistSeriesRung, MeetingSeriesReply)
+  grpc::ServerUnaryReactor* RecordMeeting(grpc::CallbackServerContext* ctx,
+                                          const v1::RecordMeetingRequest* request,
+                                          v1::MeetingReply* reply) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    commands_->Typed<workflows::Meeting>(
+        ctx, *request, reply, [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    return reactor;
+  }
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
 #undef TZ_TYPED_COMMAND
 
 // ---------------------------------------------------------------------------
@@ -422,7 +453,7 @@ grpc::Status LedgerCommands::FillReply(absl::StatusOr<typename workflows::Ledger
   for (const auto& e : out->events) {
     reply->mutable_result()->add_event_types(aggregate.EventType(e));
   }
-  *reply->mutable_view() = aggregate.View(out->loaded.state, clock_.Now());
+  *reply->mutable_view() = ViewOf<A>(ledger_, out->loaded.state, clock_.Now());
   *reply->mutable_state() = std::move(out->loaded.state);
   return grpc::Status::OK;
 }
@@ -437,7 +468,7 @@ grpc::Status LedgerService::GetOf(grpc::ServerContextBase* ctx, const v1::GetReq
   if (!state.has_value()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no " + what);
   ReadScope scope(caller, ledger());
   if (!scope.Reads(*state)) return scope.Denied(what);
-  *reply->mutable_view() = workflow.aggregate().View(*state, commands_->clock().Now());
+  *reply->mutable_view() = ViewOf<A>(ledger(), *state, commands_->clock().Now());
   *reply->mutable_state() = std::move(*state);
   return grpc::Status::OK;
 }
@@ -455,7 +486,7 @@ grpc::Status LedgerService::ListOf(grpc::ServerContextBase* ctx, const v1::ListR
     if (!scope.Reads(state) || !ledger_service_internal::ProjectFilters(request, code, ledger())) {
       continue;
     }
-    auto view = workflow.aggregate().View(state, now);
+    auto view = ViewOf<A>(ledger(), state, now);
     if (!ApiTraits<A>::Matches(request, state, view)) continue;
     *ApiTraits<A>::Add(reply) = std::move(view);
   }

@@ -224,6 +224,10 @@ int main(int argc, char** argv) {
     server.AddPayloadDecoder("project/",
                              taizhang::services::NewProtoJsonDecoder(taizhang::v1::ProjectEvent()));
     server.AddPayloadDecoder(
+        "series/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::MeetingSeriesEvent()));
+    server.AddPayloadDecoder("meeting/",
+                             taizhang::services::NewProtoJsonDecoder(taizhang::v1::MeetingEvent()));
+    server.AddPayloadDecoder(
         "calendar/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::CalendarEvent()));
     server.AddPayloadDecoder(
         "bulletin/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::BulletinEvent()));

@@ -3,6 +3,7 @@
 // action a person may send has its RPC.
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
@@ -83,6 +84,45 @@ TEST(TypedCommandsTest, EveryRpcReachesOneActionAndEveryActionHasAnRpc) {
       }
     }
   }
+}
+
+// The Meetings service serves two envelopes: each RPC reaches the one its
+// reply names (series or meeting), and the people's actions of both are
+// there; the engine's own (timers, a meeting delivered to its series,
+// recomputations) are not.
+TEST(TypedCommandsTest, MeetingsRpcsReachTheEnvelopeTheirReplyNames) {
+  const ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("taizhang.v1.Meetings");
+  ASSERT_NE(service, nullptr);
+  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
+  std::set<std::string> reached;
+  for (int m = 0; m < service->method_count(); ++m) {
+    const auto* method = service->method(m);
+    const Descriptor* envelope_type = method->output_type() == v1::MeetingReply::descriptor()
+                                          ? v1::MeetingCommand::descriptor()
+                                          : v1::MeetingSeriesCommand::descriptor();
+    std::unique_ptr<google::protobuf::Message> request(
+        factory->GetPrototype(method->input_type())->New());
+    request->GetReflection()->SetString(request.get(), method->input_type()->FindFieldByNumber(2),
+                                        "x-1");
+    const auto* action = method->input_type()->FindFieldByNumber(3);
+    ASSERT_NE(action, nullptr) << method->full_name();
+    request->GetReflection()->MutableMessage(request.get(), action);
+    std::unique_ptr<google::protobuf::Message> envelope(
+        factory->GetPrototype(envelope_type)->New());
+    v1::CommandHeader header;
+    std::string id;
+    ASSERT_TRUE(ToEnvelope(*request, envelope.get(), &header, &id).ok()) << method->full_name();
+    EXPECT_EQ(id, "x-1");
+    std::vector<const google::protobuf::FieldDescriptor*> set;
+    envelope->GetReflection()->ListFields(*envelope, &set);
+    ASSERT_EQ(set.size(), 1u) << method->full_name();
+    reached.insert(absl::StrCat(envelope_type->name(), ".", set[0]->name()));
+  }
+  EXPECT_EQ(reached, (std::set<std::string>{"MeetingCommand.record", "MeetingSeriesCommand.declare",
+                                            "MeetingSeriesCommand.answer_rung",
+                                            "MeetingSeriesCommand.raise_rung",
+                                            "MeetingSeriesCommand.delist_rung"}));
 }
 
 TEST(TypedCommandsTest, ARequestOfAnotherShapeIsRefused) {

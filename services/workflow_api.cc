@@ -67,4 +67,49 @@ bool ApiTraits<workflows::Project>::Matches(const v1::ListRequest& r, const v1::
   return LightAndOverdue(r, v.light(), v.start_overdue() || v.finish_overdue());
 }
 
+bool ApiTraits<workflows::MeetingSeries>::Matches(const v1::ListRequest& r,
+                                                  const v1::MeetingSeriesState&,
+                                                  const v1::MeetingSeriesView& v) {
+  if (!r.unit().empty() && v.office() != r.unit()) return false;
+  return LightAndOverdue(r, v.light(), v.light() == v1::LIGHT_RED);
+}
+
+bool ApiTraits<workflows::Meeting>::ReadsAsParty(const Principal& p, const v1::MeetingState& s) {
+  if (!p.Is(Role::kLeader)) return false;
+  if (s.meeting().chair() == p.unit) return true;
+  for (const auto& m : s.meeting().matters()) {
+    if (m.leader() == p.unit) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> ApiTraits<workflows::Meeting>::ProjectCodes(const v1::MeetingState& s) {
+  std::vector<std::string> out(s.meeting().projects_discussed().begin(),
+                               s.meeting().projects_discussed().end());
+  for (const auto& m : s.meeting().matters()) {
+    if (!m.project_code().empty()) out.push_back(m.project_code());
+  }
+  return out;
+}
+
+bool ApiTraits<workflows::Meeting>::Matches(const v1::ListRequest& r, const v1::MeetingState& s,
+                                            const v1::MeetingView& v) {
+  if (!r.series_id().empty() && s.meeting().series_id() != r.series_id()) return false;
+  if (!r.unit().empty()) {
+    bool named = false;
+    for (const auto& u : s.meeting().units_present()) named |= u == r.unit();
+    for (const auto& m : s.meeting().matters()) {
+      for (const auto& u : m.responsible_units()) named |= u == r.unit();
+    }
+    if (!named) return false;
+  }
+  if (r.overdue_only()) {
+    for (const auto& m : v.matters()) {
+      if (m.status() == v1::MATTER_STATUS_OVERDUE) return true;
+    }
+    return false;
+  }
+  return true;
+}
+
 }  // namespace taizhang::services

@@ -27,7 +27,11 @@
 #ifndef TAIZHANG_SERVICES_WORKFLOW_API_H_
 #define TAIZHANG_SERVICES_WORKFLOW_API_H_
 
+#include <string>
+#include <vector>
+
 #include "taizhang/v1/service.pb.h"
+#include "workflows/ledger.h"
 #include "workflows/principal.h"
 #include "workflows/workflow_registry.h"
 
@@ -80,6 +84,63 @@ struct ApiTraits<workflows::Project> {
   static bool Matches(const v1::ListRequest& r, const v1::ProjectState& s,
                       const v1::ProjectView& v);
 };
+
+// Meeting series: read by every role that reads everything.
+template <>
+struct ApiTraits<workflows::MeetingSeries> {
+  using Reply = v1::MeetingSeriesReply;
+  using ListResponse = v1::ListMeetingSeriesResponse;
+  static v1::MeetingSeriesView* Add(ListResponse* r) { return r->add_series(); }
+  static bool ReadsAsParty(const workflows::Principal&, const v1::MeetingSeriesState&) {
+    return false;
+  }
+  // The light (a missed last period is red).
+  static bool Matches(const v1::ListRequest& r, const v1::MeetingSeriesState& s,
+                      const v1::MeetingSeriesView& v);
+};
+
+// Meetings: a leader reads those naming it (chair or a matter's leader), a
+// leader or an enterprise those discussing its projects (ProjectCodes).
+template <>
+struct ApiTraits<workflows::Meeting> {
+  using Reply = v1::MeetingReply;
+  using ListResponse = v1::ListMeetingsResponse;
+  static v1::MeetingView* Add(ListResponse* r) { return r->add_meetings(); }
+  static bool ReadsAsParty(const workflows::Principal& p, const v1::MeetingState& s);
+  // The projects discussed and those of its matters.
+  static std::vector<std::string> ProjectCodes(const v1::MeetingState& s);
+  // A unit present or responsible for a matter; the series; overdue_only: a
+  // matter late and open.
+  static bool Matches(const v1::ListRequest& r, const v1::MeetingState& s,
+                      const v1::MeetingView& v);
+  // The view is the meeting's full record, from its matters' tasks.
+  static v1::MeetingView FullView(const workflows::Ledger& ledger, const v1::MeetingState& s,
+                                  absl::Time now) {
+    return ledger.MeetingRecordOf(s, now);
+  }
+};
+
+// The view of `state` a reply carries: ApiTraits<A>::FullView when A has
+// one (a view that reads other streams), else the aggregate's own.
+template <class A>
+auto ViewOf(const workflows::Ledger& ledger, const typename A::State& state, absl::Time now) {
+  if constexpr (requires { ApiTraits<A>::FullView(ledger, state, now); }) {
+    return ApiTraits<A>::FullView(ledger, state, now);
+  } else {
+    return ledger.workflow<A>().aggregate().View(state, now);
+  }
+}
+
+// The project codes a state of A names besides its own
+// (WorkflowTraits<A>::ProjectCode): ApiTraits<A>::ProjectCodes when A has it.
+template <class A>
+std::vector<std::string> OtherProjectCodes(const typename A::State& state) {
+  if constexpr (requires { ApiTraits<A>::ProjectCodes(state); }) {
+    return ApiTraits<A>::ProjectCodes(state);
+  } else {
+    return {};
+  }
+}
 
 }  // namespace taizhang::services
 

@@ -589,8 +589,9 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   int checked = 0;
-  for (const char* name : {"taizhang.v1.Ledger", "taizhang.v1.Approval", "taizhang.v1.Tasks",
-                           "taizhang.v1.Problems", "taizhang.v1.Projects"}) {
+  for (const char* name :
+       {"taizhang.v1.Ledger", "taizhang.v1.Approval", "taizhang.v1.Tasks", "taizhang.v1.Problems",
+        "taizhang.v1.Projects", "taizhang.v1.Meetings"}) {
     const auto* service = pool->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     for (int m = 0; m < service->method_count(); ++m) {
@@ -622,7 +623,8 @@ TEST_F(LedgerServerTest, EveryWorkflowRpcIsGuardedForEveryRole) {
       }
     }
   }
-  EXPECT_EQ(checked, 6 * (14 + 17 + 10 + 10 + 12));  // Projects: 10 + 2 visit RPCs
+  EXPECT_EQ(checked, 6 * (14 + 6 + 17 + 10 + 10 + 12 +
+                          5));  // Projects: 10 + 2 visit RPCs; + the meetings' RPCs
   EXPECT_EQ(HeadPosition(*d, kAdmin), head);
   EXPECT_EQ(d->Stop(), 0);
 }

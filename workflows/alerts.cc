@@ -8,6 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "taizhang/v1/approval_case.pb.h"
+#include "taizhang/v1/meeting.pb.h"
 #include "taizhang/v1/problem.pb.h"
 #include "taizhang/v1/project.pb.h"
 #include "taizhang/v1/supervision.pb.h"
@@ -152,6 +153,7 @@ std::unique_ptr<google::protobuf::Message> EnvelopeFor(const std::string& type) 
   if (type.rfind("task.", 0) == 0) return std::make_unique<v1::TaskEvent>();
   if (type.rfind("problem.", 0) == 0) return std::make_unique<v1::ProblemEvent>();
   if (type.rfind("project.", 0) == 0) return std::make_unique<v1::ProjectEvent>();
+  if (type.rfind("series.", 0) == 0) return std::make_unique<v1::MeetingSeriesEvent>();
   return nullptr;
 }
 

@@ -12,6 +12,7 @@
 #include "workflows/bulletin_visits.h"
 #include "workflows/ledger.h"
 #include "workflows/ledger_as_of.h"
+#include "workflows/meeting.h"
 
 namespace taizhang::workflows {
 
@@ -109,6 +110,7 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
   units.AddLateEntries(late.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(at.of<Project>(), month, &bulletin);
+  FillMeetingFigures(at.of<Meeting>(), at.of<Task>(), &bulletin);
   return bulletin;
 }
 

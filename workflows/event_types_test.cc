@@ -17,6 +17,7 @@
 #include "taizhang/v1/task.pb.h"
 #include "workflows/approval_case.h"
 #include "workflows/bulletin_log.h"
+#include "workflows/meeting.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
@@ -120,6 +121,20 @@ TEST_F(EventTypesTest, ProjectEventNamesArePinned) {
                    "project.ImageProgressRecorded",
                    // 走访
                    "project.VisitRecorded", "project.ServiceRated", "project.VisitPeriodClosed"}));
+}
+
+TEST(MeetingEventTypesTest, SeriesAndMeetingEventNamesArePinned) {
+  const std::string p = Policies();
+  auto series = MeetingSeries::Load(p + "/meetings", p + "/ladders", p + "/calendars");
+  auto meeting = Meeting::Load(p + "/calendars");
+  ASSERT_TRUE(series.ok()) << series.status();
+  ASSERT_TRUE(meeting.ok()) << meeting.status();
+  EXPECT_THAT(TypesOf(**series),
+              ElementsAreArray({"series.Declared", "series.MeetingRecorded", "series.PeriodClosed",
+                                "series.RungRaised", "series.RungAnswered", "series.RungDelisted",
+                                "series.DeadlineRecomputed"}));
+  EXPECT_THAT(TypesOf(**meeting),
+              ElementsAreArray({"meeting.Recorded", "meeting.DeadlineRecomputed"}));
 }
 
 // The bulletin streams are appended by the server, not by an aggregate; their

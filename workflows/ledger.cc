@@ -1,6 +1,8 @@
 #include "workflows/ledger.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -22,8 +24,9 @@ std::string Join(const std::string& a, const std::string& b) { return absl::StrC
 
 }  // namespace
 
-// Delivers task completions to the tasks that wait for them, and raises the
-// problems found on a visit as problem streams.
+// Delivers task completions to the tasks that wait for them, raises the
+// problems found on a visit as problem streams, and delivers a meeting's
+// record to its decided matters' tasks and to its series.
 class Ledger::Reactions final : public engine::LogConsumer {
  public:
   explicit Reactions(Ledger& ledger) : ledger_(ledger) {}
@@ -37,6 +40,12 @@ class Ledger::Reactions final : public engine::LogConsumer {
       auto project = ledger_.GetProject(CodeOf(e.record.stream()));
       if (!project.has_value()) return absl::OkStatus();
       return RaiseVisitProblems(*project, event.visit_recorded());
+    }
+    if (type == "meeting.Recorded") {
+      if (replaying) return absl::OkStatus();
+      auto meeting = meetings().projection().Get(e.record.stream());
+      if (!meeting.has_value()) return absl::OkStatus();
+      return DeliverMeeting(meeting->state.meeting());
     }
     if (type != "task.Created" && type != "task.Completed") return absl::OkStatus();
     // Replay only rebuilds; what a crash left undone is sent once the runtime
@@ -59,6 +68,10 @@ class Ledger::Reactions final : public engine::LogConsumer {
       for (const auto& visit : project.visits()) {
         RETURN_IF_ERROR(RaiseVisitProblems(project, visit.recorded()));
       }
+    }
+    // A meeting whose matters' tasks or series delivery a crash left undone.
+    for (const auto& loaded : meetings().projection().List()) {
+      RETURN_IF_ERROR(DeliverMeeting(loaded.state.meeting()));
     }
     return absl::OkStatus();
   }
@@ -99,6 +112,39 @@ class Ledger::Reactions final : public engine::LogConsumer {
   }
 
   WorkflowOf<Task>& tasks() { return ledger_.workflow<Task>(); }
+  WorkflowOf<Meeting>& meetings() { return ledger_.workflow<Meeting>(); }
+  WorkflowOf<MeetingSeries>& series() { return ledger_.workflow<MeetingSeries>(); }
+
+  // Each decided matter becomes its task, and a meeting of a series is
+  // delivered to it; what is there already is left alone (the request ids
+  // make a repeat harmless, the checks spare the writes). A series that
+  // does not exist gets nothing.
+  absl::Status DeliverMeeting(const v1::MeetingRecorded& m) {
+    for (int n = 1; n <= m.matters_size(); ++n) {
+      const std::string id = MatterTaskId(m.meeting_id(), n);
+      if (tasks().Get(id).has_value()) continue;
+      v1::TaskCommand command;
+      *command.mutable_create() = Meeting::MatterTask(m, n);
+      engine::CommandMeta meta;
+      meta.request_id = absl::StrCat("matter:", m.meeting_id(), ":", n);
+      meta.actor = kSystemActor;
+      auto out = tasks().Execute(id, command, meta);
+      if (!out.ok() && !absl::IsAlreadyExists(out.status())) return out.status();
+    }
+    if (m.series_id().empty()) return absl::OkStatus();
+    auto s = series().Get(m.series_id());
+    if (!s.has_value()) return absl::OkStatus();
+    for (const auto& held : s->meetings()) {
+      if (held.meeting_id() == m.meeting_id()) return absl::OkStatus();
+    }
+    v1::MeetingSeriesCommand command;
+    command.mutable_meeting_held()->set_meeting_id(m.meeting_id());
+    command.mutable_meeting_held()->set_held_on(m.held_on());
+    engine::CommandMeta meta;
+    meta.request_id = absl::StrCat("meeting-held:", m.meeting_id());
+    meta.actor = kSystemActor;
+    return series().Execute(m.series_id(), command, meta).status();
+  }
 
   absl::Status DeliverCompletion(const v1::TaskState& done) {
     // Only the tasks waiting for `done` are copied out of the projection.
@@ -227,6 +273,33 @@ absl::StatusOr<Ledger::StateAsOf> Ledger::StateAt(const std::string& stream,
       "stream: '", stream, "' is not a ", absl::StrJoin(prefixes, ", "), " or ", last, " stream"));
 }
 
+v1::MeetingView Ledger::MeetingRecordOf(const v1::MeetingState& state, absl::Time now) const {
+  const v1::MeetingRecorded& m = state.meeting();
+  std::vector<v1::MeetingState> earlier_states;
+  if (!m.series_id().empty()) {
+    workflow<Meeting>().ForEach([&](const v1::MeetingState& other) {
+      if (other.meeting().series_id() == m.series_id() &&
+          other.meeting().held_at_us() < m.held_at_us()) {
+        earlier_states.push_back(other);
+      }
+    });
+  }
+  std::sort(earlier_states.begin(), earlier_states.end(), [](const auto& a, const auto& b) {
+    return a.meeting().held_at_us() < b.meeting().held_at_us();
+  });
+  std::set<std::string> ids = {m.meeting_id()};
+  std::vector<const v1::MeetingRecorded*> earlier;
+  for (const auto& e : earlier_states) {
+    ids.insert(e.meeting().meeting_id());
+    earlier.push_back(&e.meeting());
+  }
+  std::map<std::string, v1::TaskState> tasks;
+  workflow<Task>().ForEach([&](const v1::TaskState& t) {
+    if (t.has_origin() && ids.count(t.origin().meeting_id()) > 0) tasks.emplace(t.task_id(), t);
+  });
+  return MeetingRecord(workflow<Meeting>().aggregate().View(state, now), m, earlier, tasks, now);
+}
+
 absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) const {
   ASSIGN_OR_RETURN(absl::CivilMonth month, ParseMonth(month_text));
   BulletinOptions options;
@@ -247,6 +320,7 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   units.AddLateEntries(late_entries_.RecordedBetween(absl::InfinitePast(), absl::InfiniteFuture()));
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(ListProjects(), month, &bulletin);
+  FillMeetingFigures(workflow<Meeting>().List(), ListTasks(), &bulletin);
   return bulletin;
 }
 

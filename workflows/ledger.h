@@ -173,6 +173,12 @@ class Ledger {
   // The assessment rules loaded at Open (workflows/assessment_policy.h).
   const AssessmentPolicies& assessment_policies() const { return assessment_; }
 
+  // A meeting's full record as of `now` (workflows/meeting.h,
+  // MeetingRecord): its decided matters with their tasks' status and the
+  // counts, and the matters of the earlier meetings of its series still
+  // open on its day.
+  v1::MeetingView MeetingRecordOf(const v1::MeetingState& meeting, absl::Time now) const;
+
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 

@@ -117,6 +117,7 @@ void Task::Apply(State* s, const Event& event, const EventContext& ctx) const {
       *s->mutable_responsible_units() = e.responsible_units();
       s->set_supervision_office(e.supervision_office());
       s->set_responsible_leader(e.responsible_leader());
+      if (e.has_origin()) *s->mutable_origin() = e.origin();
       *s->mutable_deadline() = e.deadline();
       s->set_status(v1::TASK_STATUS_OPEN);
       s->set_created_at_us(e.created_at_us());
@@ -240,6 +241,7 @@ v1::TaskView Task::View(const State& s, absl::Time now) const {
   v.set_title(s.title());
   *v.mutable_responsible_units() = s.responsible_units();
   v.set_status(s.status());
+  if (s.has_origin()) *v.mutable_origin() = s.origin();
   const bool has_deadline = s.deadline().kind_case() == v1::TaskDeadline::kAfterTasks ||
                             (s.deadline().kind_case() == v1::TaskDeadline::kRule &&
                              s.deadline().rule().kind() != v1::DeadlineRule::NONE);

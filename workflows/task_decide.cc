@@ -180,7 +180,18 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
                                                               const DecideContext& ctx,
                                                               const WorkingDayCalendar& cal) const {
   ASSIGN_OR_RETURN(const Principal p, ActorOf(ctx));
-  if (!p.Is(Role::kSupervision) && !p.Is(Role::kAdmin)) {
+  // A meeting's decided matter is made by the engine from the meeting's
+  // record (workflows/meeting.h), and only so.
+  const bool matter = c.has_origin();
+  if (matter != p.Is(Role::kSystem)) {
+    return absl::PermissionDeniedError(
+        matter ? absl::StrCat("only the engine creates the task of a decided matter (from the "
+                              "meeting's record); you are ",
+                              p.ToActor())
+               : absl::StrCat("the engine creates only the tasks of decided matters; you are ",
+                              p.ToActor()));
+  }
+  if (!matter && !p.Is(Role::kSupervision) && !p.Is(Role::kAdmin)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "only the supervision office or an admin may create a task; you are ", p.ToActor()));
   }
@@ -193,7 +204,9 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
                                                    "' does not match the stream '", ctx.stream,
                                                    "' (expected '", TaskStream(c.task_id()), "')"));
   }
-  RETURN_IF_ERROR(CheckProjectCode("project_code", c.project_code()));
+  if (!matter || !c.project_code().empty()) {
+    RETURN_IF_ERROR(CheckProjectCode("project_code", c.project_code()));
+  }
   if (Blank(c.title())) return absl::InvalidArgumentError("title: required (the matter)");
   if (c.responsible_units().empty()) {
     return absl::InvalidArgumentError("responsible_units: at least one is required");
@@ -211,14 +224,23 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
   }
   std::string office = c.supervision_office();
   if (office.empty()) {
-    if (!p.Is(Role::kSupervision)) {
+    if (!p.Is(Role::kSupervision)) {  // an admin, or the engine for a matter
       return absl::InvalidArgumentError(
           "supervision_office: required when an admin creates a task");
     }
     office = p.unit;
   }
 
-  const absl::CivilDay created_day = engine::DayOf(ctx.occurred_at);
+  absl::CivilDay created_day = engine::DayOf(ctx.occurred_at);
+  if (matter) {
+    // A matter's limit counts from the meeting's day, which may be before
+    // the day its record was keyed in.
+    absl::StatusOr<absl::CivilDay> held = engine::ParseDate(c.origin().held_on());
+    if (!held.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("origin.held_on: ", held.status().message()));
+    }
+    created_day = *held;
+  }
   v1::TaskDeadline deadline = c.deadline();
   std::optional<v1::ComputedDeadline> computed;
   switch (deadline.kind_case()) {
@@ -311,6 +333,7 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
   *e->mutable_deadline() = deadline;
   e->set_supervision_office(office);
   e->set_responsible_leader(c.responsible_leader());
+  if (matter) *e->mutable_origin() = c.origin();
   if (computed.has_value()) *e->mutable_computed() = *computed;
   e->set_created_at_us(Us(ctx.occurred_at));
   AppendLightChange(s, ctx, cal, &events);

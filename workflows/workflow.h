@@ -76,6 +76,8 @@ struct LedgerOptions {
   // Visit quotas per capacity and the enterprises' rating scale (走访, 评价).
   std::string visit_policy = "visits/yangshan-2014.textproto";
   std::string approval_policies = "approval";  // every *.textproto in it
+  // Meeting rhythms and the series policy (every *.textproto in it).
+  std::string meeting_policies = "meetings";
   // Take a calendar file whose days differ from the year the log holds as an
   // amendment of that year, instead of refusing to start.
   bool amend_calendars = false;

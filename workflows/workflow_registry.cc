@@ -37,6 +37,15 @@ absl::StatusOr<std::unique_ptr<Project>> WorkflowTraits<Project>::Load(const Led
   return Project::Load(Under(o, o.project_policy), Under(o, o.project_ladder), Calendars(o),
                        o.visit_policy.empty() ? "" : Under(o, o.visit_policy));
 }
+absl::StatusOr<std::unique_ptr<MeetingSeries>> WorkflowTraits<MeetingSeries>::Load(
+    const LedgerOptions& o) {
+  return MeetingSeries::Load(Under(o, o.meeting_policies), Ladders(o), Calendars(o));
+}
+
+absl::StatusOr<std::unique_ptr<Meeting>> WorkflowTraits<Meeting>::Load(const LedgerOptions& o) {
+  return Meeting::Load(Calendars(o));
+}
+
 bool WorkflowTraits<Project>::HasPendingDeadline(const v1::ProjectState& s) {
   for (const auto& slip : s.rungs()) {
     if (!slip.answered() && slip.raised().rectification_working_days() > 0) return true;

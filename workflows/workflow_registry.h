@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "workflows/approval_case.h"
+#include "workflows/meeting.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
 #include "workflows/task.h"
@@ -79,8 +80,46 @@ struct WorkflowTraits<Project> : DefaultWorkflowTraits<Project> {
   static bool HasPendingDeadline(const v1::ProjectState& s);
 };
 
+// Meeting series (会议), "series/<series_id>".
+template <>
+struct WorkflowTraits<MeetingSeries> : DefaultWorkflowTraits<MeetingSeries> {
+  static constexpr char kKind[] = "series";
+  static constexpr char kPrefix[] = "series/";
+  static constexpr char kIdField[] = "series_id";
+  static absl::StatusOr<std::unique_ptr<MeetingSeries>> Load(const LedgerOptions& options);
+  static const std::string& Id(const v1::MeetingSeriesState& s) { return s.series_id(); }
+  static const std::string& ProjectCode(const v1::MeetingSeriesState&) {
+    static const std::string kNone;
+    return kNone;
+  }
+  // A rectification limit of an unanswered slip is counted in working days.
+  static bool HasPendingDeadline(const v1::MeetingSeriesState& s) {
+    for (const auto& r : s.rungs()) {
+      if (!r.answered() && r.raised().rectification_working_days() > 0) return true;
+    }
+    return false;
+  }
+};
+
+// Meetings (调度会, 例会, 推进会), "meeting/<meeting_id>"; their decided
+// matters are tasks.
+template <>
+struct WorkflowTraits<Meeting> : DefaultWorkflowTraits<Meeting> {
+  static constexpr char kKind[] = "meeting";
+  static constexpr char kPrefix[] = "meeting/";
+  static constexpr char kIdField[] = "meeting_id";
+  static absl::StatusOr<std::unique_ptr<Meeting>> Load(const LedgerOptions& options);
+  static const std::string& Id(const v1::MeetingState& s) { return s.meeting().meeting_id(); }
+  static const std::string& ProjectCode(const v1::MeetingState&) {
+    static const std::string kNone;
+    return kNone;
+  }
+  static bool HasPendingDeadline(const v1::MeetingState&) { return false; }
+};
+
 // In this order the Ledger replays, recomputes and reads them.
-using RegisteredWorkflows = WorkflowList<ApprovalCase, Task, Problem, Project>;
+using RegisteredWorkflows =
+    WorkflowList<ApprovalCase, Task, Problem, Project, MeetingSeries, Meeting>;
 using Workflows = WorkflowSet<RegisteredWorkflows>;
 
 // The registered aggregate type whose State is S (v1::TaskState -> Task).
