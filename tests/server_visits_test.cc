@@ -4,6 +4,7 @@
 // visit raised, the bulletin's visit section read back as text, and the
 // visits and ratings ledgers read back by openpyxl and Python's csv module
 // (tests/ledger_dump.py).
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,18 @@ class VisitsServerTest : public ::testing::Test {
             testing::TokenLine("owner-0123456789abcdef", "enterprise", "阳山水泥有限公司"),
             testing::TokenLine("other-0123456789abcdef", "enterprise", "别的公司"),
             testing::TokenLine("auditor-0123456789abcdef", "auditor", "县审计局")));
+    // The shipped policies, with Yangshan's quotas put in as the visit policy
+    // (what a county that judges visits does to its policy directory).
+    const std::filesystem::path policies = dir_ / "policies";
+    std::filesystem::copy(testing::PoliciesDir(), policies,
+                          std::filesystem::copy_options::recursive);
+    std::filesystem::copy_file(policies / "visits" / "yangshan-2014.textproto",
+                               policies / "visits" / "default.textproto",
+                               std::filesystem::copy_options::overwrite_existing);
     std::string failure;
     daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
                              dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2014-06-01", "--policies-dir", testing::PoliciesDir()},
+                             "2014-06-01", "--policies-dir", policies},
                             dir_ / "stderr", &failure);
     ASSERT_NE(daemon_, nullptr) << failure;
   }

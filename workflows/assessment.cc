@@ -113,6 +113,16 @@ class Marks {
 
   template <class Aggregate, class State>
   void Observe(const Aggregate& aggregate, const State& state, uint64_t position) {
+    // A workflow that supervises nothing of its own (a meeting: its matters
+    // are tasks) has no subjects and no rungs.
+    if constexpr (requires { aggregate.Subjects(state); })
+      ObserveSubjects(aggregate, state, position);
+    if constexpr (requires { state.rungs(); }) ObserveRungs(state, position);
+    ObserveProject(state, position);
+  }
+
+  template <class Aggregate, class State>
+  void ObserveSubjects(const Aggregate& aggregate, const State& state, uint64_t position) {
     for (const SupervisedSubject& s : aggregate.Subjects(state)) {
       SubjectMarks& m = subjects_[SubjectKey(s)];
       const int64_t due_us = s.due_date.empty() ? 0 : absl::ToUnixMicros(s.due_at);
@@ -124,11 +134,19 @@ class Marks {
       m.light = s.light;
       m.due_us = due_us;
     }
+  }
+
+  template <class State>
+  void ObserveRungs(const State& state, uint64_t position) {
     for (const v1::SupervisionRung& r : state.rungs()) {
       RungMarks& m = rungs_[r.raised().slip_number()];
       if (m.raised == 0) m.raised = position;
       if (r.answered() && m.answered == 0) m.answered = position;
     }
+  }
+
+  template <class State>
+  void ObserveProject(const State& state, uint64_t position) {
     if constexpr (std::is_same_v<State, v1::ProjectState>) {
       for (const v1::ProjectInvestmentEntry& r : state.reports()) {
         auto& [recorded, at] = reports_[absl::StrCat(state.info().code(), "|", r.month())];
@@ -163,8 +181,11 @@ struct UnitWork {
 
 bool Selects(const v1::Indicator& x, const SupervisedSubject& s) {
   for (const auto& sel : x.subjects()) {
+    const bool origin = sel.origin_prefix().empty()
+                            ? s.origin.empty()
+                            : absl::StartsWith(s.origin, sel.origin_prefix());
     if (absl::StartsWith(s.stream, sel.stream_prefix()) &&
-        absl::StartsWith(s.id, sel.subject_prefix())) {
+        absl::StartsWith(s.id, sel.subject_prefix()) && origin) {
       return true;
     }
   }
@@ -488,8 +509,10 @@ absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
   const absl::Time close = std::min(EndOfChinaDay(query.to), read_end);
   Counter counter(policy, marks, open, close, query.from, query.to);
   marks.ForEachState([&](const std::string& stream, const auto& aggregate, const auto& state) {
-    for (const SupervisedSubject& s : aggregate.Subjects(state)) counter.AddSubject(s);
-    counter.AddRungs(stream, state.rungs());
+    if constexpr (requires { aggregate.Subjects(state); }) {
+      for (const SupervisedSubject& s : aggregate.Subjects(state)) counter.AddSubject(s);
+    }
+    if constexpr (requires { state.rungs(); }) counter.AddRungs(stream, state.rungs());
     if constexpr (std::is_same_v<std::decay_t<decltype(state)>, v1::ProjectState>) {
       counter.AddProject(state);
     }

@@ -38,7 +38,15 @@ const v1::UnitAssessment& UnitOf(const v1::Assessment& a, const std::string& uni
 
 class LuoheAssessmentTest : public testing::LedgerFixture {
  protected:
-  LuoheAssessmentTest() : LedgerFixture(At(2020, 2, 3)) {}
+  LuoheAssessmentTest() : LedgerFixture(At(2020, 2, 3), LuoheOptions()) {}
+
+  // Luohe's documents have no photo-library rule (图片库 is Hualong's): the
+  // shipped investment policy without it.
+  static LedgerOptions LuoheOptions() {
+    LedgerOptions options = ShippedOptions();
+    options.project_policy = "../testdata/investment-without-photos.textproto";
+    return options;
+  }
 
   void Task(const std::string& id, const std::string& unit, const char* due) {
     v1::TaskCommand c;

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "workflows/assessment_policy.h"
+#include "workflows/meeting.h"
 #include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
@@ -185,6 +186,48 @@ TEST_F(AssessmentTest, OnlyLateItemsScoreNothing) {
   }
   EXPECT_EQ(late_done, 1);
   EXPECT_EQ(late_open, 1);
+}
+
+// A meeting's decided matter is a task; it counts in the matters indicator
+// (origin "meeting/") and not again in the tasks indicator, which counts the
+// tasks the office created itself.
+TEST_F(AssessmentTest, ADecidedMatterCountsOnceInItsOwnIndicator) {
+  CreateTask("a1", kA, "2020-03-10");
+  v1::MeetingCommand m;
+  v1::RecordMeeting* r = m.mutable_record();
+  r->set_meeting_id("w10");
+  r->set_kind(v1::MEETING_KIND_WEEKLY_DISPATCH);
+  r->set_title("第10周调度会");
+  r->set_chair("区长");
+  r->add_units_present(kA);
+  v1::DecidedMatter* matter = r->add_matters();
+  matter->set_text("完成征地");
+  matter->add_responsible_units(kA);
+  matter->mutable_limit()->set_kind(v1::DeadlineRule::FIXED_DATE);
+  matter->mutable_limit()->set_fixed_date("2020-03-12");
+  auto recorded = ledger_->Execute<Meeting>("w10", m, Meta(kOffice));
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  Settle();
+  ASSERT_TRUE(ledger_->GetTask(MatterTaskId("w10", 1)).has_value());
+  clock_.AdvanceTo(At(2020, 3, 11));
+  CompleteTask(MatterTaskId("w10", 1), kA);  // the matter on time; a1 is late
+  clock_.AdvanceTo(At(2020, 4, 1));
+  auto policy = ParseAssessmentPolicy("matters.textproto", R"(id: "m"
+name: "测试考核"
+from_year: 2020
+groups { name: "县区" kind: UNIT_KIND_COUNTY units: "甲区" advanced_count: 1 last_count: 1 }
+indicators { id: "tasks" name: "任务按时完成率" kind: INDICATOR_KIND_ON_TIME_RATE weight: 50
+             subjects { stream_prefix: "task/" } no_data: NO_DATA_EXCLUDED }
+indicators { id: "matters" name: "商定事项按时办结率" kind: INDICATOR_KIND_ON_TIME_RATE weight: 50
+             subjects { stream_prefix: "task/" origin_prefix: "meeting/" } no_data: NO_DATA_EXCLUDED }
+)");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  v1::UnitAssessment a = UnitOf(Assess(*policy), kA);
+  EXPECT_EQ(IndicatorOf(a, "tasks").denominator(), 1);
+  EXPECT_EQ(IndicatorOf(a, "tasks").numerator(), 0);
+  EXPECT_EQ(IndicatorOf(a, "matters").denominator(), 1);
+  EXPECT_EQ(IndicatorOf(a, "matters").numerator(), 1);
+  EXPECT_EQ(a.score_centi(), 5000);
 }
 
 TEST_F(AssessmentTest, TiesShareARankAndTheBoundary) {

@@ -37,7 +37,7 @@ const std::string kOwnerActor = absl::StrCat("enterprise:", kOwner);
 
 class VisitsTest : public testing::LedgerFixture {
  protected:
-  VisitsTest() : LedgerFixture(ChinaHour(2014, 6, 1, 9)) {}
+  VisitsTest() : LedgerFixture(ChinaHour(2014, 6, 1, 9), YangshanVisitOptions()) {}
 
   void SetUp() override {
     LedgerFixture::SetUp();

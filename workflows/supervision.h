@@ -48,6 +48,9 @@ struct SupervisedSubject {
   std::string id;            // within the stream: "", "item/<id>", "node/<id>", "monthly", ...
   std::string matter;        // for slips: what is watched
   std::string project_code;  // the project it belongs to
+  // Where it was decided, when another stream decided it: "meeting/<id>" for
+  // a meeting's decided matter (商定事项, a task); "" otherwise.
+  std::string origin;
   int32_t episode = 1;
   // The limit: the last day to act and the instant it is late from (empty
   // due_date: none — no light, no time triggers; a periodic subject has none).

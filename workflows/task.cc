@@ -14,6 +14,7 @@
 #include "engine/event_type.h"
 #include "engine/ladder.h"
 #include "workflows/attachments.h"
+#include "workflows/meeting.h"
 #include "workflows/task_internal.h"
 
 namespace taizhang::workflows {
@@ -90,6 +91,7 @@ SupervisedSubject Task::SubjectOf(const State& s) const {
   subject.stream = TaskStream(s.task_id());
   subject.matter = s.title();
   subject.project_code = s.project_code();
+  if (s.has_origin()) subject.origin = MeetingStream(s.origin().meeting_id());
   subject.due_date = s.due_date();
   if (!s.due_date().empty()) subject.due_at = FromUs(s.due_at_us());
   subject.start = FromUs(s.clock_started_at_us());

@@ -74,7 +74,7 @@ struct LedgerOptions {
   std::string project_policy = "investment/points-behind-10-30.textproto";
   std::string project_ladder = "ladders/monthly-lights.textproto";
   // Visit quotas per capacity and the enterprises' rating scale (走访, 评价).
-  std::string visit_policy = "visits/yangshan-2014.textproto";
+  std::string visit_policy = "visits/default.textproto";
   std::string approval_policies = "approval";  // every *.textproto in it
   // Meeting rhythms and the series policy (every *.textproto in it).
   std::string meeting_policies = "meetings";

@@ -26,12 +26,14 @@ namespace {
 using testing::ChinaHour;
 
 constexpr char kOffice[] = "supervision:阳山县重点项目办";
-constexpr char kCement[] = "2014-441823-30-01-000001";  // placeholder
-constexpr char kPower[] = "2014-441823-44-01-000002";   // placeholder
+// Codes of the right shape in Yangshan's division (441823); the projects are
+// the scenario's own.
+constexpr char kCement[] = "2014-441823-30-01-000001";
+constexpr char kPower[] = "2014-441823-44-01-000002";
 
 class YangshanScenarioTest : public testing::LedgerFixture {
  protected:
-  YangshanScenarioTest() : LedgerFixture(ChinaHour(2014, 5, 31, 9)) {}
+  YangshanScenarioTest() : LedgerFixture(ChinaHour(2014, 5, 31, 9), YangshanVisitOptions()) {}
 
   void Register(const std::string& code, const std::string& name, const std::string& owner,
                 const std::string& leader, const std::string& county, const std::string& town,

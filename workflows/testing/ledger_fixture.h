@@ -47,6 +47,13 @@ class LedgerFixture : public ::testing::Test {
     options.policies_dir = ::taizhang::testing::PoliciesDir();
     return options;
   }
+  // The shipped policies with Yangshan's visit quotas (the shipped default
+  // judges none).
+  static LedgerOptions YangshanVisitOptions() {
+    LedgerOptions options = ShippedOptions();
+    options.visit_policy = "visits/yangshan-2014.textproto";
+    return options;
+  }
 
   void SetUp() override { OpenLedger(); }
   void TearDown() override { CloseLedger(); }
