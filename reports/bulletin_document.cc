@@ -225,6 +225,50 @@ void Visits(const v1::Bulletin& b, Data* out) {
   out->set("below_quota", below);
 }
 
+// 集中开工情况: each campaign of the month (or carried with projects not
+// started), its rates, and its late starters; left out when there are none.
+void Campaigns(const v1::Bulletin& b, Data* out) {
+  TemplateList rows;
+  TemplateList late;
+  for (const auto& c : b.campaigns()) {
+    Data row;
+    row.set("name", c.name());
+    row.set("kind", Label(c.kind()));
+    row.set("day", c.day());
+    row.set("projects", absl::StrCat(c.projects()));
+    row.set("on_time", absl::StrCat(c.started_on_time()));
+    row.set("late", absl::StrCat(c.started_late()));
+    row.set("not_started", absl::StrCat(c.not_started()));
+    row.set("pending", absl::StrCat(c.pending()));
+    row.set("has_pending", Bool(c.pending() > 0));
+    row.set("rate_on_day", workflows::FormatBp(c.start_rate_on_day_bp()));
+    row.set("rate_now", workflows::FormatBp(c.start_rate_now_bp()));
+    rows.push_back(row);
+    for (const auto& p : c.late_starters()) {
+      Data l;
+      l.set("campaign", c.name());
+      l.set("code", p.project_code());
+      l.set("name", p.project_name());
+      l.set("unit", p.lead_unit());
+      l.set("status", Label(p.status()));
+      l.set("started_on", p.started_on());
+      late.push_back(l);
+    }
+  }
+  const v1::BulletinCampaignYear& y = b.campaign_year();
+  std::vector<std::string> kinds;
+  for (const auto& k : y.by_kind())
+    kinds.push_back(absl::StrCat(Label(k.kind()), k.campaigns(), "次"));
+  out->set("campaigns_year", absl::StrCat(y.campaigns()));
+  out->set("campaign_kinds", absl::StrJoin(kinds, "、"));
+  out->set("campaign_projects_year", absl::StrCat(y.projects()));
+  out->set("campaign_started_year", absl::StrCat(y.started()));
+  out->set("has_campaigns", Bool(!rows.empty()));
+  out->set("campaign_rows", rows);
+  out->set("late_starters", late);
+  out->set("has_late_starters", Bool(!late.empty()));
+}
+
 // 会议商定事项落实情况: the month's meetings and the units' decided matters;
 // the section is left out when there are neither.
 void Meetings(const v1::Bulletin& b, Data* out) {
@@ -320,6 +364,7 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   Supervision(b, &d);
   Visits(b, &d);
   Meetings(b, &d);
+  Campaigns(b, &d);
   return RenderTemplate(kBulletinTemplate, d);
 }
 

@@ -347,5 +347,47 @@ TEST(SlipDocumentTest, AnAnsweredAndDelistedSlip) {
   EXPECT_EQ(ActorDisplay("system:scheduler"), "系统（按督办规则自动下发）");
 }
 
+TEST(BulletinDocumentTest, CampaignsSectionWithTheYearsTallyAndLateStarters) {
+  auto without = BulletinHtml(Sample(), Info());
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_THAT(*without, Not(HasSubstr("集中开工情况")));
+  v1::Bulletin b = Sample();
+  auto* c = b.add_campaigns();
+  c->set_campaign_id("cd-2019-3");
+  c->set_name("产业功能区重大项目集中开工");
+  c->set_kind(v1::CAMPAIGN_KIND_INDUSTRIAL_ZONE);
+  c->set_day("2019-08-18");
+  c->set_projects(3);
+  c->set_started_on_time(2);
+  c->set_not_started(1);
+  c->set_start_rate_on_day_bp(6666);
+  c->set_start_rate_now_bp(6666);
+  auto* late = c->add_late_starters();
+  late->set_project_code("2019-510112-70-01-000003");
+  late->set_project_name("航空动力产业园");
+  late->set_lead_unit("龙泉驿区发改局");
+  late->set_status(v1::CAMPAIGN_START_STATUS_NOT_STARTED);
+  v1::BulletinCampaignYear* y = b.mutable_campaign_year();
+  y->set_campaigns(2);
+  y->set_projects(5);
+  y->set_started(4);
+  auto* k = y->add_by_kind();
+  k->set_kind(v1::CAMPAIGN_KIND_PROVINCIAL);
+  k->set_campaigns(1);
+  k = y->add_by_kind();
+  k->set_kind(v1::CAMPAIGN_KIND_INDUSTRIAL_ZONE);
+  k->set_campaigns(1);
+  auto html = BulletinHtml(b, Info());
+  ASSERT_TRUE(html.ok()) << html.status();
+  for (const char* text :
+       {"集中开工情况", "本年已举办集中开工活动2次（省级集中开工1次、产业功能区集中开工1次）",
+        "列入项目5个，截至月底已开工4个",
+        "产业功能区重大项目集中开工（产业功能区集中开工，2019-08-18）",
+        "列入项目3个，按期开工2个，开工率66.66%", "航空动力产业园", "逾期未开工"}) {
+    EXPECT_THAT(*html, HasSubstr(text)) << text;
+  }
+  EXPECT_THAT(*html, Not(HasSubstr("CAMPAIGN_")));
+}
+
 }  // namespace
 }  // namespace taizhang::reports

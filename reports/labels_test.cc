@@ -21,6 +21,7 @@
 #include "taizhang/v1/assessment.pb.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "taizhang/v1/calendar.pb.h"
+#include "taizhang/v1/campaign.pb.h"
 #include "taizhang/v1/ladder.pb.h"
 #include "taizhang/v1/meeting.pb.h"
 #include "taizhang/v1/problem.pb.h"
@@ -35,13 +36,14 @@ using google::protobuf::FileDescriptor;
 // Every enum of every file of the schema that holds one, nested ones included.
 std::vector<const google::protobuf::EnumDescriptor*> SchemaEnums() {
   std::vector<const FileDescriptor*> files = {
-      v1::Light_descriptor()->file(),         v1::ApprovalCaseState::descriptor()->file(),
-      v1::TaskState::descriptor()->file(),    v1::ProblemState::descriptor()->file(),
-      v1::ProjectState::descriptor()->file(), v1::Bulletin::descriptor()->file(),
-      v1::Alert::descriptor()->file(),        v1::AdvanceClockRequest::descriptor()->file(),
-      v1::Document::descriptor()->file(),     v1::Issue_descriptor()->file(),
-      v1::DeadlineRule::descriptor()->file(), v1::VisitPolicy::descriptor()->file(),
-      v1::Assessment::descriptor()->file(),   v1::MeetingState::descriptor()->file(),
+      v1::Light_descriptor()->file(),          v1::ApprovalCaseState::descriptor()->file(),
+      v1::TaskState::descriptor()->file(),     v1::ProblemState::descriptor()->file(),
+      v1::ProjectState::descriptor()->file(),  v1::Bulletin::descriptor()->file(),
+      v1::Alert::descriptor()->file(),         v1::AdvanceClockRequest::descriptor()->file(),
+      v1::Document::descriptor()->file(),      v1::Issue_descriptor()->file(),
+      v1::DeadlineRule::descriptor()->file(),  v1::VisitPolicy::descriptor()->file(),
+      v1::Assessment::descriptor()->file(),    v1::MeetingState::descriptor()->file(),
+      v1::CampaignState::descriptor()->file(),
   };
   std::vector<const google::protobuf::EnumDescriptor*> out;
   std::function<void(const google::protobuf::Descriptor*)> nested =

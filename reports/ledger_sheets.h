@@ -11,6 +11,7 @@
 //   LEDGER_KIND_MEETINGS    会议台账: one row per meeting, with its matters' counts
 //   LEDGER_KIND_VISITS      走访台账: one row per visit of each project
 //   LEDGER_KIND_RATINGS     服务评价台账: one row per rating of a service contact
+//   LEDGER_KIND_CAMPAIGNS   集中开工台账: one row per project of each start campaign
 //
 // Their columns, in order, are listed in docs/ledgers.md; every value a person
 // reads is a label (reports::Label), never an enum name. Rows come in the
@@ -79,8 +80,10 @@ template <class A>
 bool KindReads(v1::LedgerKind kind) {
   if (kind == v1::LEDGER_KIND_SLIPS) return true;
   if constexpr (std::is_same_v<A, workflows::Project>) {
+    // The campaigns ledger's rows are every campaign's projects, as the
+    // selected projects' views (judged then) give them.
     return kind == v1::LEDGER_KIND_PROJECTS || kind == v1::LEDGER_KIND_VISITS ||
-           kind == v1::LEDGER_KIND_RATINGS;
+           kind == v1::LEDGER_KIND_RATINGS || kind == v1::LEDGER_KIND_CAMPAIGNS;
   }
   if constexpr (std::is_same_v<A, workflows::ApprovalCase>) {
     return kind == v1::LEDGER_KIND_CASE_ITEMS;
@@ -101,7 +104,7 @@ bool KindReads(v1::LedgerKind kind) {
 absl::StatusOr<Sheet> BuildLedgerSheet(v1::LedgerKind kind, const LedgerSelection& selection);
 
 // The kind a person or a URL names: "projects", "cases", "tasks", "problems",
-// "slips", "matters", "meetings", "visits", "ratings", "assessment",
+// "slips", "matters", "meetings", "visits", "ratings", "campaigns", "assessment",
 // "assessment-detail" (or the enum's name). LEDGER_KIND_UNSPECIFIED when none.
 v1::LedgerKind ParseLedgerKind(const std::string& text);
 // "projects", "cases", ... ("" for an unknown kind).

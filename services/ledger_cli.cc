@@ -319,6 +319,29 @@ std::string MeetingDetail(const v1::MeetingView& v) {
   return out;
 }
 
+std::string CampaignRows(const std::vector<const v1::CampaignView*>& campaigns) {
+  TextTable t({"集中开工", "名称", "类型", "开工日期", "项目", "按期开工", "逾期开工", "逾期未开工",
+               "待开工", "未登记", "当日开工率", "现开工率"});
+  for (const v1::CampaignView* v : campaigns) {
+    t.AddRow({v->campaign_id(), v->name(), Label(v->kind()), v->day(),
+              absl::StrCat(v->projects_total()), absl::StrCat(v->started_on_time()),
+              absl::StrCat(v->started_late()), absl::StrCat(v->not_started()),
+              absl::StrCat(v->pending()), absl::StrCat(v->unregistered()),
+              Percent(v->start_rate_on_day_bp()), Percent(v->start_rate_now_bp())});
+  }
+  return t.Render();
+}
+
+std::string CampaignDetail(const v1::CampaignView& v) {
+  TextTable t({"项目代码", "项目名称", "牵头单位", "开工日期", "状态", "灯", "督办", "未回复"});
+  for (const v1::CampaignProjectView& p : v.projects()) {
+    t.AddRow({p.project_code(), p.project_name(), p.lead_unit(), p.started_on(), Label(p.status()),
+              LightLabel(p.light()), p.rungs() > 0 ? absl::StrCat(p.rungs()) : "",
+              p.open_rungs() > 0 ? absl::StrCat(p.open_rungs()) : ""});
+  }
+  return absl::StrCat(CampaignRows({&v}), "\n项目\n", t.Render());
+}
+
 // What a command wrote, for people: "wrote ItemApproved at 12 (version 7)".
 std::string ResultLine(const std::string& kind, const std::string& id, const v1::CommandResult& r,
                        const std::string& request_id) {
@@ -388,6 +411,10 @@ const Group kGroups[] = {
      "meetings (调度会, 例会, 推进会) and their decided matters (商定事项; each matter is a task)",
      "taizhang.v1.Meetings", "MEETING_ID", "Meeting", "Meetings", "meeting_id",
      Rows<v1::MeetingView, MeetingRows>, Full<v1::MeetingView, MeetingDetail>},
+    {"campaign",
+     "start campaigns (集中开工): the day, each project's start, the start rates, late starters",
+     "taizhang.v1.Campaigns", "CAMPAIGN_ID", "Campaign", "Campaigns", "campaign_id",
+     Rows<v1::CampaignView, CampaignRows>, Full<v1::CampaignView, CampaignDetail>},
 };
 
 // The Ledger service's method `name` (GetCase, ListTasks, ...), or null.

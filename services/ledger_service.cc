@@ -154,6 +154,7 @@ void AddLedgerServices(TaizhangServer& server, workflows::Ledger& ledger) {
   server.AddService(std::make_unique<ProjectsService>(commands));
   server.AddService(std::make_unique<PhotosService>(commands));
   server.AddService(std::make_unique<MeetingsService>(commands));
+  server.AddService(std::make_unique<CampaignsService>(commands));
 }
 
 // ---------------------------------------------------------------------------

@@ -212,6 +212,7 @@ class LedgerService final : public v1::Ledger::CallbackService {
   TZ_WORKFLOW_RPCS(Project, Projects, workflows::Project, project_code)
   TZ_WORKFLOW_RPCS(MeetingSeries, MeetingSeries, workflows::MeetingSeries, series_id)
   TZ_WORKFLOW_RPCS(Meeting, Meetings, workflows::Meeting, meeting_id)
+  TZ_WORKFLOW_RPCS(Campaign, Campaigns, workflows::Campaign, campaign_id)
 #undef TZ_WORKFLOW_RPCS
 
   grpc::ServerUnaryReactor* GetBulletin(grpc::CallbackServerContext* ctx,
@@ -376,6 +377,19 @@ class ProjectsService final : public v1::Projects::CallbackService {
   // Visits and ratings.
   TZ_TYPED_COMMAND(RecordProjectVisit, ProjectReply)
   TZ_TYPED_COMMAND(RateProjectServiceContact, ProjectReply)
+
+ private:
+  std::shared_ptr<LedgerCommands> commands_;
+};
+
+// Start campaigns (集中开工): declared by the office; late starters are
+// answered on their projects' streams (ProjectsService).
+class CampaignsService final : public v1::Campaigns::CallbackService {
+ public:
+  explicit CampaignsService(std::shared_ptr<LedgerCommands> commands)
+      : commands_(std::move(commands)) {}
+  using Aggregate = workflows::Campaign;
+  TZ_TYPED_COMMAND(DeclareStartCampaign, CampaignReply)
 
  private:
   std::shared_ptr<LedgerCommands> commands_;

@@ -194,6 +194,13 @@ class Builder {
                      info.planned_finish_on(), v.light());
         }
       }
+      // A start campaign's day passed without the start (集中开工逾期未开工).
+      for (const auto& c : v.campaigns()) {
+        if (c.status() != v1::CAMPAIGN_START_STATUS_NOT_STARTED) continue;
+        AddOverdue("campaign", "集中开工未开工", info.code(),
+                   absl::StrCat(info.name(), "（", c.campaign_name(), "）"), info.lead_unit(),
+                   c.campaign_day(), c.light());
+      }
     });
     const v1::Bulletin b = bulletin.Build();
     v1::ScreenInvestment& inv = *out_.mutable_investment();

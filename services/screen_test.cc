@@ -126,6 +126,38 @@ TEST_F(ScreenTest, AProblemIsShownOnlyAsAProblem) {
   EXPECT_THAT(json, HasSubstr("\"overdueTotal\":1"));
 }
 
+TEST_F(ScreenTest, ACampaignsLateStarterIsShownWithItsCampaign) {
+  v1::ProjectCommand reg;
+  v1::ProjectInfo* info = reg.mutable_register_()->mutable_info();
+  info->set_code(kCode);
+  info->set_name("智能制造产业园");
+  info->set_level(v1::PROJECT_LEVEL_DISTRICT);
+  info->set_owner("高新投资公司");
+  info->set_total_investment_yuan(800000000);
+  info->set_plan_year(2026);
+  info->set_responsible_leader("张副区长");
+  info->set_lead_unit("区发改局");
+  info->set_initial_stage(v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION);
+  ASSERT_TRUE(ledger_->ExecuteProject(kCode, reg, Meta(kOffice)).ok());
+  v1::CampaignCommand declare;
+  declare.mutable_declare()->set_campaign_id("c1");
+  declare.mutable_declare()->set_name("三月集中开工");
+  declare.mutable_declare()->set_kind(v1::CAMPAIGN_KIND_DISTRICT);
+  declare.mutable_declare()->set_day("2026-03-07");  // a Saturday
+  declare.mutable_declare()->add_project_codes(kCode);
+  ASSERT_TRUE(ledger_->Execute<workflows::Campaign>("c1", declare, Meta(kOffice)).ok());
+  Settle();
+  clock_.AdvanceTo(At(2026, 3, 7, 23));
+  EXPECT_EQ(Snapshot().overdue_size(), 0);  // the day is not over
+  clock_.AdvanceTo(At(2026, 3, 9));
+  const v1::ScreenSnapshot s = Snapshot();
+  ASSERT_EQ(s.overdue_size(), 1);
+  EXPECT_EQ(s.overdue(0).kind_label(), "集中开工未开工");
+  EXPECT_EQ(s.overdue(0).title(), "智能制造产业园（三月集中开工）");
+  EXPECT_EQ(s.overdue(0).due_date(), "2026-03-07");
+  EXPECT_EQ(s.overdue(0).days_overdue(), 2);
+}
+
 TEST_F(ScreenTest, ALeaderSeesWhatItReads) {
   Task("mine", "A", "2026-03-20", "张副区长");
   Task("theirs", "B", "2026-03-20", "王副区长");

@@ -112,4 +112,15 @@ bool ApiTraits<workflows::Meeting>::Matches(const v1::ListRequest& r, const v1::
   return true;
 }
 
+bool ApiTraits<workflows::Campaign>::Matches(const v1::ListRequest& r, const v1::CampaignState& s,
+                                             const v1::CampaignView& v) {
+  if (!r.unit().empty()) {
+    bool named = s.campaign().office() == r.unit();
+    for (const auto& p : v.projects()) named |= p.lead_unit() == r.unit();
+    if (!named) return false;
+  }
+  if (r.overdue_only()) return v.not_started() > 0;
+  return true;
+}
+
 }  // namespace taizhang::services

@@ -120,6 +120,28 @@ struct ApiTraits<workflows::Meeting> {
   }
 };
 
+// Start campaigns: read by every role that reads everything, a leader or
+// an enterprise those listing its projects (ProjectCodes).
+template <>
+struct ApiTraits<workflows::Campaign> {
+  using Reply = v1::CampaignReply;
+  using ListResponse = v1::ListCampaignsResponse;
+  static v1::CampaignView* Add(ListResponse* r) { return r->add_campaigns(); }
+  static bool ReadsAsParty(const workflows::Principal&, const v1::CampaignState&) { return false; }
+  static std::vector<std::string> ProjectCodes(const v1::CampaignState& s) {
+    return {s.campaign().project_codes().begin(), s.campaign().project_codes().end()};
+  }
+  // unit: the declaring office or a listed project's lead unit;
+  // overdue_only: a project not started after the day.
+  static bool Matches(const v1::ListRequest& r, const v1::CampaignState& s,
+                      const v1::CampaignView& v);
+  // The view is the campaign's record, from its projects' streams.
+  static v1::CampaignView FullView(const workflows::Ledger& ledger, const v1::CampaignState& s,
+                                   absl::Time now) {
+    return ledger.CampaignRecordOf(s, now);
+  }
+};
+
 // The view of `state` a reply carries: ApiTraits<A>::FullView when A has
 // one (a view that reads other streams), else the aggregate's own.
 template <class A>

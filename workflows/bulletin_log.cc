@@ -1,5 +1,6 @@
 #include "workflows/bulletin_log.h"
 
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "store/sha256.h"
 #include "workflows/bulletin.h"
 #include "workflows/bulletin_visits.h"
+#include "workflows/campaign.h"
 #include "workflows/ledger.h"
 #include "workflows/ledger_as_of.h"
 #include "workflows/meeting.h"
@@ -111,6 +113,18 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(at.of<Project>(), month, &bulletin);
   FillMeetingFigures(at.of<Meeting>(), at.of<Task>(), &bulletin);
+  std::map<std::string, const v1::ProjectState*> projects;
+  for (const v1::ProjectState& s : at.of<Project>()) projects.emplace(s.info().code(), &s);
+  const absl::Time close = absl::FromUnixMicros(bulletin.closes_at_us());
+  FillCampaignFigures(
+      at.of<Campaign>(),
+      [&](const std::string& campaign_id,
+          const std::string& code) -> std::optional<v1::CampaignProjectView> {
+        auto it = projects.find(code);
+        if (it == projects.end()) return std::nullopt;
+        return ledger.project().CampaignStanding(*it->second, campaign_id, close);
+      },
+      &bulletin);
   return bulletin;
 }
 

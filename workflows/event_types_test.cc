@@ -17,6 +17,7 @@
 #include "taizhang/v1/task.pb.h"
 #include "workflows/approval_case.h"
 #include "workflows/bulletin_log.h"
+#include "workflows/campaign.h"
 #include "workflows/meeting.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
@@ -120,7 +121,9 @@ TEST_F(EventTypesTest, ProjectEventNamesArePinned) {
                    // 图片库
                    "project.ImageProgressRecorded",
                    // 走访
-                   "project.VisitRecorded", "project.ServiceRated", "project.VisitPeriodClosed"}));
+                   "project.VisitRecorded", "project.ServiceRated", "project.VisitPeriodClosed",
+                   // 集中开工
+                   "project.CampaignJoined"}));
 }
 
 TEST(MeetingEventTypesTest, SeriesAndMeetingEventNamesArePinned) {
@@ -135,6 +138,12 @@ TEST(MeetingEventTypesTest, SeriesAndMeetingEventNamesArePinned) {
                                 "series.DeadlineRecomputed"}));
   EXPECT_THAT(TypesOf(**meeting),
               ElementsAreArray({"meeting.Recorded", "meeting.DeadlineRecomputed"}));
+}
+
+TEST(CampaignEventTypesTest, CampaignEventNamesArePinned) {
+  Campaign campaign;
+  EXPECT_THAT(TypesOf(campaign),
+              ElementsAreArray({"campaign.Declared", "campaign.DeadlineRecomputed"}));
 }
 
 // The bulletin streams are appended by the server, not by an aggregate; their

@@ -14,6 +14,7 @@
 #include "workflows/bulletin.h"
 #include "workflows/bulletin_log.h"
 #include "workflows/bulletin_visits.h"
+#include "workflows/campaign.h"
 #include "workflows/principal.h"
 #include "workflows/supervision.h"
 
@@ -47,6 +48,24 @@ class Ledger::Reactions final : public engine::LogConsumer {
       if (!meeting.has_value()) return absl::OkStatus();
       return DeliverMeeting(meeting->state.meeting());
     }
+    if (type == "campaign.Declared") {
+      if (replaying) return absl::OkStatus();
+      auto campaign = campaigns().projection().Get(e.record.stream());
+      if (!campaign.has_value()) return absl::OkStatus();
+      return DeliverCampaign(campaign->state.campaign());
+    }
+    if (type == "project.Registered") {
+      if (replaying) return absl::OkStatus();
+      const std::string code = CodeOf(e.record.stream());
+      for (const auto& loaded : campaigns().projection().List()) {
+        const v1::StartCampaignDeclared& c = loaded.state.campaign();
+        if (std::find(c.project_codes().begin(), c.project_codes().end(), code) !=
+            c.project_codes().end()) {
+          RETURN_IF_ERROR(JoinCampaign(c, code));
+        }
+      }
+      return absl::OkStatus();
+    }
     if (type != "task.Created" && type != "task.Completed") return absl::OkStatus();
     // Replay only rebuilds; what a crash left undone is sent once the runtime
     // follows (Start calls CatchUpReactions after the replay).
@@ -72,6 +91,10 @@ class Ledger::Reactions final : public engine::LogConsumer {
     // A meeting whose matters' tasks or series delivery a crash left undone.
     for (const auto& loaded : meetings().projection().List()) {
       RETURN_IF_ERROR(DeliverMeeting(loaded.state.meeting()));
+    }
+    // A campaign whose projects' joins a crash left undone.
+    for (const auto& loaded : campaigns().projection().List()) {
+      RETURN_IF_ERROR(DeliverCampaign(loaded.state.campaign()));
     }
     return absl::OkStatus();
   }
@@ -114,6 +137,30 @@ class Ledger::Reactions final : public engine::LogConsumer {
   WorkflowOf<Task>& tasks() { return ledger_.workflow<Task>(); }
   WorkflowOf<Meeting>& meetings() { return ledger_.workflow<Meeting>(); }
   WorkflowOf<MeetingSeries>& series() { return ledger_.workflow<MeetingSeries>(); }
+  WorkflowOf<Campaign>& campaigns() { return ledger_.workflow<Campaign>(); }
+
+  // Every listed project that is registered joins the campaign; one that
+  // has joined is left alone; one not registered joins when it is.
+  absl::Status DeliverCampaign(const v1::StartCampaignDeclared& c) {
+    for (const std::string& code : c.project_codes()) RETURN_IF_ERROR(JoinCampaign(c, code));
+    return absl::OkStatus();
+  }
+
+  absl::Status JoinCampaign(const v1::StartCampaignDeclared& c, const std::string& code) {
+    auto project = ledger_.GetProject(code);
+    if (!project.has_value()) return absl::OkStatus();
+    for (const auto& joined : project->campaigns()) {
+      if (joined.joined().campaign_id() == c.campaign_id()) return absl::OkStatus();
+    }
+    v1::ProjectCommand command;
+    *command.mutable_join_campaign() = Campaign::JoinCommand(c);
+    engine::CommandMeta meta;
+    meta.request_id = absl::StrCat("campaign-join:", c.campaign_id(), ":", code);
+    meta.actor = kSystemActor;
+    auto out = ledger_.workflow<Project>().Execute(code, command, meta);
+    if (!out.ok() && !absl::IsAlreadyExists(out.status())) return out.status();
+    return absl::OkStatus();
+  }
 
   // Each decided matter becomes its task, and a meeting of a series is
   // delivered to it; what is there already is left alone (the request ids
@@ -300,6 +347,18 @@ v1::MeetingView Ledger::MeetingRecordOf(const v1::MeetingState& state, absl::Tim
   return MeetingRecord(workflow<Meeting>().aggregate().View(state, now), m, earlier, tasks, now);
 }
 
+v1::CampaignView Ledger::CampaignRecordOf(const v1::CampaignState& state, absl::Time now) const {
+  const Project& aggregate = project();
+  return CampaignRecord(
+      state.campaign(),
+      [&](const std::string& code) -> std::optional<v1::CampaignProjectView> {
+        auto p = GetProject(code);
+        if (!p.has_value()) return std::nullopt;
+        return aggregate.CampaignStanding(*p, state.campaign().campaign_id(), now);
+      },
+      now);
+}
+
 absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) const {
   ASSIGN_OR_RETURN(absl::CivilMonth month, ParseMonth(month_text));
   BulletinOptions options;
@@ -321,6 +380,17 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(ListProjects(), month, &bulletin);
   FillMeetingFigures(workflow<Meeting>().List(), ListTasks(), &bulletin);
+  const Project& aggregate = project();
+  FillCampaignFigures(
+      workflow<Campaign>().List(),
+      [&](const std::string& campaign_id,
+          const std::string& code) -> std::optional<v1::CampaignProjectView> {
+        auto p = GetProject(code);
+        if (!p.has_value()) return std::nullopt;
+        return aggregate.CampaignStanding(*p, campaign_id,
+                                          absl::FromUnixMicros(bulletin.closes_at_us()));
+      },
+      &bulletin);
   return bulletin;
 }
 

@@ -179,6 +179,11 @@ class Ledger {
   // open on its day.
   v1::MeetingView MeetingRecordOf(const v1::MeetingState& meeting, absl::Time now) const;
 
+  // A start campaign's record as of `now` (workflows/campaign.h,
+  // CampaignRecord): each listed project's standing from its stream, the
+  // counts and the start rates.
+  v1::CampaignView CampaignRecordOf(const v1::CampaignState& campaign, absl::Time now) const;
+
   // The bulletin for `month` ("YYYY-MM"), from the projections.
   absl::StatusOr<v1::Bulletin> BulletinFor(const std::string& month) const;
 

@@ -110,6 +110,34 @@ SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node
   return subject;
 }
 
+SupervisedSubject CampaignSubject(const ProjectState& s, const v1::ProjectCampaign& c) {
+  const v1::ProjectJoinedStartCampaign& j = c.joined();
+  SupervisedSubject subject;
+  subject.stream = ProjectStream(s.info().code());
+  subject.id = absl::StrCat(kCampaignSubjectPrefix, j.campaign_id());
+  subject.matter = absl::StrCat(j.name(), "（", j.day(), "）集中开工 — ", s.info().name(), " (",
+                                s.info().code(), ")");
+  subject.project_code = s.info().code();
+  subject.episode = 1;
+  subject.due_date = j.day();
+  subject.due_at = FromUs(j.due_at_us());
+  subject.start = FromUs(j.joined_at_us());
+  if (!s.started_on().empty()) {
+    subject.resolved = true;
+    subject.resolved_at = engine::StartOfDay(MustDay(s.started_on()));
+  }
+  subject.records_light = false;  // judged in the view, as a node's is
+  subject.parties = PartiesFor(s, s.info().lead_unit());
+  return subject;
+}
+
+const v1::ProjectCampaign* FindCampaign(const ProjectState& s, absl::string_view campaign_id) {
+  for (const auto& c : s.campaigns()) {
+    if (c.joined().campaign_id() == campaign_id) return &c;
+  }
+  return nullptr;
+}
+
 SupervisedSubject PhotoSubject(const ProjectState& s, const std::string& month) {
   SupervisedSubject subject;
   subject.stream = ProjectStream(s.info().code());
@@ -161,6 +189,7 @@ Project::Project(v1::ProjectPolicy policy, v1::Ladder monthly_ladder,
       photos_(policy_.photo_ladder(), 0),
       visit_policy_(std::move(visits)),
       visits_(visit_policy_.ladder(), 0),
+      campaigns_(policy_.campaign_ladder(), policy_.campaign_yellow_working_days()),
       calendar_(std::move(calendar), "Project") {
   // Broken invariants of the caller: policies are validated when loaded.
   absl::Status valid = ValidateProjectPolicy(policy_, "project policy");
@@ -256,6 +285,8 @@ absl::StatusOr<std::vector<Project::Event>> Project::Decide(
       return RecordVisit(state, command.visit(), ctx, p);
     case Command::kRate:
       return Rate(*this, state, command.rate(), ctx, p);
+    case Command::kJoinCampaign:
+      return JoinCampaign(state, command.join_campaign(), ctx, p);
     default:
       return absl::InvalidArgumentError("action: unknown action");
   }
@@ -421,6 +452,9 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
     case Event::kVisitPeriodClosed:
       *s->add_visit_periods() = event.visit_period_closed().result();
       break;
+    case Event::kCampaignJoined:
+      *s->add_campaigns()->mutable_joined() = event.campaign_joined();
+      break;
     case Event::KIND_NOT_SET:
       break;
   }
@@ -439,6 +473,11 @@ std::optional<absl::Time> Project::NextWakeup(const State& s) const {
   for (const auto& node : s.nodes()) {
     if (node.done()) continue;
     consider(nodes_.NextWakeup(NodeSubject(s, node), s.rungs(), *cal));
+  }
+  if (s.started_on().empty()) {
+    for (const auto& c : s.campaigns()) {
+      consider(campaigns_.NextWakeup(CampaignSubject(s, c), s.rungs(), *cal));
+    }
   }
   for (const auto& quota : visit_policy_.quotas()) {
     std::optional<VisitPeriod> period = NextVisitPeriodToClose(s, quota);
@@ -462,7 +501,42 @@ std::vector<SupervisedSubject> Project::Subjects(const State& s) const {
   for (const auto& r : s.visit_periods()) {
     if (r.light() != v1::LIGHT_GREEN) out.push_back(VisitSubject(s, r));
   }
+  for (const auto& c : s.campaigns()) out.push_back(CampaignSubject(s, c));
   return out;
+}
+
+std::optional<v1::CampaignProjectView> Project::CampaignStanding(const State& s,
+                                                                 absl::string_view campaign_id,
+                                                                 absl::Time now) const {
+  const v1::ProjectCampaign* c = FindCampaign(s, campaign_id);
+  if (c == nullptr) return std::nullopt;
+  const v1::ProjectJoinedStartCampaign& j = c->joined();
+  const SupervisedSubject subject = CampaignSubject(s, *c);
+  v1::CampaignProjectView v;
+  v.set_campaign_id(j.campaign_id());
+  v.set_campaign_name(j.name());
+  v.set_campaign_day(j.day());
+  v.set_project_code(s.info().code());
+  v.set_project_name(s.info().name());
+  v.set_lead_unit(s.info().lead_unit());
+  v.set_region_code(s.region_code());
+  // Started as of `now`: a state read later may know of a start after it.
+  const bool started = !s.started_on().empty() && engine::StartOfDay(MustDay(s.started_on())) < now;
+  if (started) v.set_started_on(s.started_on());
+  if (started) {
+    v.set_status(s.started_on() <= j.day() ? v1::CAMPAIGN_START_STATUS_ON_TIME
+                                           : v1::CAMPAIGN_START_STATUS_LATE);
+  } else {
+    v.set_status(now >= FromUs(j.due_at_us()) ? v1::CAMPAIGN_START_STATUS_NOT_STARTED
+                                              : v1::CAMPAIGN_START_STATUS_PENDING);
+  }
+  v.set_light(campaigns_.LightAt(subject, now, *calendar()));
+  for (const auto& r : s.rungs()) {
+    if (r.raised().subject() != subject.id || FromUs(r.raised().raised_at_us()) >= now) continue;
+    v.set_rungs(v.rungs() + 1);
+    if (!r.answered() || FromUs(r.answered_at_us()) >= now) v.set_open_rungs(v.open_rungs() + 1);
+  }
+  return v;
 }
 
 v1::ProjectView Project::View(const State& s, absl::Time now) const {
@@ -534,6 +608,11 @@ v1::ProjectView Project::View(const State& s, absl::Time now) const {
     v->set_working_days_left(cal->CountWorkingDays(today, MustDay(r.rectification_due_on())).count);
     v->set_overdue(now >= FromUs(r.rectification_due_at_us()));
     v->set_provisional(r.provisional());
+  }
+  for (const auto& c : s.campaigns()) {
+    if (auto standing = CampaignStanding(s, c.joined().campaign_id(), now); standing.has_value()) {
+      *view.add_campaigns() = std::move(*standing);
+    }
   }
   return view;
 }

@@ -199,8 +199,9 @@ class Project {
 
   // The subjects it supervises: the monthly judgement ("monthly"), each
   // node ("node/<node_id>"), the photo library's monthly judgement
-  // ("photos") and each visit period judged below quota
-  // ("visits/<capacity>/<period>"); empty before registration.
+  // ("photos"), each visit period judged below quota
+  // ("visits/<capacity>/<period>") and each start campaign it is in
+  // ("campaign/<campaign_id>"); empty before registration.
   std::vector<SupervisedSubject> Subjects(const State& state) const;
 
   const v1::ProjectPolicy& policy() const { return policy_; }
@@ -210,6 +211,14 @@ class Project {
   const Supervisor& photos() const { return photos_; }
   const v1::VisitPolicy& visit_policy() const { return visit_policy_; }
   const Supervisor& visits() const { return visits_; }
+  const Supervisor& campaigns() const { return campaigns_; }
+
+  // The project's standing in start campaign `campaign_id` at `now` (from
+  // its state as it is then): status, light, rungs; nullopt when it has not
+  // joined that campaign.
+  std::optional<v1::CampaignProjectView> CampaignStanding(const State& state,
+                                                          absl::string_view campaign_id,
+                                                          absl::Time now) const;
 
  private:
   std::shared_ptr<const engine::WorkingDayCalendar> calendar() const;
@@ -220,7 +229,8 @@ class Project {
   const Supervisor nodes_;    // the policy's node ladder
   const Supervisor photos_;   // the policy's photo ladder (图片库)
   const v1::VisitPolicy visit_policy_;
-  const Supervisor visits_;  // the visit policy's ladder, per period below quota
+  const Supervisor visits_;     // the visit policy's ladder, per period below quota
+  const Supervisor campaigns_;  // the policy's campaign ladder (集中开工)
   engine::CalendarHolder calendar_;
 };
 

@@ -160,6 +160,10 @@ class Ticker {
       const v1::ProjectNode node = state_.nodes(i);
       Raise(project_.nodes(), NodeSubject(state_, node));
     }
+    for (int i = 0; i < state_.campaigns_size(); ++i) {
+      const v1::ProjectCampaign c = state_.campaigns(i);
+      Raise(project_.campaigns(), CampaignSubject(state_, c));
+    }
     CloseVisitPeriods();
     for (int i = 0; i < state_.visit_periods_size(); ++i) {
       const v1::ProjectVisitPeriodResult r = state_.visit_periods(i);
@@ -425,6 +429,27 @@ absl::StatusOr<Events> Advance(const ProjectState& s, const v1::AdvanceProjectSt
   return Events{std::move(e)};
 }
 
+absl::StatusOr<Events> JoinCampaign(const ProjectState& s, const v1::JoinStartCampaign& c,
+                                    const engine::DecideContext& ctx, const Principal& p) {
+  if (!p.Is(Role::kSystem)) return Denied("joining a start campaign", kSystemActor, p);
+  if (c.campaign_id().empty()) return absl::InvalidArgumentError("campaign_id: required");
+  if (FindCampaign(s, c.campaign_id()) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("project '", s.info().code(), "' is in campaign '",
+                                                 c.campaign_id(), "' already"));
+  }
+  ASSIGN_OR_RETURN(absl::CivilDay day, DateField("day", c.day()));
+  ProjectEvent e;
+  auto* j = e.mutable_campaign_joined();
+  j->set_campaign_id(c.campaign_id());
+  j->set_name(c.name());
+  j->set_kind(c.kind());
+  j->set_day(FormatDate(day));
+  j->set_due_at_us(ToUs(engine::DueInstant(day)));
+  j->set_office(c.office());
+  j->set_joined_at_us(ToUs(ctx.now));
+  return Events{std::move(e)};
+}
+
 absl::StatusOr<Events> PlanNode(const ProjectState& s, const v1::PlanProjectNode& c,
                                 const engine::DecideContext& ctx, const Principal& p) {
   if (!IsLeadUnit(p, s) && !p.Is(Role::kSupervision)) {
@@ -617,10 +642,18 @@ absl::StatusOr<Events> RaiseRung(const Project& project, const ProjectState& s,
       subject = NodeSubject(s, *node);
       ladder = &project.policy().node_ladder();
     }
+  } else if (absl::ConsumePrefix(&id, kCampaignSubjectPrefix)) {
+    if (const v1::ProjectCampaign* c = FindCampaign(s, id); c != nullptr) {
+      subject = CampaignSubject(s, *c);
+      ladder = &project.policy().campaign_ladder();
+    }
   }
   if (!subject.has_value()) {
     std::vector<std::string> ids = {kMonthlySubject};
     for (const auto& n : s.nodes()) ids.push_back(absl::StrCat(kNodeSubjectPrefix, n.node_id()));
+    for (const auto& c : s.campaigns()) {
+      ids.push_back(absl::StrCat(kCampaignSubjectPrefix, c.joined().campaign_id()));
+    }
     return absl::InvalidArgumentError(absl::StrCat(
         "subject: '", c.subject(),
         "' is not supervised in this project (subjects: ", absl::StrJoin(ids, ", "), ")"));

@@ -37,6 +37,7 @@ inline constexpr char kMonthlySubject[] = "monthly";
 inline constexpr char kNodeSubjectPrefix[] = "node/";
 inline constexpr char kPhotoSubject[] = "photos";
 inline constexpr char kVisitSubjectPrefix[] = "visits/";
+inline constexpr char kCampaignSubjectPrefix[] = "campaign/";
 
 inline absl::Time FromUs(int64_t us) { return absl::FromUnixMicros(us); }
 inline int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -60,6 +61,12 @@ SupervisedSubject NodeSubject(const ProjectState& s, const v1::ProjectNode& node
 // The photo library's monthly judgement ("photos"; a run of months without a
 // photo is an episode), its slips naming `month` (the latest when empty).
 SupervisedSubject PhotoSubject(const ProjectState& s, const std::string& month);
+
+// A start campaign the project is in ("campaign/<campaign_id>", one
+// episode): due at the end of the campaign day, resolved when the project
+// started (from the start of that day), its clock from when it joined.
+SupervisedSubject CampaignSubject(const ProjectState& s, const v1::ProjectCampaign& c);
+const v1::ProjectCampaign* FindCampaign(const ProjectState& s, absl::string_view campaign_id);
 
 // The deciders Decide dispatches to, once the actor is parsed and (but for
 // Register) the project is known to be registered.
@@ -87,6 +94,10 @@ absl::StatusOr<Events> Delist(const ProjectState& s, const v1::DelistSupervision
                               const engine::DecideContext& ctx, const Principal& p);
 absl::StatusOr<Events> Recompute(const ProjectState& s, const engine::WorkingDayCalendar& calendar,
                                  const Principal& p);
+
+// The engine joins the project to a start campaign listing it.
+absl::StatusOr<Events> JoinCampaign(const ProjectState& s, const v1::JoinStartCampaign& c,
+                                    const engine::DecideContext& ctx, const Principal& p);
 
 // Visits (project_visits.cc).
 absl::StatusOr<Events> RecordVisit(const ProjectState& s, const v1::RecordProjectVisit& c,

@@ -118,6 +118,15 @@ absl::Status Validate(const v1::ProjectPolicy& policy, const std::string& name,
       add({"photo_ladder"}, s.message());
     }
   }
+  if (policy.has_campaign_ladder()) {
+    if (absl::Status s = engine::ValidateLadder(policy.campaign_ladder(), "campaign_ladder");
+        !s.ok()) {
+      add({"campaign_ladder"}, s.message());
+    }
+  }
+  if (policy.campaign_yellow_working_days() < 0) {
+    add({"campaign_yellow_working_days"}, "campaign_yellow_working_days must be >= 0");
+  }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }

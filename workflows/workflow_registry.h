@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "workflows/approval_case.h"
+#include "workflows/campaign.h"
 #include "workflows/meeting.h"
 #include "workflows/problem.h"
 #include "workflows/project.h"
@@ -117,9 +118,27 @@ struct WorkflowTraits<Meeting> : DefaultWorkflowTraits<Meeting> {
   static bool HasPendingDeadline(const v1::MeetingState&) { return false; }
 };
 
+// Start campaigns (集中开工), "campaign/<campaign_id>"; their late starters
+// are chased on the projects' streams.
+template <>
+struct WorkflowTraits<Campaign> : DefaultWorkflowTraits<Campaign> {
+  static constexpr char kKind[] = "campaign";
+  static constexpr char kPrefix[] = "campaign/";
+  static constexpr char kIdField[] = "campaign_id";
+  static absl::StatusOr<std::unique_ptr<Campaign>> Load(const LedgerOptions&) {
+    return std::make_unique<Campaign>();
+  }
+  static const std::string& Id(const v1::CampaignState& s) { return s.campaign().campaign_id(); }
+  static const std::string& ProjectCode(const v1::CampaignState&) {
+    static const std::string kNone;
+    return kNone;
+  }
+  static bool HasPendingDeadline(const v1::CampaignState&) { return false; }
+};
+
 // In this order the Ledger replays, recomputes and reads them.
 using RegisteredWorkflows =
-    WorkflowList<ApprovalCase, Task, Problem, Project, MeetingSeries, Meeting>;
+    WorkflowList<ApprovalCase, Task, Problem, Project, MeetingSeries, Meeting, Campaign>;
 using Workflows = WorkflowSet<RegisteredWorkflows>;
 
 // The registered aggregate type whose State is S (v1::TaskState -> Task).
