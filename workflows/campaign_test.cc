@@ -94,7 +94,8 @@ class CampaignTest : public testing::LedgerFixture {
   std::vector<v1::SupervisionRungRaised> RungsOf(const std::string& code,
                                                  const std::string& campaign = "c1") {
     std::vector<v1::SupervisionRungRaised> out;
-    for (const auto& r : ProjectOf(code).rungs()) {
+    const v1::ProjectState state = ProjectOf(code);
+    for (const auto& r : state.rungs()) {
       if (r.raised().subject() == absl::StrCat("campaign/", campaign)) out.push_back(r.raised());
     }
     return out;

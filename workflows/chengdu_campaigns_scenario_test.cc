@@ -33,7 +33,7 @@ class ChengduCampaignsScenario : public testing::LedgerFixture {
     v1::ProjectInfo* info = c.mutable_register_()->mutable_info();
     info->set_code(code);
     info->set_name(absl::StrCat("重大项目", code.substr(code.size() - 3)));
-    info->set_level(v1::PROJECT_LEVEL_CITY);
+    info->set_level(v1::PROJECT_LEVEL_MUNICIPAL);
     info->set_owner("成都产业投资集团");
     info->set_total_investment_yuan(5000000000);
     info->set_plan_year(2019);
@@ -73,6 +73,7 @@ class ChengduCampaignsScenario : public testing::LedgerFixture {
     return ledger_->CampaignRecordOf(s.value_or(v1::CampaignState()), clock_.Now());
   }
   int Notices(const std::string& code, const std::string& campaign) {
+    Settle();
     auto s = ledger_->GetProject(code);
     int n = 0;
     for (const auto& r : s->rungs()) {
@@ -126,6 +127,7 @@ TEST_F(ChengduCampaignsScenario, TheYearsCampaignsTheirRatesAndLateStarters) {
           v1::CAMPAIGN_KIND_INDUSTRIAL_ZONE, "2019-08-18", {pidu[2], pidu[3], later, lqy[4]});
   To(ChinaHour(2019, 8, 1, 9));
   Register(later, kPidu);
+  Settle();
   EXPECT_EQ(ledger_->GetProject(later)->campaigns_size(), 1);
   To(ChinaHour(2019, 8, 18, 9));
   for (const auto& c : {pidu[2], pidu[3], later}) Start(c, kPidu);

@@ -532,9 +532,9 @@ std::optional<v1::CampaignProjectView> Project::CampaignStanding(const State& s,
   }
   v.set_light(campaigns_.LightAt(subject, now, *calendar()));
   for (const auto& r : s.rungs()) {
-    if (r.raised().subject() != subject.id || FromUs(r.raised().raised_at_us()) >= now) continue;
+    if (r.raised().subject() != subject.id || FromUs(r.raised().raised_at_us()) > now) continue;
     v.set_rungs(v.rungs() + 1);
-    if (!r.answered() || FromUs(r.answered_at_us()) >= now) v.set_open_rungs(v.open_rungs() + 1);
+    if (!r.answered() || FromUs(r.answered_at_us()) > now) v.set_open_rungs(v.open_rungs() + 1);
   }
   return v;
 }
