@@ -466,6 +466,15 @@ std::string SubjectText(const v1::ProjectState& s, absl::string_view subject) {
     }
     return std::string(subject);
   }
+  absl::string_view campaign_id = subject;
+  if (absl::ConsumePrefix(&campaign_id, "campaign/")) {
+    for (const v1::ProjectCampaign& c : s.campaigns()) {
+      if (c.joined().campaign_id() == campaign_id) {
+        return absl::StrCat("集中开工：", c.joined().name(), "（", c.joined().day(), "）");
+      }
+    }
+    return std::string(subject);
+  }
   return s.info().name();
 }
 

@@ -178,6 +178,19 @@ TEST_F(CampaignsDaemonTest, SaturdayCampaignThroughCliGrpcAndTheLedger) {
   EXPECT_EQ(lines[2][9], "待开工");
   EXPECT_EQ(lines[3][9], "待开工");
   EXPECT_EQ(lines[2][8], "");
+
+  // The late starter's notice is a row of 督办单台账, named by its campaign.
+  const std::string slips = dir_ / "slips.csv";
+  Ok("office", {"export", "slips", "--csv", slips});
+  auto slip_records = DumpLedger("csv", slips);
+  ASSERT_TRUE(slip_records.ok()) << slip_records.status();
+  int notices = 0;
+  for (const auto& line : Table(*slip_records, "records")) {
+    const std::string text = absl::StrJoin(line, "|");
+    notices += text.find("集中开工：11月重点项目集中开工（2026-11-07）") != std::string::npos &&
+               text.find("督办通知单") != std::string::npos;
+  }
+  EXPECT_EQ(notices, 1);
 }
 
 }  // namespace

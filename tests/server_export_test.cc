@@ -450,7 +450,7 @@ TEST_F(ExportTest, BadInputIsRefusedAndWritesNothing) {
   CommandResult r = Cli("office", {"export", "nonsense", "--xlsx", path});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("projects, cases, tasks, problems, slips, matters, meetings, "
-                               "visits, ratings, assessment or assessment-detail"));
+                               "visits, ratings, campaigns, assessment or assessment-detail"));
   r = Cli("office", {"export", "tasks", "--xlsx", path, "--as-of", "2020/07/01"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT"));
