@@ -9,6 +9,7 @@
 #include "reports/labels.h"
 #include "reports/svg_chart.h"
 #include "reports/template.h"
+#include "workflows/assessment.h"
 #include "workflows/bulletin.h"
 
 namespace taizhang::reports {
@@ -269,6 +270,47 @@ void Meetings(const v1::Bulletin& b, Data* out) {
   out->set("has_unit_matters", Bool(!units.empty()));
 }
 
+// 八、重点项目建设工作考核排名: the assessment of the year to the month's
+// end (Bulletin.assessment), left out when there is no assessment rule.
+void Assessment(const v1::Bulletin& b, Data* out) {
+  const v1::BulletinAssessment& a = b.assessment();
+  out->set("has_assessment", Bool(b.has_assessment()));
+  if (!b.has_assessment()) return;
+  auto day = [](const std::string& text) {
+    absl::CivilDay d;
+    return absl::ParseCivilTime(text, &d) ? ChineseDate(d) : text;
+  };
+  TemplateList rows;
+  std::vector<std::string> advanced, last;
+  for (const auto& u : a.units()) {
+    Data row;
+    row.set("group", u.group());
+    row.set("unit", u.unit());
+    row.set("rank", u.unscored() ? "—" : absl::StrCat(u.rank()));
+    row.set("score", u.unscored() ? "无可考核数据" : workflows::CentiText(u.score_centi()));
+    row.set("standing", Label(u.standing()));
+    row.set("advanced", Bool(u.standing() == v1::ASSESSMENT_STANDING_ADVANCED));
+    row.set("last", Bool(u.standing() == v1::ASSESSMENT_STANDING_LAST));
+    std::vector<std::string> deductions;
+    for (const auto& d : u.top_deductions()) {
+      deductions.push_back(absl::StrCat(d.name(), d.count(), "次，扣",
+                                        workflows::CentiText(d.points_centi()), "分"));
+    }
+    row.set("deductions", deductions.empty() ? "—" : absl::StrJoin(deductions, "；"));
+    rows.push_back(row);
+    if (u.standing() == v1::ASSESSMENT_STANDING_ADVANCED) advanced.push_back(u.unit());
+    if (u.standing() == v1::ASSESSMENT_STANDING_LAST) last.push_back(u.unit());
+  }
+  out->set("assessment_policy", a.policy_name());
+  out->set("assessment_from", day(a.from()));
+  out->set("assessment_to", day(a.to()));
+  out->set("assessment_rows", rows);
+  out->set("has_assessment_advanced", Bool(!advanced.empty()));
+  out->set("assessment_advanced", absl::StrJoin(advanced, "、"));
+  out->set("has_assessment_last", Bool(!last.empty()));
+  out->set("assessment_last", absl::StrJoin(last, "、"));
+}
+
 }  // namespace
 
 std::string FormatYi(int64_t yuan) {
@@ -320,6 +362,7 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   Supervision(b, &d);
   Visits(b, &d);
   Meetings(b, &d);
+  Assessment(b, &d);
   return RenderTemplate(kBulletinTemplate, d);
 }
 

@@ -1,5 +1,6 @@
 #include "workflows/bulletin_log.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "store/sha256.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_assessment.h"
 #include "workflows/bulletin_visits.h"
 #include "workflows/ledger.h"
 #include "workflows/ledger_as_of.h"
@@ -89,6 +91,15 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position,
                                                 const v1::InvestmentLightRule& investment_rule) {
+  const std::optional<v1::AssessmentRule> rule = BulletinAssessmentRuleFor(ledger, month);
+  return BulletinAtPosition(ledger, month, through_position, investment_rule,
+                            rule.has_value() ? &*rule : nullptr);
+}
+
+absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
+                                                uint64_t through_position,
+                                                const v1::InvestmentLightRule& investment_rule,
+                                                const v1::AssessmentRule* assessment_rule) {
   // One fold of the log through the position (ledger_as_of.h), every stream
   // from its first event, with the late entries (补录) gathered as it goes.
   LateEntries late;
@@ -111,6 +122,10 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(at.of<Project>(), month, &bulletin);
   FillMeetingFigures(at.of<Meeting>(), at.of<Task>(), &bulletin);
+  if (assessment_rule != nullptr) {
+    RETURN_IF_ERROR(
+        AddAssessmentRanking(ledger, *assessment_rule, month, at.through_position, &bulletin));
+  }
   return bulletin;
 }
 

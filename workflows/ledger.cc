@@ -12,6 +12,7 @@
 #include "workflows/attachments.h"
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_assessment.h"
 #include "workflows/bulletin_log.h"
 #include "workflows/bulletin_visits.h"
 #include "workflows/principal.h"
@@ -321,6 +322,10 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
   std::move(units).FillIn(&bulletin);
   AddVisitFigures(ListProjects(), month, &bulletin);
   FillMeetingFigures(workflow<Meeting>().List(), ListTasks(), &bulletin);
+  if (auto rule = BulletinAssessmentRuleFor(*this, month); rule.has_value()) {
+    RETURN_IF_ERROR(
+        AddAssessmentRanking(*this, *rule, month, bulletin.through_position(), &bulletin));
+  }
   return bulletin;
 }
 
