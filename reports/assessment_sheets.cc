@@ -43,7 +43,10 @@ Sheet AssessmentSheet(const v1::Assessment& a, absl::CivilDay day) {
       const bool scored = x.has_data() || x.no_data() != v1::NO_DATA_EXCLUDED;
       row.push_back(scored && !u.unscored() ? Cell::Number(x.score_centi()) : Cell::Empty());
       if (!x.computed()) {
-        absl::StrAppend(&notes, notes.empty() ? "" : "；", x.name(), "未计算");
+        absl::StrAppend(&notes, notes.empty() ? "" : "；", x.name(), "未计算",
+                        x.not_computed_reason().empty()
+                            ? ""
+                            : absl::StrCat("（", x.not_computed_reason(), "）"));
       } else if (!x.has_data()) {
         absl::StrAppend(&notes, notes.empty() ? "" : "；", x.name(), "无数据（", Label(x.no_data()),
                         "）");

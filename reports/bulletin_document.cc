@@ -9,6 +9,7 @@
 #include "reports/labels.h"
 #include "reports/svg_chart.h"
 #include "reports/template.h"
+#include "workflows/assessment.h"
 #include "workflows/bulletin.h"
 
 namespace taizhang::reports {
@@ -313,6 +314,47 @@ void Meetings(const v1::Bulletin& b, Data* out) {
   out->set("has_unit_matters", Bool(!units.empty()));
 }
 
+// 重点项目建设工作考核排名 (numbered on with the sections before it): the assessment of the year to
+// the month's end (Bulletin.assessment), left out when there is no assessment rule.
+void Assessment(const v1::Bulletin& b, Data* out) {
+  const v1::BulletinAssessment& a = b.assessment();
+  out->set("has_assessment", Bool(b.has_assessment()));
+  if (!b.has_assessment()) return;
+  auto day = [](const std::string& text) {
+    absl::CivilDay d;
+    return absl::ParseCivilTime(text, &d) ? ChineseDate(d) : text;
+  };
+  TemplateList rows;
+  std::vector<std::string> advanced, last;
+  for (const auto& u : a.units()) {
+    Data row;
+    row.set("group", u.group());
+    row.set("unit", u.unit());
+    row.set("rank", u.unscored() ? "—" : absl::StrCat(u.rank()));
+    row.set("score", u.unscored() ? "无可考核数据" : workflows::CentiText(u.score_centi()));
+    row.set("standing", Label(u.standing()));
+    row.set("advanced", Bool(u.standing() == v1::ASSESSMENT_STANDING_ADVANCED));
+    row.set("last", Bool(u.standing() == v1::ASSESSMENT_STANDING_LAST));
+    std::vector<std::string> deductions;
+    for (const auto& d : u.top_deductions()) {
+      deductions.push_back(absl::StrCat(d.name(), d.count(), "次，扣",
+                                        workflows::CentiText(d.points_centi()), "分"));
+    }
+    row.set("deductions", deductions.empty() ? "—" : absl::StrJoin(deductions, "；"));
+    rows.push_back(row);
+    if (u.standing() == v1::ASSESSMENT_STANDING_ADVANCED) advanced.push_back(u.unit());
+    if (u.standing() == v1::ASSESSMENT_STANDING_LAST) last.push_back(u.unit());
+  }
+  out->set("assessment_policy", a.policy_name());
+  out->set("assessment_from", day(a.from()));
+  out->set("assessment_to", day(a.to()));
+  out->set("assessment_rows", rows);
+  out->set("has_assessment_advanced", Bool(!advanced.empty()));
+  out->set("assessment_advanced", absl::StrJoin(advanced, "、"));
+  out->set("has_assessment_last", Bool(!last.empty()));
+  out->set("assessment_last", absl::StrJoin(last, "、"));
+}
+
 }  // namespace
 
 std::string FormatYi(int64_t yuan) {
@@ -365,6 +407,18 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   Visits(b, &d);
   Meetings(b, &d);
   Campaigns(b, &d);
+  Assessment(b, &d);
+  // Sections 一 to 六 are always there; the later ones only with their
+  // figures, numbered on from 七 in the order they appear.
+  static constexpr const char* kNumerals[] = {"七", "八", "九", "十"};
+  int next = 0;
+  for (const auto& [present, key] :
+       {std::pair<bool, const char*>{!b.meetings().empty() || !b.unit_matters().empty(),
+                                     "meetings_no"},
+        {!b.campaigns().empty(), "campaigns_no"},
+        {b.has_assessment(), "assessment_no"}}) {
+    if (present) d.set(key, kNumerals[next++]);
+  }
   return RenderTemplate(kBulletinTemplate, d);
 }
 

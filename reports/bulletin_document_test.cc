@@ -129,6 +129,50 @@ TEST(BulletinDocumentTest, MeetingsSectionOnlyWithMeetingFigures) {
   EXPECT_THAT(*html, Not(HasSubstr("MEETING_KIND")));
 }
 
+TEST(BulletinDocumentTest, AssessmentSectionOnlyWithARanking) {
+  auto without = BulletinHtml(Sample(), Info());
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_THAT(*without, Not(HasSubstr("考核排名")));
+  v1::Bulletin b = Sample();
+  v1::BulletinAssessment* a = b.mutable_assessment();
+  a->set_policy_id("luohe-2020");
+  a->set_policy_name("重点项目建设工作年终考核办法");
+  a->set_from("2019-01-01");
+  a->set_to("2019-08-31");
+  auto unit = [&](const char* name, int rank, int64_t score, v1::AssessmentStanding standing) {
+    v1::BulletinAssessmentUnit* u = a->add_units();
+    u->set_group("县区");
+    u->set_unit(name);
+    u->set_rank(rank);
+    u->set_score_centi(score);
+    u->set_standing(standing);
+    return u;
+  };
+  unit("温江区", 1, 9550, v1::ASSESSMENT_STANDING_ADVANCED);
+  unit("郫都区", 2, 8000, v1::ASSESSMENT_STANDING_UNSPECIFIED);
+  v1::BulletinAssessmentUnit* last = unit("双流区", 3, 6125, v1::ASSESSMENT_STANDING_LAST);
+  last->set_deducted_centi(700);
+  auto* d1 = last->add_top_deductions();
+  d1->set_name("约谈");
+  d1->set_count(1);
+  d1->set_points_centi(300);
+  auto* d2 = last->add_top_deductions();
+  d2->set_name("挂牌督办");
+  d2->set_count(2);
+  d2->set_points_centi(400);
+  v1::BulletinAssessmentUnit* none = unit("新津区", 0, 0, v1::ASSESSMENT_STANDING_UNSPECIFIED);
+  none->set_unscored(true);
+  auto html = BulletinHtml(b, Info());
+  ASSERT_TRUE(html.ok()) << html.status();
+  for (const char* text :
+       {"七、重点项目建设工作考核排名", "按《重点项目建设工作年终考核办法》",
+        "2019年1月1日至2019年8月31日", "先进单位：温江区；末位单位：双流区", "95.50", "61.25",
+        "约谈1次，扣3.00分；挂牌督办2次，扣4.00分", "无可考核数据", "先进", "末位"}) {
+    EXPECT_THAT(*html, HasSubstr(text)) << text;
+  }
+  EXPECT_THAT(*html, Not(HasSubstr("ASSESSMENT_STANDING")));
+}
+
 TEST(BulletinDocumentTest, ReadsAsATongbaoWithEverySection) {
   auto html = BulletinHtml(Sample(), Info());
   ASSERT_TRUE(html.ok()) << html.status();
@@ -380,13 +424,22 @@ TEST(BulletinDocumentTest, CampaignsSectionWithTheYearsTallyAndLateStarters) {
   auto html = BulletinHtml(b, Info());
   ASSERT_TRUE(html.ok()) << html.status();
   for (const char* text :
-       {"集中开工情况", "本年已举办集中开工活动2次（省级集中开工1次、产业功能区集中开工1次）",
+       {"七、集中开工情况", "本年已举办集中开工活动2次（省级集中开工1次、产业功能区集中开工1次）",
         "列入项目5个，截至月底已开工4个",
         "产业功能区重大项目集中开工（产业功能区集中开工，2019-08-18）",
         "列入项目3个，按期开工2个，开工率66.66%", "航空动力产业园", "逾期未开工"}) {
     EXPECT_THAT(*html, HasSubstr(text)) << text;
   }
   EXPECT_THAT(*html, Not(HasSubstr("CAMPAIGN_")));
+  // With meetings too, the sections are numbered on in order.
+  auto* m = b.add_meetings();
+  m->set_meeting_id("w33");
+  m->set_held_on("2019-08-16");
+  auto both = BulletinHtml(b, Info());
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_THAT(*both, HasSubstr("七、会议商定事项落实情况"));
+  EXPECT_THAT(*both, HasSubstr("八、集中开工情况"));
+  EXPECT_LT(both->find("七、会议商定事项落实情况"), both->find("八、集中开工情况"));
 }
 
 }  // namespace

@@ -19,7 +19,11 @@ struct AssessmentFlags {
 };
 
 std::string IndicatorCell(const v1::IndicatorScore& x) {
-  if (!x.computed()) return "未计算";
+  if (!x.computed()) {
+    return x.not_computed_reason().empty()
+               ? "未计算"
+               : absl::StrCat("未计算（", x.not_computed_reason(), "）");
+  }
   if (!x.has_data()) return absl::StrCat("无数据（", reports::Label(x.no_data()), "）");
   return absl::StrCat(workflows::CentiText(x.score_centi()), " (", x.numerator(), "/",
                       x.denominator(), ")");

@@ -1,6 +1,7 @@
 #include "services/bulletin_documents.h"
 
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "services/server.h"
 #include "store/format.h"
 #include "store/sha256.h"
+#include "workflows/bulletin_assessment.h"
 #include "workflows/bulletin_log.h"
 #include "workflows/principal.h"
 #include "workflows/supervision.h"
@@ -144,6 +146,7 @@ std::string BulletinFieldLabel(const std::string& field) {
       {"listed", "点名项目"},
       {"total_investment_yuan", "总投资"},
       {"unit_supervision", "督办情况"},
+      {"assessment", "考核排名"},
   };
   auto it = kLabels->find(field);
   return it == kLabels->end() ? field : it->second;
@@ -298,9 +301,12 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
   // The figures from the log alone, as it stands now, with the rule of the
   // policy loaded now: recorded, so that a check later uses the same.
   const v1::ProjectPolicy& policy = ledger_.project().policy();
+  const std::optional<v1::AssessmentRule> assessment =
+      workflows::BulletinAssessmentRuleFor(ledger_, month);
   ASSIGN_OR_RETURN(
       v1::Bulletin figures,
-      workflows::BulletinAtPosition(ledger_, month, log_.HeadPosition(), policy.investment()));
+      workflows::BulletinAtPosition(ledger_, month, log_.HeadPosition(), policy.investment(),
+                                    assessment.has_value() ? &*assessment : nullptr));
   v1::BulletinPublished e;
   e.set_month(request.month());
   e.set_through_position(figures.through_position());
@@ -313,6 +319,7 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
                                                        : options_.issuing_office);
   *e.mutable_investment_rule() = policy.investment();
   e.set_policy_name(policy.name());
+  if (assessment.has_value()) *e.mutable_assessment_rule() = *assessment;
   e.set_template_sha256(BulletinTemplateSha256());
   e.set_program_version(ServerVersion());
   ASSIGN_OR_RETURN(std::string html, PublishedHtml(e));
@@ -379,9 +386,11 @@ absl::StatusOr<v1::VerifyBulletinResponse> BulletinDocuments::Verify(
   *out.mutable_investment_rule() =
       e.has_investment_rule() ? e.investment_rule() : loaded.investment();
   out.set_policy_name(e.has_investment_rule() ? e.policy_name() : loaded.name());
+  // The ranking by the assessment rule recorded; none recorded, none.
   ASSIGN_OR_RETURN(
       v1::Bulletin recomputed,
-      workflows::BulletinAtPosition(ledger_, month, e.through_position(), out.investment_rule()));
+      workflows::BulletinAtPosition(ledger_, month, e.through_position(), out.investment_rule(),
+                                    e.has_assessment_rule() ? &e.assessment_rule() : nullptr));
   out.set_recomputed_figures_sha256(workflows::BulletinDigest(recomputed));
   // The recorded figures must be the ones digested, and the log's.
   out.set_figures_match(out.recomputed_figures_sha256() == e.figures_sha256() &&

@@ -13,13 +13,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "engine/calendar.h"
 #include "workflows/assessment_policy.h"
+#include "workflows/enum_label.h"
 #include "workflows/ledger_as_of.h"
+#include "workflows/project.h"
 
 namespace taizhang::workflows {
 namespace {
@@ -95,6 +99,19 @@ class Marks {
     auto it = reports_.find(absl::StrCat(code, "|", month));
     return it == reports_.end() ? 0 : it->second.second;
   }
+  // The event that appended a project's `index`-th judged visit period, or
+  // its `index`-th rating.
+  uint64_t VisitPeriod(const std::string& code, int index) const {
+    return Nth(periods_, code, index);
+  }
+  uint64_t Rating(const std::string& code, int index) const { return Nth(ratings_, code, index); }
+  // The unit `person` recorded a visit in person for
+  // ("department:<unit>:<person>"), the latest in the log read; "" when
+  // none.
+  std::string PersonUnit(const std::string& person) const {
+    auto it = person_units_.find(person);
+    return it == person_units_.end() ? "" : it->second;
+  }
 
  private:
   template <class F, class... A>
@@ -145,9 +162,29 @@ class Marks {
     }
   }
 
+  static uint64_t Nth(const std::map<std::string, std::vector<uint64_t>>& m,
+                      const std::string& code, int index) {
+    auto it = m.find(code);
+    return it == m.end() || index >= static_cast<int>(it->second.size()) ? 0 : it->second[index];
+  }
+
   template <class State>
   void ObserveProject(const State& state, uint64_t position) {
     if constexpr (std::is_same_v<State, v1::ProjectState>) {
+      // Visits, judged periods and ratings are only ever appended: the new
+      // ones are those past the counts seen.
+      const std::string& code = state.info().code();
+      std::vector<uint64_t>& periods = periods_[code];
+      while (static_cast<int>(periods.size()) < state.visit_periods_size()) {
+        periods.push_back(position);
+      }
+      std::vector<uint64_t>& ratings = ratings_[code];
+      while (static_cast<int>(ratings.size()) < state.ratings_size()) ratings.push_back(position);
+      int& visits = visits_seen_[code];
+      for (; visits < state.visits_size(); ++visits) {
+        const v1::ProjectVisitRecorded& v = state.visits(visits).recorded();
+        if (!v.visitor_unit().empty()) person_units_[v.visitor()] = v.visitor_unit();
+      }
       for (const v1::ProjectInvestmentEntry& r : state.reports()) {
         auto& [recorded, at] = reports_[absl::StrCat(state.info().code(), "|", r.month())];
         if (at == 0 || recorded != r.recorded_at_us()) {
@@ -163,6 +200,10 @@ class Marks {
   std::map<std::string, SubjectMarks> subjects_;
   std::map<std::string, RungMarks> rungs_;
   std::map<std::string, std::pair<int64_t, uint64_t>> reports_;  // code|month -> (recorded, pos)
+  std::map<std::string, std::vector<uint64_t>> periods_;         // code -> position of each period
+  std::map<std::string, std::vector<uint64_t>> ratings_;         // code -> position of each rating
+  std::map<std::string, int> visits_seen_;                       // code -> visits read
+  std::map<std::string, std::string> person_units_;              // person -> unit
 };
 
 // ---------------------------------------------------------------------------
@@ -171,6 +212,7 @@ class Marks {
 struct Tally {
   int64_t numerator = 0;
   int64_t denominator = 0;
+  int32_t count = 0;  // periods judged, ratings given
 };
 
 struct UnitWork {
@@ -194,12 +236,36 @@ bool Selects(const v1::Indicator& x, const SupervisedSubject& s) {
 
 std::string DayText(absl::CivilDay d) { return absl::FormatCivilTime(d); }
 
+// The first day of a visit or rating period ("YYYY-MM", "YYYY-MM-1",
+// "YYYY-MM-2"), read by its shape so that a period of an earlier policy
+// still reads.
+// "county_leader" for VISIT_CAPACITY_COUNTY_LEADER, as the visit periods'
+// supervised subjects name them ("visits/<capacity>/<period>").
+std::string CapacitySlug(v1::VisitCapacity c) {
+  std::string name(absl::StripPrefix(v1::VisitCapacity_Name(c), "VISIT_CAPACITY_"));
+  return absl::AsciiStrToLower(name);
+}
+
+std::optional<absl::CivilDay> PeriodFirstDay(const std::string& key) {
+  const v1::VisitPeriodKind kind =
+      key.size() == 9 ? v1::VISIT_PERIOD_KIND_HALF_MONTH : v1::VISIT_PERIOD_KIND_MONTH;
+  auto p = ParseVisitPeriod(kind, key);
+  if (!p.ok()) return std::nullopt;
+  return p->first;
+}
+
 class Counter {
  public:
-  Counter(const v1::AssessmentPolicy& policy, const Marks& marks, absl::Time open, absl::Time close,
+  Counter(const v1::AssessmentRule& rule, const Marks& marks, absl::Time open, absl::Time close,
           absl::CivilDay from, absl::CivilDay to)
-      : policy_(policy), marks_(marks), open_(open), close_(close), from_(from), to_(to) {
-    for (const auto& g : policy.groups()) {
+      : policy_(rule.policy()),
+        rule_(rule),
+        marks_(marks),
+        open_(open),
+        close_(close),
+        from_(from),
+        to_(to) {
+    for (const auto& g : policy_.groups()) {
       for (const auto& u : g.units()) units_[u];
     }
   }
@@ -347,9 +413,89 @@ class Counter {
     }
   }
 
+  // The judged quota periods of the project's people whose last day is in
+  // the period (a period is judged at its close, 00:00 the day after: one
+  // ending on the period's last day is counted once the log read has it).
+  // A person counts for the unit they record their own visits for
+  // ("department:<unit>:<name>"), else (a leader, or a contact the log has
+  // never seen visit in person) for the project's lead unit, whom the
+  // supervision path addresses for the project's people.
+  void AddVisitPeriods(const v1::ProjectState& s) {
+    if (!rule_.visit_quotas()) return;
+    const std::string stream = absl::StrCat(WorkflowTraits<Project>::kPrefix, s.info().code());
+    for (int i = 0; i < s.visit_periods_size(); ++i) {
+      const v1::ProjectVisitPeriodResult& r = s.visit_periods(i);
+      auto last = engine::ParseDate(r.last_day());
+      if (!last.ok() || *last < from_ || *last > to_) continue;
+      UnitWork* u = Find(UnitOfPerson(s, r.person()));
+      if (u == nullptr) continue;
+      const bool met = r.visits() >= r.required();
+      for (const auto& x : policy_.indicators()) {
+        if (x.kind() != v1::INDICATOR_KIND_VISITS_MADE) continue;
+        Tally& t = u->indicators[x.id()];
+        ++t.denominator;
+        ++t.count;
+        if (met) ++t.numerator;
+        v1::AssessmentCounted c;
+        c.set_indicator(x.id());
+        c.set_stream(stream);
+        c.set_subject(absl::StrCat("visits/", CapacitySlug(r.capacity()), "/", r.period()));
+        c.set_matter(absl::StrCat(EnumLabel(r.capacity()), r.person(), " ", r.period(), " 走访 ",
+                                  r.visits(), " 次（应 ", r.required(), " 次） — ",
+                                  s.info().name()));
+        c.set_due_on(r.last_day());
+        c.set_outcome(met ? v1::COUNTED_OUTCOME_VISITS_MET : v1::COUNTED_OUTCOME_VISITS_SHORT);
+        c.set_position(marks_.VisitPeriod(s.info().code(), i));
+        c.set_person(r.person());
+        c.set_visits(r.visits());
+        c.set_required(r.required());
+        u->counted.push_back(std::move(c));
+      }
+    }
+  }
+
+  // The ratings of the project's service contacts for periods beginning in
+  // the period, given by the log read; on the rule's scale.
+  void AddRatings(const v1::ProjectState& s) {
+    const v1::VisitRatingScale& scale = rule_.rating();
+    if (scale.max_score() <= scale.min_score()) return;
+    const std::string stream = absl::StrCat(WorkflowTraits<Project>::kPrefix, s.info().code());
+    for (int i = 0; i < s.ratings_size(); ++i) {
+      const v1::ProjectServiceRated& r = s.ratings(i);
+      const std::optional<absl::CivilDay> first = PeriodFirstDay(r.period());
+      if (!first.has_value() || *first < from_ || *first > to_) continue;
+      UnitWork* u = Find(UnitOfPerson(s, r.contact()));
+      if (u == nullptr) continue;
+      const int32_t score = std::clamp(r.score(), scale.min_score(), scale.max_score());
+      for (const auto& x : policy_.indicators()) {
+        if (x.kind() != v1::INDICATOR_KIND_ENTERPRISE_RATING) continue;
+        Tally& t = u->indicators[x.id()];
+        t.numerator += score - scale.min_score();
+        t.denominator += scale.max_score() - scale.min_score();
+        ++t.count;
+        v1::AssessmentCounted c;
+        c.set_indicator(x.id());
+        c.set_stream(stream);
+        c.set_subject(absl::StrCat("rating/", CapacitySlug(r.capacity()), "/", r.period()));
+        c.set_matter(absl::StrCat(EnumLabel(r.capacity()), r.contact(), " ", r.period(), " 评分 ",
+                                  r.score(), "（", r.grade(), "） — ", s.info().name()));
+        c.set_outcome(v1::COUNTED_OUTCOME_RATED);
+        c.set_position(marks_.Rating(s.info().code(), i));
+        c.set_person(r.contact());
+        c.set_score(r.score());
+        u->counted.push_back(std::move(c));
+      }
+    }
+  }
+
   std::map<std::string, UnitWork>& units() { return units_; }
 
  private:
+  std::string UnitOfPerson(const v1::ProjectState& s, const std::string& person) const {
+    std::string unit = marks_.PersonUnit(person);
+    return unit.empty() ? s.info().lead_unit() : unit;
+  }
+
   UnitWork* Find(const std::string& unit) {
     auto it = units_.find(unit);
     return it == units_.end() ? nullptr : &it->second;
@@ -359,6 +505,7 @@ class Counter {
   }
 
   const v1::AssessmentPolicy& policy_;
+  const v1::AssessmentRule& rule_;
   const Marks& marks_;
   const absl::Time open_, close_;
   const absl::CivilDay from_, to_;
@@ -371,23 +518,39 @@ class Counter {
 // round_half_up(a / b) for b > 0, a >= 0.
 int64_t Rounded(__int128 a, __int128 b) { return static_cast<int64_t>((2 * a + b) / (2 * b)); }
 
-bool Computed(v1::IndicatorKind kind) {
-  return kind != v1::INDICATOR_KIND_VISITS_MADE && kind != v1::INDICATOR_KIND_ENTERPRISE_RATING;
+// Why an indicator of `kind` cannot be computed under `rule`; "" when it
+// can.
+std::string NotComputedReason(const v1::AssessmentRule& rule, v1::IndicatorKind kind) {
+  if (kind == v1::INDICATOR_KIND_VISITS_MADE && !rule.visit_quotas()) {
+    return absl::StrCat("走访办法（", rule.visit_policy_name(), "）未规定走访次数，不考核走访");
+  }
+  if (kind == v1::INDICATOR_KIND_ENTERPRISE_RATING &&
+      rule.rating().max_score() <= rule.rating().min_score()) {
+    return absl::StrCat("走访办法（", rule.visit_policy_name(), "）没有企业评分标准");
+  }
+  return "";
 }
 
-v1::UnitAssessment Score(const v1::AssessmentPolicy& policy, const v1::UnitGroup& group,
+v1::UnitAssessment Score(const v1::AssessmentRule& rule, const v1::UnitGroup& group,
                          const std::string& name, UnitWork& work) {
+  const v1::AssessmentPolicy& policy = rule.policy();
   v1::UnitAssessment u;
   u.set_unit(name);
   u.set_group(group.name());
   u.set_kind(group.kind());
   int64_t full = 0, excluded = 0;
   bool any_data = false;
+  // An indicator that cannot be computed is left out, its weight shared
+  // out, whatever its no-data rule (it has no data for anyone).
+  auto left_out = [&](const v1::Indicator& x, const Tally& t) {
+    return !NotComputedReason(rule, x.kind()).empty() ||
+           (t.denominator == 0 && x.no_data() == v1::NO_DATA_EXCLUDED);
+  };
   for (const auto& x : policy.indicators()) {
     full += x.weight();
     const Tally& t = work.indicators[x.id()];
-    if (t.denominator == 0 && x.no_data() == v1::NO_DATA_EXCLUDED) excluded += x.weight();
-    any_data = any_data || t.denominator > 0;
+    if (left_out(x, t)) excluded += x.weight();
+    any_data = any_data || (t.denominator > 0 && NotComputedReason(rule, x.kind()).empty());
   }
   // Nothing counted at all: nothing to score (full marks for no data would
   // rank a unit that did nothing first).
@@ -401,12 +564,15 @@ v1::UnitAssessment Score(const v1::AssessmentPolicy& policy, const v1::UnitGroup
     s->set_name(x.name());
     s->set_kind(x.kind());
     s->set_weight(x.weight());
-    s->set_computed(Computed(x.kind()));
-    s->set_has_data(t.denominator > 0);
+    const std::string reason = NotComputedReason(rule, x.kind());
+    s->set_computed(reason.empty());
+    s->set_not_computed_reason(reason);
+    s->set_has_data(reason.empty() && t.denominator > 0);
     s->set_numerator(t.numerator);
     s->set_denominator(t.denominator);
-    if (t.denominator == 0) s->set_no_data(x.no_data());
-    if (kept == 0 || (t.denominator == 0 && x.no_data() == v1::NO_DATA_EXCLUDED)) continue;
+    s->set_count(t.count);
+    if (!s->has_data()) s->set_no_data(x.no_data());
+    if (kept == 0 || left_out(x, t)) continue;
     // weight × full ÷ kept: the excluded weight shared out.
     const __int128 w = static_cast<__int128>(x.weight()) * 100 * full;
     s->set_weight_centi(Rounded(w, kept));
@@ -492,22 +658,46 @@ std::string CentiText(int64_t centi) {
   return absl::StrFormat("%s%d.%02d", centi < 0 ? "-" : "", a / 100, a % 100);
 }
 
+v1::AssessmentRule AssessmentRuleOf(const Ledger& ledger, const v1::AssessmentPolicy& policy) {
+  v1::AssessmentRule rule;
+  *rule.mutable_policy() = policy;
+  const v1::VisitPolicy& visits = ledger.workflow<Project>().aggregate().visit_policy();
+  rule.set_visit_quotas(visits.quotas_size() > 0);
+  *rule.mutable_rating() = visits.rating();
+  rule.set_visit_policy_name(visits.name());
+  return rule;
+}
+
 absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
                                                  const v1::AssessmentPolicy& policy,
                                                  const AssessmentQuery& query, absl::Time now) {
+  return ComputeAssessment(ledger, AssessmentRuleOf(ledger, policy), query, now);
+}
+
+absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
+                                                 const v1::AssessmentRule& rule,
+                                                 const AssessmentQuery& query, absl::Time now) {
+  const v1::AssessmentPolicy& policy = rule.policy();
   if (query.to < query.from) {
     return absl::InvalidArgumentError(
         absl::StrCat("考核期间的截止日 ", DayText(query.to), " 早于起始日 ", DayText(query.from)));
   }
-  const absl::Time read_end = query.as_of.has_value() ? EndOfChinaDay(*query.as_of) : now;
+  if (query.through_position != 0 && query.as_of.has_value()) {
+    return absl::InvalidArgumentError("考核按日志位置或按日期读取，二者只能取一");
+  }
   Marks marks(ledger);
-  ASSIGN_OR_RETURN(LedgerAsOf at,
-                   ReadLedgerAsOf(ledger, read_end, now, [&marks](const store::RecordedEvent& e) {
-                     return marks.OnRecord(e);
-                   }));
+  auto hook = [&marks](const store::RecordedEvent& e) { return marks.OnRecord(e); };
+  absl::Time read_end = query.as_of.has_value() ? EndOfChinaDay(*query.as_of) : now;
+  absl::StatusOr<LedgerAsOf> read = query.through_position != 0
+                                        ? ReadLedgerThrough(ledger, query.through_position, hook)
+                                        : ReadLedgerAsOf(ledger, read_end, now, hook);
+  if (!read.ok()) return read.status();
+  const LedgerAsOf& at = *read;
+  // Read through a position: judged at the period's end.
+  if (query.through_position != 0) read_end = EndOfChinaDay(query.to);
   const absl::Time open = engine::StartOfDay(query.from);
   const absl::Time close = std::min(EndOfChinaDay(query.to), read_end);
-  Counter counter(policy, marks, open, close, query.from, query.to);
+  Counter counter(rule, marks, open, close, query.from, query.to);
   marks.ForEachState([&](const std::string& stream, const auto& aggregate, const auto& state) {
     if constexpr (requires { aggregate.Subjects(state); }) {
       for (const SupervisedSubject& s : aggregate.Subjects(state)) counter.AddSubject(s);
@@ -515,6 +705,8 @@ absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
     if constexpr (requires { state.rungs(); }) counter.AddRungs(stream, state.rungs());
     if constexpr (std::is_same_v<std::decay_t<decltype(state)>, v1::ProjectState>) {
       counter.AddProject(state);
+      counter.AddVisitPeriods(state);
+      counter.AddRatings(state);
     }
   });
 
@@ -529,7 +721,7 @@ absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
   for (const v1::UnitGroup& group : policy.groups()) {
     std::vector<v1::UnitAssessment> units;
     for (const std::string& name : group.units()) {
-      units.push_back(Score(policy, group, name, counter.units()[name]));
+      units.push_back(Score(rule, group, name, counter.units()[name]));
     }
     Rank(group, units);
     for (auto& u : units) *out.add_units() = std::move(u);

@@ -23,8 +23,15 @@
 //   - Investment: each project a unit leads with a plan for the year, the
 //     latest cumulative report of the year through the period's last month,
 //     capped at the plan, against the plan.
-//   - Visits and enterprise ratings are not yet computed: they read no data,
-//     and their no-data rule applies to every unit.
+//   - Visits made: each judged quota period (ProjectVisitPeriodResult) whose
+//     last day is in the period, met or short, for the unit of the person
+//     judged (the unit they record their own visits for,
+//     "department:<unit>:<name>"; else the project's lead unit). Not
+//     computed when the visit policy judges no quota.
+//   - Enterprise rating: the ratings of the unit's service contacts (the
+//     unit found the same way) for periods beginning in the period, given by
+//     the log read: their mean on the rating scale.
+//   - An indicator not computed is left out, its weight shared out.
 //   - Points are integers in hundredths (rounded half up); ties share a rank.
 //
 // Thread-safety: ComputeAssessment may run concurrently with appends (it
@@ -32,6 +39,7 @@
 #ifndef TAIZHANG_WORKFLOWS_ASSESSMENT_H_
 #define TAIZHANG_WORKFLOWS_ASSESSMENT_H_
 
+#include <cstdint>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -48,6 +56,9 @@ struct AssessmentQuery {
   // The day the log is read as of (the events recorded by its end, judged
   // at its end); nullopt: the log now, judged at `now`.
   std::optional<absl::CivilDay> as_of;
+  // Instead of a day: the log through this position (a published bulletin's;
+  // 0: not used), judged at the period's end. Not with as_of.
+  uint64_t through_position = 0;
 };
 
 // The assessment of `query` under `policy`. Outcomes are judged at the
@@ -57,6 +68,16 @@ struct AssessmentQuery {
 absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
                                                  const v1::AssessmentPolicy& policy,
                                                  const AssessmentQuery& query, absl::Time now);
+
+// The same under `rule` (the policy and the visit policy's part recorded with
+// a publication), whatever visit policy is loaded.
+absl::StatusOr<v1::Assessment> ComputeAssessment(const Ledger& ledger,
+                                                 const v1::AssessmentRule& rule,
+                                                 const AssessmentQuery& query, absl::Time now);
+
+// `policy` with the visit policy loaded in `ledger`: the rule a computation
+// now uses.
+v1::AssessmentRule AssessmentRuleOf(const Ledger& ledger, const v1::AssessmentPolicy& policy);
 
 // Points as people read them: 9550 -> "95.50", -50 -> "-0.50".
 std::string CentiText(int64_t centi);

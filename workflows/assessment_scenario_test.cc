@@ -10,11 +10,16 @@
 #include "engine/calendar.h"
 #include "gtest/gtest.h"
 #include "workflows/assessment.h"
+#include "workflows/bulletin_assessment.h"
+#include "workflows/bulletin_log.h"
+#include "workflows/testing/assessment_results.h"
 #include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
 
+using testing::At;
+using testing::UnitOf;
 constexpr char kOffice[] = "supervision:市政府督查室";
 constexpr char kCode[] = "2020-411102-47-01-000001";
 constexpr char kYuanhui[] = "源汇区";
@@ -22,19 +27,6 @@ constexpr char kYancheng[] = "郾城区";
 constexpr char kShaoling[] = "召陵区";
 constexpr char kHousing[] = "市住房城乡建设局";
 constexpr char kEcology[] = "市生态环境局";
-
-absl::Time At(int y, int m, int d, int h = 10) {
-  return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
-}
-
-const v1::UnitAssessment& UnitOf(const v1::Assessment& a, const std::string& unit) {
-  for (const auto& u : a.units()) {
-    if (u.unit() == unit) return u;
-  }
-  static const v1::UnitAssessment none;
-  ADD_FAILURE() << "no unit " << unit;
-  return none;
-}
 
 class LuoheAssessmentTest : public testing::LedgerFixture {
  protected:
@@ -228,6 +220,91 @@ TEST_F(LuoheAssessmentTest, YearEndRankingAndTheLast) {
   auto again = ComputeAssessment(*ledger_, *policy, q, clock_.Now());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->SerializeAsString(), a.SerializeAsString());
+}
+
+// The monthly bulletin ranks the units for the year to its month's end, with
+// the rule loaded; recomputed later at the same position with the rule it
+// was published with, it gives the same figures, whatever happened since or
+// whatever rule is loaded then; without a rule (an older publication), none.
+TEST_F(LuoheAssessmentTest, TheBulletinRanksTheUnitsAndKeepsItsFigures) {
+  Task("yh-1", kYuanhui, "2020-04-30");
+  Task("yc-1", kYancheng, "2020-04-15");
+  Task("zj-1", kHousing, "2020-04-30");
+  Task("st-1", kEcology, "2020-04-10");
+  Until(At(2020, 4, 8));
+  CompleteTask("yh-1", kYuanhui);
+  CompleteTask("zj-1", kHousing);
+  Until(At(2020, 5, 2));
+  const std::optional<v1::AssessmentRule> rule =
+      BulletinAssessmentRuleFor(*ledger_, absl::CivilMonth(2020, 4));
+  ASSERT_TRUE(rule.has_value());
+  EXPECT_EQ(rule->policy().id(), "luohe-2020");
+  EXPECT_FALSE(rule->visit_quotas());  // the shipped visit policy judges none
+  const uint64_t position = log_->HeadPosition();
+  auto april = BulletinAtPosition(*ledger_, absl::CivilMonth(2020, 4), position,
+                                  ledger_->project().policy().investment(), &*rule);
+  ASSERT_TRUE(april.ok()) << april.status();
+  ASSERT_TRUE(april->has_assessment());
+  const v1::BulletinAssessment& ranking = april->assessment();
+  EXPECT_EQ(ranking.policy_id(), "luohe-2020");
+  EXPECT_EQ(ranking.from(), "2020-01-01");
+  EXPECT_EQ(ranking.to(), "2020-04-30");
+  ASSERT_EQ(ranking.units_size(), 10);
+  // 源汇区: its task on time, no slip (answers at full marks): 100; 郾城区:
+  // its task late (0 of the task points), ranked last.
+  const v1::BulletinAssessmentUnit& first = ranking.units(0);
+  EXPECT_EQ(first.unit(), kYuanhui);
+  EXPECT_EQ(first.rank(), 1);
+  EXPECT_EQ(first.score_centi(), 10000);
+  EXPECT_EQ(first.standing(), v1::ASSESSMENT_STANDING_ADVANCED);
+  EXPECT_EQ(ranking.units(1).unit(), kYancheng);
+  EXPECT_EQ(ranking.units(1).standing(), v1::ASSESSMENT_STANDING_LAST);
+  EXPECT_TRUE(ranking.units(2).unscored());
+  // The same as the assessment read through that position, unit by unit.
+  AssessmentQuery q{.from = absl::CivilDay(2020, 1, 1),
+                    .to = absl::CivilDay(2020, 4, 30),
+                    .through_position = april->through_position()};
+  auto a = ComputeAssessment(*ledger_, *rule, q, clock_.Now());
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->units_size(), ranking.units_size());
+  for (int i = 0; i < a->units_size(); ++i) {
+    EXPECT_EQ(a->units(i).unit(), ranking.units(i).unit());
+    EXPECT_EQ(a->units(i).score_centi(), ranking.units(i).score_centi());
+    EXPECT_EQ(a->units(i).rank(), ranking.units(i).rank());
+  }
+  // The draft (over the projections) ranks the same.
+  auto draft = ledger_->BulletinFor("2020-04");
+  ASSERT_TRUE(draft.ok()) << draft.status();
+  EXPECT_EQ(draft->assessment().SerializeAsString(), ranking.SerializeAsString());
+
+  // Later: 郾城区 finishes late, 市生态环境局's slips climb, May goes by.
+  Until(At(2020, 5, 10));
+  CompleteTask("yc-1", kYancheng);
+  Until(At(2020, 6, 2));
+  auto again = BulletinAtPosition(*ledger_, absl::CivilMonth(2020, 4), position,
+                                  ledger_->project().policy().investment(), &*rule);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(BulletinDigest(*again), BulletinDigest(*april));
+  // A rule changed since does not reach it when the recorded one is used;
+  // it would give other figures.
+  v1::AssessmentRule changed = *rule;
+  changed.mutable_policy()->mutable_indicators(1)->set_weight(40);
+  auto other = BulletinAtPosition(*ledger_, absl::CivilMonth(2020, 4), position,
+                                  ledger_->project().policy().investment(), &changed);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE(BulletinDigest(*other), BulletinDigest(*april));
+  // No rule recorded: no ranking, the other figures as they were.
+  auto older = BulletinAtPosition(*ledger_, absl::CivilMonth(2020, 4), position,
+                                  ledger_->project().policy().investment(), nullptr);
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_FALSE(older->has_assessment());
+  v1::Bulletin without = *april;
+  without.clear_assessment();
+  EXPECT_EQ(BulletinDigest(*older), BulletinDigest(without));
+  // A year no rule covers has no ranking.
+  auto y2019 = ledger_->BulletinFor("2019-12");
+  ASSERT_TRUE(y2019.ok()) << y2019.status();
+  EXPECT_FALSE(y2019->has_assessment());
 }
 
 }  // namespace

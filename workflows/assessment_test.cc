@@ -9,22 +9,22 @@
 #include "gtest/gtest.h"
 #include "workflows/assessment_policy.h"
 #include "workflows/meeting.h"
+#include "workflows/testing/assessment_results.h"
 #include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
 
+using testing::At;
 using ::testing::HasSubstr;
+using testing::IndicatorOf;
+using testing::UnitOf;
 
 constexpr char kOffice[] = "supervision:市政府督查室";
 constexpr char kCode[] = "2020-411100-47-01-000001";
 constexpr char kA[] = "甲区";
 constexpr char kB[] = "乙区";
 constexpr char kC[] = "丙区";
-
-absl::Time At(int y, int m, int d, int h = 10) {
-  return absl::FromCivil(absl::CivilHour(y, m, d, h), engine::ChinaTime());
-}
 
 // Tasks 60, problems 40 (its no-data rule as given); 甲乙丙 in one group, one
 // 先进 and one 末位; a listing costs 20 points; the floor is 50.
@@ -49,24 +49,6 @@ v1::AssessmentPolicy Policy(const std::string& no_data = "NO_DATA_EXCLUDED") {
   auto p = ParseAssessmentPolicy("test.textproto", PolicyText(no_data));
   EXPECT_TRUE(p.ok()) << p.status();
   return p.ok() ? *p : v1::AssessmentPolicy();
-}
-
-const v1::UnitAssessment& UnitOf(const v1::Assessment& a, const std::string& unit) {
-  for (const auto& u : a.units()) {
-    if (u.unit() == unit) return u;
-  }
-  static const v1::UnitAssessment none;
-  ADD_FAILURE() << "no unit " << unit;
-  return none;
-}
-
-const v1::IndicatorScore& IndicatorOf(const v1::UnitAssessment& u, const std::string& id) {
-  for (const auto& x : u.indicators()) {
-    if (x.indicator() == id) return x;
-  }
-  static const v1::IndicatorScore none;
-  ADD_FAILURE() << "no indicator " << id;
-  return none;
 }
 
 class AssessmentTest : public testing::LedgerFixture {

@@ -1,6 +1,7 @@
 #include "workflows/bulletin_log.h"
 
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "store/sha256.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_assessment.h"
 #include "workflows/bulletin_visits.h"
 #include "workflows/campaign.h"
 #include "workflows/ledger.h"
@@ -91,6 +93,15 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position,
                                                 const v1::InvestmentLightRule& investment_rule) {
+  const std::optional<v1::AssessmentRule> rule = BulletinAssessmentRuleFor(ledger, month);
+  return BulletinAtPosition(ledger, month, through_position, investment_rule,
+                            rule.has_value() ? &*rule : nullptr);
+}
+
+absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
+                                                uint64_t through_position,
+                                                const v1::InvestmentLightRule& investment_rule,
+                                                const v1::AssessmentRule* assessment_rule) {
   // One fold of the log through the position (ledger_as_of.h), every stream
   // from its first event, with the late entries (补录) gathered as it goes.
   LateEntries late;
@@ -125,6 +136,10 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
         return ledger.project().CampaignStanding(*it->second, campaign_id, close);
       },
       &bulletin);
+  if (assessment_rule != nullptr) {
+    RETURN_IF_ERROR(
+        AddAssessmentRanking(ledger, *assessment_rule, month, at.through_position, &bulletin));
+  }
   return bulletin;
 }
 

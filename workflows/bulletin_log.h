@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
+#include "taizhang/v1/assessment.pb.h"
 #include "taizhang/v1/bulletin.pb.h"
 #include "workflows/backdating.h"
 #include "workflows/supervision.h"
@@ -77,10 +78,17 @@ absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::Civi
                                                 uint64_t through_position);
 // As above, with the investment lights judged by `investment_rule` instead of
 // the rule of the project policy loaded in `ledger` (the rule a publication
-// recorded); the figures depend on no other policy data.
+// recorded); the ranking (bulletin_assessment.h) by the assessment rule
+// loaded for the month's year, if any.
 absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
                                                 uint64_t through_position,
                                                 const v1::InvestmentLightRule& investment_rule);
+// As above, the ranking by `assessment_rule` (a publication's), none when
+// null; the figures depend on no other policy data.
+absl::StatusOr<v1::Bulletin> BulletinAtPosition(const Ledger& ledger, absl::CivilMonth month,
+                                                uint64_t through_position,
+                                                const v1::InvestmentLightRule& investment_rule,
+                                                const v1::AssessmentRule* assessment_rule);
 
 // The digest a publication records of its figures: the lower-case hex
 // SHA-256 of `bulletin`'s binary protobuf serialization in deterministic mode

@@ -12,6 +12,7 @@
 #include "workflows/attachments.h"
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_assessment.h"
 #include "workflows/bulletin_log.h"
 #include "workflows/bulletin_visits.h"
 #include "workflows/campaign.h"
@@ -391,6 +392,10 @@ absl::StatusOr<v1::Bulletin> Ledger::BulletinFor(const std::string& month_text) 
                                           absl::FromUnixMicros(bulletin.closes_at_us()));
       },
       &bulletin);
+  if (auto rule = BulletinAssessmentRuleFor(*this, month); rule.has_value()) {
+    RETURN_IF_ERROR(
+        AddAssessmentRanking(*this, *rule, month, bulletin.through_position(), &bulletin));
+  }
   return bulletin;
 }
 
