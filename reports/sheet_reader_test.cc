@@ -278,7 +278,9 @@ TEST_F(HostileXlsxTest, GarbageAndEveryTruncation) {
     std::string flipped = whole;
     flipped[at] = static_cast<char>(flipped[at] ^ 0x5A);
     absl::StatusOr<SheetTable> r = ReadXlsx(flipped);
-    if (!r.ok()) EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << at;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << at;
+    }
   }
 }
 

@@ -212,7 +212,8 @@ HttpResponse OfficeProject(const Context& c, const HttpRequest& request, const s
 HttpResponse OfficePhoto(const Context& c, const HttpRequest& request, const std::string& path) {
   auto caller = OfficeCaller(c, request);
   if (!caller.ok()) return ErrorAnswer(caller.status());
-  return AttachmentAnswer(*caller, *c.ledger, path.substr(std::string("/photo/").size()), false);
+  return AttachmentAnswer(*caller, *c.ledger, path.substr(std::string("/photo/").size()), false,
+                          request.if_none_match);
 }
 
 // GET /screen/photo/<code>/<sha256>: a project's photo for the screen's
@@ -221,7 +222,7 @@ HttpResponse ScreenPhoto(const Context& c, const HttpRequest& request, const std
   auto caller = ScreenCaller(c, request);
   if (!caller.ok()) return ErrorAnswer(caller.status());
   return AttachmentAnswer(*caller, *c.ledger, path.substr(std::string("/screen/photo/").size()),
-                          true);
+                          true, request.if_none_match);
 }
 
 // One route: an exact path, or a prefix ending in '/' (the handler gets the

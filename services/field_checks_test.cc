@@ -9,12 +9,6 @@
 namespace taizhang::services {
 namespace {
 
-std::string Repeat(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
 TEST(FieldChecksTest, LimitsByWhatTheFieldIs) {
   const v1::TextLimits limits = EffectiveTextLimits({});
   EXPECT_EQ(limits.title(), kDefaultTitleChars);

@@ -191,6 +191,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto it = request.find(http::field::origin); it != request.end()) {
         in.origin = std::string(it->value());
       }
+      if (auto it = request.find(http::field::if_none_match); it != request.end()) {
+        in.if_none_match = std::string(it->value());
+      }
       in.websocket = websocket::is_upgrade(request);
       HttpResponse r = shared_.handler(in);
       if (r.deferred) return Defer(std::move(r.deferred));

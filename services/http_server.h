@@ -43,10 +43,11 @@ struct HttpRequest {
   std::string method;  // "GET", ...
   std::string target;  // path and query, e.g. "/?unit=x"
   std::string authorization;
-  std::string cookie;      // the Cookie header as sent
-  std::string host;        // the Host header
-  std::string origin;      // the Origin header (browsers send it with a WebSocket)
-  bool websocket = false;  // a WebSocket upgrade request
+  std::string cookie;         // the Cookie header as sent
+  std::string host;           // the Host header
+  std::string origin;         // the Origin header (browsers send it with a WebSocket)
+  std::string if_none_match;  // the If-None-Match header (a cached copy's ETags)
+  bool websocket = false;     // a WebSocket upgrade request
 };
 
 // What a WebSocket is sent: a series of whole messages of which only the

@@ -375,7 +375,15 @@ class ProjectsService final : public v1::Projects::CallbackService {
   TZ_TYPED_COMMAND(DelistProjectRung, ProjectReply)
   TZ_TYPED_COMMAND(RecomputeProjectDeadlines, ProjectReply)
   // Visits and ratings.
-  TZ_TYPED_COMMAND(RecordProjectVisit, ProjectReply)
+  // With its files (photos, documents): LedgerCommands::TypedWithFiles.
+  grpc::ServerUnaryReactor* RecordProjectVisit(grpc::CallbackServerContext* ctx,
+                                               const v1::RecordProjectVisitRequest* request,
+                                               v1::ProjectReply* reply) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    commands_->TypedWithFiles<Aggregate>(
+        ctx, *request, false, reply, [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+    return reactor;
+  }
   TZ_TYPED_COMMAND(RateProjectServiceContact, ProjectReply)
 
  private:

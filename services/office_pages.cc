@@ -1,10 +1,13 @@
 #include "services/office_pages.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +21,8 @@
 #include "services/photos_service.h"
 #include "taizhang/v1/project.pb.h"
 #include "workflows/bulletin.h"
+#include "workflows/bulletin_visits.h"
+#include "workflows/meeting.h"
 
 namespace taizhang::services {
 
@@ -247,6 +252,142 @@ std::string ProjectEventDetail(const v1::ProjectEvent& e) {
   }
 }
 
+// 商定事项 by responsible unit: the open decided matters the caller reads
+// (their tasks), how many are past their limit, and each of them.
+TemplateList MatterUnits(const workflows::Ledger& ledger, const ReadScope& scope, absl::Time now,
+                         int* open_total, int* overdue_total) {
+  struct Unit {
+    int open = 0, overdue = 0;
+    std::vector<std::string> matters;
+  };
+  std::map<std::string, Unit> units;
+  std::map<std::string, v1::TaskState> tasks;
+  for (const auto& t : ledger.workflow<workflows::Task>().List()) {
+    if (t.has_origin() && scope.Reads(t)) tasks.emplace(t.task_id(), t);
+  }
+  std::vector<v1::MeetingState> meetings = ledger.workflow<workflows::Meeting>().List();
+  std::sort(meetings.begin(), meetings.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.meeting().held_on(), a.meeting().meeting_id()) <
+           std::make_pair(b.meeting().held_on(), b.meeting().meeting_id());
+  });
+  const absl::CivilDay today = absl::ToCivilDay(now, ChinaTime());
+  for (const auto& m : meetings) {
+    const v1::MeetingRecorded& r = m.meeting();
+    for (int n = 1; n <= r.matters_size(); ++n) {
+      auto task = tasks.find(workflows::MatterTaskIdOf(r, n));
+      if (task == tasks.end()) continue;  // not the caller's, or not made yet
+      const v1::MatterView mv = workflows::MatterAsOf(r, n, &task->second, today);
+      const bool overdue = mv.status() == v1::MATTER_STATUS_OVERDUE;
+      if (mv.status() != v1::MATTER_STATUS_OPEN && !overdue) continue;
+      ++*open_total;
+      *overdue_total += overdue;
+      for (const std::string& unit : mv.responsible_units()) {
+        Unit& u = units[unit];
+        ++u.open;
+        u.overdue += overdue;
+        u.matters.push_back(absl::StrCat(
+            mv.text(), "（", r.title().empty() ? r.meeting_id() : r.title(), " ", r.held_on(),
+            mv.due_date().empty() ? "" : absl::StrCat("，限", mv.due_date()),
+            overdue ? "，已逾期" : "", "）"));
+      }
+    }
+  }
+  std::vector<std::pair<std::string, Unit>> sorted(units.begin(), units.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(-a.second.overdue, -a.second.open) <
+           std::make_pair(-b.second.overdue, -b.second.open);
+  });
+  TemplateList out;
+  for (auto& [name, u] : sorted) {
+    TemplateData d;
+    d.set("unit", name);
+    d.set("open", std::to_string(u.open));
+    d.set("overdue", std::to_string(u.overdue));
+    d.set("overdue_class", u.overdue > 0 ? "red" : "");
+    d.set("matters", absl::StrJoin(u.matters, "；"));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// The meeting series the caller reads: each one's latest meeting with its
+// matters' counts, its missed periods (未按期召开), and the current period.
+TemplateList SeriesRows(const workflows::Ledger& ledger, const ReadScope& scope, absl::Time now) {
+  TemplateList out;
+  const auto& series = ledger.workflow<workflows::MeetingSeries>();
+  for (const auto& s : series.List()) {
+    if (!scope.Reads(s)) continue;
+    const v1::MeetingSeriesView v = series.aggregate().View(s, now);
+    TemplateData d;
+    d.set("series_id", s.series_id());
+    d.set("name", s.name());
+    d.set("rhythm", v.rhythm_text());
+    d.set("meetings", std::to_string(v.meetings()));
+    std::string latest, held_on, matters;
+    if (!s.meetings().empty()) {
+      const auto& last = *std::max_element(s.meetings().begin(), s.meetings().end(),
+                                           [](const auto& a, const auto& b) {
+                                             return std::make_pair(a.held_on(), a.meeting_id()) <
+                                                    std::make_pair(b.held_on(), b.meeting_id());
+                                           });
+      latest = last.meeting_id();
+      held_on = last.held_on();
+      auto meeting = ledger.workflow<workflows::Meeting>().Get(last.meeting_id());
+      if (meeting.has_value()) {
+        if (!meeting->meeting().title().empty()) latest = meeting->meeting().title();
+        const v1::MeetingView record = ledger.MeetingRecordOf(*meeting, now);
+        matters = absl::StrCat("共", record.matters_total(), "项，办结", record.matters_done(),
+                               "项，未办结", record.matters_open(), "项");
+        if (record.carried_over_size() > 0) {
+          absl::StrAppend(&matters, "；以往会议未完成", record.carried_over_size(), "项");
+        }
+      }
+    }
+    d.set("latest", latest.empty() ? "尚未召开" : latest);
+    d.set("held_on", held_on);
+    d.set("matters", matters);
+    std::vector<std::string> missed;
+    for (const auto& p : s.periods()) {
+      if (p.light() == v1::LIGHT_RED) missed.push_back(absl::StrCat(p.start(), "至", p.end()));
+    }
+    d.set("missed_count", std::to_string(missed.size()));
+    d.set("missed", missed.empty() ? "无" : absl::StrJoin(missed, "、"));
+    d.set("missed_class", missed.empty() ? "" : "red");
+    d.set("current", absl::StrCat(v.current_period_start(), "至", v.current_period_end(),
+                                  v.current_period_held() ? "（已召开）" : "（尚未召开）"));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// The visits of the current month (China time) per person, over the
+// projects the caller reads (the bulletin's counting, bulletin_visits.h).
+TemplateList VisitPersons(const workflows::Ledger& ledger, const ReadScope& scope, absl::Time now,
+                          int* total) {
+  std::vector<v1::ProjectState> projects;
+  for (const auto& p : ledger.workflow<workflows::Project>().List()) {
+    if (!p.info().code().empty() && scope.Reads(p)) projects.push_back(p);
+  }
+  v1::Bulletin figures;
+  workflows::AddVisitFigures(projects, absl::CivilMonth(absl::ToCivilDay(now, ChinaTime())),
+                             &figures);
+  TemplateList out;
+  for (const auto& person : figures.visits_by_person()) {
+    std::vector<std::string> capacities;
+    for (int c : person.capacities()) {
+      capacities.push_back(Label(static_cast<v1::VisitCapacity>(c)));
+    }
+    TemplateData d;
+    d.set("person", person.person());
+    d.set("capacities", absl::StrJoin(capacities, "、"));
+    d.set("visits", std::to_string(person.visits()));
+    d.set("projects", std::to_string(person.projects()));
+    *total += person.visits();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ListRequest> OfficeFilters(const std::map<std::string, std::string>& query) {
@@ -325,6 +466,16 @@ HttpResponse OfficeListsPage(const Caller& caller, const workflows::Ledger& ledg
   d.set("cases", BySeverity(std::move(cases)));
   d.set("tasks", BySeverity(std::move(tasks)));
   d.set("problems", BySeverity(std::move(problems)));
+  // The office's working rhythm: decided matters, meetings, visits.
+  int matters_open = 0, matters_overdue = 0, visits = 0;
+  d.set("matter_units", MatterUnits(ledger, scope, now, &matters_open, &matters_overdue));
+  d.set("matters_open", std::to_string(matters_open));
+  d.set("matters_overdue", std::to_string(matters_overdue));
+  d.set("series", SeriesRows(ledger, scope, now));
+  d.set("visit_persons", VisitPersons(ledger, scope, now, &visits));
+  d.set("visits_month",
+        absl::FormatCivilTime(absl::CivilMonth(absl::ToCivilDay(now, ChinaTime()))));
+  d.set("visits_total", std::to_string(visits));
   return HtmlPage(200, reports::RenderTemplate("office/lists.html", d));
 }
 
@@ -404,7 +555,9 @@ HttpResponse ProjectPage(const Caller& caller, const workflows::Ledger& ledger,
     ph.set("name", photo.attachment().name());
     ph.set("on", photo.on());
     ph.set("note", photo.note());
-    ph.set("source", photo.source() == "image" ? "形象进度" : "节点完成");
+    ph.set("source", photo.source() == "image"                    ? "形象进度"
+                     : absl::StartsWith(photo.source(), "visit/") ? "走访"
+                                                                  : "节点完成");
     photos.push_back(std::move(ph));
   }
   d.set("photos", photos);

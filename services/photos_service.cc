@@ -1,6 +1,9 @@
 #include "services/photos_service.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "services/grpc_status.h"
 #include "services/http_helpers.h"
@@ -76,8 +79,20 @@ absl::StatusOr<FoundAttachment> ReadAttachment(const ReadScope& scope,
   return found;
 }
 
+bool IfNoneMatchHits(const std::string& if_none_match, const std::string& etag) {
+  for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    if (tag == "*") return true;
+    // The weak comparison (RFC 9110, 13.1.2): a W/ prefix does not matter.
+    absl::ConsumePrefix(&tag, "W/");
+    if (!tag.empty() && tag == etag) return true;
+  }
+  return false;
+}
+
 HttpResponse AttachmentAnswer(const Caller& caller, const workflows::Ledger& ledger,
-                              const std::string& rest, bool images_only) {
+                              const std::string& rest, bool images_only,
+                              const std::string& if_none_match) {
   const size_t slash = rest.find('/');
   if (slash == std::string::npos) {
     return ErrorPage(404, "照片地址应为 <项目代码>/<SHA-256>");
@@ -95,10 +110,15 @@ HttpResponse AttachmentAnswer(const Caller& caller, const workflows::Ledger& led
     return ErrorPage(404, "大屏只显示照片");
   }
   HttpResponse r;
-  r.status = 200;
+  const std::string etag = absl::StrCat("\"", found->ref.sha256(), "\"");
   r.content_type = found->ref.media_type();
-  r.body = std::move(found->bytes);
-  r.headers.emplace_back("ETag", absl::StrCat("\"", found->ref.sha256(), "\""));
+  if (IfNoneMatchHits(if_none_match, etag)) {
+    r.status = 304;  // the browser's copy is these bytes: none sent again
+  } else {
+    r.status = 200;
+    r.body = std::move(found->bytes);
+  }
+  r.headers.emplace_back("ETag", etag);
   // The bytes under a digest never change; only who may read them does.
   r.headers.emplace_back("Cache-Control", "private, max-age=86400");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

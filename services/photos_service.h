@@ -43,9 +43,15 @@ absl::StatusOr<FoundAttachment> ReadAttachment(const ReadScope& scope,
 // percent-encoded): a project's attachment with its media type, ETag = its
 // digest (it never changes), 403 for a caller who may not read the project,
 // 404 for an unknown project or digest. `images_only`: a document is 404
-// (the screen shows photos only).
+// (the screen shows photos only). `if_none_match` (the request's
+// If-None-Match): when it names the ETag (or is "*"), 304 with no body, once
+// the caller is known to be allowed the attachment.
 HttpResponse AttachmentAnswer(const Caller& caller, const workflows::Ledger& ledger,
-                              const std::string& rest, bool images_only);
+                              const std::string& rest, bool images_only,
+                              const std::string& if_none_match = "");
+// Whether an If-None-Match header value (a list of entity tags, weak or
+// strong, or "*") matches the strong entity tag `etag` (quoted).
+bool IfNoneMatchHits(const std::string& if_none_match, const std::string& etag);
 
 // The path of a project's photo under `prefix` ("/photo/" or "/screen/photo/").
 std::string AttachmentPath(const std::string& prefix, const std::string& code,

@@ -53,6 +53,7 @@ class Builder {
     Projects();
     Cases();
     Tasks();
+    Matters();
     Problems();
     Totals();
     Ranking();
@@ -272,6 +273,25 @@ class Builder {
                    absl::StrJoin(s.responsible_units(), "、"), v.due_date(), v.light());
       }
     });
+  }
+
+  // The decided matters (tasks with an origin): one line of counts.
+  void Matters() {
+    v1::ScreenMatters& m = *out_.mutable_matters();
+    ledger_.workflow<workflows::Task>().ForEach([&](const v1::TaskState& s) {
+      if (!s.has_origin() || !scope_.Reads(s)) return;
+      m.set_total(m.total() + 1);
+      if (s.status() == v1::TASK_STATUS_COMPLETED) {
+        m.set_done(m.done() + 1);
+        m.set_done_on_time(m.done_on_time() + (s.completed_late() ? 0 : 1));
+        return;
+      }
+      m.set_open(m.open() + 1);
+      if (ledger_.task().View(s, now_).overdue()) m.set_overdue(m.overdue() + 1);
+    });
+    m.set_label(absl::StrCat("会议商定事项 ", m.total(), " 项：已办结 ", m.done(), " 项（按时 ",
+                             m.done_on_time(), " 项），未办结 ", m.open(), " 项（逾期 ",
+                             m.overdue(), " 项）"));
   }
 
   void Problems() {

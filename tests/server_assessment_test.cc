@@ -20,12 +20,9 @@ namespace taizhang {
 namespace {
 
 using testing::CommandResult;
-using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::RunCommand;
-using testing::TempDir;
 
 constexpr char kCode[] = "2020-530115-72-01-000001";
 
@@ -47,51 +44,25 @@ int Col(const std::vector<std::string>& headers, const std::string& header) {
   return it == headers.end() ? -1 : static_cast<int>(it - headers.begin());
 }
 
-class AssessmentServerTest : public ::testing::Test {
+class AssessmentServerTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
     // The shipped policies with this test's assessment rule.
-    const std::filesystem::path policies = dir_ / "policies";
-    std::filesystem::copy(testing::PoliciesDir(), policies,
-                          std::filesystem::copy_options::recursive);
+    const std::filesystem::path policies = CopyPolicies();
     std::filesystem::remove_all(policies / "assessment");
     std::filesystem::create_directory(policies / "assessment");
     testing::WriteFile(policies / "assessment" / "test-2020.textproto", kRule);
-    std::string tokens;
-    for (const auto& [who, role, unit] :
-         std::vector<std::tuple<std::string, std::string, std::string>>{
-             {"admin", "admin", "ops"},
-             {"office", "supervision", "区政府目督办"},
-             {"resources", "department", "区自然资源局"},
-             {"ndrc", "department", "市发展改革委"},
-             {"leader", "leader", "王副区长"},
-             {"enterprise", "enterprise", "某食品有限公司"},
-             {"auditor", "auditor", "区审计局"},
-             {"screen", "screen", "大厅大屏"}}) {
-      absl::StrAppend(&tokens, testing::TokenLine(who + "-0123456789abcdef", role, unit));
-    }
-    testing::WriteFile(dir_ / "tokens.textproto", tokens);
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2020-06-29", "--policies-dir", policies.string()},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
-  }
-  void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
+    StartWith({{"admin", "admin", "ops"},
+               {"office", "supervision", "区政府目督办"},
+               {"resources", "department", "区自然资源局"},
+               {"ndrc", "department", "市发展改革委"},
+               {"leader", "leader", "王副区长"},
+               {"enterprise", "enterprise", "某食品有限公司"},
+               {"auditor", "auditor", "区审计局"},
+               {"screen", "screen", "大厅大屏"}},
+              {"--clock", "manual", "--start", "2020-06-29", "--policies-dir", policies});
   }
 
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
-  }
-  void Ok(const std::string& who, std::vector<std::string> args) {
-    CommandResult r = Cli(who, args);
-    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
-  }
   void Task(const std::string& id, const std::string& unit, const std::string& due) {
     Ok("office", {"task", "create", id, "project_code=" + std::string(kCode), "title=任务" + id,
                   "responsible_units=" + unit, "deadline.rule.kind=fixed_date",
@@ -115,9 +86,6 @@ class AssessmentServerTest : public ::testing::Test {
     v1::Assessments::Stub stub(testing::Connect(daemon_->address()));
     return stub.GetAssessment(testing::Call(who + "-0123456789abcdef").get(), request, out);
   }
-
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(AssessmentServerTest, TheOfficeSeesTheRankingInChinese) {

@@ -15,32 +15,19 @@ namespace taizhang {
 namespace {
 
 using testing::CommandResult;
-using testing::Daemon;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::RunCommand;
-using testing::TempDir;
-using testing::TokenLine;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    testing::WriteFile(
-        dir_ / "tokens.textproto",
-        absl::StrCat(TokenLine("admin-0123456789abcdef", "admin", "ops"),
-                     TokenLine("office-0123456789abcdef", "supervision", "区政府目督办"),
-                     TokenLine("kunyang-0123456789abcdef", "department", "昆阳街道办"),
-                     TokenLine("leader-0123456789abcdef", "leader", "区政府分管领导")));
-    daemon_ = testing::StartDaemon(dir_, {"--clock", "manual", "--start", "2020-06-29",
-                                          "--policies-dir", testing::PoliciesDir()});
-    ASSERT_NE(daemon_, nullptr);
-  }
-  void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
-  }
-
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    return testing::RunCli(*daemon_, who + "-0123456789abcdef", args);
+    StartWith(
+        {{"admin", "admin", "ops"},
+         {"office", "supervision", "区政府目督办"},
+         {"kunyang", "department", "昆阳街道办"},
+         {"leader", "leader", "区政府分管领导"}},
+        {"--clock", "manual", "--start", "2020-06-29", "--policies-dir", testing::PoliciesDir()});
   }
 
   std::string Head() {
@@ -63,9 +50,6 @@ class CliTest : public ::testing::Test {
             "deadline.rule.kind=fixed_date",
             "deadline.rule.fixed_date=2020-07-15"};
   }
-
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(CliTest, CommandsRetriesAndQueries) {

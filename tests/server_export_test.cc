@@ -41,14 +41,12 @@ namespace {
 
 using testing::CommandResult;
 using ::testing::Contains;
-using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::HttpGet;
 using testing::HttpReply;
 using ::testing::Not;
-using testing::RunCommand;
 using testing::SourceDir;
 using testing::Str;
 using testing::Table;
@@ -63,51 +61,21 @@ int Col(const std::vector<std::string>& headers, const std::string& header) {
   return it == headers.end() ? -1 : static_cast<int>(it - headers.begin());
 }
 
-class ExportTest : public ::testing::Test {
+class ExportTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    testing::WriteFile(dir_ / "tokens.textproto",
-                       "token { token: \"admin-0123456789abcdef\" role: \"admin\" unit: \"ops\" }\n"
-                       "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
-                       "unit: \"区政府目督办\" }\n"
-                       "token { token: \"resources-0123456789abcdef\" role: \"department\" "
-                       "unit: \"区自然资源局\" }\n"
-                       "token { token: \"leader-0123456789abcdef\" role: \"leader\" "
-                       "unit: \"王副区长\" }\n"
-                       "token { token: \"enterprise-0123456789abcdef\" role: \"enterprise\" "
-                       "unit: \"某食品有限公司\" }\n"
-                       "token { token: \"ndrc-0123456789abcdef\" role: \"department\" "
-                       "unit: \"市发展改革委\" }\n"
-                       "token { token: \"auditor-0123456789abcdef\" role: \"auditor\" "
-                       "unit: \"区审计局\" }\n"
-                       "token { token: \"screen-0123456789abcdef\" role: \"screen\" "
-                       "unit: \"大厅大屏\" }\n");
-    std::string failure;
-    daemon_ =
-        Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                       dir_ / "tokens.textproto", "--clock", "manual", "--start", "2020-06-29",
-                       "--policies-dir", testing::PoliciesDir(), "--http", "127.0.0.1:0"},
-                      dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
-    std::string line;
-    ASSERT_TRUE(daemon_->NextLine(&line));
-    ASSERT_TRUE(absl::StartsWith(line, "http on ")) << line;
-    http_ = line.substr(8);
-  }
-  void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
+    StartWith({{"admin", "admin", "ops"},
+               {"office", "supervision", "区政府目督办"},
+               {"resources", "department", "区自然资源局"},
+               {"leader", "leader", "王副区长"},
+               {"enterprise", "enterprise", "某食品有限公司"},
+               {"ndrc", "department", "市发展改革委"},
+               {"auditor", "auditor", "区审计局"},
+               {"screen", "screen", "大厅大屏"}},
+              {"--clock", "manual", "--start", "2020-06-29", "--policies-dir",
+               testing::PoliciesDir(), "--http", "127.0.0.1:0"});
   }
 
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
-  }
-  void Ok(const std::string& who, std::vector<std::string> args) {
-    CommandResult r = Cli(who, args);
-    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
-  }
   void Register(const std::string& code, const std::string& name, const std::string& leader) {
     Ok("office", {"project", "register", code, "info.code=" + code, "info.name=" + name,
                   "info.level=district", "info.owner=某食品有限公司",
@@ -122,7 +90,6 @@ class ExportTest : public ::testing::Test {
                   "responsible_units=区自然资源局", "responsible_leader=" + leader,
                   "deadline.rule.kind=fixed_date", "deadline.rule.fixed_date=" + due});
   }
-  void ClockTo(const std::string& day) { Ok("admin", {"clock", "set", day}); }
 
   // Builds the scenario; the clock ends on 2020-07-19.
   void Scenario() {
@@ -193,9 +160,6 @@ class ExportTest : public ::testing::Test {
     return doc.content();
   }
 
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
-  std::string http_;
   int files_ = 0;
 };
 
@@ -288,7 +252,9 @@ TEST_F(ExportTest, EachLedgerReadsBackWithItsLayoutAndValues) {
     EXPECT_EQ(rows[i][Col(ch, "案件编号")], "LH-2020-001");
     EXPECT_EQ(rows[i][Col(ch, "项目名称")], "昆阳物流园");
     EXPECT_NE(rows[i][Col(ch, "审批部门")], "");
-    if (i > 0) EXPECT_EQ(rows[i][Col(ch, "办理状态")], "未申报");
+    if (i > 0) {
+      EXPECT_EQ(rows[i][Col(ch, "办理状态")], "未申报");
+    }
   }
   EXPECT_EQ(rows.back()[Col(ch, "序号")], absl::StrCat(rows.size()));
   // 立项(备案), accepted on 06-29 with one working day, overdue since.

@@ -83,7 +83,9 @@ class ImportServerTest : public ::testing::Test {
     ASSERT_NE(daemon_, nullptr) << failure;
   }
   void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
+    if (daemon_ != nullptr) {
+      EXPECT_EQ(daemon_->Stop(), 0);
+    }
   }
 
   CommandResult Cli(const std::string& token, std::vector<std::string> args) {

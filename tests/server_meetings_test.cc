@@ -20,43 +20,19 @@ namespace taizhang {
 namespace {
 
 using testing::CommandResult;
-using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::HasSubstr;
-using testing::RunCommand;
 using testing::Table;
-using testing::TempDir;
 
-class MeetingsDaemonTest : public ::testing::Test {
+class MeetingsDaemonTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    testing::WriteFile(dir_ / "tokens.textproto",
-                       "token { token: \"admin-0123456789abcdef\" role: \"admin\" unit: \"ops\" }\n"
-                       "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
-                       "unit: \"区重点办\" }\n"
-                       "token { token: \"resources-0123456789abcdef\" role: \"department\" "
-                       "unit: \"区自然资源局\" }\n"
-                       "token { token: \"housing-0123456789abcdef\" role: \"department\" "
-                       "unit: \"区住建局\" }\n");
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2026-11-02", "--policies-dir", testing::PoliciesDir()},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
-  }
-  void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
-  }
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
-  }
-  void Ok(const std::string& who, std::vector<std::string> args) {
-    CommandResult r = Cli(who, args);
-    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
+    StartWith(
+        {{"admin", "admin", "ops"},
+         {"office", "supervision", "区重点办"},
+         {"resources", "department", "区自然资源局"},
+         {"housing", "department", "区住建局"}},
+        {"--clock", "manual", "--start", "2026-11-02", "--policies-dir", testing::PoliciesDir()});
   }
   v1::MeetingReply GetMeeting(const std::string& id) {
     v1::Ledger::Stub ledger(testing::Connect(daemon_->address()));
@@ -64,13 +40,10 @@ class MeetingsDaemonTest : public ::testing::Test {
     request.set_id(id);
     v1::MeetingReply reply;
     grpc::Status s =
-        ledger.GetMeeting(testing::Call("office-0123456789abcdef").get(), request, &reply);
+        ledger.GetMeeting(testing::Call(testing::TokenOf("office")).get(), request, &reply);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return reply;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 constexpr char kMatters[] = R"({"matters": [)"
@@ -96,8 +69,8 @@ TEST_F(MeetingsDaemonTest, WeeklyDispatchThroughCliGrpcAndTheLedgers) {
   EXPECT_THAT(recorded.out, HasSubstr("完成5号地块清表"));
 
   // The matter is a task: its unit completes it; another unit may not.
-  EXPECT_NE(Cli("housing", {"task", "complete", "w1-1", "text=已完成"}).exit_code, 0);
-  Ok("resources", {"task", "complete", "w1-1", "text=已完成"});
+  EXPECT_NE(Cli("housing", {"task", "complete", "matter-w1-1", "text=已完成"}).exit_code, 0);
+  Ok("resources", {"task", "complete", "matter-w1-1", "text=已完成"});
 
   Ok("admin", {"clock", "set", "2026-11-13"});
   Ok("office", {"meeting", "record", "w2", "kind=weekly_dispatch", "series_id=hl-weekly",
@@ -108,7 +81,7 @@ TEST_F(MeetingsDaemonTest, WeeklyDispatchThroughCliGrpcAndTheLedgers) {
   EXPECT_EQ(w1.view().matters_open(), 1);
   v1::MeetingReply w2 = GetMeeting("w2");
   ASSERT_EQ(w2.view().carried_over_size(), 1);
-  EXPECT_EQ(w2.view().carried_over(0).task_id(), "w1-2");
+  EXPECT_EQ(w2.view().carried_over(0).task_id(), "matter-w1-2");
   CommandResult shown = Cli("office", {"meeting", "show", "w2"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_THAT(shown.out, HasSubstr("以往会议未完成事项"));
@@ -121,7 +94,7 @@ TEST_F(MeetingsDaemonTest, WeeklyDispatchThroughCliGrpcAndTheLedgers) {
   get.set_id("hl-weekly");
   v1::MeetingSeriesReply series;
   ASSERT_TRUE(
-      ledger.GetMeetingSeries(testing::Call("office-0123456789abcdef").get(), get, &series).ok());
+      ledger.GetMeetingSeries(testing::Call(testing::TokenOf("office")).get(), get, &series).ok());
   EXPECT_EQ(series.state().periods_size(), 3);
   EXPECT_EQ(series.view().periods_missed(), 1);
   ASSERT_EQ(series.state().rungs_size(), 1);
@@ -139,11 +112,11 @@ TEST_F(MeetingsDaemonTest, WeeklyDispatchThroughCliGrpcAndTheLedgers) {
   EXPECT_EQ(headers[10], "办理状态");
   auto rows = Table(*dump, "rows");
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0][3], "w1-1");
+  EXPECT_EQ(rows[0][3], "matter-w1-1");
   EXPECT_EQ(rows[0][10], "按时完成");
   EXPECT_EQ(rows[0][11], "2026-11-06");
   EXPECT_EQ(rows[0][12], "");
-  EXPECT_EQ(rows[1][3], "w1-2");
+  EXPECT_EQ(rows[1][3], "matter-w1-2");
   EXPECT_EQ(rows[1][10], "逾期未完成");  // due 11-20, open on 11-24
   EXPECT_EQ(rows[1][12], "是");
 

@@ -5,12 +5,15 @@
 // its first result; attachments of a project's image progress, a node report
 // and a task's progress report read back byte for byte by those who may read
 // them and refused to a leader who is not responsible; the chain verified
-// with its blobs.
+// with its blobs. A visit's photos the same way, through gRPC and the CLI's
+// --file; and the HTTP side's photo answered 304 to a copy it already has.
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/testing/http_client.h"
 #include "services/testing/server_harness.h"
 #include "store/sha256.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -23,7 +26,10 @@ namespace {
 using testing::Call;
 using testing::Connect;
 using testing::Daemon;
+using ::testing::HasSubstr;
 using testing::HeadPosition;
+using testing::HttpGet;
+using testing::HttpReply;
 using testing::TempDir;
 using testing::TokenLine;
 using workflows::DigestHex;
@@ -242,6 +248,146 @@ TEST_F(PhotosServerTest, FilesAreCheckedWrittenWithTheirEventsAndReadOnlyByThose
   const store::VerifyResult v = testing::OfflineVerify(dir_ / "data");
   EXPECT_TRUE(v.ok) << v.problem;
   EXPECT_EQ(v.blobs_checked, 4u);
+}
+
+// A visit's photos: checked, written with the visit, served to those who may
+// read the project and refused to others.
+TEST_F(PhotosServerTest, AVisitsPhotosAreCheckedKeptAndServedToThoseWhoMayReadTheProject) {
+  auto d = Start();
+  ASSERT_NE(d, nullptr);
+  v1::Projects::Stub projects(Connect(d->address()));
+  v1::Photos::Stub photos(Connect(d->address()));
+  v1::ProjectReply reply;
+  ASSERT_TRUE(
+      projects.RegisterProject(Call(kOffice).get(), Register(kMine, "王副区长"), &reply).ok());
+  const std::string jpeg = Jpeg("走访现场"), png = Png("走访塔吊");
+  auto visit = [&](const std::string& request_id, std::vector<v1::Attachment> files) {
+    v1::RecordProjectVisitRequest r;
+    r.mutable_header()->set_request_id(request_id);
+    r.set_project_code(kMine);
+    r.mutable_visit()->set_findings("现场查看主体施工进度");
+    for (auto& f : files) *r.add_files() = std::move(f);
+    return r;
+  };
+
+  // A PNG declared as JPEG, a text: refused naming the file, nothing written.
+  const uint64_t head = HeadPosition(*d, kAdmin);
+  grpc::Status s = projects.RecordProjectVisit(
+      Call(kLeader).get(), visit("v-bad", {File("现场.jpg", "image/jpeg", png)}), &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("files[0] '现场.jpg'"));
+  s = projects.RecordProjectVisit(Call(kLeader).get(),
+                                  visit("v-txt", {File("说明.txt", "text/plain", "文字")}), &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // Attachments named by hand instead of sent as files: refused.
+  v1::RecordProjectVisitRequest forged = visit("v-forged", {});
+  forged.mutable_visit()->add_attachments()->set_sha256(DigestHex(store::Sha256(jpeg)));
+  EXPECT_EQ(projects.RecordProjectVisit(Call(kLeader).get(), forged, &reply).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), head);
+
+  // The project's leader, with a photo; retried: the first result.
+  v1::RecordProjectVisitRequest good = visit("v-1", {File("现场.jpg", "image/jpeg", jpeg)});
+  s = projects.RecordProjectVisit(Call(kLeader).get(), good, &reply);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(reply.state().visits_size(), 1);
+  ASSERT_EQ(reply.state().visits(0).recorded().attachments_size(), 1);
+  EXPECT_EQ(reply.state().visits(0).recorded().attachments(0).sha256(),
+            DigestHex(store::Sha256(jpeg)));
+  ASSERT_EQ(reply.view().latest_photos_size(), 1);
+  EXPECT_EQ(reply.view().latest_photos(0).source(), "visit/1");
+  const uint64_t after = HeadPosition(*d, kAdmin);
+  v1::ProjectReply retried;
+  ASSERT_TRUE(projects.RecordProjectVisit(Call(kLeader).get(), good, &retried).ok());
+  EXPECT_EQ(retried.state().visits_size(), 1);
+  EXPECT_EQ(HeadPosition(*d, kAdmin), after);
+
+  // The CLI: `taizhang project visit ... --file`.
+  const std::string png_path = dir_ / "塔吊.png";
+  testing::WriteFile(png_path, png);
+  testing::CommandResult cli = testing::RunCli(
+      *d, kLeader, {"project", "visit", kMine, "findings=塔吊安装", "--file", png_path});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+
+  // Read back by the office and the project's leader; not by another leader.
+  auto get = [&](const char* token, const std::string& bytes, v1::GetAttachmentResponse* out) {
+    v1::GetAttachmentRequest r;
+    r.set_project_code(kMine);
+    r.set_sha256(DigestHex(store::Sha256(bytes)));
+    return photos.GetAttachment(Call(token).get(), r, out);
+  };
+  v1::GetAttachmentResponse got;
+  ASSERT_TRUE(get(kOffice, jpeg, &got).ok());
+  EXPECT_EQ(got.bytes(), jpeg);
+  EXPECT_EQ(got.attachment().name(), "现场.jpg");
+  ASSERT_TRUE(get(kLeader, png, &got).ok());
+  EXPECT_EQ(got.bytes(), png);
+  EXPECT_EQ(got.attachment().name(), "塔吊.png");
+  EXPECT_EQ(get(kOtherLeader, jpeg, &got).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  EXPECT_EQ(d->Stop(), 0);
+  const store::VerifyResult v = testing::OfflineVerify(dir_ / "data");
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.blobs_checked, 2u);
+}
+
+// GET /photo/<code>/<sha> with If-None-Match: 304 and no body when it names
+// the photo's ETag (its digest), the photo otherwise; never to a caller who
+// may not read it.
+TEST_F(PhotosServerTest, APhotoTheBrowserHasIsAnswered304) {
+  auto d =
+      testing::StartDaemon(dir_, {"--clock", "manual", "--start", "2017-03-06", "--policies-dir",
+                                  testing::PoliciesDir(), "--http", "127.0.0.1:0"});
+  ASSERT_NE(d, nullptr);
+  const std::string http = testing::HttpAddress(*d);
+  ASSERT_FALSE(http.empty());
+  v1::Projects::Stub projects(Connect(d->address()));
+  v1::Photos::Stub photos(Connect(d->address()));
+  v1::ProjectReply reply;
+  ASSERT_TRUE(
+      projects.RegisterProject(Call(kOffice).get(), Register(kMine, "王副区长"), &reply).ok());
+  const std::string jpeg = Jpeg("缓存");
+  ASSERT_TRUE(
+      photos
+          .RecordProjectImageProgress(
+              Call(kUnit).get(), Image("img-1", {File("三月.jpg", "image/jpeg", jpeg)}), &reply)
+          .ok());
+  const std::string hex = DigestHex(store::Sha256(jpeg));
+  const std::string path = absl::StrCat("/photo/", kMine, "/", hex);
+  const std::string office = absl::StrCat("Bearer ", kOffice);
+  auto get = [&](const std::string& target, const std::string& auth,
+                 const std::string& if_none_match) {
+    std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: x\r\n");
+    if (!auth.empty()) absl::StrAppend(&request, "Authorization: ", auth, "\r\n");
+    if (!if_none_match.empty()) absl::StrAppend(&request, "If-None-Match: ", if_none_match, "\r\n");
+    return testing::HttpExchange(http, request + "\r\n");
+  };
+
+  // The first fetch: 200, the bytes, the digest as ETag.
+  HttpReply first = get(path, office, "");
+  ASSERT_EQ(first.status, 200) << first.head;
+  EXPECT_EQ(first.body, jpeg);
+  EXPECT_THAT(first.head, HasSubstr(absl::StrCat("ETag: \"", hex, "\"")));
+  // Again with that ETag: 304, no body, the ETag again.
+  HttpReply cached = get(path, office, absl::StrCat("\"", hex, "\""));
+  EXPECT_EQ(cached.status, 304) << cached.head;
+  EXPECT_TRUE(cached.body.empty());
+  EXPECT_THAT(cached.head, HasSubstr(absl::StrCat("ETag: \"", hex, "\"")));
+  // In a list, weak, or "*": 304 too.
+  EXPECT_EQ(get(path, office, absl::StrCat("\"other\", W/\"", hex, "\"")).status, 304);
+  EXPECT_EQ(get(path, office, "*").status, 304);
+  // Another ETag, or an unquoted digest: the photo.
+  HttpReply other = get(path, office, absl::StrCat("\"", std::string(64, '0'), "\""));
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body, jpeg);
+  EXPECT_EQ(get(path, office, hex).status, 200);
+  // A leader not responsible for the project: 403 even with the right ETag.
+  EXPECT_EQ(get(path, absl::StrCat("Bearer ", kOtherLeader), absl::StrCat("\"", hex, "\"")).status,
+            403);
+  // No such digest in the project: 404, whatever the ETag.
+  const std::string missing = absl::StrCat("/photo/", kMine, "/", std::string(64, 'a'));
+  EXPECT_EQ(get(missing, office, absl::StrCat("\"", std::string(64, 'a'), "\"")).status, 404);
+  EXPECT_EQ(d->Stop(), 0);
 }
 
 }  // namespace

@@ -20,60 +20,32 @@ namespace taizhang {
 namespace {
 
 using testing::CommandResult;
-using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::RunCommand;
 using testing::Str;
 using testing::Table;
-using testing::TempDir;
 
 constexpr char kCode[] = "2014-441823-30-01-000001";
 
-class VisitsServerTest : public ::testing::Test {
+class VisitsServerTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    testing::WriteFile(
-        dir_ / "tokens.textproto",
-        absl::StrCat(
-            testing::TokenLine("admin-0123456789abcdef", "admin", "ops"),
-            testing::TokenLine("office-0123456789abcdef", "supervision", "县重点办"),
-            testing::TokenLine("leader-0123456789abcdef", "leader", "李欣"),
-            testing::TokenLine("cadre-0123456789abcdef", "department", "县经信局", "陈干部"),
-            testing::TokenLine("owner-0123456789abcdef", "enterprise", "阳山水泥有限公司"),
-            testing::TokenLine("other-0123456789abcdef", "enterprise", "别的公司"),
-            testing::TokenLine("auditor-0123456789abcdef", "auditor", "县审计局")));
     // The shipped policies, with Yangshan's quotas put in as the visit policy
     // (what a county that judges visits does to its policy directory).
-    const std::filesystem::path policies = dir_ / "policies";
-    std::filesystem::copy(testing::PoliciesDir(), policies,
-                          std::filesystem::copy_options::recursive);
+    const std::filesystem::path policies = CopyPolicies();
     std::filesystem::copy_file(policies / "visits" / "yangshan-2014.textproto",
                                policies / "visits" / "default.textproto",
                                std::filesystem::copy_options::overwrite_existing);
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2014-06-01", "--policies-dir", policies},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
+    StartWith({{"admin", "admin", "ops"},
+               {"office", "supervision", "县重点办"},
+               {"leader", "leader", "李欣"},
+               {"cadre", "department", "县经信局", "陈干部"},
+               {"owner", "enterprise", "阳山水泥有限公司"},
+               {"other", "enterprise", "别的公司"},
+               {"auditor", "auditor", "县审计局"}},
+              {"--clock", "manual", "--start", "2014-06-01", "--policies-dir", policies});
   }
-  void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
-  }
-
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
-  }
-  void Ok(const std::string& who, std::vector<std::string> args) {
-    CommandResult r = Cli(who, args);
-    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
-  }
-  void ClockTo(const std::string& day) { Ok("admin", {"clock", "set", day}); }
 
   google::protobuf::Struct Dump(const std::string& who, const std::string& kind,
                                 const std::string& ext) {
@@ -84,9 +56,6 @@ class VisitsServerTest : public ::testing::Test {
     EXPECT_TRUE(dump.ok()) << dump.status();
     return dump.ok() ? *dump : google::protobuf::Struct();
   }
-
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(VisitsServerTest, VisitsAndRatingsThroughTheCliTheTimerTheBulletinAndTheLedgers) {

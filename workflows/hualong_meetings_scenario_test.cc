@@ -100,17 +100,17 @@ TEST_F(HualongMeetingsScenarioTest, WeeklyDispatchOfNovember2017) {
            {Matter("完成龙都置业地块征地", {kLand}, v1::DeadlineRule::WORKING_DAYS, 5),
             Matter("办结施工许可", {kHousing}, v1::DeadlineRule::FIXED_DATE, 0, "2017-11-24"),
             Matter("项目入省重点项目库", {kReform, kLand}, v1::DeadlineRule::CALENDAR_DAYS, 10)});
-  EXPECT_EQ(ledger_->GetTask("2017-w45-1")->due_date(), "2017-11-17");
-  EXPECT_EQ(ledger_->GetTask("2017-w45-3")->due_date(), "2017-11-20");
-  EXPECT_EQ(ledger_->GetTask("2017-w45-1")->responsible_leader(), "王副区长");
+  EXPECT_EQ(ledger_->GetTask("matter-2017-w45-1")->due_date(), "2017-11-17");
+  EXPECT_EQ(ledger_->GetTask("matter-2017-w45-3")->due_date(), "2017-11-20");
+  EXPECT_EQ(ledger_->GetTask("matter-2017-w45-1")->responsible_leader(), "王副区长");
 
   At(11, 16);
-  CompleteTask("2017-w45-1", kLand);
+  CompleteTask("matter-2017-w45-1", kLand);
 
   At(11, 17, 9);
   Dispatch("2017-w46", "第2次周调度会",
            {Matter("落实施工用电", {kHousing}, v1::DeadlineRule::WORKING_DAYS, 10)});
-  EXPECT_THAT(CarriedOver("2017-w46"), ElementsAre("2017-w45-2", "2017-w45-3"));
+  EXPECT_THAT(CarriedOver("2017-w46"), ElementsAre("matter-2017-w45-2", "matter-2017-w45-3"));
 
   // No meeting in the week of 11-20: judged red when it ends.
   At(11, 26, 23);
@@ -157,11 +157,11 @@ TEST_F(HualongMeetingsScenarioTest, WeeklyDispatchOfNovember2017) {
   EXPECT_TRUE(Series().rungs(0).delisted());
 
   At(11, 28);
-  CompleteTask("2017-w45-2", kHousing);
+  CompleteTask("matter-2017-w45-2", kHousing);
 
   At(12, 1, 9);
   Dispatch("2017-w48", "第3次周调度会", {});
-  EXPECT_THAT(CarriedOver("2017-w48"), ElementsAre("2017-w45-3", "2017-w46-1"));
+  EXPECT_THAT(CarriedOver("2017-w48"), ElementsAre("matter-2017-w45-3", "matter-2017-w46-1"));
   const v1::MeetingView w48 = Record("2017-w48");
   EXPECT_EQ(w48.carried_over(0).status(), v1::MATTER_STATUS_OVERDUE);
 
@@ -175,7 +175,7 @@ TEST_F(HualongMeetingsScenarioTest, WeeklyDispatchOfNovember2017) {
   EXPECT_EQ(w45.matters(1).status(), v1::MATTER_STATUS_DONE_LATE);
   EXPECT_EQ(w45.matters(1).done_on(), "2017-11-28");
   // The open matter is chased by the task ladder like any task.
-  EXPECT_GT(ledger_->GetTask("2017-w45-3")->rungs_size(), 0);
+  EXPECT_GT(ledger_->GetTask("matter-2017-w45-3")->rungs_size(), 0);
   EXPECT_EQ(Series().meetings_size(), 3);
 
   // November's bulletin: the two meetings held in it, and per unit the

@@ -169,7 +169,7 @@ class Ledger::Reactions final : public engine::LogConsumer {
   // does not exist gets nothing.
   absl::Status DeliverMeeting(const v1::MeetingRecorded& m) {
     for (int n = 1; n <= m.matters_size(); ++n) {
-      const std::string id = MatterTaskId(m.meeting_id(), n);
+      const std::string id = MatterTaskIdOf(m, n);
       if (tasks().Get(id).has_value()) continue;
       v1::TaskCommand command;
       *command.mutable_create() = Meeting::MatterTask(m, n);

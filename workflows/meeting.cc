@@ -61,7 +61,11 @@ bool IsRed(const v1::MeetingSeriesPeriod& p) { return p.light() == v1::LIGHT_RED
 std::string SeriesStream(absl::string_view id) { return absl::StrCat("series/", id); }
 std::string MeetingStream(absl::string_view id) { return absl::StrCat("meeting/", id); }
 std::string MatterTaskId(absl::string_view meeting_id, int n) {
-  return absl::StrCat(meeting_id, "-", n);
+  return absl::StrCat(kMatterTaskPrefix, meeting_id, "-", n);
+}
+std::string MatterTaskIdOf(const v1::MeetingRecorded& m, int n) {
+  if (n >= 1 && n <= m.matter_task_ids_size()) return m.matter_task_ids(n - 1);
+  return MatterTaskId(m.meeting_id(), n);
 }
 
 // ---------------------------------------------------------------------------
@@ -512,7 +516,7 @@ void Meeting::Apply(State* s, const Event& e, const EventContext&) const {
 v1::CreateTask Meeting::MatterTask(const v1::MeetingRecorded& m, int n) {
   const v1::DecidedMatter& matter = m.matters(n - 1);
   v1::CreateTask c;
-  c.set_task_id(MatterTaskId(m.meeting_id(), n));
+  c.set_task_id(MatterTaskIdOf(m, n));
   c.set_project_code(matter.project_code());
   c.set_title(matter.text());
   c.set_description(absl::StrCat(m.title().empty() ? m.meeting_id() : m.title(), " (", m.held_on(),
@@ -559,7 +563,7 @@ v1::MatterView MatterAsOf(const v1::MeetingRecorded& m, int n, const v1::TaskSta
   v1::MatterView v;
   v.set_meeting_id(m.meeting_id());
   v.set_matter_no(n);
-  v.set_task_id(MatterTaskId(m.meeting_id(), n));
+  v.set_task_id(MatterTaskIdOf(m, n));
   v.set_held_on(m.held_on());
   v.set_text(matter.text());
   *v.mutable_responsible_units() = matter.responsible_units();
@@ -618,7 +622,7 @@ v1::MeetingView MeetingRecord(const v1::MeetingView& base, const v1::MeetingReco
     return it == tasks.end() ? nullptr : &it->second;
   };
   for (int n = 1; n <= m.matters_size(); ++n) {
-    v1::MatterView mv = MatterAsOf(m, n, task_of(MatterTaskId(m.meeting_id(), n)), today);
+    v1::MatterView mv = MatterAsOf(m, n, task_of(MatterTaskIdOf(m, n)), today);
     if (const v1::TaskState* t = task_of(mv.task_id())) mv.set_light(t->light());
     Count(mv, &v);
     *v.add_matters() = std::move(mv);
@@ -627,7 +631,7 @@ v1::MeetingView MeetingRecord(const v1::MeetingView& base, const v1::MeetingReco
   const absl::CivilDay before = *engine::ParseDate(m.held_on()) - 1;
   for (const v1::MeetingRecorded* e : earlier) {
     for (int n = 1; n <= e->matters_size(); ++n) {
-      v1::MatterView mv = MatterAsOf(*e, n, task_of(MatterTaskId(e->meeting_id(), n)), before);
+      v1::MatterView mv = MatterAsOf(*e, n, task_of(MatterTaskIdOf(*e, n)), before);
       if (mv.status() == v1::MATTER_STATUS_OPEN || mv.status() == v1::MATTER_STATUS_OVERDUE) {
         *v.add_carried_over() = std::move(mv);
       }
@@ -668,7 +672,7 @@ void FillMeetingFigures(const std::vector<v1::MeetingState>& meetings,
       bm->set_matters(m->matters_size());
     }
     for (int n = 1; n <= m->matters_size(); ++n) {
-      auto it = by_id.find(MatterTaskId(m->meeting_id(), n));
+      auto it = by_id.find(MatterTaskIdOf(*m, n));
       const v1::MatterView mv =
           MatterAsOf(*m, n, it == by_id.end() ? nullptr : it->second, last_day);
       const bool open =

@@ -47,13 +47,18 @@
 #include "taizhang/v1/meeting.pb.h"
 #include "taizhang/v1/task.pb.h"
 #include "workflows/supervision.h"
+#include "workflows/task.h"
 
 namespace taizhang::workflows {
 
 std::string SeriesStream(absl::string_view series_id);
 std::string MeetingStream(absl::string_view meeting_id);
-// The task of a meeting's n-th decided matter (n from 1).
+// The task of a meeting's n-th decided matter (n from 1), in the matters'
+// own namespace (kMatterTaskPrefix, workflows/task.h): "matter-<id>-<n>".
 std::string MatterTaskId(absl::string_view meeting_id, int n);
+// The task of the recorded meeting's n-th matter: the id its record carries
+// (matter_task_ids), else MatterTaskId.
+std::string MatterTaskIdOf(const v1::MeetingRecorded& m, int n);
 
 // A rhythm's period: its first and last day.
 struct RhythmPeriod {

@@ -108,14 +108,14 @@ TEST_F(MeetingTest, MatterDecidedOnAHolidayCountsFromThatDayToAWeekendMadeWorkin
                      Matter("土地交付", {kUnitA}, v1::DeadlineRule::CALENDAR_DAYS, 2)}));
   // Working days after 10-03: 10-08 (Thu), 10-09 (Fri), 10-10 (Sat, 调休 made
   // working): the limit falls on that Saturday.
-  v1::TaskState t = TaskOf("m-hol-1");
+  v1::TaskState t = TaskOf("matter-m-hol-1");
   EXPECT_EQ(t.due_date(), "2026-10-10");
   EXPECT_EQ(t.deadline().start_date(), "2026-10-03");
   EXPECT_EQ(t.origin().meeting_id(), "m-hol");
   EXPECT_EQ(t.origin().matter_no(), 1);
   EXPECT_EQ(t.supervision_office(), "区督查室");
   // 10-03 + 2 = 10-05, in the holiday: rolled to the next working day.
-  EXPECT_EQ(TaskOf("m-hol-2").due_date(), "2026-10-08");
+  EXPECT_EQ(TaskOf("matter-m-hol-2").due_date(), "2026-10-08");
 }
 
 TEST_F(MeetingTest, MatterDecidedTheDayBeforeAHolidayAndKeyedInLater) {
@@ -125,10 +125,10 @@ TEST_F(MeetingTest, MatterDecidedTheDayBeforeAHolidayAndKeyedInLater) {
                     {Matter("报送方案", {kUnitB}, v1::DeadlineRule::WORKING_DAYS, 1),
                      Matter("完成清表", {kUnitB}, v1::DeadlineRule::FIXED_DATE, 0, "2026-10-08")}),
              ChinaHour(2026, 9, 30, 9));
-  EXPECT_EQ(TaskOf("m-eve-1").due_date(), "2026-10-08");
+  EXPECT_EQ(TaskOf("matter-m-eve-1").due_date(), "2026-10-08");
   // A fixed limit on or after the meeting's day is taken even though it is
   // before the day the record was keyed in.
-  EXPECT_EQ(TaskOf("m-eve-2").due_date(), "2026-10-08");
+  EXPECT_EQ(TaskOf("matter-m-eve-2").due_date(), "2026-10-08");
   EXPECT_EQ(RecordOf("m-eve").held_on(), "2026-09-30");
   EXPECT_EQ(RecordOf("m-eve").matters_late(), 2);  // both overdue on 10-09
 }
@@ -173,7 +173,8 @@ TEST_F(MeetingTest, OnlyTheOfficeRecordsAndOnlyTheMattersUnitsAnswer) {
   MustRecord(c);
   v1::TaskCommand done;
   done.mutable_complete()->set_text("完成");
-  auto other = ledger_->ExecuteTask("m-1-1", done, Meta(absl::StrCat("department:", kUnitB)));
+  auto other =
+      ledger_->ExecuteTask("matter-m-1-1", done, Meta(absl::StrCat("department:", kUnitB)));
   EXPECT_EQ(other.status().code(), absl::StatusCode::kPermissionDenied);
   // The office may not forge a matter's task either.
   v1::TaskCommand forged;
@@ -186,16 +187,17 @@ TEST_F(MeetingTest, OnlyTheOfficeRecordsAndOnlyTheMattersUnitsAnswer) {
   v1::TaskCommand ask;
   ask.mutable_request_extension()->set_requested_due_date("2026-12-31");
   ask.mutable_request_extension()->set_reasons("群众工作未完成");
-  ASSERT_TRUE(ledger_->ExecuteTask("m-1-1", ask, Meta(absl::StrCat("department:", kUnitA))).ok());
+  ASSERT_TRUE(
+      ledger_->ExecuteTask("matter-m-1-1", ask, Meta(absl::StrCat("department:", kUnitA))).ok());
   v1::TaskCommand grant;
   grant.mutable_grant_extension()->set_reasons("同意");
-  EXPECT_EQ(ledger_->ExecuteTask("m-1-1", grant, Meta(absl::StrCat("department:", kUnitA)))
+  EXPECT_EQ(ledger_->ExecuteTask("matter-m-1-1", grant, Meta(absl::StrCat("department:", kUnitA)))
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
-  ASSERT_TRUE(ledger_->ExecuteTask("m-1-1", grant, Meta(kOffice)).ok());
+  ASSERT_TRUE(ledger_->ExecuteTask("matter-m-1-1", grant, Meta(kOffice)).ok());
   Settle();
-  EXPECT_EQ(TaskOf("m-1-1").due_date(), "2026-12-31");
+  EXPECT_EQ(TaskOf("matter-m-1-1").due_date(), "2026-12-31");
 }
 
 TEST_F(MeetingTest, RetriedRecordReturnsTheFirstResultAndMakesOneTaskPerMatter) {
@@ -221,6 +223,66 @@ TEST_F(MeetingTest, RetriedRecordReturnsTheFirstResultAndMakesOneTaskPerMatter) 
   // Another request id for the same meeting: refused, not a second meeting.
   EXPECT_EQ(ledger_->Execute<Meeting>("m-r", c, Meta(kOffice)).status().code(),
             absl::StatusCode::kAlreadyExists);
+}
+
+// The matters have a namespace of their own: the office cannot take it, and a
+// task of the office's that has the id a matter would once have had takes
+// nothing from the meeting.
+TEST_F(MeetingTest, OfficeCannotCreateATaskInTheMattersNamespace) {
+  ToNovember();
+  const uint64_t before = Head();
+  v1::TaskCommand c;
+  v1::CreateTask* t = c.mutable_create();
+  t->set_task_id("matter-w9-1");
+  t->set_title("抢占商定事项编号");
+  t->set_project_code("2026-530115-70-01-000001");
+  t->add_responsible_units(kUnitA);
+  t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::NONE);
+  auto out = ledger_->ExecuteTask("matter-w9-1", c, Meta(kOffice));
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(out.status().message(), HasSubstr("会议商定事项的编号"));
+  // Nor an admin, nor with the bare prefix.
+  t->set_supervision_office("区督查室");
+  EXPECT_EQ(ledger_->ExecuteTask("matter-w9-1", c, Meta("admin:运维")).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  t->set_task_id("matter-");
+  EXPECT_EQ(ledger_->ExecuteTask("matter-", c, Meta(kOffice)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Head(), before);
+  EXPECT_FALSE(ledger_->GetTask("matter-w9-1").has_value());
+  // An id that merely contains the word is the office's to take.
+  t->set_task_id("w9-matter-1");
+  t->clear_supervision_office();
+  EXPECT_TRUE(ledger_->ExecuteTask("w9-matter-1", c, Meta(kOffice)).ok());
+}
+
+TEST_F(MeetingTest, AnOfficeTaskWithTheOldMatterIdDoesNotSwallowTheMatter) {
+  ToNovember();
+  // The office's own task "w9-1": before the matters had their namespace,
+  // meeting w9's first matter would have been this task, silently.
+  v1::TaskCommand c;
+  v1::CreateTask* t = c.mutable_create();
+  t->set_task_id("w9-1");
+  t->set_title("办公室自建任务");
+  t->set_project_code("2026-530115-70-01-000001");
+  t->add_responsible_units(kUnitB);
+  t->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::NONE);
+  ASSERT_TRUE(ledger_->ExecuteTask("w9-1", c, Meta(kOffice)).ok());
+  MustRecord(Record("w9", "", {Matter("完成征地", {kUnitA}, v1::DeadlineRule::WORKING_DAYS, 5)}));
+  v1::TaskState matter = TaskOf(MatterTaskId("w9", 1));
+  EXPECT_EQ(matter.task_id(), "matter-w9-1");
+  EXPECT_EQ(matter.title(), "完成征地");
+  EXPECT_EQ(matter.origin().meeting_id(), "w9");
+  EXPECT_EQ(matter.responsible_units(0), kUnitA);
+  EXPECT_EQ(matter.due_date(), "2026-11-09");
+  // The office's task is untouched, and the meeting's record reads the matter.
+  EXPECT_EQ(TaskOf("w9-1").title(), "办公室自建任务");
+  EXPECT_FALSE(TaskOf("w9-1").has_origin());
+  v1::MeetingView record = RecordOf("w9");
+  ASSERT_EQ(record.matters_size(), 1);
+  EXPECT_EQ(record.matters(0).task_id(), "matter-w9-1");
+  EXPECT_EQ(record.matters(0).due_date(), "2026-11-09");
+  EXPECT_EQ(ledger_->workflow<Meeting>().Get("w9")->meeting().matter_task_ids(0), "matter-w9-1");
 }
 
 // ---------------------------------------------------------------------------
@@ -313,12 +375,12 @@ TEST_F(MeetingTest, CountsAndTheNextMeetingListsWhatWasOpenOnItsDay) {
                      Matter("丙：协调电力", {kUnitA, kUnitB}, v1::DeadlineRule::NONE)}));
   // 甲 done on Monday 11-09, in time (due 11-10).
   clock_.AdvanceTo(ChinaHour(2026, 11, 9, 15));
-  CompleteTask("w1-1", kUnitA);
+  CompleteTask("matter-w1-1", kUnitA);
   clock_.AdvanceTo(ChinaHour(2026, 11, 13, 9));  // next Friday
   MustRecord(Record("w2", "weekly", {Matter("丁", {kUnitB}, v1::DeadlineRule::WORKING_DAYS, 1)}));
   // 乙 done after the second meeting, late (due 11-20).
   clock_.AdvanceTo(ChinaHour(2026, 11, 23, 10));
-  CompleteTask("w1-2", kUnitB);
+  CompleteTask("matter-w1-2", kUnitB);
   Settle();
 
   v1::MeetingView first = RecordOf("w1");
@@ -337,14 +399,14 @@ TEST_F(MeetingTest, CountsAndTheNextMeetingListsWhatWasOpenOnItsDay) {
   // 乙 is done now).
   v1::MeetingView second = RecordOf("w2");
   ASSERT_EQ(second.carried_over_size(), 2);
-  EXPECT_EQ(second.carried_over(0).task_id(), "w1-2");
+  EXPECT_EQ(second.carried_over(0).task_id(), "matter-w1-2");
   EXPECT_EQ(second.carried_over(0).status(), v1::MATTER_STATUS_OPEN);
-  EXPECT_EQ(second.carried_over(1).task_id(), "w1-3");
+  EXPECT_EQ(second.carried_over(1).task_id(), "matter-w1-3");
   // 丁 (due 11-16) is open past its limit: late.
   EXPECT_EQ(second.matters(0).status(), v1::MATTER_STATUS_OVERDUE);
   EXPECT_EQ(second.matters_late(), 1);
   // The matter's task is chased like any task: the ladder climbed on it.
-  EXPECT_GT(TaskOf("w2-1").rungs_size(), 0);
+  EXPECT_GT(TaskOf("matter-w2-1").rungs_size(), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -370,8 +432,8 @@ TEST_F(MeetingTest, CrashBeforeTheReactionsIsCaughtUpOnceAtStart) {
   }
   OpenLedger();
   Settle();
-  EXPECT_EQ(TaskOf("w1-1").origin().meeting_id(), "w1");
-  EXPECT_EQ(TaskOf("w1-2").responsible_units(0), kUnitB);
+  EXPECT_EQ(TaskOf("matter-w1-1").origin().meeting_id(), "w1");
+  EXPECT_EQ(TaskOf("matter-w1-2").responsible_units(0), kUnitB);
   EXPECT_EQ(SeriesOf("weekly").meetings_size(), 1);
   const uint64_t head = Head();
   CloseLedger();

@@ -169,9 +169,19 @@ void AlterBlob(const std::string& dir, const std::string& digest, const std::str
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
 }
 
+// The shipped policies with Hualong's photo library put in as the project
+// policy (the shipped investment policies judge no photos).
+LedgerOptions HualongPhotoOptions() {
+  LedgerOptions options;
+  options.policies_dir = ::taizhang::testing::PoliciesDir();
+  options.project_policy = "investment/hualong-2017.textproto";
+  return options;
+}
+
 class PhotosTest : public testing::LedgerFixture {
  protected:
-  PhotosTest() : LedgerFixture(At(2017, 3, 1)) {}
+  explicit PhotosTest(LedgerOptions options = HualongPhotoOptions())
+      : LedgerFixture(At(2017, 3, 1), std::move(options)) {}
 
   void SetUp() override {
     LedgerFixture::SetUp();
@@ -426,6 +436,34 @@ TEST_F(PhotosTest, AProjectNotUnderConstructionIsNotJudgedOnPhotos) {
   EXPECT_EQ(s.months(0).photo_light(), v1::LIGHT_UNSPECIFIED);  // March: reserve
   EXPECT_EQ(s.months(1).photo_light(), v1::LIGHT_UNSPECIFIED);  // April: started in it
   EXPECT_EQ(s.months(2).photo_light(), v1::LIGHT_YELLOW);       // May: no photo
+}
+
+// The shipped policies keep photos and judge none: months close without a
+// photo light, no photo ladder, no photo subject.
+class ShippedPhotosTest : public PhotosTest {
+ protected:
+  ShippedPhotosTest() : PhotosTest(ShippedOptions()) {}
+};
+
+TEST_F(ShippedPhotosTest, TheShippedPolicyJudgesNoPhotos) {
+  EXPECT_EQ(ledger_->project().policy().photo_yellow_from_month(), 0);
+  EXPECT_FALSE(ledger_->project().policy().has_photo_ladder());
+  // March, April and May without any photo, closed on 1 June.
+  clock_.AdvanceTo(At(2017, 6, 1, 1));
+  Tick();
+  const v1::ProjectState s = State();
+  ASSERT_EQ(s.months_size(), 3);
+  for (const auto& m : s.months()) {
+    EXPECT_EQ(m.photo_light(), v1::LIGHT_UNSPECIFIED) << m.month();
+    EXPECT_EQ(m.photo_months_missed(), 0) << m.month();
+  }
+  EXPECT_EQ(s.photo_episode(), 0);
+  for (const auto& r : s.rungs()) EXPECT_NE(r.raised().subject(), "photos");
+  for (const auto& subject : ledger_->project().Subjects(s)) EXPECT_NE(subject.id, "photos");
+  EXPECT_EQ(ledger_->project().View(s, clock_.Now()).photo_light(), v1::LIGHT_UNSPECIFIED);
+  // A photo is still kept and shown.
+  ASSERT_TRUE(Upload({File("6月.jpg", kMediaJpeg, Jpeg("june"))}, Meta(kUnit)).ok());
+  EXPECT_EQ(State().photos_size(), 1);
 }
 
 }  // namespace

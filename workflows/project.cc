@@ -233,6 +233,7 @@ std::vector<std::string> Project::BlobDigests(const Event& event) const {
   if (event.has_image_progress_recorded()) {
     return BlobDigestsOf(event.image_progress_recorded().attachments());
   }
+  if (event.has_visit_recorded()) return BlobDigestsOf(event.visit_recorded().attachments());
   return {};
 }
 
@@ -436,6 +437,14 @@ void Project::Apply(State* s, const Event& event, const engine::EventContext& ct
       const auto& r = event.visit_recorded();
       auto* v = s->add_visits();
       *v->mutable_recorded() = r;
+      for (const auto& a : r.attachments()) {
+        auto* photo = s->add_photos();
+        *photo->mutable_attachment() = a;
+        photo->set_on(r.on());
+        photo->set_occurred_at_us(r.occurred_at_us());
+        photo->set_source(absl::StrCat("visit/", r.number()));
+        photo->set_note(absl::StrCat(r.visitor(), "走访：", r.findings()));
+      }
       // Keyed in after a period it falls in was judged: counted in none.
       for (const auto& judged : s->visit_periods()) {
         if (r.on() >= judged.first_day() && r.on() <= judged.last_day() &&

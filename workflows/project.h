@@ -26,8 +26,9 @@
 //     climb). A report keyed in after its month closed does not change the
 //     closed result (it counts for later months and for the bulletin).
 //   - Photos (图片库): RecordProjectImageProgress (the lead unit or the
-//     office) adds photos of the image progress; a node report may carry
-//     photos and documents. Their bytes are blobs of the log (BlobDigests).
+//     office) adds photos of the image progress; a node report and a visit
+//     may carry photos and documents. Their bytes are blobs of the log
+//     (BlobDigests).
 //     Each month close judges a project under construction on them (the
 //     policy's photo_* months without a new photo: yellow, red), kept in the
 //     month's result (photo_light, not part of its light) and climbed by the
@@ -184,7 +185,7 @@ class Project {
   void Apply(State* state, const Event& event, const engine::EventContext& ctx) const;
   const engine::UpcasterRegistry* upcasters() const { return nullptr; }
   // The blobs an event stands on: the photos and documents of a node report
-  // or of an image-progress record (图片库).
+  // or a visit, or of an image-progress record (图片库).
   std::vector<std::string> BlobDigests(const Event& event) const;
 
   // The earliest instant at which a Tick could emit something new: the next

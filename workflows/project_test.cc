@@ -201,11 +201,16 @@ TEST(InvestmentJudgementTest, PointsAndShareOfTimeProgress) {
 }
 
 TEST(ProjectPolicyTest, ShippedPoliciesLoad) {
-  for (const char* name : {"points-behind-10-30", "half-of-time-progress"}) {
+  for (const char* name : {"points-behind-10-30", "half-of-time-progress", "hualong-2017"}) {
     auto policy = LoadProjectPolicy(testing::InvestmentPolicyFile(name));
     ASSERT_TRUE(policy.ok()) << policy.status();
     EXPECT_EQ(policy->name(), name);
     EXPECT_EQ(policy->plan_date_red_from_month(), 3);
+    // Photos are judged only where a county asks for it (Hualong's 图片库).
+    const bool hualong = std::string(name) == "hualong-2017";
+    EXPECT_EQ(policy->photo_yellow_from_month(), hualong ? 1 : 0) << name;
+    EXPECT_EQ(policy->photo_red_from_month(), hualong ? 2 : 0) << name;
+    EXPECT_EQ(policy->has_photo_ladder(), hualong) << name;
   }
 }
 

@@ -26,6 +26,7 @@
 #include "engine/ladder.h"
 #include "engine/text_proto.h"
 #include "google/protobuf/text_format.h"
+#include "workflows/attachments.h"
 #include "workflows/enum_label.h"
 #include "workflows/project.h"
 #include "workflows/project_internal.h"
@@ -336,6 +337,9 @@ absl::StatusOr<Events> RecordVisit(const ProjectState& s, const v1::RecordProjec
     return absl::InvalidArgumentError(
         absl::StrCat("occurred_at: ", FormatDate(day), " 早于项目登记日 ", s.registered_on()));
   }
+  // The visit's photos and documents, checked by their bytes before Decide
+  // (the service fills them from the request's files).
+  RETURN_IF_ERROR(CheckAttachmentRefs(c.attachments(), "attachments"));
   Events events;
   v1::ProjectVisitRecorded* e = events.emplace_back().mutable_visit_recorded();
   const int32_t number = s.visits_size() + 1;
@@ -352,6 +356,7 @@ absl::StatusOr<Events> RecordVisit(const ProjectState& s, const v1::RecordProjec
   }
   e->set_recorded_by(ctx.actor);
   if (!p.Is(Role::kSupervision) && !p.Is(Role::kLeader)) e->set_visitor_unit(p.unit);
+  *e->mutable_attachments() = c.attachments();
   return events;
 }
 

@@ -11,9 +11,12 @@
 #include "engine/aggregate.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/sha256.h"
 #include "workflows/alerts.h"
+#include "workflows/attachments.h"
 #include "workflows/backdating.h"
 #include "workflows/project.h"
+#include "workflows/testing/attachment_files.h"
 #include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
@@ -415,6 +418,81 @@ TEST_F(VisitsTest, ARetriedRequestReturnsTheFirstResultAndRaisesItsProblemsOnce)
   EXPECT_EQ(problem->source().kind(), v1::PROBLEM_SOURCE_KIND_INSPECTION);
   EXPECT_EQ(problem->source().name(), "李欣走访");
   EXPECT_EQ(State().visits(0).recorded().problem_ids(0), absl::StrCat(kCode, "-V1-1"));
+}
+
+// A visit's photos and documents: checked as a node report's, blobs of the
+// log named by the visit's event, kept in the project's photo library with
+// the visit as their source; a retry stores them once; a command naming a
+// photo it does not bring, or a bad reference, writes nothing.
+TEST_F(VisitsTest, AVisitCarriesPhotosIntoTheProjectsLibrary) {
+  const std::string photo = testing::Jpeg("现场施工"), scan = testing::Pdf("走访记录");
+  google::protobuf::RepeatedPtrField<v1::Attachment> files;
+  *files.Add() = testing::File("现场.jpg", kMediaJpeg, photo);
+  *files.Add() = testing::File("记录.pdf", kMediaPdf, scan);
+  auto checked = CheckAttachments(files, ledger_->attachment_policy(), false, "files");
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  v1::ProjectCommand c;
+  c.mutable_visit()->set_findings("现场查看主体施工");
+  for (const auto& r : checked->refs) *c.mutable_visit()->add_attachments() = r;
+  Settle();
+  const uint64_t before = ledger_->AppliedPosition();
+
+  // Without the bytes: refused, nothing written.
+  auto missing = ledger_->ExecuteProject(kCode, c, Meta(LeaderActor(kLeader)));
+  EXPECT_FALSE(missing.ok());
+  Settle();
+  EXPECT_EQ(ledger_->AppliedPosition(), before);
+  // A reference with no digest: INVALID_ARGUMENT naming it.
+  v1::ProjectCommand bad = c;
+  bad.mutable_visit()->mutable_attachments(0)->set_sha256("");
+  engine::CommandMeta bad_meta = Meta(LeaderActor(kLeader));
+  bad_meta.blobs = checked->blobs;
+  auto refused = ledger_->ExecuteProject(kCode, bad, bad_meta);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("attachments"));
+  Settle();
+  EXPECT_EQ(ledger_->AppliedPosition(), before);
+  EXPECT_EQ(State().visits_size(), 0);
+
+  // With them, on the last day of the month late in the evening.
+  clock_.AdvanceTo(ChinaHour(2014, 6, 30, 23));
+  engine::CommandMeta meta = Meta(LeaderActor(kLeader));
+  meta.blobs = checked->blobs;
+  auto first = ledger_->ExecuteProject(kCode, c, meta);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = ledger_->ExecuteProject(kCode, c, meta);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate);
+  const v1::ProjectState s = State();
+  ASSERT_EQ(s.visits_size(), 1);
+  const v1::ProjectVisitRecorded& v = s.visits(0).recorded();
+  ASSERT_EQ(v.attachments_size(), 2);
+  EXPECT_EQ(v.attachments(0).sha256(), DigestHex(store::Sha256(photo)));
+  EXPECT_EQ(v.attachments(1).media_type(), kMediaPdf);
+  ASSERT_EQ(s.photos_size(), 2);
+  EXPECT_EQ(s.photos(0).source(), "visit/1");
+  EXPECT_EQ(s.photos(0).on(), "2014-06-30");
+  EXPECT_EQ(s.photos(0).note(), "李欣走访：现场查看主体施工");
+  EXPECT_EQ(s.photos(0).attachment().name(), "现场.jpg");
+  // The bytes are the log's, named by the event's record.
+  auto bytes = log_->GetBlob(store::Sha256(photo));
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(*bytes, photo);
+  int records = 0;
+  ASSERT_TRUE(log_->Scan(1,
+                         [&](const store::RecordedEvent& e) {
+                           if (e.record.type() != "project.VisitRecorded") return absl::OkStatus();
+                           ++records;
+                           EXPECT_EQ(e.record.blob_digests_size(), 2);
+                           return absl::OkStatus();
+                         })
+                  .ok());
+  EXPECT_EQ(records, 1);
+  // The view's latest photos are the images only.
+  const v1::ProjectView view = ledger_->project().View(s, clock_.Now());
+  ASSERT_EQ(view.latest_photos_size(), 1);
+  EXPECT_EQ(view.latest_photos(0).source(), "visit/1");
+  EXPECT_EQ(view.last_photo_on(), "2014-06-30");
 }
 
 TEST_F(VisitsTest, AProblemLeftUnraisedByACrashIsRaisedOnceAtTheNextStart) {

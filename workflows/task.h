@@ -76,6 +76,10 @@ namespace taizhang::workflows {
 
 // "task/<task_id>".
 std::string TaskStream(absl::string_view task_id);
+// The namespace of decided matters' tasks ("matter-<meeting id>-<n>",
+// workflows/meeting.h): a task whose id begins with it is created only by
+// the system, from a meeting's record; nobody else may take such an id.
+inline constexpr char kMatterTaskPrefix[] = "matter-";
 
 class Task {
  public:

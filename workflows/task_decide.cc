@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
@@ -190,6 +191,11 @@ absl::StatusOr<std::vector<v1::TaskEvent>> Task::DecideCreate(const State& s,
                               p.ToActor())
                : absl::StrCat("the engine creates only the tasks of decided matters; you are ",
                               p.ToActor()));
+  }
+  if (!matter && absl::StartsWith(c.task_id(), kMatterTaskPrefix)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("任务编号“", c.task_id(), "”以“", kMatterTaskPrefix,
+                     "”开头：这是会议商定事项的编号，只由系统根据会议记录生成，请换一个编号"));
   }
   if (!matter && !p.Is(Role::kSupervision) && !p.Is(Role::kAdmin)) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -40,6 +41,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "base/testing/files.h"
@@ -440,6 +442,73 @@ inline void AdvanceClock(const Daemon& d, absl::Duration by,
   grpc::Status s = admin.AdvanceClock(Call(token).get(), request, &response);
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
+
+// --- a fixture with one daemon ---
+
+// A person of a test: the token TokenOf(who) of `role` for `unit` (and
+// `person`, when not empty).
+struct Person {
+  std::string who, role, unit, person;
+};
+inline std::string TokenOf(const std::string& who) { return who + "-0123456789abcdef"; }
+
+// A gtest fixture running one daemon in a temporary directory, its people
+// running `taizhang` by name:
+//
+//   class MeetingsTest : public DaemonFixture {
+//    protected:
+//     void SetUp() override {
+//       StartWith({{"admin", "admin", "ops"}, {"office", "supervision", "区重点办"}},
+//                 {"--clock", "manual", "--start", "2026-11-02",
+//                  "--policies-dir", PoliciesDir()});
+//     }
+//   };
+//   TEST_F(MeetingsTest, ...) { Ok("office", {"series", "declare", ...}); }
+//
+// A daemon started with "--http" has its HTTP address in http_. TearDown
+// stops the daemon, which must exit 0.
+class DaemonFixture : public ::testing::Test {
+ protected:
+  // Writes the tokens file of `people` and starts the daemon with `extra`
+  // (after DaemonArgs'); a fatal failure when it does not start.
+  void StartWith(const std::vector<Person>& people, const std::vector<std::string>& extra) {
+    std::string tokens;
+    for (const Person& p : people) {
+      absl::StrAppend(&tokens, TokenLine(TokenOf(p.who), p.role, p.unit, p.person));
+    }
+    WriteFile(dir_ / "tokens.textproto", tokens);
+    daemon_ = StartDaemon(dir_, extra);
+    ASSERT_NE(daemon_, nullptr);
+    for (const std::string& arg : extra) {
+      if (arg == "--http") http_ = HttpAddress(*daemon_);
+    }
+  }
+  // A copy of the shipped policies in `dir_/policies`, for a test to change
+  // before StartWith (with "--policies-dir" the path returned).
+  std::string CopyPolicies() {
+    const std::string policies = dir_ / "policies";
+    std::filesystem::copy(PoliciesDir(), policies, std::filesystem::copy_options::recursive);
+    return policies;
+  }
+  void TearDown() override {
+    if (daemon_ != nullptr) {
+      EXPECT_EQ(daemon_->Stop(), 0);
+    }
+  }
+
+  CommandResult Cli(const std::string& who, const std::vector<std::string>& args) {
+    return RunCli(*daemon_, TokenOf(who), args);
+  }
+  void Ok(const std::string& who, const std::vector<std::string>& args) {
+    CommandResult r = Cli(who, args);
+    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
+  }
+  void ClockTo(const std::string& day) { Ok("admin", {"clock", "set", day}); }
+
+  TempDir dir_;
+  std::unique_ptr<Daemon> daemon_;
+  std::string http_;
+};
 
 }  // namespace taizhang::testing
 
