@@ -18,47 +18,22 @@ namespace taizhang {
 namespace {
 
 using testing::CommandResult;
-using testing::Daemon;
 using testing::DumpLedger;
 using ::testing::HasSubstr;
-using testing::RunCommand;
 using testing::Table;
-using testing::TempDir;
 
 constexpr char kA[] = "2026-530115-70-01-000011";
 constexpr char kB[] = "2026-530115-70-01-000012";
 constexpr char kUnknown[] = "2026-530115-70-01-000019";
 
-class CampaignsDaemonTest : public ::testing::Test {
+class CampaignsDaemonTest : public testing::DaemonFixture {
  protected:
   void SetUp() override {
-    testing::WriteFile(dir_ / "tokens.textproto",
-                       "token { token: \"admin-0123456789abcdef\" role: \"admin\" unit: \"ops\" }\n"
-                       "token { token: \"office-0123456789abcdef\" role: \"supervision\" "
-                       "unit: \"区重点办\" }\n"
-                       "token { token: \"reform-0123456789abcdef\" role: \"department\" "
-                       "unit: \"区发改局\" }\n");
-    std::string failure;
-    daemon_ = Daemon::Start({"--listen", "127.0.0.1:0", "--data-dir", dir_ / "data", "--tokens",
-                             dir_ / "tokens.textproto", "--clock", "manual", "--start",
-                             "2026-11-02", "--policies-dir", testing::PoliciesDir()},
-                            dir_ / "stderr", &failure);
-    ASSERT_NE(daemon_, nullptr) << failure;
-  }
-  void TearDown() override {
-    if (daemon_ != nullptr) {
-      EXPECT_EQ(daemon_->Stop(), 0);
-    }
-  }
-  CommandResult Cli(const std::string& who, std::vector<std::string> args) {
-    std::vector<std::string> argv = {TAIZHANG_CLI_PATH, "--server", daemon_->address(), "--token",
-                                     who + "-0123456789abcdef"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunCommand(argv);
-  }
-  void Ok(const std::string& who, std::vector<std::string> args) {
-    CommandResult r = Cli(who, args);
-    ASSERT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << ": " << r.err;
+    StartWith(
+        {{"admin", "admin", "ops"},
+         {"office", "supervision", "区重点办"},
+         {"reform", "department", "区发改局"}},
+        {"--clock", "manual", "--start", "2026-11-02", "--policies-dir", testing::PoliciesDir()});
   }
   void Register(const std::string& code, const std::string& name) {
     Ok("office",
@@ -73,7 +48,7 @@ class CampaignsDaemonTest : public ::testing::Test {
     request.set_id(id);
     v1::CampaignReply reply;
     grpc::Status s =
-        ledger.GetCampaign(testing::Call("office-0123456789abcdef").get(), request, &reply);
+        ledger.GetCampaign(testing::Call(testing::TokenOf("office")).get(), request, &reply);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return reply;
   }
@@ -83,13 +58,10 @@ class CampaignsDaemonTest : public ::testing::Test {
     request.set_id(code);
     v1::ProjectReply reply;
     grpc::Status s =
-        ledger.GetProject(testing::Call("office-0123456789abcdef").get(), request, &reply);
+        ledger.GetProject(testing::Call(testing::TokenOf("office")).get(), request, &reply);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return reply;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(CampaignsDaemonTest, SaturdayCampaignThroughCliGrpcAndTheLedger) {
