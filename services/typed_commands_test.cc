@@ -30,7 +30,11 @@ std::vector<Family> Families() {
       {"taizhang.v1.Approval", v1::ApprovalCaseCommand::descriptor(), {"tick"}},
       {"taizhang.v1.Tasks", v1::TaskCommand::descriptor(), {"tick", "prerequisite_completed"}},
       {"taizhang.v1.Problems", v1::ProblemCommand::descriptor(), {"tick"}},
-      {"taizhang.v1.Projects", v1::ProjectCommand::descriptor(), {"tick"}, "taizhang.v1.Photos"},
+      {"taizhang.v1.Projects",
+       v1::ProjectCommand::descriptor(),
+       {"tick", "join_campaign"},
+       "taizhang.v1.Photos"},
+      {"taizhang.v1.Campaigns", v1::CampaignCommand::descriptor(), {"tick", "recompute_deadlines"}},
   };
 }
 

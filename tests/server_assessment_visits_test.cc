@@ -72,7 +72,9 @@ class AssessmentVisitsServerTest : public ::testing::Test {
     ASSERT_NE(daemon_, nullptr) << failure;
   }
   void TearDown() override {
-    if (daemon_ != nullptr) EXPECT_EQ(daemon_->Stop(), 0);
+    if (daemon_ != nullptr) {
+      EXPECT_EQ(daemon_->Stop(), 0);
+    }
   }
 
   CommandResult Cli(const std::string& who, std::vector<std::string> args) {

@@ -27,12 +27,6 @@ using engine::DecideContext;
 using engine::EventContext;
 using engine::WorkingDayCalendar;
 
-std::vector<std::string> SortedUnique(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
 absl::StatusOr<Principal> ActorOf(const DecideContext& ctx) {
   absl::StatusOr<Principal> p = ParseActor(ctx.actor);
   if (!p.ok()) return absl::PermissionDeniedError(p.status().message());
@@ -41,10 +35,6 @@ absl::StatusOr<Principal> ActorOf(const DecideContext& ctx) {
 
 // ---------------------------------------------------------------------------
 // Task-specific helpers.
-
-std::string TaskIdOf(const v1::TaskState& s, const DecideContext& ctx) {
-  return s.task_id().empty() ? ctx.stream : absl::StrCat("task '", s.task_id(), "'");
-}
 
 absl::Status RequireResponsibleUnit(const v1::TaskState& s, const Principal& p,
                                     absl::string_view what) {
