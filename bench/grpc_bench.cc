@@ -6,6 +6,16 @@
 // (Admin.ServerInfo answering at once, no auth, no log) — then drives each from
 // this process with 1, 16 and 64 concurrent clients (one channel each) and
 // prints requests/s, p50 and p99, and taizhangd's ratios to the empty handler.
+// Beside them, in the same run: the PostgreSQL peer (bench/pg_peer.h), an
+// events table a user would pick instead, driven by pgbench at the same
+// concurrencies; and a raw RocksDB sync=true Put on the same disk, whose p50
+// the one-client target is stated in.
+//
+// The targets, each judged on this run's figures:
+//   - durable commands/s >= the PostgreSQL peer's appends/s at every concurrency;
+//   - at one client, the durable p50 <= the empty handler's p50 + 1.5 x the raw
+//     Put's p50;
+//   - at 64 clients, durable commands/s >= 0.8 x the empty handler's.
 //
 // What is measured on taizhangd:
 //   - DurableCommand(): Tasks.CreateTask creating a task, a durable command
@@ -40,7 +50,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/pg_peer.h"
+#include "rocksdb/db.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
 namespace {
@@ -287,6 +300,38 @@ CallFn UpdateCommand() {
   };
 }
 
+// A raw RocksDB Put with sync=true, one writer, for `seconds`, in a new
+// database under `dir`: what one durable write costs on this disk.
+struct RawPut {
+  double p50_us = 0;
+  double cpu_us = 0;  // CPU time (user + system) per Put
+};
+
+RawPut RawSyncPut(const std::filesystem::path& dir, double seconds) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir.string(), &raw).ok()) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const std::string value(256, 'v');
+  std::vector<double> latencies;
+  const double cpu0 = ProcessCpuUs(getpid());
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  for (int64_t i = 0; Clock::now() < end; ++i) {
+    auto t0 = Clock::now();
+    if (!db->Put(wo, absl::StrCat("k", i), value).ok()) return {};
+    latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  if (latencies.empty()) return {};
+  RawPut r;
+  r.cpu_us = (ProcessCpuUs(getpid()) - cpu0) / latencies.size();
+  std::sort(latencies.begin(), latencies.end());
+  r.p50_us = latencies[latencies.size() / 2];
+  return r;
+}
+
 void WriteTokens(const std::string& path) {
   std::ofstream out(path);
   out << "token { token: \"" << kToken << "\" role: \"supervision\" unit: \"督查室\" }\n";
@@ -343,6 +388,9 @@ int main(int argc, char** argv) {
                       (dir / "taizhangd.stderr").string());
   auto empty = Spawn({"/proc/self/exe", "--serve-empty"}, (dir / "empty.stderr").string());
   if (!daemon || !empty) return 1;
+  std::string no_peer;
+  std::unique_ptr<taizhang::bench::PgPeer> peer =
+      taizhang::bench::PgPeer::Start(dir / "pg", &no_peer);
 
   CallFn durable = DurableCommand();
   CallFn update = UpdateCommand();
@@ -356,13 +404,30 @@ int main(int argc, char** argv) {
       kTasksPerClient);
   std::printf(
       "  info     = for comparison: Admin.ServerInfo on taizhangd (auth + head read, "
-      "no write; not a durable command)\n\n");
+      "no write; not a durable command)\n");
+  if (peer != nullptr) {
+    std::printf(
+        "  pg       = the PostgreSQL peer: one durable INSERT of an event on a new stream into\n"
+        "             an events table ((stream, version) and request id unique), pgbench\n");
+  } else {
+    std::printf("  pg       = the PostgreSQL peer: not run, %s\n", no_peer.c_str());
+  }
+  const RawPut raw_put = RawSyncPut(dir / "raw", seconds);
+  const double raw_put_p50 = raw_put.p50_us;
+  std::printf(
+      "  raw Put  = a raw RocksDB Put with sync=true on the same disk, one writer: p50 %s,\n"
+      "             %s CPU per Put\n\n",
+      Us(raw_put_p50).c_str(), Us(raw_put.cpu_us).c_str());
   std::printf(
       "  cpu/req  = CPU time (user + system) per request of the server process and of\n"
       "             this driving process, from /proc\n\n");
   std::printf("%8s  %-9s %10s %10s %10s %16s  %s\n", "clients", "rpc", "req/s", "p50", "p99",
               "cpu/req srv+cli", "vs empty (req/s, p50, p99)");
   int status = 0;
+  std::vector<std::string> verdicts;
+  auto judge = [&](bool ok, std::string what) {
+    verdicts.push_back(absl::StrCat("  ", ok ? "ok           " : "BELOW TARGET ", what));
+  };
   for (int clients : client_counts) {
     Result base = Drive(empty->address, empty->pid, clients, seconds, ServerInfo);
     std::printf("%8d  %-9s %10.0f %10s %10s %16s\n", clients, "empty", base.rps,
@@ -382,8 +447,44 @@ int main(int argc, char** argv) {
                     static_cast<long long>(r.errors), r.first_error.c_str());
         status = 1;
       }
+      if (name != "durable") continue;
+      if (clients == 1) {
+        const double limit = base.p50_us + 1.5 * raw_put_p50;
+        judge(
+            r.p50_us <= limit,
+            absl::StrCat("1 client: durable p50 ", Us(r.p50_us), " <= empty p50 ", Us(base.p50_us),
+                         " + 1.5 x raw Put p50 ", Us(raw_put_p50), " = ", Us(limit)));
+      }
+      if (clients == 64) {
+        judge(r.rps >= 0.8 * base.rps,
+              absl::StrCat("64 clients: durable ", static_cast<int64_t>(r.rps),
+                           "/s >= 0.8 x empty ", static_cast<int64_t>(base.rps), "/s (",
+                           absl::StrFormat("%.2f", base.rps > 0 ? r.rps / base.rps : 0), "x)"));
+      }
+      if (peer == nullptr) continue;
+      taizhang::bench::PgPeer::Result pg = peer->Drive(clients, seconds);
+      if (!pg.error.empty()) {
+        std::printf("          pg: %s\n", pg.error.c_str());
+        status = 1;
+        continue;
+      }
+      std::printf("%8d  %-9s %10.0f %10s %10s %16s  %.2fx, %.1fx, %.1fx\n", clients, "pg", pg.tps,
+                  Us(pg.p50_us).c_str(), Us(pg.p99_us).c_str(),
+                  absl::StrCat(static_cast<int64_t>(pg.server_cpu_us), " µs").c_str(),
+                  base.rps > 0 ? pg.tps / base.rps : 0,
+                  base.p50_us > 0 ? pg.p50_us / base.p50_us : 0,
+                  base.p99_us > 0 ? pg.p99_us / base.p99_us : 0);
+      judge(r.rps >= pg.tps,
+            absl::StrCat(clients, " clients: durable ", static_cast<int64_t>(r.rps),
+                         "/s >= PostgreSQL ", static_cast<int64_t>(pg.tps), "/s (",
+                         absl::StrFormat("%.2f", pg.tps > 0 ? r.rps / pg.tps : 0), "x)"));
     }
   }
+  std::printf("\ntargets, judged on this run:\n");
+  for (const std::string& v : verdicts) std::printf("%s\n", v.c_str());
+  if (peer == nullptr)
+    std::printf("  (the PostgreSQL targets were not judged: %s)\n", no_peer.c_str());
+  peer.reset();
   Stop(*daemon);
   Stop(*empty);
   std::error_code ec;
