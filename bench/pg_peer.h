@@ -5,11 +5,12 @@
 //
 // The work per transaction is what Tasks.CreateTask asks of the store: one
 // event on a new stream at version 1, its request id checked for a retry,
-// made durable before the answer. (A cast is written CAST(... AS t): pgbench
-// would read "::t" as one of its variables, as it would ":督" in a string.) Ids come from one
-// sequence, so they never repeat across measurements. The settings are PostgreSQL's durable
-// defaults (fsync, synchronous_commit, full_page_writes on; fdatasync on Linux), as RocksDB's
-// sync=true is an fdatasync of its write-ahead log.
+// made durable before the answer. Ids come from one sequence, so they never
+// repeat across measurements. The settings are PostgreSQL's durable defaults
+// (fsync, synchronous_commit, full_page_writes on; fdatasync on Linux), as
+// RocksDB's sync=true is an fdatasync of its write-ahead log. (The script
+// writes a cast as CAST(... AS t) and keeps ':' out of its strings: pgbench
+// would read "::t" or ":督" as one of its variables.)
 //
 // Found where Debian installs it (/usr/lib/postgresql/<major>/bin, the
 // highest major first), or in TAIZHANG_PG_BINDIR. Run as root, the cluster's
