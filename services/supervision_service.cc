@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
 
@@ -33,35 +36,60 @@ bool AlertMatches(const v1::Alert& alert, const google::protobuf::RepeatedField<
   return false;
 }
 
-// One FollowAlerts call: a thread that reads, maps and writes, then waits.
+// One FollowAlerts call. Its state says who may touch it next:
+//   kReady     in the ready queue: the next pump to take it;
+//   kServing   a pump, reading its next page;
+//   kWriting   gRPC, until OnWriteDone (which writes the rest of the page);
+//   kIdle      caught up: the pump that sees the head pass its cursor;
+//   kFinished  Finish was called: nobody (OnDone deletes it).
 class SupervisionService::Follower final : public grpc::ServerWriteReactor<v1::Alert> {
  public:
-  Follower(SupervisionService* service, v1::FollowAlertsRequest request, std::string actor)
+  enum class State { kReady, kServing, kWriting, kIdle, kFinished };
+
+  Follower(SupervisionService* service, v1::FollowAlertsRequest request, std::string actor,
+           uint64_t stop_at)
       : service_(service),
         shared_(service->shared_),
         request_(std::move(request)),
-        actor_(std::move(actor)) {
+        actor_(std::move(actor)),
+        stop_at_(stop_at),
+        cursor_(request_.from_position()) {
     StartSendInitialMetadata();  // tells the client the stream is established
-    thread_ = std::thread([this] { Finish(Loop()); });
+    absl::MutexLock l(&shared_->mu);
+    MakeReady();
   }
 
+  // gRPC's reactions and the Start/Finish calls never run under shared_->mu:
+  // gRPC may call a reaction from inside them.
   void OnWriteDone(bool ok) override {
-    absl::MutexLock l(&shared_->mu);
-    writing_ = false;
-    write_ok_ = ok;
+    {
+      absl::MutexLock l(&shared_->mu);
+      if (!ok || cancelled_) {
+        MarkFinished();
+      } else {
+        if (pending_.front().last_in_event()) cursor_ = pending_.front().position();
+        pending_.pop_front();
+        if (pending_.empty()) {
+          cursor_ = page_end_;
+          return MakeReady();
+        }
+      }
+    }
+    if (pending_.empty()) return Finish(grpc::Status::CANCELLED);
+    StartWrite(&pending_.front());
   }
 
   void OnCancel() override {
     absl::MutexLock l(&shared_->mu);
     cancelled_ = true;
+    if (state_ == State::kIdle) {
+      auto& idle = shared_->idle;
+      idle.erase(std::find(idle.begin(), idle.end(), this));
+      MakeReady();
+    }
   }
 
   void OnDone() override {
-    if (thread_.get_id() == std::this_thread::get_id()) {
-      thread_.detach();
-    } else {
-      thread_.join();
-    }
     {
       absl::MutexLock l(&shared_->mu);
       --shared_->followers;
@@ -70,91 +98,95 @@ class SupervisionService::Follower final : public grpc::ServerWriteReactor<v1::A
     delete this;
   }
 
- private:
-  grpc::Status Loop() {
-    store::EventLog& log = service_->log_;
-    cursor_ = request_.from_position();
-    const uint64_t stop_at = request_.until_head() ? log.HeadPosition() : UINT64_MAX;
-    for (;;) {
-      if (cursor_ >= stop_at) return grpc::Status::OK;
-      if (grpc::Status s = Interrupted(); !s.ok()) return s;
-      auto page = log.ReadAll(cursor_ + 1, kPage);
-      if (!page.ok()) return ToGrpcStatus(page.status());
-      if (page->empty()) {
-        const uint64_t after = cursor_;
-        absl::MutexLock l(&shared_->mu);
-        auto ready = [this, after]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
-          return shared_->head > after || cancelled_ || shared_->stopping;
-        };
-        shared_->mu.Await(absl::Condition(&ready));
-        continue;
-      }
-      for (const store::RecordedEvent& e : *page) {
-        if (e.record.position() > stop_at) return grpc::Status::OK;
-        if (grpc::Status s = SendAlertsOf(e); !s.ok()) return s;
-        cursor_ = e.record.position();
-      }
-    }
-  }
-
-  grpc::Status SendAlertsOf(const store::RecordedEvent& e) {
-    if (service_->mapper_ == nullptr) return grpc::Status::OK;
-    std::vector<v1::Alert> alerts = service_->mapper_->Map(e);
-    std::vector<v1::Alert*> kept;
-    for (v1::Alert& a : alerts) {
-      if (AlertMatches(a, request_.roles(), request_.unit())) kept.push_back(&a);
-    }
-    for (size_t i = 0; i < kept.size(); ++i) {
-      v1::Alert& a = *kept[i];
-      a.set_position(e.record.position());
-      a.set_stream(e.record.stream());
-      a.set_event_type(e.record.type());
-      a.set_index_in_event(static_cast<uint32_t>(i));
-      a.set_last_in_event(i + 1 == kept.size());
-      if (!a.has_occurred_at()) {
-        *a.mutable_occurred_at() =
-            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(e.record.occurred_at_us());
-      }
-      if (grpc::Status s = Send(a); !s.ok()) return s;
-    }
-    return grpc::Status::OK;
-  }
-
-  // Writes one alert and waits until gRPC is done with it.
-  grpc::Status Send(const v1::Alert& alert) {
+  // A pump's turn (the follower is kServing; shared_->mu not held): reads
+  // the next page and starts writing what the filter keeps, or goes idle, or
+  // ends the call.
+  void Serve() {
+    if (std::optional<grpc::Status> end = Interrupted()) return Finish(*end);
+    auto page = service_->ReadMapped(cursor_ + 1, kPage);
     {
       absl::MutexLock l(&shared_->mu);
-      if (cancelled_) return grpc::Status::CANCELLED;
-      writing_ = true;
+      if (!page.ok()) {
+        MarkFinished();
+      } else if (page->empty()) {
+        if (shared_->head > cursor_ || cancelled_ || shared_->stopping) return MakeReady();
+        state_ = State::kIdle;
+        shared_->idle.push_back(this);
+        return;
+      } else {
+        for (const auto& mapped : *page) {
+          if (mapped->position > stop_at_) break;
+          page_end_ = mapped->position;
+          int kept = 0;
+          for (const v1::Alert& a : mapped->alerts) {
+            if (!AlertMatches(a, request_.roles(), request_.unit())) continue;
+            pending_.push_back(a);
+            pending_.back().set_index_in_event(static_cast<uint32_t>(kept++));
+          }
+          if (kept > 0) pending_.back().set_last_in_event(true);
+        }
+        if (pending_.empty()) {
+          cursor_ = page_end_;
+          return MakeReady();
+        }
+        state_ = State::kWriting;
+      }
     }
-    StartWrite(&alert);
-    absl::MutexLock l(&shared_->mu);
-    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) { return !writing_; };
-    shared_->mu.Await(absl::Condition(&done));
-    if (!write_ok_) return grpc::Status::CANCELLED;
-    return grpc::Status::OK;
+    if (!page.ok()) return Finish(ToGrpcStatus(page.status()));
+    StartWrite(&pending_.front());
   }
 
-  grpc::Status Interrupted() {
+  // Taken from the ready queue by a pump, which calls Serve next.
+  void TakeForServing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) { state_ = State::kServing; }
+
+  // Whether the head has passed this idle follower's cursor.
+  bool Behind(uint64_t head) const { return cursor_ < head; }
+
+  // Into the ready queue, for a pump (shared_->mu held).
+  void MakeReady() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    state_ = State::kReady;
+    shared_->ready.push_back(this);
+    shared_->pump_cv.Signal();
+  }
+
+ private:
+  // The status to end with, before a page is read: cancelled, stopping, or
+  // done (until_head); then the call is marked finished.
+  std::optional<grpc::Status> Interrupted() {
     absl::MutexLock l(&shared_->mu);
-    if (cancelled_) return grpc::Status::CANCELLED;
-    if (shared_->stopping) {
-      return grpc::Status(
+    std::optional<grpc::Status> end;
+    if (cancelled_) {
+      end = grpc::Status::CANCELLED;
+    } else if (shared_->stopping) {
+      end = grpc::Status(
           grpc::StatusCode::UNAVAILABLE,
           absl::StrCat("taizhangd is shutting down; reconnect with from_position ", cursor_));
+    } else if (cursor_ >= stop_at_) {
+      end = grpc::Status::OK;
     }
-    return grpc::Status::OK;
+    if (end.has_value()) MarkFinished();
+    return end;
+  }
+
+  // Nobody touches it again but gRPC (Finish follows, without the lock).
+  void MarkFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    state_ = State::kFinished;
+    pending_.clear();
   }
 
   SupervisionService* const service_;
   const std::shared_ptr<Shared> shared_;
   const v1::FollowAlertsRequest request_;
   const std::string actor_;
-  uint64_t cursor_ = 0;  // last position whose alerts were all sent (the thread's)
+  const uint64_t stop_at_;  // until_head: the head when the call began
+  // Last position whose alerts were all sent. Touched by whoever the state
+  // says (one at a time), under shared_->mu or in Serve.
+  uint64_t cursor_;
+  State state_ ABSL_GUARDED_BY(shared_->mu) = State::kReady;
   bool cancelled_ ABSL_GUARDED_BY(shared_->mu) = false;
-  bool writing_ ABSL_GUARDED_BY(shared_->mu) = false;
-  bool write_ok_ ABSL_GUARDED_BY(shared_->mu) = true;
-  std::thread thread_;
+  // The page being written: its alerts not yet done, and its last position.
+  std::deque<v1::Alert> pending_;
+  uint64_t page_end_ = 0;
 };
 
 SupervisionService::SupervisionService(store::EventLog& log, const Authorizer& auth,
@@ -163,17 +195,102 @@ SupervisionService::SupervisionService(store::EventLog& log, const Authorizer& a
   subscription_ = log_.Subscribe([shared = shared_](uint64_t head) {
     absl::MutexLock l(&shared->mu);
     shared->head = std::max(shared->head, head);
+    if (!shared->idle.empty()) shared->pump_cv.Signal();
   });
-  absl::MutexLock l(&shared_->mu);
-  shared_->head = std::max(shared_->head, log_.HeadPosition());
+  {
+    absl::MutexLock l(&shared_->mu);
+    shared_->head = std::max(shared_->head, log_.HeadPosition());
+  }
+  for (int i = 0; i < 2; ++i) pumps_.emplace_back([this] { Pump(); });
 }
 
 SupervisionService::~SupervisionService() {
   log_.Unsubscribe(subscription_);
-  absl::MutexLock l(&shared_->mu);
-  if (shared_->followers != 0) {
-    spdlog::error("supervision service destroyed with {} followers left", shared_->followers);
+  {
+    absl::MutexLock l(&shared_->mu);
+    shared_->pumps_exit = true;
+    shared_->pump_cv.SignalAll();
+    if (shared_->followers != 0) {
+      spdlog::error("supervision service destroyed with {} followers left", shared_->followers);
+    }
   }
+  for (std::thread& t : pumps_) t.join();
+}
+
+void SupervisionService::Pump() {
+  absl::MutexLock l(&shared_->mu);
+  for (;;) {
+    // The idle followers the head (or a stop) has passed become ready.
+    if (!shared_->idle.empty() && (shared_->head > shared_->idle_head || shared_->stopping)) {
+      shared_->idle_head = shared_->head;
+      auto& idle = shared_->idle;
+      auto keep = std::partition(idle.begin(), idle.end(), [&](Follower* f) {
+        return !(f->Behind(shared_->head) || shared_->stopping);
+      });
+      for (auto it = keep; it != idle.end(); ++it) (*it)->MakeReady();
+      idle.erase(keep, idle.end());
+    }
+    if (!shared_->ready.empty()) {
+      Follower* f = shared_->ready.front();
+      shared_->ready.pop_front();
+      f->TakeForServing();
+      shared_->mu.Unlock();
+      f->Serve();
+      shared_->mu.Lock();
+      continue;
+    }
+    if (shared_->pumps_exit) return;
+    shared_->pump_cv.Wait(&shared_->mu);
+  }
+}
+
+std::shared_ptr<const SupervisionService::Mapped> SupervisionService::MapEvent(
+    const store::RecordedEvent& e) const {
+  auto mapped = std::make_shared<Mapped>();
+  mapped->position = e.record.position();
+  if (mapper_ == nullptr) return mapped;
+  mapped->alerts = mapper_->Map(e);
+  for (v1::Alert& a : mapped->alerts) {
+    a.set_position(e.record.position());
+    a.set_stream(e.record.stream());
+    a.set_event_type(e.record.type());
+    if (!a.has_occurred_at()) {
+      *a.mutable_occurred_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(e.record.occurred_at_us());
+    }
+  }
+  return mapped;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const SupervisionService::Mapped>>>
+SupervisionService::ReadMapped(uint64_t from, size_t max) {
+  std::vector<std::shared_ptr<const Mapped>> out;
+  absl::MutexLock l(&tail_mu_);
+  const uint64_t tail_first = tail_.empty() ? tail_last_ + 1 : tail_.front()->position;
+  if (from < tail_first || from > tail_last_ + 1) {
+    // Further back than the tail (or past it, after a gap): read and mapped
+    // for this follower alone.
+    tail_mu_.Unlock();
+    auto page = log_.ReadAll(from, max);
+    tail_mu_.Lock();
+    if (!page.ok()) return page.status();
+    for (const store::RecordedEvent& e : *page) out.push_back(MapEvent(e));
+    return out;
+  }
+  if (from == tail_last_ + 1) {
+    // The tail ends where this follower is: read on, into the tail.
+    ASSIGN_OR_RETURN(auto page, log_.ReadAll(from, max));
+    for (const store::RecordedEvent& e : page) {
+      tail_.push_back(MapEvent(e));
+      tail_last_ = e.record.position();
+    }
+    while (tail_.size() > kTailEvents) tail_.pop_front();
+  }
+  if (tail_.empty()) return out;
+  for (size_t i = from - tail_.front()->position; i < tail_.size() && out.size() < max; ++i) {
+    out.push_back(tail_[i]);
+  }
+  return out;
 }
 
 grpc::ServerWriteReactor<v1::Alert>* SupervisionService::FollowAlerts(
@@ -204,12 +321,14 @@ grpc::ServerWriteReactor<v1::Alert>* SupervisionService::FollowAlerts(
     ++shared_->followers;
   }
   spdlog::debug("alert follower {} from position {}", caller->actor, scoped.from_position());
-  return new Follower(this, std::move(scoped), caller->actor);
+  const uint64_t stop_at = scoped.until_head() ? log_.HeadPosition() : UINT64_MAX;
+  return new Follower(this, std::move(scoped), caller->actor, stop_at);
 }
 
 void SupervisionService::Stop() {
   absl::MutexLock l(&shared_->mu);
   shared_->stopping = true;
+  shared_->pump_cv.SignalAll();
 }
 
 int SupervisionService::followers() const {

@@ -2,6 +2,7 @@
 // this process: catch-up then live delivery, reconnecting from the last
 // acknowledged position without duplicates or gaps, filters and scoping, and
 // followers at shutdown. Also the manual clock's hooks.
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -238,6 +239,90 @@ TEST_F(AlertsTest, FiltersByRoleAndUnitAndScopesDepartments) {
   bad.add_roles(static_cast<v1::Role>(99));
   follow(Tokens::kSupervision, bad, &s);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A follower on the client's callback API: every alert it receives, as
+// (position, index) pairs, and how its call ended.
+class CollectingFollower final : public grpc::ClientReadReactor<v1::Alert> {
+ public:
+  CollectingFollower(v1::Supervision::Stub& stub, uint64_t from) {
+    ctx_.AddMetadata("authorization", absl::StrCat("Bearer ", Tokens::kSupervision));
+    request_.set_from_position(from);
+    stub.async()->FollowAlerts(&ctx_, &request_, this);
+    StartRead(&alert_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    {
+      absl::MutexLock l(&mu_);
+      received_.emplace_back(alert_.position(), alert_.index_in_event());
+    }
+    StartRead(&alert_);
+  }
+  void OnDone(const grpc::Status& s) override {
+    absl::MutexLock l(&mu_);
+    status_ = s;
+    done_ = true;
+  }
+
+  // Waits (at most 60 s) until `n` alerts have arrived; returns them.
+  std::vector<std::pair<uint64_t, uint32_t>> WaitFor(size_t n) {
+    absl::MutexLock l(&mu_);
+    auto enough = [&]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return received_.size() >= n || done_; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(60));
+    return received_;
+  }
+  grpc::Status Cancel() {
+    ctx_.TryCancel();
+    absl::MutexLock l(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&done_), absl::Seconds(60));
+    return status_;
+  }
+
+ private:
+  grpc::ClientContext ctx_;
+  v1::FollowAlertsRequest request_;
+  v1::Alert alert_;
+  absl::Mutex mu_;
+  std::vector<std::pair<uint64_t, uint32_t>> received_ ABSL_GUARDED_BY(mu_);
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+size_t ThreadsOfThisProcess() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Followers hold no thread of the server's: 300 of them, half catching up
+// from the first event and half from the middle of the log, live together
+// afterwards; each gets every alert exactly once, in order.
+TEST_F(AlertsTest, ManyFollowersHoldNoThreadAndEachGetsEveryAlertOnce) {
+  AppendMixed(1, 40);
+  v1::Supervision::Stub stub(channel_);
+  const size_t threads_before = ThreadsOfThisProcess();
+  constexpr int kFollowers = 300;
+  std::vector<std::unique_ptr<CollectingFollower>> followers;
+  for (int i = 0; i < kFollowers; ++i) {
+    followers.push_back(std::make_unique<CollectingFollower>(stub, i % 2 == 0 ? 0 : 20));
+  }
+  for (int i = 0; i < kFollowers; ++i) {
+    ASSERT_EQ(followers[i]->WaitFor(Expected(i % 2 == 0 ? 0 : 20, 40).size()),
+              Expected(i % 2 == 0 ? 0 : 20, 40))
+        << "follower " << i;
+  }
+  // A thread per follower would be 300 more; gRPC's own pools grow a little.
+  EXPECT_LT(ThreadsOfThisProcess(), threads_before + 30);
+  AppendMixed(41, 70);
+  for (int i = 0; i < kFollowers; ++i) {
+    const auto expected = Expected(i % 2 == 0 ? 0 : 20, 70);
+    ASSERT_EQ(followers[i]->WaitFor(expected.size()), expected) << "follower " << i;
+  }
+  for (auto& f : followers) EXPECT_EQ(f->Cancel().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 TEST_F(AlertsTest, ShutdownTellsFollowersWhereToReconnect) {
