@@ -26,9 +26,7 @@
 //     log's head, but writes nothing.
 //
 //   build/bench/grpc_bench [--seconds 3] [--clients 1,16,64] [--taizhangd PATH]
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -53,6 +51,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "bench/pg_peer.h"
+#include "bench/processes.h"
 #include "rocksdb/db.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
@@ -60,6 +59,10 @@ namespace {
 
 using taizhang::v1::Admin;
 using Clock = std::chrono::steady_clock;
+using taizhang::bench::Child;
+using taizhang::bench::ProcessCpuUs;
+using taizhang::bench::Spawn;
+using taizhang::bench::Stop;
 
 constexpr char kToken[] = "bench-admin-0123456789abcdef";
 constexpr char kDepartmentToken[] = "bench-department-0123456789abcdef";
@@ -96,52 +99,6 @@ int ServeEmpty() {
   return 0;
 }
 
-// --- child processes -------------------------------------------------------
-
-struct Child {
-  pid_t pid = -1;
-  std::string address;
-};
-
-// Starts argv (stderr to `stderr_file`) and reads its "listening on" line.
-std::optional<Child> Spawn(const std::vector<std::string>& argv, const std::string& stderr_file) {
-  int fds[2];
-  if (pipe(fds) != 0) return std::nullopt;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fds[1], 1);
-    dup2(err, 2);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string line;
-  char c;
-  pollfd p{fds[0], POLLIN, 0};
-  while (poll(&p, 1, 60000) > 0 && read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-  close(fds[0]);
-  constexpr std::string_view kPrefix = "listening on ";
-  if (line.rfind(kPrefix, 0) != 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    std::fprintf(stderr, "grpc_bench: %s did not start; see %s\n", argv[0].c_str(),
-                 stderr_file.c_str());
-    return std::nullopt;
-  }
-  return Child{pid, line.substr(kPrefix.size())};
-}
-
-void Stop(const Child& child) {
-  kill(child.pid, SIGTERM);
-  waitpid(child.pid, nullptr, 0);
-}
-
 // --- load ------------------------------------------------------------------
 
 // One call on `channel` by client `client`, its `n`th; returns its status.
@@ -164,24 +121,6 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
-// CPU time (user + system) used so far by process `pid`, in microseconds.
-double ProcessCpuUs(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which is in parentheses and may hold spaces).
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
-  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
-  if (fields.size() < 13) return 0;
-  double ticks = 0;
-  for (int i : {11, 12}) {
-    double v = 0;
-    if (absl::SimpleAtod(fields[i], &v)) ticks += v;
-  }
-  return ticks * 1e6 / sysconf(_SC_CLK_TCK);
 }
 
 Result Drive(const std::string& address, pid_t server, int clients, double seconds,
