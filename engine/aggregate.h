@@ -40,7 +40,7 @@
 // one under way), so conflicts arise only between processes; on one it
 // reloads and decides again, a bounded number of times, unless the caller
 // named an expected version (then ABORTED). ExecuteAsync does the same without
-// blocking its caller while the append is made durable.
+// making its caller wait behind other commands' appends.
 //
 // Thread-safety: AggregateStore is safe to use from many threads; the log
 // serialises appends and the optimistic check catches races.
@@ -243,11 +243,13 @@ class AggregateStore {
     return out;
   }
 
-  // Runs a command without blocking the caller on the disk: `done` gets the
+  // Runs a command without waiting for other commands: `done` gets the
   // outcome once its events are durable (or the refusal). Commands on one
-  // stream run one after another, in arrival order; `done` may run on the
-  // caller's thread (a refusal, a queue that was empty) or on the log's
-  // (after an append), and must not wait for another command.
+  // stream run one after another, in arrival order. `done` may run on the
+  // caller's thread before this returns (a refusal; or an append the log
+  // wrote at once because nothing else was being written, see
+  // EventLog::AppendAsync) or on the log's (after a group commit), and must
+  // not wait for another command.
   using Done = std::function<void(absl::StatusOr<Outcome>)>;
   void ExecuteAsync(const std::string& stream, const Command& command, const CommandMeta& meta,
                     Done done) {

@@ -155,12 +155,15 @@ class EventLog {
   // Appends atomically; returns after the batch is durable. See file comment.
   virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
 
-  // As Append, without blocking the caller: `done` gets the result once the
-  // batch is durable (or refused). It joins the same group commit as Append.
-  // `done` runs on the thread that wrote the batch (the log's committer, or
-  // a concurrent Append's caller), outside the log's locks; an invalid request
-  // is refused at once on the caller's thread. `done` may append again but
-  // must not wait for another append to finish.
+  // As Append, without waiting behind other appends: `done` gets the result
+  // once the batch is durable (or refused). When no append is under way the
+  // caller's own thread writes it at once, alone, and calls `done` before
+  // returning (no hand-off to another thread); otherwise it joins the next
+  // group commit and the call returns at once. `done` runs on the thread that
+  // wrote the batch (that caller, the log's committer, or a concurrent
+  // Append's caller), outside the log's locks; an invalid request is refused
+  // at once on the caller's thread. `done` may append again (that append goes
+  // to the committer) but must not wait for another append to finish.
   using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
   virtual void AppendAsync(AppendRequest request, AppendCallback done) {
     done(Append(std::move(request)));

@@ -226,9 +226,12 @@ class RocksEventLog final : public EventLog {
   };
 
   void WriteAsLeader(std::vector<Writer*>& group);
-  // Leads one group from the front of the queue (mu_ held on entry and on
-  // return); returns the async writers of the group, done, to call back.
-  std::vector<Writer*> LeadGroup(Writer* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leads one group of at most `most` appends from the front of the queue
+  // (mu_ held on entry and on return); returns the async writers of the
+  // group, done, to call back.
+  std::vector<Writer*> LeadGroup(Writer* self, size_t most) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Calls back the async writers of a group (outside mu_) and frees them.
+  static void CallBack(const std::vector<Writer*>& done);
   void CommitterLoop();
   absl::StatusOr<StreamState> LoadStreamState(const std::string& stream);
   // The receipt stored under `key` (format::RequestKey), if any.
@@ -265,6 +268,8 @@ class RocksEventLog final : public EventLog {
   uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
   // Leads the groups whose front writer is asynchronous.
   absl::CondVar committer_cv_;
+  // A group is being written (by whichever thread leads it).
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread committer_;
 
@@ -487,13 +492,24 @@ absl::StatusOr<AppendResult> RocksEventLog::Append(AppendRequest request) {
     // release wakes only the writers it concerns.
     while (!w.done && writers_.front() != &w) w.cv.Wait(&mu_);
     if (w.done) return std::move(w.result);
-    callbacks = LeadGroup(&w);
+    callbacks = LeadGroup(&w, options_.max_batch_appends);
   }
-  for (Writer* x : callbacks) {
+  CallBack(callbacks);
+  return std::move(w.result);
+}
+
+namespace {
+// How deep this thread is in append callbacks (see the file comment).
+thread_local int callback_depth = 0;
+}  // namespace
+
+void RocksEventLog::CallBack(const std::vector<Writer*>& done) {
+  ++callback_depth;
+  for (Writer* x : done) {
     x->callback(std::move(x->result));
     delete x;
   }
-  return std::move(w.result);
+  --callback_depth;
 }
 
 void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
@@ -510,35 +526,43 @@ void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
     return;
   }
   writers_.push_back(w);
-  if (writers_.front() == w) committer_cv_.Signal();
+  if (writers_.front() != w) return;  // a group is under way: its successor takes this one
+  if (callback_depth > 0 || leading_) {
+    committer_cv_.Signal();
+    return;
+  }
+  // Nothing under way: written here, alone.
+  std::vector<Writer*> callbacks = LeadGroup(nullptr, 1);
+  mu_.Unlock();
+  CallBack(callbacks);
+  mu_.Lock();
 }
 
 void RocksEventLog::CommitterLoop() {
   absl::MutexLock l(&mu_);
   for (;;) {
-    while (!(!writers_.empty() && writers_.front()->callback) && !(stopping_ && writers_.empty())) {
+    while (!(!writers_.empty() && writers_.front()->callback && !leading_) &&
+           !(stopping_ && writers_.empty())) {
       committer_cv_.Wait(&mu_);
     }
     if (writers_.empty()) return;  // stopping, nothing left
-    std::vector<Writer*> callbacks = LeadGroup(nullptr);
+    std::vector<Writer*> callbacks = LeadGroup(nullptr, options_.max_batch_appends);
     mu_.Unlock();
-    for (Writer* x : callbacks) {
-      x->callback(std::move(x->result));
-      delete x;
-    }
+    CallBack(callbacks);
     mu_.Lock();
   }
 }
 
-std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self) {
+std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self, size_t most) {
   // Leader: take a group from the front of the queue.
   // A group ends at max_batch_appends, or before the appends' blobs pass
   // kMaxAppendBlobBytes together (the first always joins), so a batch stays
   // bounded in memory.
   std::vector<Writer*> group;
   size_t blob_bytes = 0;
+  leading_ = true;
   for (Writer* x : writers_) {
-    if (group.size() >= options_.max_batch_appends) break;
+    if (group.size() >= most) break;
     if (!group.empty() && blob_bytes + x->blob_bytes > fmt::kMaxAppendBlobBytes) break;
     blob_bytes += x->blob_bytes;
     group.push_back(x);
@@ -557,6 +581,7 @@ std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self) {
   std::vector<Writer*> callbacks;
   uint64_t head;
   mu_.Lock();
+  leading_ = false;
   for (Writer* x : group) {
     writers_.pop_front();
     x->done = true;
