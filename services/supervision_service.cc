@@ -122,6 +122,7 @@ class SupervisionService::Follower final : public grpc::ServerWriteReactor<v1::A
             if (!AlertMatches(a, request_.roles(), request_.unit())) continue;
             pending_.push_back(a);
             pending_.back().set_index_in_event(static_cast<uint32_t>(kept++));
+            pending_.back().set_last_in_event(false);  // the server's to set, below
           }
           if (kept > 0) pending_.back().set_last_in_event(true);
         }
@@ -150,19 +151,19 @@ class SupervisionService::Follower final : public grpc::ServerWriteReactor<v1::A
   }
 
  private:
-  // The status to end with, before a page is read: cancelled, stopping, or
-  // done (until_head); then the call is marked finished.
+  // The status to end with, before a page is read: done (until_head, all
+  // sent), cancelled or stopping; then the call is marked finished.
   std::optional<grpc::Status> Interrupted() {
     absl::MutexLock l(&shared_->mu);
     std::optional<grpc::Status> end;
-    if (cancelled_) {
+    if (cursor_ >= stop_at_) {  // all sent: done, whatever came after
+      end = grpc::Status::OK;
+    } else if (cancelled_) {
       end = grpc::Status::CANCELLED;
     } else if (shared_->stopping) {
       end = grpc::Status(
           grpc::StatusCode::UNAVAILABLE,
           absl::StrCat("taizhangd is shutting down; reconnect with from_position ", cursor_));
-    } else if (cursor_ >= stop_at_) {
-      end = grpc::Status::OK;
     }
     if (end.has_value()) MarkFinished();
     return end;
@@ -266,6 +267,9 @@ absl::StatusOr<std::vector<std::shared_ptr<const SupervisionService::Mapped>>>
 SupervisionService::ReadMapped(uint64_t from, size_t max) {
   std::vector<std::shared_ptr<const Mapped>> out;
   absl::MutexLock l(&tail_mu_);
+  // An empty tail starts where the first follower to read is (after a
+  // restart, followers resume at the positions they had received).
+  if (tail_.empty()) tail_last_ = from - 1;
   const uint64_t tail_first = tail_.empty() ? tail_last_ + 1 : tail_.front()->position;
   if (from < tail_first || from > tail_last_ + 1) {
     // Further back than the tail (or past it, after a gap): read and mapped

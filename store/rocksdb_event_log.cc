@@ -5,6 +5,13 @@
 // one WriteBatch, writes it with sync=true outside the lock, and then tells
 // every follower its own result. Only the leader touches the chain state, so
 // positions and hashes are assigned in exactly the order they are written.
+//
+// An asynchronous append is led by the log's committer thread, except when
+// nothing is under way: then its caller writes it at once, alone, on its own
+// thread (the commit a lone client waits for costs no hand-off to another
+// thread and back), and only its own callback runs there. Appends made from
+// inside a callback always go to the committer, so a chain of appends, each
+// made from the last one's callback, never nests on one thread.
 #include <atomic>
 #include <deque>
 #include <map>
@@ -211,8 +218,9 @@ class RocksEventLog final : public EventLog {
     absl::StatusOr<AppendResult> result = absl::UnknownError("not written");
     bool done = false;
     absl::CondVar cv;  // signalled when done or at the front of the queue
-    // Set for AppendAsync: nobody waits on cv; the committer thread leads
-    // when this writer is at the front, and calls `callback` when done.
+    // Set for AppendAsync: nobody waits on cv; its caller leads it when the
+    // queue was empty (see the file comment), else the committer thread does
+    // when it is at the front; the leader calls `callback` when done.
     AppendCallback callback;
     // SHA-256 of request.blobs, in order; their bytes together.
     std::vector<std::string> blob_digests;
@@ -527,7 +535,7 @@ void RocksEventLog::AppendAsync(AppendRequest request, AppendCallback done) {
   }
   writers_.push_back(w);
   if (writers_.front() != w) return;  // a group is under way: its successor takes this one
-  if (callback_depth > 0 || leading_) {
+  if (callback_depth > 0) {
     committer_cv_.Signal();
     return;
   }

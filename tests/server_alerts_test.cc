@@ -23,8 +23,8 @@ using testing::TempDir;
 using testing::Tokens;
 
 // "deadline.Passed" gives one alert to the unit named in the payload;
-// "rung.Raised" gives two (the unit, and the supervision office); anything
-// else gives none.
+// "rung.Raised" gives two (the unit, and the supervision office), both
+// wrongly marked last_in_event; anything else gives none.
 class FakeMapper final : public services::AlertMapper {
  public:
   std::vector<v1::Alert> Map(const store::RecordedEvent& e) const override {
@@ -43,6 +43,9 @@ class FakeMapper final : public services::AlertMapper {
       v1::Alert a;
       a.set_kind(v1::ALERT_KIND_RUNG_RAISED);
       a.set_title("督办通知单");
+      // Not the mapper's to set (the server marks the last alert it sends of
+      // an event): set here on both, it must not reach the followers.
+      a.set_last_in_event(true);
       auto* r = a.add_recipients();
       r->set_role(v1::ROLE_RESPONSIBLE_UNIT);
       r->set_unit(unit);
@@ -216,6 +219,16 @@ TEST_F(AlertsTest, FiltersByRoleAndUnitAndScopesDepartments) {
     EXPECT_EQ(a.kind(), v1::ALERT_KIND_RUNG_RAISED);
     EXPECT_EQ(a.index_in_event(), 0u) << "indexes count the alerts the filter kept";
     EXPECT_TRUE(a.last_in_event());
+  }
+
+  // Of an event's alerts only the last is marked last_in_event, whatever the
+  // mapper set.
+  alerts = follow(Tokens::kSupervision, v1::FollowAlertsRequest(), &s);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(alerts.size(), Expected(0, 30).size());
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    const bool last = i + 1 == alerts.size() || alerts[i + 1].position() != alerts[i].position();
+    EXPECT_EQ(alerts[i].last_in_event(), last) << "position " << alerts[i].position();
   }
 
   // A department sees its own unit's alerts, unasked.
