@@ -426,6 +426,34 @@ TEST_F(EventLogTest, AsyncAppendRefusalsAndDuplicates) {
   EXPECT_EQ(log_->HeadPosition(), 1u);
 }
 
+TEST_F(EventLogTest, ALoneAsyncAppendIsWrittenOnItsCallersThreadAndAChainedOneIsNot) {
+  // Nothing under way: written and called back before AppendAsync returns,
+  // on this thread.
+  const std::thread::id caller = std::this_thread::get_id();
+  bool outer_done = false;
+  std::thread::id inner_thread;
+  absl::Notification inner;
+  log_->AppendAsync(Req("task/1", "lone", ExpectedVersion::NoStream()),
+                    [&](absl::StatusOr<AppendResult> r) {
+                      ASSERT_TRUE(r.ok()) << r.status();
+                      EXPECT_EQ(std::this_thread::get_id(), caller);
+                      EXPECT_GE(log_->HeadPosition(), r->last_position);
+                      // An append from inside a callback goes to the committer: it does
+                      // not nest here.
+                      log_->AppendAsync(Req("task/1", "chained", ExpectedVersion::Exactly(1)),
+                                        [&](absl::StatusOr<AppendResult> r2) {
+                                          EXPECT_TRUE(r2.ok()) << r2.status();
+                                          inner_thread = std::this_thread::get_id();
+                                          inner.Notify();
+                                        });
+                      outer_done = true;
+                    });
+  EXPECT_TRUE(outer_done);
+  inner.WaitForNotification();
+  EXPECT_NE(inner_thread, caller);
+  EXPECT_EQ(log_->HeadPosition(), 2u);
+}
+
 TEST_F(EventLogTest, ClosingWritesTheQueuedAsyncAppends) {
   std::atomic<int> done{0};
   for (int i = 0; i < 200; ++i) {
