@@ -39,6 +39,9 @@ struct CityOptions {
   int year = 2019;
   int weeks = 52;           // of weekly progress, from the year's first Monday
   int max_in_flight = 512;  // commands outstanding at once
+  // Goes on with a city built up to this week (its projects and tasks
+  // exist): only the weeks from it to `weeks` are sent.
+  int first_week = 0;
 };
 
 inline constexpr char kCityOffice[] = "supervision:市重大项目办";
@@ -57,7 +60,8 @@ inline std::string CityTaskId(int project, int task) {
 // Sends commands with at most `max_in_flight` outstanding; counts failures.
 class InFlight {
  public:
-  explicit InFlight(int max) : max_(max) {}
+  // Request ids are `prefix` and a count.
+  InFlight(int max, std::string prefix) : max_(max), prefix_(std::move(prefix)) {}
 
   template <class A>
   void Send(workflows::Ledger& ledger, const std::string& id, const typename A::Command& command,
@@ -67,7 +71,7 @@ class InFlight {
       mu_.Await(absl::Condition(this, &InFlight::HasRoom));
       ++outstanding_;
     }
-    engine::CommandMeta meta{.request_id = absl::StrCat("city-", ++sent_), .actor = actor};
+    engine::CommandMeta meta{.request_id = absl::StrCat(prefix_, ++sent_), .actor = actor};
     ledger.workflow<A>().ExecuteAsync(id, command, meta, [this](const auto& outcome) {
       absl::MutexLock lock(&mu_);
       if (!outcome.ok()) {
@@ -95,6 +99,7 @@ class InFlight {
   bool Empty() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return outstanding_ == 0; }
 
   const int max_;
+  const std::string prefix_;
   mutable absl::Mutex mu_;
   int outstanding_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
@@ -110,63 +115,65 @@ inline absl::StatusOr<int64_t> BuildCity(workflows::Ledger& ledger, ManualClock&
     return absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), hour), china);
   };
   const absl::CivilDay jan1(o.year, 1, 1);
-  clock.AdvanceTo(at(jan1 + 1, 9));
-  InFlight flight(o.max_in_flight);
+  InFlight flight(o.max_in_flight, absl::StrCat("city-w", o.first_week, "-"));
+  if (o.first_week == 0) {
+    clock.AdvanceTo(at(jan1 + 1, 9));
 
-  // Projects: registered with the year's plan; about a quarter planned to
-  // start in the year, of which one in six starts late.
-  for (int p = 0; p < o.projects; ++p) {
-    v1::ProjectCommand c;
-    v1::ProjectInfo* info = c.mutable_register_()->mutable_info();
-    info->set_code(CityProjectCode(p));
-    info->set_name(absl::StrCat("重点项目", p + 1, "号"));
-    info->set_level(p % 8 == 0   ? v1::PROJECT_LEVEL_PROVINCIAL
-                    : p % 3 == 0 ? v1::PROJECT_LEVEL_MUNICIPAL
-                                 : v1::PROJECT_LEVEL_DISTRICT);
-    info->set_industry("先进制造");
-    info->set_owner(absl::StrCat("业主单位", p + 1));
-    info->set_total_investment_yuan(int64_t{3'000'000'000} + int64_t{p} * 10'000'000);
-    info->set_plan_year(o.year);
-    info->set_annual_plan_yuan(int64_t{400'000'000} + int64_t{p % 50} * 5'000'000);
-    info->set_responsible_leader(CityLeader(p % o.leaders));
-    info->set_lead_unit(CityUnit(p % o.units));
-    info->set_lead_person(absl::StrCat("责任人", p % 97 + 1));
-    if (p % 4 == 0) {
-      info->set_planned_start_on(absl::FormatCivilTime(absl::CivilDay(o.year, 3 + p % 8, 15)));
-    }
-    flight.Send<workflows::Project>(ledger, CityProjectCode(p), c, kCityOffice);
-  }
-  flight.Drain();
-  // Stages move one step at a time: those planned to start wait at 施工前准备,
-  // the others are under construction already.
-  for (int step = v1::PROJECT_STAGE_RESERVE_FEASIBILITY;
-       step <= v1::PROJECT_STAGE_UNDER_CONSTRUCTION; ++step) {
+    // Projects: registered with the year's plan; about a quarter planned to
+    // start in the year, of which one in six starts late.
     for (int p = 0; p < o.projects; ++p) {
-      if (p % 4 == 0 && step > v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION) continue;
       v1::ProjectCommand c;
-      c.mutable_advance_stage()->set_to(static_cast<v1::ProjectStage>(step));
+      v1::ProjectInfo* info = c.mutable_register_()->mutable_info();
+      info->set_code(CityProjectCode(p));
+      info->set_name(absl::StrCat("重点项目", p + 1, "号"));
+      info->set_level(p % 8 == 0   ? v1::PROJECT_LEVEL_PROVINCIAL
+                      : p % 3 == 0 ? v1::PROJECT_LEVEL_MUNICIPAL
+                                   : v1::PROJECT_LEVEL_DISTRICT);
+      info->set_industry("先进制造");
+      info->set_owner(absl::StrCat("业主单位", p + 1));
+      info->set_total_investment_yuan(int64_t{3'000'000'000} + int64_t{p} * 10'000'000);
+      info->set_plan_year(o.year);
+      info->set_annual_plan_yuan(int64_t{400'000'000} + int64_t{p % 50} * 5'000'000);
+      info->set_responsible_leader(CityLeader(p % o.leaders));
+      info->set_lead_unit(CityUnit(p % o.units));
+      info->set_lead_person(absl::StrCat("责任人", p % 97 + 1));
+      if (p % 4 == 0) {
+        info->set_planned_start_on(absl::FormatCivilTime(absl::CivilDay(o.year, 3 + p % 8, 15)));
+      }
       flight.Send<workflows::Project>(ledger, CityProjectCode(p), c, kCityOffice);
     }
     flight.Drain();
-  }
-
-  // Tasks: fixed dates through the year.
-  for (int p = 0; p < o.projects; ++p) {
-    for (int t = 0; t < o.tasks_per_project; ++t) {
-      v1::TaskCommand c;
-      v1::CreateTask* task = c.mutable_create();
-      task->set_task_id(CityTaskId(p, t));
-      task->set_project_code(CityProjectCode(p));
-      task->set_title(absl::StrCat("重点项目", p + 1, "号 第", t + 1, "项任务"));
-      task->add_responsible_units(CityUnit((p + t) % o.units));
-      task->set_responsible_leader(CityLeader(p % o.leaders));
-      task->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
-      absl::CivilDay due(o.year, 2 + (p + t) % 11, 1 + (p * 7 + t) % 27);
-      task->mutable_deadline()->mutable_rule()->set_fixed_date(absl::FormatCivilTime(due));
-      flight.Send<workflows::Task>(ledger, CityTaskId(p, t), c, kCityOffice);
+    // Stages move one step at a time: those planned to start wait at 施工前准备,
+    // the others are under construction already.
+    for (int step = v1::PROJECT_STAGE_RESERVE_FEASIBILITY;
+         step <= v1::PROJECT_STAGE_UNDER_CONSTRUCTION; ++step) {
+      for (int p = 0; p < o.projects; ++p) {
+        if (p % 4 == 0 && step > v1::PROJECT_STAGE_RESERVE_SITE_PREPARATION) continue;
+        v1::ProjectCommand c;
+        c.mutable_advance_stage()->set_to(static_cast<v1::ProjectStage>(step));
+        flight.Send<workflows::Project>(ledger, CityProjectCode(p), c, kCityOffice);
+      }
+      flight.Drain();
     }
+
+    // Tasks: fixed dates through the year.
+    for (int p = 0; p < o.projects; ++p) {
+      for (int t = 0; t < o.tasks_per_project; ++t) {
+        v1::TaskCommand c;
+        v1::CreateTask* task = c.mutable_create();
+        task->set_task_id(CityTaskId(p, t));
+        task->set_project_code(CityProjectCode(p));
+        task->set_title(absl::StrCat("重点项目", p + 1, "号 第", t + 1, "项任务"));
+        task->add_responsible_units(CityUnit((p + t) % o.units));
+        task->set_responsible_leader(CityLeader(p % o.leaders));
+        task->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+        absl::CivilDay due(o.year, 2 + (p + t) % 11, 1 + (p * 7 + t) % 27);
+        task->mutable_deadline()->mutable_rule()->set_fixed_date(absl::FormatCivilTime(due));
+        flight.Send<workflows::Task>(ledger, CityTaskId(p, t), c, kCityOffice);
+      }
+    }
+    flight.Drain();
   }
-  flight.Drain();
 
   // The year, a week at a time: progress on every open task (a task is done
   // in the week of its limit, or three weeks after it for one in seven), a
@@ -174,7 +181,7 @@ inline absl::StatusOr<int64_t> BuildCity(workflows::Ledger& ledger, ManualClock&
   // planned starts (late for one in six).
   absl::CivilDay monday = jan1;
   while (absl::GetWeekday(monday) != absl::Weekday::monday) ++monday;
-  for (int w = 0; w < o.weeks; ++w) {
+  for (int w = o.first_week; w < o.weeks; ++w) {
     const absl::CivilDay day = monday + 7 * w;
     clock.AdvanceTo(at(day, 10));
     ledger.runtime().Quiesce();

@@ -18,6 +18,16 @@
 //
 //   std::vector<std::string> BlobDigests(const Event&) const;  // raw SHA-256s, each once
 //
+// and, when its states hold history that no view needs (old progress
+// reports), so that the projections keep them small (engine/projection.h):
+//
+//   static constexpr uint32_t kCompactSchema;  // bump when Compact keeps other things
+//   void Compact(State*) const;  // drops that history; views of the state are unchanged
+//
+// Compact must commute with Apply: compacting, applying an event and
+// compacting again gives the same state as applying it to the full state and
+// compacting once. Decide and the store's snapshots always see full states.
+//
 // The command brings those bytes in CommandMeta::blobs (computed before
 // Decide, which stays pure and sees only what names them); each event's
 // digests go into its record's blob_digests and the bytes into the same

@@ -6,6 +6,15 @@
 // projection asks `wakeup(state)` for the instant the aggregate next needs a
 // Tick and arms (or clears) the runtime's deadline under the stream's name.
 //
+// Live states. When the aggregate compacts its states (A::Compact, see
+// engine/aggregate.h) the projection keeps each state compacted: what views
+// need, without the history only a stream's full state holds (its old
+// progress reports). The full state is the store's (AggregateStore::Load).
+//
+// Checkpoints (engine/runtime.h): the projection saves each stream's state,
+// version and position as one record, and at restore arms every restored
+// stream's timer as the replay would have.
+//
 // Thread-safety: OnEvent is called by the Runtime's single consumer thread;
 // Get/List/ForEach may be called from any thread (a mutex guards the map).
 #ifndef TAIZHANG_ENGINE_PROJECTION_H_
@@ -15,11 +24,15 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
 #include "engine/aggregate.h"
+#include "engine/checkpoint_record.h"
 #include "engine/runtime.h"
 
 namespace taizhang::engine {
@@ -46,12 +59,75 @@ class StreamProjection final : public LogConsumer {
       Loaded& loaded = states_[stream];
       absl::Status s = store_.ApplyRecord(e, &loaded);
       if (!s.ok()) return s;
+      Compact(&loaded.state);
       next = wakeup_(loaded.state);
     }
     if (runtime_ == nullptr) return absl::OkStatus();
     if (next.has_value()) return runtime_->scheduler().Set(stream, *next);
     runtime_->scheduler().Remove(stream);
     return absl::OkStatus();
+  }
+
+  // Whether A's states are kept compacted (see the file comment).
+  static constexpr bool kCompacts = requires(const A& a, typename A::State* s) { a.Compact(s); };
+  // `state` as the projection keeps it.
+  void Compact(typename A::State* state) const {
+    if constexpr (kCompacts) store_.aggregate().Compact(state);
+  }
+
+  // Checkpoints: one record per stream (its name, version, position and
+  // state), in stream order.
+  std::string CheckpointName() const override {
+    uint32_t compact = 0;
+    if constexpr (kCompacts) compact = A::kCompactSchema;
+    return absl::StrCat("projection ", prefix_, " state ", A::kStateSchema, " compact ", compact);
+  }
+  absl::Status Save(const Emit& emit) const override {
+    // In batches, so that readers wait for one batch at most. Only the
+    // consumer thread changes the map, and it is the one saving, so the
+    // iterator stays valid between batches.
+    constexpr int kBatch = 256;
+    std::vector<std::string> batch;
+    typename std::map<std::string, Loaded>::const_iterator it;
+    {
+      absl::MutexLock l(&mu_);
+      it = states_.begin();
+    }
+    for (;;) {
+      batch.clear();
+      {
+        absl::MutexLock l(&mu_);
+        for (int n = 0; n < kBatch && it != states_.end(); ++n, ++it) {
+          batch.push_back(EncodeRecord(it->first, it->second));
+        }
+      }
+      if (batch.empty()) return absl::OkStatus();
+      for (const std::string& record : batch) RETURN_IF_ERROR(emit(record));
+    }
+  }
+  absl::Status Restore(std::string_view record) override {
+    std::string stream;
+    Loaded loaded;
+    if (!DecodeRecord(record, &stream, &loaded)) {
+      return absl::DataLossError(
+          absl::StrCat("a checkpoint record of ", prefix_, " streams cannot be read"));
+    }
+    absl::MutexLock l(&mu_);
+    if (!states_.emplace(std::move(stream), std::move(loaded)).second) {
+      return absl::DataLossError(absl::StrCat("a checkpoint holds a ", prefix_, " stream twice"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Restored() override { return Rearm(); }
+  void Clear() override {
+    std::vector<std::string> streams;
+    {
+      absl::MutexLock l(&mu_);
+      for (const auto& [stream, loaded] : states_) streams.push_back(stream);
+      states_.clear();
+    }
+    if (runtime_ == nullptr) return;
+    for (const std::string& stream : streams) runtime_->scheduler().Remove(stream);
   }
 
   std::optional<Loaded> Get(const std::string& stream) const {
@@ -102,8 +178,26 @@ class StreamProjection final : public LogConsumer {
   }
 
   const std::string& prefix() const { return prefix_; }
+  size_t size() const {
+    absl::MutexLock l(&mu_);
+    return states_.size();
+  }
 
  private:
+  // stream | version | position | state (engine/checkpoint_record.h).
+  static std::string EncodeRecord(const std::string& stream, const Loaded& loaded) {
+    RecordWriter w;
+    w.String(stream).U64(loaded.version).U64(loaded.position);
+    loaded.state.AppendToString(w.rest());
+    return std::move(w.bytes());
+  }
+  bool DecodeRecord(std::string_view in, std::string* stream, Loaded* loaded) const {
+    RecordReader r(in);
+    if (!r.String(stream) || stream->compare(0, prefix_.size(), prefix_) != 0) return false;
+    if (!r.U64(&loaded->version) || !r.U64(&loaded->position)) return false;
+    return loaded->state.ParseFromArray(r.rest().data(), static_cast<int>(r.rest().size()));
+  }
+
   const std::string prefix_;
   AggregateStore<A>& store_;
   Wakeup wakeup_;

@@ -484,14 +484,16 @@ template <class A>
 grpc::Status LedgerService::GetOf(grpc::ServerContextBase* ctx, const v1::GetRequest& request,
                                   typename ApiTraits<A>::Reply* reply) {
   TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, commands_->auth().CallerOf(ctx));
-  const workflows::WorkflowOf<A>& workflow = ledger().workflow<A>();
+  workflows::WorkflowOf<A>& workflow = ledger().workflow<A>();
   const std::string what = absl::StrCat(workflow.kind(), " '", request.id(), "'");
-  auto state = workflow.Get(request.id());
-  if (!state.has_value()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no " + what);
+  // The full state: a task's every progress report, not only the latest.
+  absl::StatusOr<std::optional<typename A::State>> state = workflow.GetFull(request.id());
+  if (!state.ok()) return ToGrpcStatus(state.status());
+  if (!state->has_value()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no " + what);
   ReadScope scope(caller, ledger());
-  if (!scope.Reads(*state)) return scope.Denied(what);
-  *reply->mutable_view() = ViewOf<A>(ledger(), *state, commands_->clock().Now());
-  *reply->mutable_state() = std::move(*state);
+  if (!scope.Reads(**state)) return scope.Denied(what);
+  *reply->mutable_view() = ViewOf<A>(ledger(), **state, commands_->clock().Now());
+  *reply->mutable_state() = std::move(**state);
   return grpc::Status::OK;
 }
 

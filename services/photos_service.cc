@@ -62,7 +62,8 @@ absl::StatusOr<FoundAttachment> ReadAttachment(const ReadScope& scope,
     }
     found.ref = *ref;
   } else {
-    auto state = ledger.GetTask(task_id);
+    // The full state: a photo of any report, not only the latest.
+    ASSIGN_OR_RETURN(auto state, ledger.workflow<workflows::Task>().GetFull(task_id));
     if (!state.has_value() || state->task_id().empty()) {
       return absl::NotFoundError(absl::StrCat("没有任务 ", task_id));
     }

@@ -111,6 +111,11 @@ int main(int argc, char** argv) {
   app.add_flag("--amend-calendars", amend_calendars,
                "take a calendar file whose days differ from the year the log holds as an "
                "amendment of that year (otherwise the server refuses to start)");
+  uint64_t checkpoint_every = taizhang::workflows::LedgerOptions().checkpoint_every;
+  app.add_option("--checkpoint-every", checkpoint_every,
+                 "write a checkpoint of the projections each time this many events have been "
+                 "applied (0: only at shutdown); a start replays only the events after the latest")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
   std::string chromium;
   app.add_option("--chromium", chromium,
@@ -198,6 +203,7 @@ int main(int argc, char** argv) {
     taizhang::workflows::LedgerOptions ledger_options;
     ledger_options.policies_dir = options.policies_dir;
     ledger_options.amend_calendars = amend_calendars;
+    ledger_options.checkpoint_every = checkpoint_every;
     auto opened = taizhang::workflows::Ledger::Open(server.log(), server.clock(), ledger_options);
     if (!opened.ok()) {
       spdlog::error("cannot load the policies: {}", std::string(opened.status().message()));
@@ -207,6 +213,15 @@ int main(int argc, char** argv) {
     if (absl::Status s = ledger->Start(); !s.ok()) {
       spdlog::error("cannot start the workflows: {}", std::string(s.message()));
       return 1;
+    }
+    const taizhang::engine::StartReport report = ledger->runtime().start_report();
+    if (!report.checkpoint_refused.empty()) {
+      spdlog::warn("projections: the checkpoint was not used ({}); replayed the whole log",
+                   report.checkpoint_refused);
+    }
+    if (report.checkpoint_position > 0) {
+      spdlog::info("projections: checkpoint at position {} ({} records), then {} events replayed",
+                   report.checkpoint_position, report.checkpoint_records, report.replayed);
     }
     spdlog::info("workflows: policies from {}, replayed to position {}, calendar version {} ({})",
                  options.policies_dir, ledger->runtime().applied(), ledger->calendar_version(),

@@ -226,6 +226,38 @@ class EventLog {
   virtual absl::Status PutMeta(const std::string& key, const std::string& value) = 0;
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
 
+  // Checkpoints of state derived from the log (the runtime's projections,
+  // engine/runtime.h): under a name, a sequence of opaque records taken as of
+  // a position, replaced whole by the next checkpoint of that name. Like a
+  // snapshot it can always be rebuilt from the log, so it is written beside
+  // the log's batches: into a table file that appears at once when complete
+  // (a crash leaves the previous checkpoint or this one, never a mixture),
+  // through neither the log's WAL nor its memory.
+  //
+  // WriteCheckpoint: `fill` adds the records, in order, to the sink; the
+  // checkpoint keeps the record at `position`'s chain hash (0: the empty
+  // log), so that it is used only with the log it was taken from.
+  // INVALID_ARGUMENT for an empty name or one with a NUL byte, or a position
+  // beyond the head; fill's error is returned and nothing is replaced.
+  class CheckpointSink {
+   public:
+    virtual ~CheckpointSink() = default;
+    virtual absl::Status Add(std::string_view record) = 0;
+  };
+  virtual absl::Status WriteCheckpoint(
+      const std::string& name, uint64_t position,
+      const std::function<absl::Status(CheckpointSink&)>& fill) = 0;
+  // ReadCheckpoint: calls `fn` with each record of the latest checkpoint of
+  // `name`, in order, and returns its position. NOT_FOUND when there is none;
+  // FAILED_PRECONDITION when it no longer stands on this log (its position
+  // is beyond the head, or the record there is not the one it was taken at:
+  // the log was restored or replaced), before any record is read; DATA_LOSS
+  // when its records do not add up to what was written (a count or digest
+  // that differs), which may be found after some records were given to `fn`.
+  // fn's error stops the read and is returned.
+  virtual absl::StatusOr<uint64_t> ReadCheckpoint(
+      const std::string& name, const std::function<absl::Status(std::string_view)>& fn) = 0;
+
   // Online backup: a consistent checkpoint in `dir` (must not exist). Returns
   // the head position it contains.
   virtual absl::StatusOr<uint64_t> Backup(const std::string& dir) = 0;

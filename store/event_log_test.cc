@@ -619,6 +619,12 @@ class Tamperer {
     EXPECT_TRUE(db_->Get({}, handles_[6], key, &v).ok());
     return v;
   }
+  void PutSnapshotKey(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[5], key, value).ok());
+  }
+  void DeleteSnapshotKey(const std::string& key) {
+    ASSERT_TRUE(db_->Delete({}, handles_[5], key).ok());
+  }
 
  private:
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -1010,6 +1016,133 @@ TEST_F(EventLogTest, ATornBatchLeavesNeitherTheEventNorItsBlob) {
   EXPECT_EQ(log_->HeadPosition(), 2u);
   EXPECT_EQ(*log_->GetBlob(Sha256(pdf)), pdf);
   EXPECT_EQ(log_->Verify(1, 0)->blobs_checked, 1u);
+}
+
+namespace checkpoint_test {
+
+absl::Status Write(EventLog& log, const std::string& name, uint64_t position,
+                   const std::vector<std::string>& records) {
+  return log.WriteCheckpoint(name, position, [&](EventLog::CheckpointSink& sink) {
+    for (const std::string& r : records) {
+      if (absl::Status s = sink.Add(r); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+}
+
+struct Read {
+  absl::StatusOr<uint64_t> position;
+  std::vector<std::string> records;
+};
+
+Read ReadBack(EventLog& log, const std::string& name) {
+  Read out;
+  out.position = log.ReadCheckpoint(name, [&](std::string_view r) {
+    out.records.emplace_back(r);
+    return absl::OkStatus();
+  });
+  return out;
+}
+
+}  // namespace checkpoint_test
+
+TEST_F(EventLogTest, ACheckpointReadsBackWholeAndIsReplacedWhole) {
+  using checkpoint_test::ReadBack;
+  using checkpoint_test::Write;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  EXPECT_TRUE(absl::IsNotFound(ReadBack(*log_, "ledger").position.status()));
+  const std::string big(3 << 20, 'x');
+  ASSERT_TRUE(Write(*log_, "ledger", 4, {"a", "", big, "d"}).ok());
+  Reopen();
+  auto read = ReadBack(*log_, "ledger");
+  ASSERT_TRUE(read.position.ok()) << read.position.status();
+  EXPECT_EQ(*read.position, 4u);
+  EXPECT_EQ(read.records, (std::vector<std::string>{"a", "", big, "d"}));
+
+  // A shorter one replaces it whole: none of the longer one's records remain.
+  ASSERT_TRUE(Write(*log_, "ledger", 5, {"only"}).ok());
+  ASSERT_TRUE(Write(*log_, "other", 0, {"x", "y"}).ok());
+  read = ReadBack(*log_, "ledger");
+  EXPECT_EQ(*read.position, 5u);
+  EXPECT_EQ(read.records, std::vector<std::string>{"only"});
+  read = ReadBack(*log_, "other");
+  EXPECT_EQ(*read.position, 0u);
+  EXPECT_EQ(read.records, (std::vector<std::string>{"x", "y"}));
+
+  // A checkpoint whose filling fails replaces nothing.
+  absl::Status failed = log_->WriteCheckpoint("ledger", 5, [](EventLog::CheckpointSink& sink) {
+    EXPECT_TRUE(sink.Add("half").ok());
+    return absl::InternalError("the consumer failed");
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ReadBack(*log_, "ledger").records, std::vector<std::string>{"only"});
+
+  // Bad requests.
+  EXPECT_TRUE(absl::IsInvalidArgument(Write(*log_, "", 1, {"a"})));
+  EXPECT_TRUE(absl::IsInvalidArgument(Write(*log_, std::string("a\0b", 3), 1, {"a"})));
+  absl::Status beyond = Write(*log_, "ledger", 6, {"a"});
+  EXPECT_TRUE(absl::IsInvalidArgument(beyond));
+  EXPECT_THAT(beyond.message(), HasSubstr("beyond the log's head 5"));
+  EXPECT_EQ(ReadBack(*log_, "ledger").records, std::vector<std::string>{"only"});
+
+  // Beside the snapshots, not among them; and in a backup.
+  ASSERT_TRUE(log_->PutSnapshot("s", 5, "state").ok());
+  EXPECT_EQ((*log_->GetSnapshot("s", UINT64_MAX))->second, "state");
+  std::string backup_dir = dir_ + "_backup";
+  ASSERT_TRUE(log_->Backup(backup_dir).ok());
+  {
+    auto backup = OpenEventLog(backup_dir, clock_, Options{.create_if_missing = false});
+    ASSERT_TRUE(backup.ok());
+    read = ReadBack(**backup, "ledger");
+    EXPECT_EQ(*read.position, 5u);
+    EXPECT_EQ(read.records, std::vector<std::string>{"only"});
+  }
+  std::filesystem::remove_all(backup_dir);
+}
+
+TEST_F(EventLogTest, ACheckpointNotOfThisLogOrAlteredIsRefused) {
+  using checkpoint_test::ReadBack;
+  using checkpoint_test::Write;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  ASSERT_TRUE(Write(*log_, "at5", 5, {"a", "b"}).ok());
+  ASSERT_TRUE(Write(*log_, "at3", 3, {"a", "b"}).ok());
+  ASSERT_TRUE(Write(*log_, "edited", 2, {"a", "b"}).ok());
+  ASSERT_TRUE(Write(*log_, "gap", 2, {"a", "b", "c"}).ok());
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    // The log as an older copy of it: its head back at 4.
+    t.Delete(5);
+    t.PutMeta(format::kMetaHead, format::EncodeHead(4, Sha256(t.Get(4))));
+    // Another record at 3 (a log rewritten from there).
+    v1::EventRecord rec;
+    ASSERT_TRUE(rec.ParseFromString(t.Get(3)));
+    rec.set_payload("another history");
+    t.Put(3, rec.SerializeAsString());
+    // A record of a checkpoint changed, and one removed.
+    const std::string edited = format::CheckpointPrefix("edited");
+    t.PutSnapshotKey(format::CheckpointRecordKey(edited, 1), "B");
+    t.DeleteSnapshotKey(format::CheckpointRecordKey(format::CheckpointPrefix("gap"), 1));
+  }
+  Reopen();
+  auto at5 = ReadBack(*log_, "at5");
+  EXPECT_TRUE(absl::IsFailedPrecondition(at5.position.status())) << at5.position.status();
+  EXPECT_THAT(at5.position.status().message(), HasSubstr("beyond the log's head 4"));
+  EXPECT_TRUE(at5.records.empty());
+  auto at3 = ReadBack(*log_, "at3");
+  EXPECT_TRUE(absl::IsFailedPrecondition(at3.position.status())) << at3.position.status();
+  EXPECT_THAT(at3.position.status().message(), HasSubstr("of another log"));
+  EXPECT_TRUE(at3.records.empty());
+  auto edited = ReadBack(*log_, "edited");
+  EXPECT_TRUE(absl::IsDataLoss(edited.position.status())) << edited.position.status();
+  EXPECT_THAT(edited.position.status().message(), HasSubstr("digest"));
+  auto gap = ReadBack(*log_, "gap");
+  EXPECT_TRUE(absl::IsDataLoss(gap.position.status())) << gap.position.status();
+  EXPECT_THAT(gap.position.status().message(), HasSubstr("record 1 of 3 is missing"));
 }
 
 }  // namespace

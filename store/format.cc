@@ -90,4 +90,62 @@ bool DecodeHead(std::string_view value, uint64_t* position, std::string* hash) {
   return true;
 }
 
+std::string CheckpointPrefix(std::string_view name) {
+  std::string out("\0checkpoint\0", 12);
+  out.append(name);
+  out.push_back('\0');
+  return out;
+}
+
+std::string CheckpointRecordKey(std::string_view prefix, uint64_t index) {
+  std::string out(prefix);
+  out.push_back('r');
+  PutFixed64BE(&out, index);
+  return out;
+}
+
+std::string CheckpointRecordsEnd(std::string_view prefix) {
+  std::string out(prefix);
+  out.push_back('s');
+  return out;
+}
+
+std::string CheckpointHeaderKey(std::string_view prefix) {
+  std::string out(prefix);
+  out.push_back('z');
+  return out;
+}
+
+std::string CheckpointRecordFrame(uint64_t size) {
+  std::string out;
+  PutFixed64BE(&out, size);
+  return out;
+}
+
+std::string EncodeCheckpointHeader(uint64_t position, std::string_view hash, uint64_t records,
+                                   std::string_view digest) {
+  std::string out;
+  PutFixed64BE(&out, position);
+  out.append(hash);
+  PutFixed64BE(&out, records);
+  out.append(digest);
+  return out;
+}
+
+bool DecodeCheckpointHeader(std::string_view value, uint64_t* position, std::string* hash,
+                            uint64_t* records, std::string* digest) {
+  // With a chain hash (position > 0) or without (the empty log).
+  size_t hash_size = 0;
+  if (value.size() == 8 + kHashSize + 8 + kHashSize) {
+    hash_size = kHashSize;
+  } else if (value.size() != 8 + 8 + kHashSize) {
+    return false;
+  }
+  *position = DecodeFixed64BE(value.data());
+  hash->assign(value.substr(8, hash_size));
+  *records = DecodeFixed64BE(value.data() + 8 + hash_size);
+  digest->assign(value.substr(16 + hash_size));
+  return (*position == 0) == (hash_size == 0);
+}
+
 }  // namespace taizhang::store::format

@@ -51,6 +51,26 @@ inline constexpr size_t kMaxBlobsPerAppend = 16;
 inline constexpr size_t kMaxAppendBlobBytes = 32 << 20;
 inline constexpr size_t kMaxBlobsPerEvent = 64;
 
+// Checkpoints of derived state (EventLog::WriteCheckpoint) live in the
+// snapshots column family under keys that begin with a NUL byte, which no
+// stream's name does:
+//   prefix  = "\0checkpoint\0" name "\0"
+//   prefix "r" index (u64)  -> the index-th record, from 0
+//   prefix "z"              -> header: position (u64) | chain hash at the
+//                              position (32 bytes; none at position 0) |
+//                              records (u64) | digest (32 bytes)
+// The digest is the SHA-256 of every record, each preceded by its length
+// (u64). One checkpoint of a name is written as one table file, header last.
+std::string CheckpointPrefix(std::string_view name);
+std::string CheckpointRecordKey(std::string_view prefix, uint64_t index);
+std::string CheckpointRecordsEnd(std::string_view prefix);  // past every record key
+std::string CheckpointHeaderKey(std::string_view prefix);
+std::string CheckpointRecordFrame(uint64_t size);
+std::string EncodeCheckpointHeader(uint64_t position, std::string_view hash, uint64_t records,
+                                   std::string_view digest);
+bool DecodeCheckpointHeader(std::string_view value, uint64_t* position, std::string* hash,
+                            uint64_t* records, std::string* digest);
+
 void PutFixed32BE(std::string* dst, uint32_t v);
 void PutFixed64BE(std::string* dst, uint64_t v);
 uint32_t DecodeFixed32BE(const char* p);

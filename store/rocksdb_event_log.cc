@@ -29,6 +29,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -209,6 +210,10 @@ class RocksEventLog final : public EventLog {
       const std::string& stream, uint64_t max_version) override;
   absl::Status PutMeta(const std::string& key, const std::string& value) override;
   absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override;
+  absl::Status WriteCheckpoint(const std::string& name, uint64_t position,
+                               const std::function<absl::Status(CheckpointSink&)>& fill) override;
+  absl::StatusOr<uint64_t> ReadCheckpoint(
+      const std::string& name, const std::function<absl::Status(std::string_view)>& fn) override;
   absl::StatusOr<uint64_t> Backup(const std::string& dir) override;
 
  private:
@@ -288,6 +293,9 @@ class RocksEventLog final : public EventLog {
   std::string last_hash_;
   int64_t last_recorded_us_ = 0;
   absl::flat_hash_map<std::string, StreamState> stream_cache_;
+
+  std::string dir_;
+  absl::Mutex checkpoint_mu_;  // one WriteCheckpoint at a time
 };
 
 RocksEventLog::~RocksEventLog() {
@@ -306,6 +314,7 @@ RocksEventLog::~RocksEventLog() {
 }
 
 absl::Status RocksEventLog::Open(const std::string& dir) {
+  dir_ = dir;
   rocksdb::Options db_options;
   db_options.create_if_missing = options_.create_if_missing;
   db_options.create_missing_column_families = true;
@@ -1068,6 +1077,132 @@ absl::StatusOr<std::optional<std::string>> RocksEventLog::GetMeta(const std::str
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "reading metadata");
   return std::optional<std::string>(std::move(value));
+}
+
+namespace {
+
+// The records of a checkpoint, written into one table file.
+class SstSink final : public EventLog::CheckpointSink {
+ public:
+  SstSink(rocksdb::SstFileWriter& writer, std::string prefix)
+      : writer_(writer), prefix_(std::move(prefix)) {}
+  absl::Status Add(std::string_view record) override {
+    hasher_.Update(fmt::CheckpointRecordFrame(record.size()));
+    hasher_.Update(record);
+    return FromRocks(writer_.Put(fmt::CheckpointRecordKey(prefix_, count_++),
+                                 rocksdb::Slice(record.data(), record.size())),
+                     "writing a checkpoint");
+  }
+  uint64_t count() const { return count_; }
+  std::string Digest() { return hasher_.Finish(); }
+
+ private:
+  rocksdb::SstFileWriter& writer_;
+  const std::string prefix_;
+  uint64_t count_ = 0;
+  Sha256Hasher hasher_;
+};
+
+}  // namespace
+
+absl::Status RocksEventLog::WriteCheckpoint(
+    const std::string& name, uint64_t position,
+    const std::function<absl::Status(CheckpointSink&)>& fill) {
+  if (name.empty() || name.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("checkpoint name: must be non-empty without NUL bytes");
+  }
+  if (position > HeadPosition()) {
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint position ", position,
+                                                   " is beyond the log's head ", HeadPosition()));
+  }
+  std::string hash;
+  if (position > 0) {
+    ASSIGN_OR_RETURN(RecordedEvent at, ReadPosition(position, /*with_hash=*/true));
+    hash = at.hash;
+  }
+  absl::MutexLock l(&checkpoint_mu_);
+  const std::string prefix = fmt::CheckpointPrefix(name);
+  // A name RocksDB does not take for one of its own files.
+  const std::string file = absl::StrCat(dir_, "/checkpoint-being-written.tmp");
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(snapshots_), snapshots_);
+  RETURN_IF_ERROR(FromRocks(writer.Open(file), "starting a checkpoint"));
+  SstSink sink(writer, prefix);
+  absl::Status filled = fill(sink);
+  std::string header = fmt::EncodeCheckpointHeader(position, hash, sink.count(), sink.Digest());
+  if (filled.ok()) {
+    filled =
+        FromRocks(writer.Put(fmt::CheckpointHeaderKey(prefix), header), "writing a checkpoint");
+  }
+  if (filled.ok()) filled = FromRocks(writer.Finish(), "finishing a checkpoint");
+  if (filled.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    filled = FromRocks(db_->IngestExternalFile(snapshots_, {file}, ingest), "storing a checkpoint");
+  }
+  if (options_.env != nullptr) {
+    (void)options_.env->DeleteFile(file);
+  } else {
+    (void)rocksdb::Env::Default()->DeleteFile(file);
+  }
+  if (!filled.ok()) return filled;
+  // The records of an earlier, longer checkpoint beyond this one's.
+  return FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), snapshots_,
+                                    fmt::CheckpointRecordKey(prefix, sink.count()),
+                                    fmt::CheckpointRecordsEnd(prefix)),
+                   "removing an earlier checkpoint");
+}
+
+absl::StatusOr<uint64_t> RocksEventLog::ReadCheckpoint(
+    const std::string& name, const std::function<absl::Status(std::string_view)>& fn) {
+  const std::string prefix = fmt::CheckpointPrefix(name);
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), snapshots_, fmt::CheckpointHeaderKey(prefix), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no checkpoint '", name, "'"));
+  RETURN_IF_ERROR(FromRocks(s, "reading a checkpoint"));
+  uint64_t position = 0, records = 0;
+  std::string hash, digest;
+  if (!fmt::DecodeCheckpointHeader(value, &position, &hash, &records, &digest)) {
+    return absl::DataLossError(absl::StrCat("checkpoint '", name, "': its header is malformed"));
+  }
+  const uint64_t head = HeadPosition();
+  if (position > head) {
+    return absl::FailedPreconditionError(absl::StrCat("checkpoint '", name, "' stands at position ",
+                                                      position, ", beyond the log's head ", head));
+  }
+  if (position > 0) {
+    ASSIGN_OR_RETURN(RecordedEvent at, ReadPosition(position, /*with_hash=*/true));
+    if (at.hash != hash) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint '", name, "' was taken at position ", position,
+                       " of another log: the record there is not the one it stands on"));
+    }
+  } else if (!hash.empty()) {
+    return absl::DataLossError(absl::StrCat("checkpoint '", name, "': its header is malformed"));
+  }
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // read once, at start
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, snapshots_));
+  Sha256Hasher hasher;
+  it->Seek(fmt::CheckpointRecordKey(prefix, 0));
+  for (uint64_t i = 0; i < records; ++i, it->Next()) {
+    if (!it->Valid() || it->key() != fmt::CheckpointRecordKey(prefix, i)) {
+      RETURN_IF_ERROR(FromRocks(it->status(), "reading a checkpoint"));
+      return absl::DataLossError(
+          absl::StrCat("checkpoint '", name, "': record ", i, " of ", records, " is missing"));
+    }
+    std::string_view record = it->value().ToStringView();
+    hasher.Update(fmt::CheckpointRecordFrame(record.size()));
+    hasher.Update(record);
+    RETURN_IF_ERROR(fn(record));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading a checkpoint"));
+  if (hasher.Finish() != digest) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint '", name, "': its records do not match its digest"));
+  }
+  return position;
 }
 
 absl::StatusOr<uint64_t> RocksEventLog::Backup(const std::string& dir) {

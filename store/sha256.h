@@ -9,6 +9,21 @@ namespace taizhang::store {
 
 std::string Sha256(std::string_view data);
 
+// SHA-256 of bytes given in pieces.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view data);
+  // The digest (32 raw bytes) of everything given; the hasher is then spent.
+  std::string Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // Lower-case hex of arbitrary bytes (for digests shown to people).
 std::string ToHex(std::string_view bytes);
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "engine/checkpoint_record.h"
 #include "engine/text_proto.h"
 #include "workflows/principal.h"
 
@@ -112,6 +113,44 @@ absl::Status LateEntries::OnEvent(const store::RecordedEvent& e, bool) {
   absl::MutexLock l(&mu_);
   entries_.push_back(std::move(entry));
   return absl::OkStatus();
+}
+
+// position | occurred | recorded | stream | type | actor; the unit is the
+// actor's, found again.
+absl::Status LateEntries::Save(const Emit& emit) const {
+  absl::MutexLock l(&mu_);
+  for (const LateEntry& e : entries_) {
+    engine::RecordWriter w;
+    w.U64(e.position)
+        .I64(absl::ToUnixMicros(e.occurred_at))
+        .I64(absl::ToUnixMicros(e.recorded_at))
+        .String(e.stream)
+        .String(e.type)
+        .String(e.actor);
+    RETURN_IF_ERROR(emit(w.bytes()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LateEntries::Restore(std::string_view record) {
+  engine::RecordReader r(record);
+  LateEntry entry;
+  int64_t occurred = 0, recorded = 0;
+  if (!r.U64(&entry.position) || !r.I64(&occurred) || !r.I64(&recorded) ||
+      !r.String(&entry.stream) || !r.String(&entry.type) || !r.String(&entry.actor) || !r.done()) {
+    return absl::DataLossError("a checkpoint record of late entries cannot be read");
+  }
+  entry.occurred_at = absl::FromUnixMicros(occurred);
+  entry.recorded_at = absl::FromUnixMicros(recorded);
+  if (absl::StatusOr<Principal> p = ParseActor(entry.actor); p.ok()) entry.unit = p->unit;
+  absl::MutexLock l(&mu_);
+  entries_.push_back(std::move(entry));
+  return absl::OkStatus();
+}
+
+void LateEntries::Clear() {
+  absl::MutexLock l(&mu_);
+  entries_.clear();
 }
 
 std::vector<LateEntry> LateEntries::RecordedBetween(absl::Time from, absl::Time to) const {

@@ -69,6 +69,10 @@ struct LateEntry {
 class LateEntries final : public engine::LogConsumer {
  public:
   absl::Status OnEvent(const store::RecordedEvent& event, bool replaying) override;
+  std::string CheckpointName() const override { return "late entries 1"; }
+  absl::Status Save(const Emit& emit) const override;
+  absl::Status Restore(std::string_view record) override;
+  void Clear() override;
 
   // The late entries recorded in [from, to), in log order.
   std::vector<LateEntry> RecordedBetween(absl::Time from, absl::Time to) const;

@@ -33,6 +33,11 @@ class Ledger::Reactions final : public engine::LogConsumer {
  public:
   explicit Reactions(Ledger& ledger) : ledger_(ledger) {}
 
+  // It keeps nothing between events: CatchUp, after the start's replay,
+  // finds what is left to do from the projections.
+  std::string CheckpointName() const override { return "reactions"; }
+  absl::Status Save(const Emit&) const override { return absl::OkStatus(); }
+
   absl::Status OnEvent(const store::RecordedEvent& e, bool replaying) override {
     const std::string& type = e.record.type();
     if (type == "project.VisitRecorded") {
@@ -81,7 +86,10 @@ class Ledger::Reactions final : public engine::LogConsumer {
   // Every waiting task whose prerequisites have completed gets them; every
   // problem found on a visit and not yet raised is raised.
   absl::Status CatchUp() {
-    for (const auto& loaded : tasks().projection().List()) {
+    const auto waiting = [](const auto& loaded) {
+      return !Task::PendingPrerequisites(loaded.state).empty();
+    };
+    for (const auto& loaded : tasks().projection().List(waiting)) {
       RETURN_IF_ERROR(DeliverPending(loaded.state));
     }
     for (const auto& project : ledger_.ListProjects()) {
@@ -266,6 +274,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::EventLog& log, Clock
   }
   l->runtime_->AddConsumer(l->reactions_.get());
   l->runtime_->AddConsumer(&l->late_entries_);
+  if (options.checkpoints) {
+    l->runtime_->set_checkpoints({.name = "ledger", .every = options.checkpoint_every});
+  }
   return l;
 }
 

@@ -77,6 +77,11 @@ void Task::SetCalendar(std::shared_ptr<const WorkingDayCalendar> calendar) {
 
 std::shared_ptr<const WorkingDayCalendar> Task::calendar() const { return calendar_.Get(); }
 
+void Task::Compact(State* state) const {
+  auto* progress = state->mutable_progress();
+  if (progress->size() > 1) progress->DeleteSubrange(0, progress->size() - 1);
+}
+
 std::vector<std::string> Task::BlobDigests(const Event& event) const {
   if (!event.has_progress_reported()) return {};
   return BlobDigestsOf(event.progress_reported().attachments());

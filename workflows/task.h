@@ -88,6 +88,7 @@ class Task {
   using Event = v1::TaskEvent;
   static constexpr uint32_t kStateSchema = 1;
   static constexpr uint32_t kEventSchema = 1;
+  static constexpr uint32_t kCompactSchema = 1;
 
   // `policy` must pass ValidateTaskPolicy and `task_ladder` (the ladder it
   // names) engine::ValidateLadder (CHECKed). `calendar` must not be null.
@@ -111,6 +112,10 @@ class Task {
   const engine::UpcasterRegistry* upcasters() const { return nullptr; }
   // The blobs an event stands on: a progress report's attachments.
   std::vector<std::string> BlobDigests(const Event& event) const;
+  // A state as the projections keep it: of its progress reports only the
+  // latest (the latest percent is a field of its own). A task's every report,
+  // with its photos, is in its full state (the store's).
+  void Compact(State* state) const;
 
   // The earliest instant at which a TaskTick could emit something new (the
   // next light threshold or ladder rung); nullopt for a task not created,

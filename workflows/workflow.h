@@ -88,6 +88,12 @@ struct LedgerOptions {
   // The assessment rules (考核办法): every *.textproto in it; none: nothing
   // is assessed.
   std::string assessment_policies = "assessment";
+  // Checkpoints of the projections (engine/runtime.h), so that a start
+  // replays only the events after the latest: one each time this many events
+  // have been consumed since the last (0: none while running), and one at
+  // stop.
+  bool checkpoints = true;
+  uint64_t checkpoint_every = 100'000;
 };
 
 // A stream's state as an auditor asks for it (Ledger::StateAt).
@@ -186,11 +192,23 @@ class WorkflowOf final : public Workflow {
                     Done done) {
     store_.ExecuteAsync(Stream(id), command, meta, std::move(done));
   }
-  // The stream's state in the projection, if it has one.
+  // The stream's state in the projection, if it has one: the live state,
+  // which lacks the history only the full state holds when A compacts its
+  // states (engine/projection.h).
   std::optional<State> Get(const std::string& id) const {
     auto loaded = projection_.Get(Stream(id));
     if (!loaded.has_value()) return std::nullopt;
     return std::move(loaded->state);
+  }
+  // The stream's full state, every report included; nullopt when the stream
+  // does not exist. When A compacts, the store's (a kept state, or the latest
+  // snapshot and the events after it), which may be ahead of the projection's.
+  absl::StatusOr<std::optional<State>> GetFull(const std::string& id) {
+    // The projection's state is the full one when A does not compact.
+    if constexpr (!engine::StreamProjection<A>::kCompacts) return Get(id);
+    ASSIGN_OR_RETURN(auto loaded, store_.Load(Stream(id)));
+    if (loaded.version == 0) return std::optional<State>();
+    return std::optional<State>(std::move(loaded.state));
   }
   std::vector<State> List() const {
     std::vector<State> out;
