@@ -125,6 +125,10 @@ struct StoreOptions {
   // A kept state is used only while the log still has the stream at its
   // version. 0 keeps none.
   size_t cached_states = 4096;
+  // ... and at most this many bytes of them (their serialized sizes), so
+  // that states whose history grows (a task reporting every week for years)
+  // do not make the kept states grow with it.
+  size_t cached_bytes = 16 << 20;
   // Checked for every command before it is decided, after the version check:
   // e.g. how far back its actor may date it. A refusal is answered like any
   // other (a retry of a command already written still gets its first result).
@@ -279,10 +283,15 @@ class AggregateStore {
   }
 
   const A& aggregate() const { return aggregate_; }
-  // How many states are kept in memory (at most StoreOptions::cached_states).
+  // How many states are kept in memory (at most StoreOptions::cached_states),
+  // and their serialized bytes (at most StoreOptions::cached_bytes).
   size_t kept_states() {
     absl::MutexLock l(&cache_mu_);
     return cache_.size();
+  }
+  size_t kept_bytes() {
+    absl::MutexLock l(&cache_mu_);
+    return cached_bytes_;
   }
   store::EventLog& log() { return log_; }
 
@@ -485,15 +494,24 @@ class AggregateStore {
   // least recently kept stream beyond the limit.
   void Keep(const std::string& stream, const Loaded& loaded) {
     if (options_.cached_states == 0) return;
+    const size_t bytes = loaded.state.ByteSizeLong();
+    if (bytes > options_.cached_bytes) return;
     Loaded copy = loaded;  // outside the lock
     absl::MutexLock l(&cache_mu_);
     auto [it, inserted] = cache_.try_emplace(stream);
-    if (!inserted) recency_.erase(it->second.recency);
+    if (!inserted) {
+      recency_.erase(it->second.recency);
+      cached_bytes_ -= it->second.bytes;
+    }
     recency_.push_front(stream);
     it->second.loaded = std::move(copy);
     it->second.recency = recency_.begin();
-    if (cache_.size() > options_.cached_states) {
-      cache_.erase(recency_.back());
+    it->second.bytes = bytes;
+    cached_bytes_ += bytes;
+    while (cache_.size() > options_.cached_states || cached_bytes_ > options_.cached_bytes) {
+      auto last = cache_.find(recency_.back());
+      cached_bytes_ -= last->second.bytes;
+      cache_.erase(last);
       recency_.pop_back();
     }
   }
@@ -506,6 +524,7 @@ class AggregateStore {
     if (it == cache_.end()) return false;
     if (it->second.loaded.version > version) {
       recency_.erase(it->second.recency);
+      cached_bytes_ -= it->second.bytes;
       cache_.erase(it);
       return false;
     }
@@ -535,9 +554,11 @@ class AggregateStore {
   struct Cached {
     Loaded loaded;
     std::list<std::string>::iterator recency;
+    size_t bytes = 0;  // the state's serialized size
   };
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(cache_mu_);
+  size_t cached_bytes_ ABSL_GUARDED_BY(cache_mu_) = 0;  // of every kept state
   std::list<std::string> recency_ ABSL_GUARDED_BY(cache_mu_);
 };
 

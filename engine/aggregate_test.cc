@@ -219,6 +219,34 @@ TEST_F(AggregateTest, KeptStatesAreBounded) {
   }
 }
 
+TEST_F(AggregateTest, KeptStatesAreBoundedInBytes) {
+  // Room for the bytes of three states, not five (all five are the same size).
+  auto sample = store_->Execute("ledger/sample", AddCommand{.amount = 1}, Meta("sample"));
+  ASSERT_TRUE(sample.ok());
+  const size_t one = sample->loaded.state.ByteSizeLong();
+  ASSERT_GT(one, 0u);
+  AggregateStore<Ledger> small(*log_, clock_, ledger_,
+                               StoreOptions{.cached_states = 100, .cached_bytes = 3 * one + 1});
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(small
+                    .Execute(absl::StrCat("ledger/", i), AddCommand{.amount = i + 1},
+                             Meta(absl::StrCat("b", i)))
+                    .ok());
+  }
+  EXPECT_EQ(small.kept_states(), 3u);
+  EXPECT_LE(small.kept_bytes(), 3 * one + 1);
+  EXPECT_GT(small.kept_bytes(), 0u);
+  for (int i = 0; i < 5; ++i) {
+    auto loaded = small.Load(absl::StrCat("ledger/", i));
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->state.total(), i + 1);
+  }
+  // A state larger than the whole budget is not kept at all.
+  AggregateStore<Ledger> none(*log_, clock_, ledger_, StoreOptions{.cached_bytes = one - 1});
+  ASSERT_TRUE(none.Execute("ledger/9", AddCommand{.amount = 1}, Meta("n")).ok());
+  EXPECT_EQ(none.kept_states(), 0u);
+}
+
 TEST_F(AggregateTest, ExpectedVersionMismatchIsAborted) {
   ASSERT_TRUE(store_->Execute("ledger/1", AddCommand{.amount = 1}, Meta("a")).ok());
   CommandMeta m = Meta("b");

@@ -1,5 +1,7 @@
 #include "engine/runtime.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
@@ -92,6 +94,11 @@ absl::Status Runtime::WriteCheckpoint() {
 }
 
 absl::Status Runtime::WriteCheckpointLocked() {
+  // After a consumer's error some consumers hold an event the others do not.
+  if (absl::Status s = status(); !s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the consumers stopped on an error: ", s.message()));
+  }
   if (!Checkpointable()) {
     return absl::FailedPreconditionError(checkpoints_.name.empty()
                                              ? "checkpoints are off"
@@ -171,6 +178,7 @@ absl::Status Runtime::Start() {
 }
 
 void Runtime::Follow() {
+  uint64_t failed_at = 0;  // where the last checkpoint that failed was tried
   for (;;) {
     uint64_t seen = applied();
     {
@@ -184,14 +192,12 @@ void Runtime::Follow() {
     }
     if (head > seen && !CatchUp(/*replaying=*/false).ok()) return;
     if (checkpoints_.every > 0 && Checkpointable() &&
-        applied() >= checkpoint_position() + checkpoints_.every) {
-      // A failed checkpoint costs only a longer replay at the next start;
-      // the next one is tried after as many events again.
+        applied() >= std::max(checkpoint_position(), failed_at) + checkpoints_.every) {
+      // A failed checkpoint costs only a longer replay at the next start
+      // (checkpoint_status() says why); the next is tried after as many
+      // events again.
       absl::MutexLock serial(&consume_mu_);
-      if (!WriteCheckpointLocked().ok()) {
-        absl::MutexLock l(&mu_);
-        checkpointed_ = applied_;
-      }
+      if (!WriteCheckpointLocked().ok()) failed_at = applied();
     }
   }
 }

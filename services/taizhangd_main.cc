@@ -11,6 +11,7 @@
 // Exit status: 0 after a clean shutdown, 1 when the server cannot start
 // (unreadable configuration or tokens, a log that does not verify, an address
 // in use), 2 for bad flags.
+#include <gperftools/malloc_extension.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -214,6 +215,9 @@ int main(int argc, char** argv) {
       spdlog::error("cannot start the workflows: {}", std::string(s.message()));
       return 1;
     }
+    // What the start read and decoded and no longer needs goes back to the
+    // system, so that the server's resident memory is what it holds.
+    MallocExtension::instance()->ReleaseFreeMemory();
     const taizhang::engine::StartReport report = ledger->runtime().start_report();
     if (!report.checkpoint_refused.empty()) {
       spdlog::warn("projections: the checkpoint was not used ({}); replayed the whole log",

@@ -294,6 +294,11 @@ class RocksEventLog final : public EventLog {
   int64_t last_recorded_us_ = 0;
   absl::flat_hash_map<std::string, StreamState> stream_cache_;
 
+  rocksdb::Env* env() const {
+    return options_.env != nullptr ? options_.env : rocksdb::Env::Default();
+  }
+  std::string CheckpointFile() const { return dir_ + "/checkpoint-being-written.tmp"; }
+
   std::string dir_;
   absl::Mutex checkpoint_mu_;  // one WriteCheckpoint at a time
 };
@@ -383,6 +388,9 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
                                                       fmt::kFormatVersion));
   }
   RETURN_IF_ERROR(RecoverHead());
+  // A checkpoint a crash left unfinished (or a second link a crash left to
+  // an ingested one): only its name goes.
+  (void)env()->DeleteFile(CheckpointFile());
   committer_ = std::thread([this] { CommitterLoop(); });
   return absl::OkStatus();
 }
@@ -1122,8 +1130,24 @@ absl::Status RocksEventLog::WriteCheckpoint(
   }
   absl::MutexLock l(&checkpoint_mu_);
   const std::string prefix = fmt::CheckpointPrefix(name);
-  // A name RocksDB does not take for one of its own files.
-  const std::string file = absl::StrCat(dir_, "/checkpoint-being-written.tmp");
+  // How many records the checkpoint it replaces has (those beyond this one's
+  // are removed after it).
+  uint64_t earlier_records = 0;
+  {
+    std::string value, unused_hash, unused_digest;
+    uint64_t unused_position = 0;
+    if (db_->Get(rocksdb::ReadOptions(), snapshots_, fmt::CheckpointHeaderKey(prefix), &value)
+            .ok()) {
+      fmt::DecodeCheckpointHeader(value, &unused_position, &unused_hash, &earlier_records,
+                                  &unused_digest);
+    }
+  }
+  // A name RocksDB does not take for one of its own files. Ingesting moves
+  // the file by a hard link; if a crash kept the old name as a second link
+  // to a table file of the log, removing the name (not truncating the file)
+  // leaves that table intact.
+  const std::string file = CheckpointFile();
+  (void)env()->DeleteFile(file);
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(snapshots_), snapshots_);
   RETURN_IF_ERROR(FromRocks(writer.Open(file), "starting a checkpoint"));
   SstSink sink(writer, prefix);
@@ -1135,16 +1159,19 @@ absl::Status RocksEventLog::WriteCheckpoint(
   }
   if (filled.ok()) filled = FromRocks(writer.Finish(), "finishing a checkpoint");
   if (filled.ok()) {
+    // An ingest that overlaps the family's memtable (the range delete of an
+    // earlier checkpoint) flushes it while every write waits; flushed first,
+    // nothing waits but the ingest itself.
+    filled = FromRocks(db_->Flush(rocksdb::FlushOptions(), snapshots_), "storing a checkpoint");
+  }
+  if (filled.ok()) {
     rocksdb::IngestExternalFileOptions ingest;
     ingest.move_files = true;
     filled = FromRocks(db_->IngestExternalFile(snapshots_, {file}, ingest), "storing a checkpoint");
   }
-  if (options_.env != nullptr) {
-    (void)options_.env->DeleteFile(file);
-  } else {
-    (void)rocksdb::Env::Default()->DeleteFile(file);
-  }
+  (void)env()->DeleteFile(file);
   if (!filled.ok()) return filled;
+  if (earlier_records <= sink.count()) return absl::OkStatus();
   // The records of an earlier, longer checkpoint beyond this one's.
   return FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), snapshots_,
                                     fmt::CheckpointRecordKey(prefix, sink.count()),
@@ -1155,9 +1182,17 @@ absl::Status RocksEventLog::WriteCheckpoint(
 absl::StatusOr<uint64_t> RocksEventLog::ReadCheckpoint(
     const std::string& name, const std::function<absl::Status(std::string_view)>& fn) {
   const std::string prefix = fmt::CheckpointPrefix(name);
+  // The header and the records as of one moment, whatever is written meanwhile.
+  const rocksdb::Snapshot* moment = db_->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snapshot;
+    ~Release() { db->ReleaseSnapshot(snapshot); }
+  } release{db_.get(), moment};
+  rocksdb::ReadOptions at_moment;
+  at_moment.snapshot = moment;
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), snapshots_, fmt::CheckpointHeaderKey(prefix), &value);
+  rocksdb::Status s = db_->Get(at_moment, snapshots_, fmt::CheckpointHeaderKey(prefix), &value);
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no checkpoint '", name, "'"));
   RETURN_IF_ERROR(FromRocks(s, "reading a checkpoint"));
   uint64_t position = 0, records = 0;
@@ -1180,7 +1215,7 @@ absl::StatusOr<uint64_t> RocksEventLog::ReadCheckpoint(
   } else if (!hash.empty()) {
     return absl::DataLossError(absl::StrCat("checkpoint '", name, "': its header is malformed"));
   }
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = at_moment;
   ro.fill_cache = false;  // read once, at start
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, snapshots_));

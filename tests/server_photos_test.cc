@@ -210,6 +210,18 @@ TEST_F(PhotosServerTest, FilesAreCheckedWrittenWithTheirEventsAndReadOnlyByThose
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("files[0] '基础.jpg'"), std::string::npos) << s.error_message();
   EXPECT_EQ(HeadPosition(*d, kAdmin), before_bad);
+  // A later report, without files: the first report is no longer in the
+  // task's live state (which keeps the latest report); its photo is still
+  // served below, from the task's full state, which the reply shows whole.
+  v1::ReportTaskProgressRequest later;
+  later.mutable_header()->set_request_id("t-1-p2");
+  later.set_task_id("t-1");
+  later.mutable_report_progress()->set_percent(60);
+  later.mutable_report_progress()->set_text("主体施工");
+  s = tasks.ReportTaskProgress(Call(kUnit).get(), later, &task);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(task.state().progress_size(), 2);
+  EXPECT_EQ(task.state().progress(0).attachments_size(), 1);
 
   // Read back: by the office, by the project's own leader; not by another.
   auto get = [&](const char* token, const std::string& code, const std::string& task_id,
