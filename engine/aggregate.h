@@ -495,7 +495,17 @@ class AggregateStore {
   void Keep(const std::string& stream, const Loaded& loaded) {
     if (options_.cached_states == 0) return;
     const size_t bytes = loaded.state.ByteSizeLong();
-    if (bytes > options_.cached_bytes) return;
+    if (bytes > options_.cached_bytes) {
+      // Too large to keep: an older kept state of the stream must not stay
+      // to be replayed from.
+      absl::MutexLock l(&cache_mu_);
+      if (auto it = cache_.find(stream); it != cache_.end()) {
+        recency_.erase(it->second.recency);
+        cached_bytes_ -= it->second.bytes;
+        cache_.erase(it);
+      }
+      return;
+    }
     Loaded copy = loaded;  // outside the lock
     absl::MutexLock l(&cache_mu_);
     auto [it, inserted] = cache_.try_emplace(stream);

@@ -241,10 +241,18 @@ TEST_F(AggregateTest, KeptStatesAreBoundedInBytes) {
     ASSERT_TRUE(loaded.ok());
     EXPECT_EQ(loaded->state.total(), i + 1);
   }
-  // A state larger than the whole budget is not kept at all.
-  AggregateStore<Ledger> none(*log_, clock_, ledger_, StoreOptions{.cached_bytes = one - 1});
+  // A state larger than the whole budget is not kept at all, and the older
+  // state kept for its stream goes.
+  AggregateStore<Ledger> none(*log_, clock_, ledger_, StoreOptions{.cached_bytes = one + 1});
   ASSERT_TRUE(none.Execute("ledger/9", AddCommand{.amount = 1}, Meta("n")).ok());
+  EXPECT_EQ(none.kept_states(), 1u);
+  // A second actor makes the state larger (it names both).
+  ASSERT_TRUE(none.Execute("ledger/9", AddCommand{.amount = 1},
+                           CommandMeta{.request_id = "n2", .actor = "another actor"})
+                  .ok());
   EXPECT_EQ(none.kept_states(), 0u);
+  EXPECT_EQ(none.kept_bytes(), 0u);
+  EXPECT_EQ(none.Load("ledger/9")->state.total(), 2);
 }
 
 TEST_F(AggregateTest, ExpectedVersionMismatchIsAborted) {
