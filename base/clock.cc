@@ -114,12 +114,12 @@ void ManualClock::Cancel(TimerId id) {
   }
 }
 
-void ManualClock::Advance(absl::Duration d) {
+void ManualClock::Advance(absl::Duration d, const std::function<void()>& after_each) {
   if (d < absl::ZeroDuration()) return;
-  AdvanceTo(Now() + d);
+  AdvanceTo(Now() + d, after_each);
 }
 
-void ManualClock::AdvanceTo(absl::Time t) {
+void ManualClock::AdvanceTo(absl::Time t, const std::function<void()>& after_each) {
   absl::MutexLock serial(&advance_mu_);
   for (;;) {
     std::function<void()> fn;
@@ -135,6 +135,7 @@ void ManualClock::AdvanceTo(absl::Time t) {
       timers_.erase(it);
     }
     fn();
+    if (after_each) after_each();
   }
 }
 

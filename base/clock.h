@@ -70,10 +70,16 @@ class ManualClock final : public Clock {
   // Moves time forward by `d` (>= 0), firing every timer due by the new time,
   // in order of due instant; Now() during a callback is that timer's due
   // instant, so work done by a timer is stamped when it fell due.
-  void Advance(absl::Duration d);
+  //
+  // `after_each`, when set, runs after each callback with Now() still at that
+  // timer's due instant. A timer that only hands work to another thread (the
+  // deadline scheduler's wakes its firing threads) needs it: `after_each`
+  // waits for that work, so it too is done and stamped when it fell due, and
+  // the timers it sets in turn fire in order, before time moves on.
+  void Advance(absl::Duration d, const std::function<void()>& after_each = nullptr);
 
   // Moves time to `t`; a `t` before Now() is ignored (time never goes back).
-  void AdvanceTo(absl::Time t);
+  void AdvanceTo(absl::Time t, const std::function<void()>& after_each = nullptr);
 
   // Number of timers waiting.
   size_t PendingTimers() const;

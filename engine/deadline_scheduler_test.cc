@@ -294,6 +294,37 @@ TEST_F(DeadlineSchedulerTest, HandlerMaySetTheNextDeadline) {
   EXPECT_EQ(scheduler_->stats().pending, 0u);
 }
 
+// One long advance that waits for the firing threads after each timer: every
+// deadline, including those its predecessors set on the way, is handled with
+// the clock at its own due instant, not at the end of the advance.
+TEST_F(DeadlineSchedulerTest, AnAdvanceThatSettlesEachTimerHandlesEachAtItsDueInstant) {
+  MakeScheduler();
+  int repeats = 0;
+  SetOutcome([&](const std::string& key, absl::Time due) {
+    if (++repeats < 5) return scheduler_->Set(key, due + absl::Hours(1));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(scheduler_->Start().ok());
+  ASSERT_TRUE(scheduler_->Set("tick", kT0 + absl::Hours(1)).ok());
+  ASSERT_TRUE(scheduler_->Set("other", kT0 + absl::Minutes(150)).ok());
+  int settled = 0;
+  clock_.AdvanceTo(kT0 + absl::Hours(24), [&] {
+    ++settled;
+    scheduler_->WaitIdle();
+  });
+  std::vector<Call> calls = Calls();
+  // Each of the first four handled sets its key again an hour on: tick at 1,
+  // 2, 3 and 4 h, other at 2.5 and 3.5 h.
+  ASSERT_THAT(CalledKeys(), ElementsAre("tick", "tick", "other", "tick", "other", "tick"));
+  for (const Call& c : calls) EXPECT_EQ(c.now, c.due) << c.key;
+  EXPECT_EQ(calls[2].due, kT0 + absl::Minutes(150));
+  EXPECT_EQ(calls[4].due, kT0 + absl::Minutes(210));
+  EXPECT_EQ(calls[5].due, kT0 + absl::Hours(4));
+  EXPECT_EQ(settled, 6);
+  EXPECT_EQ(clock_.Now(), kT0 + absl::Hours(24));
+  EXPECT_EQ(scheduler_->stats().pending, 0u);
+}
+
 TEST_F(DeadlineSchedulerTest, StopKeepsPendingAndStartResumes) {
   MakeScheduler();
   ASSERT_TRUE(scheduler_->Start().ok());

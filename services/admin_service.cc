@@ -66,6 +66,9 @@ grpc::Status AdminService::AdvanceClock(grpc::ServerContext* ctx,
   }
   absl::MutexLock l(&advance_mu_);
   const absl::Time before = clock->Now();
+  const std::function<void()> settle = [this] {
+    for (const auto& hook : context_.after_clock_advance) hook();
+  };
   switch (request->target_case()) {
     case v1::AdvanceClockRequest::kBy: {
       if (!Valid(request->by())) {
@@ -76,7 +79,7 @@ grpc::Status AdminService::AdvanceClock(grpc::ServerContext* ctx,
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                             "by: must be positive; time never goes back");
       }
-      clock->Advance(d);
+      clock->Advance(d, settle);
       break;
     }
     case v1::AdvanceClockRequest::kTo: {
@@ -89,13 +92,13 @@ grpc::Status AdminService::AdvanceClock(grpc::ServerContext* ctx,
                             absl::StrCat("to: ", FormatChina(to), " is before the clock's now (",
                                          FormatChina(before), "); time never goes back"));
       }
-      clock->AdvanceTo(to);
+      clock->AdvanceTo(to, settle);
       break;
     }
     default:
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "set `by` or `to`");
   }
-  for (const auto& hook : context_.after_clock_advance) hook();
+  settle();
   const absl::Time now = clock->Now();
   spdlog::info("{} advanced the manual clock from {} to {}", caller.actor, FormatChina(before),
                FormatChina(now));

@@ -32,8 +32,9 @@ struct AdminContext {
   std::string version;
   absl::Time started_at;
   uint32_t partition = 0;
-  // Run after each AdvanceClock, in order (e.g. waiting for the domain's
-  // runtime to handle what fell due).
+  // Run in order after each timer an AdvanceClock fires, at its due instant,
+  // and once more at the end (e.g. waiting for the domain's runtime to handle
+  // what fell due, so it is stamped when it fell due).
   std::vector<std::function<void()>> after_clock_advance;
   // Loads a calendar year for LoadCalendar (the domain's; see
   // TaizhangServer::SetCalendarLoader). Null: no workflows, so LoadCalendar is

@@ -122,7 +122,9 @@ class TaizhangServer {
   void SetAlertMapper(std::shared_ptr<const AlertMapper> mapper);
   // JSON rendering of payloads of streams starting with `stream_prefix`.
   void AddPayloadDecoder(std::string stream_prefix, std::shared_ptr<const PayloadDecoder> decoder);
-  // Runs after every Admin.AdvanceClock, before it answers.
+  // Runs during every Admin.AdvanceClock after each timer that falls due (the
+  // clock still at its due instant, so what the timer set off is done and
+  // stamped then, before time moves on), and once more before it answers.
   void OnClockAdvanced(std::function<void()> hook);
   // Serves Admin.LoadCalendar (see AdminContext::load_calendar).
   void SetCalendarLoader(CalendarLoader loader);

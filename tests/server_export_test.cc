@@ -321,8 +321,34 @@ TEST_F(ExportTest, APastDayShowsTheLedgerAsItStoodThen) {
   EXPECT_EQ(fills[1][Col(th, "亮灯")], "92D050");
   EXPECT_EQ(rows[1][Col(th, "督办情况")], "");
   EXPECT_EQ(rows[1][Col(th, "备注")], "");
-  // No slip had been raised by then.
-  EXPECT_TRUE(Table(Xlsx("office", "slips", {"--as-of", "2020-07-01"}), "rows").empty());
+  // Slips as they were raised, each on the day its deadline fell: none on
+  // 06-29; the filing item (accepted 06-29, one working day) warned on its
+  // last day, 06-30, and its notice the day after, with the month's yellow
+  // lights of both projects; nothing yet of plot5's notice (07-19).
+  EXPECT_TRUE(Table(Xlsx("office", "slips", {"--as-of", "2020-06-29"}), "rows").empty());
+  google::protobuf::Struct slips = Xlsx("office", "slips", {"--as-of", "2020-06-30"});
+  const std::vector<std::string> sh = testing::Strings(slips.fields().at("headers"));
+  rows = Table(slips, "rows");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][Col(sh, "督办单编号")], "case/LH-2020-001/item/filing/1/warning");
+  EXPECT_EQ(rows[0][Col(sh, "督办类别")], "预警提示");
+  EXPECT_EQ(rows[0][Col(sh, "下发日期")], "2020-06-30");
+  rows = Table(Xlsx("office", "slips", {"--as-of", "2020-07-01"}), "rows");
+  std::vector<std::string> ids;
+  for (const auto& r : rows) ids.push_back(r[Col(sh, "督办单编号")]);
+  EXPECT_THAT(ids,
+              ::testing::UnorderedElementsAre("case/LH-2020-001/item/filing/1/warning",
+                                              "case/LH-2020-001/item/filing/1/notice",
+                                              "project/2020-530115-72-01-000001/monthly/1/yellow",
+                                              "project/2020-530115-72-01-000002/monthly/1/yellow"));
+  auto notice = std::find_if(rows.begin(), rows.end(), [&](const auto& r) {
+    return r[Col(sh, "督办单编号")] == "case/LH-2020-001/item/filing/1/notice";
+  });
+  ASSERT_NE(notice, rows.end());
+  EXPECT_EQ((*notice)[Col(sh, "督办类别")], "督办通知单");
+  EXPECT_EQ((*notice)[Col(sh, "下发日期")], "2020-07-01");
+  EXPECT_EQ((*notice)[Col(sh, "整改时限")], "2020-07-06");
+  EXPECT_EQ((*notice)[Col(sh, "状态")], "待回复");
   // The day plot1 was completed counts it as completed (recorded that day).
   rows = Table(Xlsx("office", "tasks", {"--as-of", "2020-07-08"}), "rows");
   ASSERT_EQ(rows.size(), 2u);
