@@ -132,6 +132,9 @@ struct VerifyResult {
   uint64_t checked = 0;        // records checked
   uint64_t blobs_checked = 0;  // distinct blobs the records name, read and hashed
   std::string last_hash;       // chain hash at `to` (the range's digest)
+  // Root of the Merkle tree of the first `to` records, with the range's
+  // leaves and the nodes they complete recomputed from the records.
+  std::string merkle_root;
   bool ok = true;
   uint64_t first_bad = 0;  // first position that fails, when !ok
   std::string problem;     // what is wrong there
@@ -204,10 +207,34 @@ class EventLog {
   virtual uint64_t Subscribe(std::function<void(uint64_t head)> fn) = 0;
   virtual void Unsubscribe(uint64_t id) = 0;
 
-  // Recomputes the chain over [from, to] (to = 0: up to the head), and checks
+  // Recomputes the chain over [from, to] (to = 0: up to the head), checks
   // that every blob a record in the range names is held and still hashes to
-  // its digest (a missing or altered blob fails at the record naming it).
+  // its digest (a missing or altered blob fails at the record naming it),
+  // and recomputes the Merkle tree's leaves over the range and the nodes
+  // they complete, each of which must equal the stored one.
   virtual absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) = 0;
+
+  // The Merkle tree over the records (store/merkle.h, RFC 9162's layout):
+  // leaf i is the stored bytes of the record at position i + 1
+  // (RecordBytes), so the tree of `size` leaves is the log up to position
+  // `size`, and every earlier tree stays provable. Each call is
+  // INVALID_ARGUMENT for a size beyond the head, and DATA_LOSS when a node
+  // it needs is missing or damaged.
+  //
+  // The root of the tree of the first `size` records (SHA-256 of nothing
+  // for 0).
+  virtual absl::StatusOr<std::string> MerkleRoot(uint64_t size) = 0;
+  // The hashes that lead from the record at `position` to the root of the
+  // tree of `size` records (1 <= position <= size), lowest first.
+  virtual absl::StatusOr<std::vector<std::string>> InclusionProof(uint64_t position,
+                                                                  uint64_t size) = 0;
+  // The hashes that show the tree of `second` records extends the tree of
+  // `first` records (first <= second); empty when first is 0 or second.
+  virtual absl::StatusOr<std::vector<std::string>> ConsistencyProof(uint64_t first,
+                                                                    uint64_t second) = 0;
+  // The stored bytes of the record at `position` (1 to the head): what its
+  // leaf hashes and the next record's prev_hash is the SHA-256 of.
+  virtual absl::StatusOr<std::string> RecordBytes(uint64_t position) = 0;
 
   // The bytes of the blob whose SHA-256 is `digest` (32 raw bytes).
   // INVALID_ARGUMENT for a digest that is not 32 bytes; NOT_FOUND when the log

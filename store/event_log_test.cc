@@ -1,6 +1,7 @@
 #include "store/event_log.h"
 
 #include <atomic>
+#include <bit>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -17,6 +18,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "store/format.h"
+#include "store/merkle.h"
 #include "store/sha256.h"
 
 namespace taizhang::store {
@@ -574,9 +576,10 @@ class Tamperer {
  public:
   explicit Tamperer(const std::string& dir) {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf,
-                             format::kStreamIndexCf, format::kHeadsCf, format::kRequestsCf,
-                             format::kSnapshotsCf, format::kMetaCf, format::kBlobsCf}) {
+    for (const char* name :
+         {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf, format::kStreamIndexCf,
+          format::kHeadsCf, format::kRequestsCf, format::kSnapshotsCf, format::kMetaCf,
+          format::kBlobsCf, format::kMerkleCf}) {
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* raw;
@@ -625,6 +628,27 @@ class Tamperer {
   void DeleteSnapshotKey(const std::string& key) {
     ASSERT_TRUE(db_->Delete({}, handles_[5], key).ok());
   }
+  // The Merkle tree's node (level, index).
+  std::string GetNode(uint32_t level, uint64_t index) {
+    std::string v;
+    EXPECT_TRUE(db_->Get({}, handles_[8], format::MerkleNodeKey(0, level, index), &v).ok());
+    return v;
+  }
+  void PutNode(uint32_t level, uint64_t index, const std::string& hash) {
+    ASSERT_TRUE(db_->Put({}, handles_[8], format::MerkleNodeKey(0, level, index), hash).ok());
+  }
+  void DeleteNode(uint32_t level, uint64_t index) {
+    ASSERT_TRUE(db_->Delete({}, handles_[8], format::MerkleNodeKey(0, level, index)).ok());
+  }
+  // Removes the whole tree; returns how many nodes it had.
+  size_t DeleteTree() {
+    size_t n = 0;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[8]));
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+      EXPECT_TRUE(db_->Delete({}, handles_[8], it->key()).ok());
+    }
+    return n;
+  }
 
  private:
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -650,10 +674,12 @@ TEST_F(EventLogTest, VerifyNamesTheFirstAlteredRecord) {
   auto bad = log_->Verify(1, 0);
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad->ok);
-  // Record 6 still carries a valid link to 5; the break shows at 7, which no
-  // longer links to the altered 6.
-  EXPECT_EQ(bad->first_bad, 7u);
-  auto partial = log_->Verify(1, 6);
+  // Record 6 still carries a valid link to 5, but its leaf in the Merkle tree
+  // is the old record's: the break shows at 6 itself (the chain alone would
+  // show it only at 7, which no longer links to the altered 6).
+  EXPECT_EQ(bad->first_bad, 6u);
+  EXPECT_THAT(bad->problem, HasSubstr("Merkle tree's node (0, 5)"));
+  auto partial = log_->Verify(1, 5);
   EXPECT_TRUE(partial->ok);  // a range before the damage still verifies
   EXPECT_NE(partial->last_hash, good->last_hash);
 }
@@ -922,24 +948,212 @@ TEST_F(EventLogTest, ABackupHoldsTheBlobs) {
   std::filesystem::remove_all(backup_dir);
 }
 
-TEST_F(EventLogTest, AFormat2LogIsUpgradedAndAnUnknownFormatRefused) {
-  ASSERT_TRUE(log_->Append(Req("s", "old", ExpectedVersion::Any())).ok());
-  log_.reset();
-  {
-    Tamperer t(dir_);
-    t.PutMeta(format::kMetaFormat, "2");
+// Formats 2 and 3 had no Merkle tree (2 no blobs either): opening one builds
+// the tree from its records, the same tree the appends would have built.
+TEST_F(EventLogTest, OlderFormatsAreUpgradedWithTheirTreeAndAnUnknownFormatRefused) {
+  for (int i = 0; i < 23; ++i) {
+    ASSERT_TRUE(
+        log_->Append(Req("s", absl::StrCat("old", i), ExpectedVersion::Any(), i % 3 + 1)).ok());
   }
-  Reopen();
+  const uint64_t head = log_->HeadPosition();
+  std::vector<std::string> roots;
+  for (uint64_t n = 0; n <= head; ++n) roots.push_back(*log_->MerkleRoot(n));
+  for (const char* old_format : {"2", "3"}) {
+    log_.reset();
+    {
+      Tamperer t(dir_);
+      EXPECT_EQ(t.DeleteTree(), 2 * head - std::popcount(head));
+      t.PutMeta(format::kMetaFormat, old_format);
+    }
+    Reopen();
+    for (uint64_t n = 0; n <= head; ++n) EXPECT_EQ(*log_->MerkleRoot(n), roots[n]) << n;
+    auto v = log_->Verify(1, 0);
+    EXPECT_TRUE(v->ok) << old_format << ": " << v->problem;
+    EXPECT_EQ(v->merkle_root, roots[head]);
+  }
   ASSERT_TRUE(log_->Append(WithBlobs("s", "new", {"bytes"})).ok());
+  EXPECT_TRUE(log_->Verify(1, 0)->ok);
   log_.reset();
   {
     Tamperer t(dir_);
-    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "3");
-    t.PutMeta(format::kMetaFormat, "4");
+    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "4");
+    t.PutMeta(format::kMetaFormat, "5");
   }
   auto refused = OpenEventLog(dir_, clock_);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("has format 4"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 5"));
+  {
+    Tamperer t(dir_);
+    t.PutMeta(format::kMetaFormat, "1");
+  }
+  refused = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 1"));
+}
+
+// --- The Merkle tree ---
+
+// The tree of every size, rebuilt here from the records' stored bytes alone,
+// as an auditor would.
+std::vector<std::string> RootsFromRecords(EventLog& log) {
+  std::vector<std::string> roots = {merkle::EmptyRoot()};
+  merkle::Frontier tree;
+  std::vector<merkle::Node> unused;
+  for (uint64_t p = 1; p <= log.HeadPosition(); ++p) {
+    absl::StatusOr<std::string> bytes = log.RecordBytes(p);
+    EXPECT_TRUE(bytes.ok()) << bytes.status();
+    tree.Append(merkle::LeafHash(*bytes), &unused);
+    roots.push_back(tree.Root());
+  }
+  return roots;
+}
+
+TEST_F(EventLogTest, TheTreeFollowsEveryAppendAndProvesEverySize) {
+  // Appends of one to five events, alone and in concurrent group commits.
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(
+        log_->Append(Req("s", absl::StrCat("a", i), ExpectedVersion::Any(), i % 5 + 1)).ok());
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_TRUE(log_->Append(Req(absl::StrCat("t", t), absl::StrCat(t, "-", i),
+                                     ExpectedVersion::Any(), i % 3 + 1))
+                        .ok());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const uint64_t head = log_->HeadPosition();
+  ASSERT_EQ(head, 33u + 4 * 19);
+  std::vector<std::string> roots = RootsFromRecords(*log_);
+  for (uint64_t n = 0; n <= head; ++n) {
+    ASSERT_EQ(*log_->MerkleRoot(n), roots[n]) << n;
+    for (uint64_t p = 1; p <= n; p += 7) {
+      auto proof = log_->InclusionProof(p, n);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      EXPECT_TRUE(merkle::VerifyInclusion(p - 1, n, merkle::LeafHash(*log_->RecordBytes(p)), *proof,
+                                          roots[n]))
+          << p << " in " << n;
+    }
+    for (uint64_t m = 0; m <= n; m += 5) {
+      auto proof = log_->ConsistencyProof(m, n);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      EXPECT_TRUE(merkle::VerifyConsistency(m, n, roots[m], roots[n], *proof)) << m << "->" << n;
+    }
+  }
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->merkle_root, roots[head]);
+  EXPECT_EQ(log_->Verify(40, 90)->merkle_root, roots[90]);
+
+  // Reopened, the tree goes on from its stored frontier.
+  Reopen();
+  ASSERT_TRUE(log_->Append(Req("s", "after", ExpectedVersion::Any(), 3)).ok());
+  roots = RootsFromRecords(*log_);
+  EXPECT_EQ(*log_->MerkleRoot(head + 3), roots[head + 3]);
+  auto proof = log_->ConsistencyProof(head, head + 3);
+  EXPECT_TRUE(merkle::VerifyConsistency(head, head + 3, roots[head], roots[head + 3], *proof));
+}
+
+TEST_F(EventLogTest, ImpossibleProofsAreInvalidArguments) {
+  ASSERT_TRUE(log_->Append(Req("s", "a", ExpectedVersion::Any(), 4)).ok());
+  EXPECT_EQ(log_->MerkleRoot(5).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*log_->MerkleRoot(0), merkle::EmptyRoot());
+  EXPECT_EQ(log_->InclusionProof(0, 4).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->InclusionProof(4, 3).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->InclusionProof(1, 5).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->ConsistencyProof(3, 2).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->ConsistencyProof(2, 5).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->RecordBytes(0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log_->RecordBytes(5).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventLogTest, AnAlteredTreeIsNamedByVerifyAndADamagedEdgeRefusedAtOpen) {
+  for (int i = 0; i < 11; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.PutNode(1, 1, std::string(32, 'x'));  // leaves 2 and 3: completed by position 4
+  }
+  Reopen();
+  auto v = log_->Verify(1, 0);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad, 4u);
+  EXPECT_THAT(v->problem, HasSubstr("node (1, 1)"));
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    t.DeleteNode(0, 10);  // the last leaf
+  }
+  auto log = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(log.status().message(), HasSubstr("node (0, 10)"));
+  {
+    Tamperer t(dir_);
+    t.PutNode(0, 10, merkle::LeafHash(t.Get(11)));
+    t.PutNode(0, 11, merkle::LeafHash("a record never appended"));
+  }
+  log = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(log.status().message(), HasSubstr("beyond the head"));
+  {
+    Tamperer t(dir_);
+    t.DeleteNode(0, 11);
+    t.DeleteNode(3, 0);  // the frontier's first subtree (leaves 0 to 7)
+  }
+  log = OpenEventLog(dir_, clock_);
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(log.status().message(), HasSubstr("node (3, 0)"));
+}
+
+// An insider rewrites a record and everything after it consistently: the
+// chain re-linked, the head moved, the tree rebuilt (by pretending the log is
+// of an older format). The log verifies against itself, but not against a
+// root given out before: the tree of the same size has another root, and no
+// consistency proof joins the old root to the new tree.
+TEST_F(EventLogTest, AConsistentRewriteStillVerifiesButBreaksEveryRootGivenOut) {
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(log_->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any())).ok());
+  }
+  const std::string before_root = *log_->MerkleRoot(3);
+  const std::string published_root = *log_->MerkleRoot(6);
+  const std::string head_root = *log_->MerkleRoot(9);
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    std::string prev;
+    for (uint64_t p = 1; p <= 9; ++p) {
+      v1::EventRecord rec;
+      ASSERT_TRUE(rec.ParseFromString(t.Get(p)));
+      if (p == 4) rec.set_payload("a history more convenient");
+      if (p > 1) rec.set_prev_hash(prev);
+      const std::string bytes = rec.SerializeAsString();
+      t.Put(p, bytes);
+      prev = Sha256(bytes);
+    }
+    t.PutMeta(format::kMetaHead, format::EncodeHead(9, prev));
+    t.DeleteTree();
+    t.PutMeta(format::kMetaFormat, "3");
+  }
+  Reopen();
+  auto v = log_->Verify(1, 0);
+  ASSERT_TRUE(v->ok) << v->problem;  // the log agrees with itself
+  EXPECT_NE(*log_->MerkleRoot(6), published_root);
+  EXPECT_NE(v->merkle_root, head_root);
+  EXPECT_EQ(*log_->MerkleRoot(3), before_root);  // the history before it is the same
+  auto proof = log_->ConsistencyProof(6, 9);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_FALSE(merkle::VerifyConsistency(6, 9, published_root, v->merkle_root, *proof));
+  // Even record 2, before the rewrite and untouched by it, can no longer be
+  // proved in the tree that was given out.
+  auto inclusion = log_->InclusionProof(2, 6);
+  ASSERT_TRUE(inclusion.ok());
+  EXPECT_FALSE(merkle::VerifyInclusion(1, 6, merkle::LeafHash(*log_->RecordBytes(2)), *inclusion,
+                                       published_root));
 }
 
 // Writes to WAL files keep only the first half of their bytes and fail while
@@ -1117,6 +1331,7 @@ TEST_F(EventLogTest, ACheckpointNotOfThisLogOrAlteredIsRefused) {
     Tamperer t(dir_);
     // The log as an older copy of it: its head back at 4.
     t.Delete(5);
+    t.DeleteNode(0, 4);
     t.PutMeta(format::kMetaHead, format::EncodeHead(4, Sha256(t.Get(4))));
     // Another record at 3 (a log rewritten from there).
     v1::EventRecord rec;

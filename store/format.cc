@@ -47,6 +47,15 @@ bool ParseEventKey(std::string_view key, uint32_t* partition, uint64_t* position
   return true;
 }
 
+std::string MerkleNodeKey(uint32_t partition, uint32_t level, uint64_t index) {
+  std::string key;
+  key.reserve(kMerkleNodeKeySize);
+  PutFixed32BE(&key, partition);
+  key.push_back(static_cast<char>(level));
+  PutFixed64BE(&key, index);
+  return key;
+}
+
 std::string StreamPrefix(std::string_view stream) {
   std::string key(stream);
   key.push_back('\0');

@@ -21,6 +21,7 @@ inline constexpr char kRequestsCf[] = "requests";    // actor\0request id -> App
 inline constexpr char kSnapshotsCf[] = "snapshots";  // stream\0version -> state bytes
 inline constexpr char kMetaCf[] = "meta";            // name -> value
 inline constexpr char kBlobsCf[] = "blobs";          // SHA-256 (32 bytes) -> blob bytes
+inline constexpr char kMerkleCf[] = "merkle";        // partition|level|index -> node hash
 
 // Keys in the meta column family.
 inline constexpr char kMetaFormat[] = "format";     // value: kFormatVersion as decimal text
@@ -30,8 +31,11 @@ inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under t
 // 2: request ids are keyed by (actor, request id), see RequestKey.
 // 3: the blobs column family; records may name blobs (blob_digests). A log of
 //    format 2 holds no blobs and is upgraded at open by writing 3.
-inline constexpr int kFormatVersion = 3;
-inline constexpr int kUpgradableFormatVersion = 2;
+// 4: the merkle column family, the Merkle tree of each partition's records
+//    (store/merkle.h). A log of format 2 or 3 is upgraded at open by building
+//    the tree over its records, then writing 4.
+inline constexpr int kFormatVersion = 4;
+inline constexpr int kOldestUpgradableFormatVersion = 2;
 inline constexpr size_t kHashSize = 32;  // SHA-256
 
 // Limits on what an append may carry.
@@ -99,6 +103,14 @@ bool ParseRequestKey(std::string_view key, std::string* actor, std::string* requ
 // blobs: the blob's SHA-256, 32 raw bytes (the same in every partition: the
 // key is the content's).
 inline constexpr size_t kBlobKeySize = kHashSize;
+
+// merkle: partition (u32) | level (u8) | index (u64) -> the 32-byte hash of
+// the perfect subtree over leaves [index << level, (index + 1) << level) of
+// the partition's tree, where leaf i is the stored bytes of the record at
+// position i + 1 (store/merkle.h). Written in the batch of the record that
+// completes the subtree.
+std::string MerkleNodeKey(uint32_t partition, uint32_t level, uint64_t index);
+inline constexpr size_t kMerkleNodeKeySize = 13;
 
 // The head value: position (u64) | hash (32 bytes).
 std::string EncodeHead(uint64_t position, std::string_view hash);

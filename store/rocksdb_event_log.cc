@@ -20,6 +20,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
@@ -35,6 +36,7 @@
 #include "rocksdb/write_batch.h"
 #include "store/event_log.h"
 #include "store/format.h"
+#include "store/merkle.h"
 #include "store/sha256.h"
 
 namespace taizhang::store {
@@ -203,6 +205,12 @@ class RocksEventLog final : public EventLog {
   uint64_t Subscribe(std::function<void(uint64_t)> fn) override;
   void Unsubscribe(uint64_t id) override;
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override;
+  absl::StatusOr<std::string> MerkleRoot(uint64_t size) override;
+  absl::StatusOr<std::vector<std::string>> InclusionProof(uint64_t position,
+                                                          uint64_t size) override;
+  absl::StatusOr<std::vector<std::string>> ConsistencyProof(uint64_t first,
+                                                            uint64_t second) override;
+  absl::StatusOr<std::string> RecordBytes(uint64_t position) override;
   absl::StatusOr<std::string> GetBlob(std::string_view digest) override;
   absl::Status PutSnapshot(const std::string& stream, uint64_t version,
                            const std::string& bytes) override;
@@ -253,6 +261,16 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<RecordedEvent> Decode(uint64_t expected_position, const rocksdb::Slice& value,
                                        bool with_hash);
   absl::Status RecoverHead();
+  // Builds the Merkle tree over every record (the upgrade from a format
+  // without it), writing format 4 with its last nodes.
+  absl::Status BuildMerkleTree();
+  // Loads the tree's frontier at the head and checks its last leaf is the
+  // last record's and nothing lies beyond it.
+  absl::Status LoadMerkleTree();
+  // Reads the stored Merkle nodes (DATA_LOSS for a missing one).
+  merkle::NodeReader MerkleReader() const;
+  // INVALID_ARGUMENT unless `size` <= the head.
+  absl::Status CheckTreeSize(uint64_t size) const;
   // Validates `request` (ValidateRequest, ValidateBlobs) into a new writer,
   // and checks that every blob its events name and it does not carry is held.
   absl::StatusOr<std::unique_ptr<Writer>> Prepare(AppendRequest request);
@@ -272,6 +290,7 @@ class RocksEventLog final : public EventLog {
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
+  rocksdb::ColumnFamilyHandle* merkle_ = nullptr;
 
   mutable absl::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
@@ -293,6 +312,11 @@ class RocksEventLog final : public EventLog {
   std::string last_hash_;
   int64_t last_recorded_us_ = 0;
   absl::flat_hash_map<std::string, StreamState> stream_cache_;
+  // The Merkle tree's frontier at the head, and the nodes a record completes.
+  // A batch that fails to write leaves it ahead of the disk; the log then
+  // takes no more writes until it is reopened, which loads it again.
+  merkle::Frontier tree_;
+  std::vector<merkle::Node> completed_;
 
   rocksdb::Env* env() const {
     return options_.env != nullptr ? options_.env : rocksdb::Env::Default();
@@ -357,6 +381,7 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
       {fmt::kSnapshotsCf, cf_options},
       {fmt::kMetaCf, meta_options},
       {fmt::kBlobsCf, cf_options},
+      {fmt::kMerkleCf, cf_options},
   };
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
@@ -369,13 +394,13 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   snapshots_ = handles_[5];
   meta_ = handles_[6];
   blobs_ = handles_[7];
+  merkle_ = handles_[8];
 
   std::string format_version;
   s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
-  if (s.IsNotFound() ||
-      (s.ok() && format_version == std::to_string(fmt::kUpgradableFormatVersion))) {
-    // A new log, or one of format 2: the blobs family it lacked was created
-    // empty above, so recording format 3 is the whole upgrade.
+  bool upgrade = false;
+  if (s.IsNotFound()) {
+    // A new log (its format is written before anything else).
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db_->Put(wo, meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
@@ -383,11 +408,21 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   } else if (!s.ok()) {
     return FromRocks(s, "reading the format version");
   } else if (format_version != std::to_string(fmt::kFormatVersion)) {
-    return absl::FailedPreconditionError(absl::StrCat("the log in ", dir, " has format ",
-                                                      format_version, "; this build reads format ",
-                                                      fmt::kFormatVersion));
+    int version = 0;
+    if (!absl::SimpleAtoi(format_version, &version) ||
+        version < fmt::kOldestUpgradableFormatVersion || version > fmt::kFormatVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the log in ", dir, " has format ", format_version,
+                       "; this build reads format ", fmt::kFormatVersion, " and upgrades ",
+                       fmt::kOldestUpgradableFormatVersion, " to ", fmt::kFormatVersion - 1));
+    }
+    // Format 2 lacked the blobs family and 3 the tree: both families were
+    // created empty above, and the tree is built from the records.
+    upgrade = true;
   }
   RETURN_IF_ERROR(RecoverHead());
+  if (upgrade) RETURN_IF_ERROR(BuildMerkleTree());
+  RETURN_IF_ERROR(LoadMerkleTree());
   // A checkpoint a crash left unfinished (or a second link a crash left to
   // an ingested one): only its name goes.
   (void)env()->DeleteFile(CheckpointFile());
@@ -434,6 +469,139 @@ absl::Status RocksEventLog::RecoverHead() {
   absl::MutexLock l(&mu_);
   head_ = head;
   return absl::OkStatus();
+}
+
+absl::Status RocksEventLog::BuildMerkleTree() {
+  const uint64_t head = HeadPosition();
+  merkle::Frontier tree;
+  rocksdb::WriteBatch batch;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  uint64_t expected = 1;
+  for (it->Seek(fmt::EventKey(options_.partition, 1)); it->Valid() && expected <= head;
+       it->Next()) {
+    uint32_t partition = 0;
+    uint64_t position = 0;
+    if (!fmt::ParseEventKey(it->key().ToStringView(), &partition, &position) ||
+        partition != options_.partition || position != expected) {
+      break;
+    }
+    completed_.clear();
+    tree.Append(merkle::LeafHash(it->value().ToStringView()), &completed_);
+    for (const merkle::Node& n : completed_) {
+      batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
+    }
+    if (batch.Count() >= 8192) {
+      rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+      if (!s.ok()) return FromRocks(s, "writing the Merkle tree");
+      batch.Clear();
+    }
+    ++expected;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the records for the tree");
+  if (expected != head + 1) {
+    return absl::DataLossError(
+        absl::StrCat("position ", expected, ": the record is missing (building the Merkle tree)"));
+  }
+  // The format last, in the tree's last batch: a crash before it leaves the
+  // old format, and the next open builds the tree again (the same nodes).
+  batch.Put(meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, "writing the Merkle tree");
+  return absl::OkStatus();
+}
+
+merkle::NodeReader RocksEventLog::MerkleReader() const {
+  return [this](uint32_t level, uint64_t index) -> absl::StatusOr<std::string> {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
+                                 fmt::MerkleNodeKey(options_.partition, level, index), &value);
+    if (s.IsNotFound()) {
+      return absl::DataLossError(
+          absl::StrCat("the Merkle tree's node (", level, ", ", index, ") is missing"));
+    }
+    if (!s.ok()) return FromRocks(s, "reading the Merkle tree");
+    return value;
+  };
+}
+
+absl::Status RocksEventLog::LoadMerkleTree() {
+  const uint64_t head = HeadPosition();
+  absl::StatusOr<merkle::Frontier> tree = merkle::Frontier::Load(head, MerkleReader());
+  if (!tree.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("the Merkle tree at the head ", head, ": ", tree.status().message()));
+  }
+  if (head > 0) {
+    ASSIGN_OR_RETURN(std::string last, RecordBytes(head));
+    absl::StatusOr<std::string> leaf = MerkleReader()(0, head - 1);
+    if (!leaf.ok() || *leaf != merkle::LeafHash(last)) {
+      return absl::DataLossError(absl::StrCat(
+          "position ", head, ": the Merkle tree's last leaf is not the last record's"));
+    }
+  }
+  std::string beyond;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
+                               fmt::MerkleNodeKey(options_.partition, 0, head), &beyond);
+  if (s.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("position ", head + 1, ": the Merkle tree has a leaf beyond the head"));
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "reading the Merkle tree");
+  tree_ = *std::move(tree);
+  return absl::OkStatus();
+}
+
+absl::Status RocksEventLog::CheckTreeSize(uint64_t size) const {
+  const uint64_t head = HeadPosition();
+  if (size > head) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the log holds ", head, " records; there is no tree of ", size));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RocksEventLog::MerkleRoot(uint64_t size) {
+  RETURN_IF_ERROR(CheckTreeSize(size));
+  return merkle::Root(size, MerkleReader());
+}
+
+absl::StatusOr<std::vector<std::string>> RocksEventLog::InclusionProof(uint64_t position,
+                                                                       uint64_t size) {
+  RETURN_IF_ERROR(CheckTreeSize(size));
+  if (position == 0 || position > size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("position ", position, " is not in the tree of ", size, " records"));
+  }
+  return merkle::InclusionProof(position - 1, size, MerkleReader());
+}
+
+absl::StatusOr<std::vector<std::string>> RocksEventLog::ConsistencyProof(uint64_t first,
+                                                                         uint64_t second) {
+  RETURN_IF_ERROR(CheckTreeSize(second));
+  if (first > second) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the tree of ", first, " records cannot be extended by the smaller one of ", second));
+  }
+  return merkle::ConsistencyProof(first, second, MerkleReader());
+}
+
+absl::StatusOr<std::string> RocksEventLog::RecordBytes(uint64_t position) {
+  if (position == 0 || position > HeadPosition()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no position ", position, " in a log of ", HeadPosition(), " records"));
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_,
+                               fmt::EventKey(options_.partition, position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("position ", position, ": the record is missing"));
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("reading position ", position));
+  return value;
 }
 
 absl::StatusOr<std::unique_ptr<RocksEventLog::Writer>> RocksEventLog::Prepare(
@@ -725,6 +893,11 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
       for (const std::string& d : e.blob_digests) rec.add_blob_digests(d);
       std::string bytes = rec.SerializeAsString();
       hash = Sha256(bytes);
+      completed_.clear();
+      tree_.Append(merkle::LeafHash(bytes), &completed_);
+      for (const merkle::Node& n : completed_) {
+        batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
+      }
       batch.Put(events_, fmt::EventKey(options_.partition, position), bytes);
       std::string pos_value;
       fmt::PutFixed64BE(&pos_value, position);
@@ -968,6 +1141,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
   out.to = (to == 0 || to > head) ? head : to;
   if (out.from > out.to) {
     out.to = out.from - 1;
+    ASSIGN_OR_RETURN(out.merkle_root, merkle::Root(out.to, MerkleReader()));
     return out;
   }
   std::string hash(fmt::kHashSize, '\0');
@@ -994,6 +1168,12 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     out.problem = std::move(problem);
     return out;
   };
+  // The tree before the range, from its stored nodes; within it, every leaf
+  // and every node a leaf completes is recomputed and compared.
+  const merkle::NodeReader read_node = MerkleReader();
+  absl::StatusOr<merkle::Frontier> tree = merkle::Frontier::Load(out.from - 1, read_node);
+  if (!tree.ok()) return fail(out.from - 1, std::string(tree.status().message()));
+  std::vector<merkle::Node> completed;
   v1::EventRecord rec;
   absl::flat_hash_set<std::string> blobs_seen;
   for (it->Seek(fmt::EventKey(options_.partition, out.from)); it->Valid(); it->Next()) {
@@ -1016,6 +1196,17 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
                   "this one, was altered or removed");
     }
     hash = Sha256(v.ToStringView());
+    completed.clear();
+    tree->Append(merkle::LeafHash(v.ToStringView()), &completed);
+    for (const merkle::Node& n : completed) {
+      absl::StatusOr<std::string> stored = read_node(n.level, n.index);
+      if (!stored.ok()) return fail(position, std::string(stored.status().message()));
+      if (*stored != n.hash) {
+        return fail(position, absl::StrCat("the Merkle tree's node (", n.level, ", ", n.index,
+                                           ") does not match the records: the tree, or a "
+                                           "record it covers, was altered"));
+      }
+    }
     for (const std::string& digest : rec.blob_digests()) {
       if (blobs_seen.contains(digest)) continue;
       absl::Status blob = CheckBlob(digest);
@@ -1043,6 +1234,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     }
   }
   out.last_hash = hash;
+  out.merkle_root = tree->Root();
   return out;
 }
 

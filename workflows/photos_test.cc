@@ -158,7 +158,8 @@ void AlterBlob(const std::string& dir, const std::string& digest, const std::str
   for (const char* name :
        {rocksdb::kDefaultColumnFamilyName.c_str(), store::format::kEventsCf,
         store::format::kStreamIndexCf, store::format::kHeadsCf, store::format::kRequestsCf,
-        store::format::kSnapshotsCf, store::format::kMetaCf, store::format::kBlobsCf}) {
+        store::format::kSnapshotsCf, store::format::kMetaCf, store::format::kBlobsCf,
+        store::format::kMerkleCf}) {
     cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
