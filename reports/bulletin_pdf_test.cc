@@ -3,8 +3,11 @@
 // by commands through the project aggregate into a real log, its bulletin
 // computed from the log, rendered and printed; the document's figures, its
 // Chinese text (so the CJK fonts are embedded) and its page numbers come out.
-// Also how printing fails: no Chromium, a Chromium that fails, one that hangs.
+// Also how printing fails: no Chromium, a Chromium that fails, one that hangs;
+// and that it works under the systemd unit's MemoryDenyWriteExecute.
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -112,6 +115,36 @@ TEST(BulletinPdfTest, ChengduTwentyNineteenPrintsItsFigures) {
     EXPECT_EQ(m[1], "yes") << line;
   }
   EXPECT_GT(font_count, 0);
+}
+
+// deploy/taizhangd.service sets MemoryDenyWriteExecute=yes, which the kernel
+// applies to the server and every child it starts (PR_SET_MDWE, Linux 6.3):
+// Chromium must print a bulletin without ever making writable memory
+// executable. A child of the test, put under the same rule, prints one.
+TEST(PdfTest, PrintsWhereWritableMemoryMayNeverBeExecutable) {
+#ifndef PR_GET_MDWE
+  constexpr int PR_SET_MDWE = 65, PR_GET_MDWE = 66;
+#endif
+  if (prctl(PR_GET_MDWE, 0L, 0L, 0L, 0L) < 0) {
+    GTEST_SKIP() << "this kernel has no memory-deny-write-execute (PR_SET_MDWE, Linux 6.3)";
+  }
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_EXIT(
+      {
+        if (prctl(PR_SET_MDWE, 1L /* PR_MDWE_REFUSE_EXEC_GAIN */, 0L, 0L, 0L) != 0) {
+          std::fputs("prctl(PR_SET_MDWE) failed\n", stderr);
+          std::_Exit(2);
+        }
+        PdfOptions options;
+        options.timeout = absl::Seconds(40);
+        auto pdf = HtmlToPdf("<p>通报</p><script>document.body.append('脚本')</script>", options);
+        if (!pdf.ok() || pdf->rfind("%PDF-", 0) != 0) {
+          std::fputs(std::string(pdf.status().message()).c_str(), stderr);
+          std::_Exit(1);
+        }
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(PdfTest, NoChromiumIsUnavailable) {

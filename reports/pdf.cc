@@ -237,18 +237,16 @@ absl::StatusOr<std::string> HtmlToPdf(std::string_view html, const PdfOptions& o
     out.write(html.data(), static_cast<std::streamsize>(html.size()));
     if (!out) return absl::InternalError(absl::StrCat("cannot write ", input));
   }
-  const std::vector<std::string> argv = {*binary,
-                                         "--headless",
-                                         "--no-sandbox",
-                                         "--disable-gpu",
-                                         "--disable-dev-shm-usage",
-                                         "--disable-extensions",
-                                         "--no-first-run",
-                                         "--no-default-browser-check",
-                                         "--no-pdf-header-footer",
-                                         "--user-data-dir=" + dir->path() + "/profile",
-                                         "--print-to-pdf=" + pdf,
-                                         "file://" + input};
+  const std::vector<std::string> argv = {
+      *binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+      "--no-pdf-header-footer",
+      // A bulletin's scripts are few; without a
+      // JIT, V8 never maps writable memory
+      // executable, so Chromium also prints
+      // under the unit's MemoryDenyWriteExecute.
+      "--js-flags=--jitless", "--user-data-dir=" + dir->path() + "/profile",
+      "--print-to-pdf=" + pdf, "file://" + input};
   auto run = Run(argv, output, options.timeout, IntervalClock(options));
   if (!run.ok()) return run.status();
   if (run->timed_out) {
