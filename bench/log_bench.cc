@@ -6,6 +6,11 @@
 //   log_bench [--seconds=S] [--payload=BYTES] [--replay-events=N] [--dir=DIR]
 //
 // Targets: log >= 1.0x raw at every number of appenders; replay >= 0.5x scan.
+// Beside them, what the Merkle tree costs an append: the same appends on a log
+// opened without its tree (Options::merkle_tree = false), in the same run,
+// with the process's CPU time per append on both.
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -32,14 +37,27 @@ struct Config {
   std::string dir;
 };
 
+// The process's CPU time (user and system), in seconds.
+double CpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct Rate {
+  double per_second = 0;
+  double cpu_us = 0;  // CPU time of the whole process per operation
+};
+
 // Runs `threads` workers calling op(thread, i) until `seconds` pass; returns
-// operations per second.
+// operations per second and the CPU time per operation.
 template <typename Op>
-double Run(int threads, double seconds, Op op) {
+Rate Run(int threads, double seconds, Op op) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> done{0};
   std::vector<std::thread> workers;
   auto start = Steady::now();
+  const double cpu_start = CpuSeconds();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       uint64_t n = 0;
@@ -51,10 +69,11 @@ double Run(int threads, double seconds, Op op) {
   stop = true;
   for (auto& w : workers) w.join();
   double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
-  return done.load() / elapsed;
+  const double ops = static_cast<double>(done.load());
+  return Rate{ops / elapsed, ops > 0 ? (CpuSeconds() - cpu_start) * 1e6 / ops : 0};
 }
 
-double RawPuts(const Config& c, int threads) {
+Rate RawPuts(const Config& c, int threads) {
   std::string dir = absl::StrCat(c.dir, "/raw_", threads);
   std::filesystem::remove_all(dir);
   rocksdb::Options options;
@@ -64,7 +83,7 @@ double RawPuts(const Config& c, int threads) {
   std::string value(c.payload, 'v');
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  double rate = Run(threads, c.seconds, [&](int t, uint64_t i) {
+  Rate rate = Run(threads, c.seconds, [&](int t, uint64_t i) {
     std::string key = absl::StrCat("k", t, "/", i);
     if (!db->Put(wo, key, value).ok()) std::abort();
   });
@@ -73,14 +92,16 @@ double RawPuts(const Config& c, int threads) {
   return rate;
 }
 
-double LogAppends(const Config& c, int threads) {
-  std::string dir = absl::StrCat(c.dir, "/log_", threads);
+Rate LogAppends(const Config& c, int threads, bool merkle_tree) {
+  std::string dir = absl::StrCat(c.dir, "/log_", threads, merkle_tree ? "" : "_without_tree");
   std::filesystem::remove_all(dir);
   auto clock = taizhang::NewSystemClock();
-  auto log = taizhang::store::OpenEventLog(dir, *clock);
+  taizhang::store::Options options;
+  options.merkle_tree = merkle_tree;
+  auto log = taizhang::store::OpenEventLog(dir, *clock, options);
   if (!log.ok()) std::abort();
   std::string payload(c.payload, 'p');
-  double rate = Run(threads, c.seconds, [&](int t, uint64_t i) {
+  Rate rate = Run(threads, c.seconds, [&](int t, uint64_t i) {
     taizhang::store::AppendRequest r;
     r.stream = absl::StrCat("case/", t);
     r.request_id = absl::StrCat(t, ":", i);
@@ -190,13 +211,30 @@ int main(int argc, char** argv) {
   std::printf("durable appends/s, %zu-byte payload, %.1f s per point (sync=true on both)\n",
               c.payload, c.seconds);
   std::printf("%10s %14s %14s %8s %8s\n", "appenders", "raw Put", "log Append", "ratio", "target");
+  struct Tree {
+    int threads;
+    Rate with, without;
+  };
+  std::vector<Tree> trees;
   for (int threads : {1, 16, 64}) {
-    double raw = RawPuts(c, threads);
-    double log = LogAppends(c, threads);
+    const Rate raw = RawPuts(c, threads);
+    const Rate log = LogAppends(c, threads, /*merkle_tree=*/true);
+    const Rate without = LogAppends(c, threads, /*merkle_tree=*/false);
+    trees.push_back({threads, log, without});
+    const double ratio = log.per_second / raw.per_second;
     const double target = 1.0;
-    std::printf("%10d %14.0f %14.0f %7.2fx %8s %s\n", threads, raw, log, log / raw,
-                target > 0 ? absl::StrCat(">=", target, "x").c_str() : "-",
-                target > 0 ? (log / raw >= target ? "ok" : "BELOW TARGET") : "");
+    std::printf("%10d %14.0f %14.0f %7.2fx %8s %s\n", threads, raw.per_second, log.per_second,
+                ratio, absl::StrCat(">=", target, "x").c_str(),
+                ratio >= target ? "ok" : "BELOW TARGET");
+  }
+  std::printf(
+      "\nthe Merkle tree's cost: the same appends on a log without it (format 3)\n"
+      "%10s %14s %14s %8s %12s %12s %10s\n",
+      "appenders", "with tree/s", "without/s", "ratio", "CPU us with", "CPU us w/o", "tree CPU");
+  for (const Tree& t : trees) {
+    std::printf("%10d %14.0f %14.0f %7.2fx %12.1f %12.1f %+9.1fus\n", t.threads, t.with.per_second,
+                t.without.per_second, t.with.per_second / t.without.per_second, t.with.cpu_us,
+                t.without.cpu_us, t.with.cpu_us - t.without.cpu_us);
   }
   Replay(c);
   std::filesystem::remove_all(c.dir);

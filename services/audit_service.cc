@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/grpc_status.h"
+#include "store/merkle.h"
 #include "store/sha256.h"
 #include "workflows/backdating.h"
 
@@ -148,6 +149,98 @@ grpc::Status AuditService::Verify(grpc::ServerContext* ctx, const v1::VerifyRequ
   response->set_digest(v.last_hash.empty() ? "" : store::ToHex(v.last_hash));
   response->set_first_bad(v.first_bad);
   response->set_problem(v.problem);
+  if (v.ok) response->set_merkle_root(store::ToHex(v.merkle_root));
+  return grpc::Status::OK;
+}
+
+namespace {
+
+// The size a request names, or the head; INVALID_ARGUMENT beyond the head.
+absl::StatusOr<uint64_t> TreeSize(bool has, uint64_t size, uint64_t head, const char* field) {
+  if (!has) return head;
+  if (size > head) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", size, " is beyond the log's head ", head));
+  }
+  return size;
+}
+
+std::vector<std::string> Hex(const std::vector<std::string>& hashes) {
+  std::vector<std::string> out;
+  out.reserve(hashes.size());
+  for (const std::string& h : hashes) out.push_back(store::ToHex(h));
+  return out;
+}
+
+}  // namespace
+
+grpc::Status AuditService::GetTreeHead(grpc::ServerContext* ctx,
+                                       const v1::GetTreeHeadRequest* request,
+                                       v1::TreeHead* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  TZ_ASSIGN_OR_RETURN_GRPC(
+      uint64_t size, TreeSize(request->has_size(), request->size(), log_.HeadPosition(), "size"));
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string root, log_.MerkleRoot(size));
+  response->set_size(size);
+  response->set_root(store::ToHex(root));
+  if (size > 0) {
+    TZ_ASSIGN_OR_RETURN_GRPC(std::vector<store::RecordedEvent> last, log_.ReadAll(size, 1));
+    if (last.empty()) {
+      return grpc::Status(grpc::StatusCode::DATA_LOSS,
+                          absl::StrCat("position ", size, ": the record is missing"));
+    }
+    response->set_partition(last[0].record.partition());
+    response->set_chain_digest(store::ToHex(last[0].hash));
+    *response->mutable_recorded_at() =
+        TimeUtil::MicrosecondsToTimestamp(last[0].record.recorded_at_us());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ProveInclusion(grpc::ServerContext* ctx,
+                                          const v1::ProveInclusionRequest* request,
+                                          v1::InclusionProof* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  TZ_ASSIGN_OR_RETURN_GRPC(
+      uint64_t size, TreeSize(request->has_size(), request->size(), log_.HeadPosition(), "size"));
+  if (request->position() < 1 || request->position() > size) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("position: ", request->position(), " is not in the tree of ",
+                                     size, " records (1..", size, ")"));
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string record, log_.RecordBytes(request->position()));
+  TZ_ASSIGN_OR_RETURN_GRPC(std::vector<std::string> path,
+                           log_.InclusionProof(request->position(), size));
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string root, log_.MerkleRoot(size));
+  response->set_position(request->position());
+  response->set_size(size);
+  response->set_leaf_hash(store::ToHex(store::merkle::LeafHash(record)));
+  response->set_record(std::move(record));
+  for (std::string& h : Hex(path)) response->add_path(std::move(h));
+  response->set_root(store::ToHex(root));
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ProveConsistency(grpc::ServerContext* ctx,
+                                            const v1::ProveConsistencyRequest* request,
+                                            v1::ConsistencyProof* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  TZ_ASSIGN_OR_RETURN_GRPC(uint64_t second, TreeSize(request->has_second(), request->second(),
+                                                     log_.HeadPosition(), "second"));
+  if (request->first() > second) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("first: ", request->first(), " is beyond second (", second,
+                                     "); a tree is only proven to extend a smaller one"));
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(std::vector<std::string> path,
+                           log_.ConsistencyProof(request->first(), second));
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string first_root, log_.MerkleRoot(request->first()));
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string second_root, log_.MerkleRoot(second));
+  response->set_first(request->first());
+  response->set_second(second);
+  response->set_first_root(store::ToHex(first_root));
+  response->set_second_root(store::ToHex(second_root));
+  for (std::string& h : Hex(path)) response->add_path(std::move(h));
   return grpc::Status::OK;
 }
 

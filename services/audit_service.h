@@ -1,6 +1,7 @@
 // The Audit service: the log as auditors (审计, 纪检) see it — a stream's
-// events, the global log in pages, and verification of the hash chain. It only
-// reads; every call is authorized by the Authorizer (auth.h).
+// events, the global log in pages, verification of the hash chain, and the
+// Merkle tree's roots and proofs. It only reads; every call is authorized by
+// the Authorizer (auth.h).
 //
 // Thread-safety: handlers run concurrently; the service holds only references
 // to thread-safe objects.
@@ -28,6 +29,13 @@ class AuditService final : public v1::Audit::Service {
                        grpc::ServerWriter<v1::ReadLogResponse>* writer) override;
   grpc::Status Verify(grpc::ServerContext* ctx, const v1::VerifyRequest* request,
                       v1::VerifyResponse* response) override;
+  grpc::Status GetTreeHead(grpc::ServerContext* ctx, const v1::GetTreeHeadRequest* request,
+                           v1::TreeHead* response) override;
+  grpc::Status ProveInclusion(grpc::ServerContext* ctx, const v1::ProveInclusionRequest* request,
+                              v1::InclusionProof* response) override;
+  grpc::Status ProveConsistency(grpc::ServerContext* ctx,
+                                const v1::ProveConsistencyRequest* request,
+                                v1::ConsistencyProof* response) override;
 
  private:
   store::EventLog& log_;

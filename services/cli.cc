@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -16,7 +17,10 @@
 #include "reports/labels.h"
 #include "services/china_time.h"
 #include "services/text_table.h"
+#include "store/merkle.h"
+#include "store/sha256.h"
 #include "taizhang/v1/calendar.pb.h"
+#include "taizhang/v1/record.pb.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
 namespace taizhang::services {
@@ -74,15 +78,171 @@ void AddVerify(CLI::App& app, CliContext& ctx) {
     } else if (response.ok() && response.checked() == 0) {
       Print(ctx, "chain ok: nothing to check (the log or the range is empty)\n");
     } else if (response.ok()) {
-      Print(ctx,
-            absl::StrCat("chain ok: positions ", response.from_position(), "..",
-                         response.to_position(), " (", response.checked(), " records)\n", "digest ",
-                         response.digest().empty() ? "-" : response.digest(), "\n"));
+      Print(ctx, absl::StrCat("chain ok: positions ", response.from_position(), "..",
+                              response.to_position(), " (", response.checked(), " records)\n",
+                              "digest ", response.digest().empty() ? "-" : response.digest(), "\n",
+                              response.merkle_root().empty()
+                                  ? ""
+                                  : absl::StrCat("merkle root ", response.merkle_root(), "\n")));
     } else {
       Print(ctx, absl::StrCat("chain BROKEN at position ", response.first_bad(), ": ",
                               response.problem(), "\n"));
     }
     if (!response.ok()) ctx.exit_code = 1;
+  });
+}
+
+// Hex of 32 bytes, or "" when `hex` is not one.
+std::string HashFromHex(const std::string& hex) {
+  std::string bytes;
+  if (!store::FromHex(hex, &bytes) || bytes.size() != 32) return "";
+  return bytes;
+}
+
+std::vector<std::string> HashesFromHex(const google::protobuf::RepeatedPtrField<std::string>& hex) {
+  std::vector<std::string> out;
+  for (const std::string& h : hex) out.push_back(HashFromHex(h));
+  return out;
+}
+
+// Checks `--root`-style options: empty, or 64 hex digits.
+bool HeldRootOk(CliContext& ctx, const std::string& option, const std::string& held) {
+  if (held.empty() || !HashFromHex(held).empty()) return true;
+  ctx.Fail(absl::StrCat(option, ": expected the 64 hex digits of a root"), 2);
+  return false;
+}
+
+// `taizhang tree head|prove|consistency`: the Merkle tree's roots and proofs.
+// Every proof is checked here, on the caller's machine, against the root the
+// server gives and, when given, against a root the caller already holds (one
+// written down earlier, or printed in a bulletin): a server that rewrote its
+// log cannot answer both.
+void AddTree(CLI::App& app, CliContext& ctx) {
+  auto* tree = app.add_subcommand("tree", "the Merkle tree over the log: roots and proofs");
+  tree->require_subcommand(1);
+
+  auto* head = tree->add_subcommand("head", "the tree's root at the head or at a size");
+  auto* head_size = &ctx.Own<std::optional<uint64_t>>();
+  head->add_option("--size", *head_size, "records in the tree (default: the head)");
+  head->callback([&ctx, head_size] {
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::GetTreeHeadRequest request;
+    if (head_size->has_value()) request.set_size(**head_size);
+    v1::TreeHead response;
+    grpc::Status status = stub.GetTreeHead(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(response);
+    Print(ctx, absl::StrCat("tree of ", response.size(), " records (partition ",
+                            response.partition(), ")\nroot   ", response.root(), "\n"));
+    if (response.size() > 0) {
+      Print(ctx, absl::StrCat("chain  ", response.chain_digest(), "\nat     ",
+                              Time(response.recorded_at(), /*seconds=*/true), "\n"));
+    }
+  });
+
+  auto* prove = tree->add_subcommand("prove", "prove that the record at a position is in the log");
+  auto* position = &ctx.Own<uint64_t>();
+  auto* prove_size = &ctx.Own<std::optional<uint64_t>>();
+  auto* held_root = &ctx.Own<std::string>();
+  prove->add_option("POSITION", *position, "the record's position")->required();
+  prove->add_option("--size", *prove_size, "the tree's size (default: the head)");
+  prove->add_option("--root", *held_root, "a root you hold for that size (hex): check against it");
+  prove->callback([&ctx, position, prove_size, held_root] {
+    if (!HeldRootOk(ctx, "--root", *held_root)) return;
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::ProveInclusionRequest request;
+    request.set_position(*position);
+    if (prove_size->has_value()) request.set_size(**prove_size);
+    v1::InclusionProof response;
+    grpc::Status status = stub.ProveInclusion(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    v1::EventRecord record;
+    const bool decoded =
+        record.ParseFromString(response.record()) && record.position() == response.position();
+    const bool proven =
+        decoded && store::merkle::VerifyInclusion(response.position() - 1, response.size(),
+                                                  store::merkle::LeafHash(response.record()),
+                                                  HashesFromHex(response.path()),
+                                                  HashFromHex(response.root()));
+    const bool held_ok = held_root->empty() || absl::AsciiStrToLower(*held_root) == response.root();
+    if (ctx.json) {
+      ctx.PrintJson(response);
+    } else if (!decoded) {
+      Print(ctx, absl::StrCat("NOT PROVEN: the record returned is not the record at position ",
+                              response.position(), "\n"));
+    } else if (!proven) {
+      Print(ctx, absl::StrCat("NOT PROVEN: the path does not lead from the record at position ",
+                              response.position(), " to the root ", response.root(), "\n"));
+    } else {
+      Print(ctx, absl::StrCat("record ", record.position(), " (", record.stream(), " v",
+                              record.version(), ", ", record.type(), ") is in the tree of ",
+                              response.size(), " records\nroot   ", response.root(), "\nproof  ",
+                              response.path_size(), " hashes, checked here\n"));
+      if (!held_root->empty()) {
+        Print(ctx, held_ok ? "the root is the one you hold\n"
+                           : absl::StrCat("DIFFERENT from the root you hold: ", *held_root, "\n"));
+      }
+    }
+    if (!proven || !held_ok) ctx.exit_code = 1;
+  });
+
+  auto* consistency = tree->add_subcommand(
+      "consistency", "prove that the log of a later size extends the log of an earlier one");
+  auto* first = &ctx.Own<uint64_t>();
+  auto* second = &ctx.Own<std::optional<uint64_t>>();
+  auto* first_root = &ctx.Own<std::string>();
+  auto* second_root = &ctx.Own<std::string>();
+  consistency->add_option("FIRST", *first, "the earlier size")->required();
+  consistency->add_option("--second", *second, "the later size (default: the head)");
+  consistency->add_option("--first-root", *first_root,
+                          "the root you hold for the earlier size (hex)");
+  consistency->add_option("--second-root", *second_root,
+                          "the root you hold for the later size (hex)");
+  consistency->callback([&ctx, first, second, first_root, second_root] {
+    if (!HeldRootOk(ctx, "--first-root", *first_root) ||
+        !HeldRootOk(ctx, "--second-root", *second_root)) {
+      return;
+    }
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::ProveConsistencyRequest request;
+    request.set_first(*first);
+    if (second->has_value()) request.set_second(**second);
+    v1::ConsistencyProof response;
+    grpc::Status status = stub.ProveConsistency(&call, request, &response);
+    if (!status.ok()) return ctx.Fail(status);
+    const bool proven = store::merkle::VerifyConsistency(
+        response.first(), response.second(), HashFromHex(response.first_root()),
+        HashFromHex(response.second_root()), HashesFromHex(response.path()));
+    std::vector<std::string> differ;
+    if (!first_root->empty() && absl::AsciiStrToLower(*first_root) != response.first_root()) {
+      differ.push_back(absl::StrCat("the earlier root is ", response.first_root(),
+                                    ", not the one you hold (", *first_root, ")"));
+    }
+    if (!second_root->empty() && absl::AsciiStrToLower(*second_root) != response.second_root()) {
+      differ.push_back(absl::StrCat("the later root is ", response.second_root(),
+                                    ", not the one you hold (", *second_root, ")"));
+    }
+    if (ctx.json) {
+      ctx.PrintJson(response);
+    } else if (!proven) {
+      Print(ctx,
+            absl::StrCat("NOT PROVEN: the tree of ", response.second(),
+                         " records is not shown to extend the tree of ", response.first(), "\n"));
+    } else {
+      Print(ctx,
+            absl::StrCat("the tree of ", response.second(), " records extends the tree of ",
+                         response.first(), "\nroot ", response.first(), "  ", response.first_root(),
+                         "\nroot ", response.second(), "  ", response.second_root(), "\nproof ",
+                         response.path_size(), " hashes, checked here\n"));
+    }
+    for (const std::string& d : differ) Print(ctx, absl::StrCat("DIFFERENT: ", d, "\n"));
+    if (!proven || !differ.empty()) ctx.exit_code = 1;
   });
 }
 
@@ -463,6 +623,7 @@ void AddConnectionOptions(CLI::App& app, CliContext& ctx) {
 
 void AddCoreCommands(CLI::App& app, CliContext& ctx) {
   AddVerify(app, ctx);
+  AddTree(app, ctx);
   AddHistory(app, ctx);
   AddLog(app, ctx);
   AddAlerts(app, ctx);

@@ -1008,6 +1008,47 @@ std::vector<std::string> RootsFromRecords(EventLog& log) {
   return roots;
 }
 
+// A log opened without its tree (the benchmark's way of measuring what the
+// tree costs) is a format-3 log: appends and the chain as ever, no roots; it
+// gets its tree when next opened with one, and a log with a tree is never
+// opened without it (its tree would fall behind).
+TEST_F(EventLogTest, ALogWithoutItsTreeIsFormatThreeAndGetsItsTreeWhenOpenedWithOne) {
+  log_.reset();
+  std::filesystem::remove_all(dir_);
+  Options without;
+  without.merkle_tree = false;
+  {
+    auto log = OpenEventLog(dir_, clock_, without);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 9; ++i) {
+      ASSERT_TRUE((*log)->Append(Req("s", absl::StrCat("r", i), ExpectedVersion::Any(), 2)).ok());
+    }
+    EXPECT_EQ((*log)->MerkleRoot(0).status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ((*log)->InclusionProof(1, 18).status().code(), absl::StatusCode::kFailedPrecondition);
+    auto v = (*log)->Verify(1, 0);
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok) << v->problem;
+    EXPECT_EQ(v->checked, 18u);
+    EXPECT_EQ(v->merkle_root, "");
+  }
+  {
+    Tamperer t(dir_);
+    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "3");
+    EXPECT_EQ(t.DeleteTree(), 0u);
+  }
+  Reopen();
+  EXPECT_EQ(log_->HeadPosition(), 18u);
+  const std::vector<std::string> roots = RootsFromRecords(*log_);
+  for (uint64_t n = 0; n <= 18; ++n) EXPECT_EQ(*log_->MerkleRoot(n), roots[n]) << n;
+  EXPECT_TRUE(log_->Verify(1, 0)->ok);
+  log_.reset();
+  auto refused = OpenEventLog(dir_, clock_, without);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 4"));
+  Reopen();
+  EXPECT_EQ(*log_->MerkleRoot(18), roots[18]);
+}
+
 TEST_F(EventLogTest, TheTreeFollowsEveryAppendAndProvesEverySize) {
   // Appends of one to five events, alone and in concurrent group commits.
   for (int i = 0; i < 12; ++i) {

@@ -36,6 +36,9 @@ inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under t
 //    the tree over its records, then writing 4.
 inline constexpr int kFormatVersion = 4;
 inline constexpr int kOldestUpgradableFormatVersion = 2;
+// The format of a log opened without its Merkle tree (Options::merkle_tree):
+// format 4 less the tree.
+inline constexpr int kFormatWithoutMerkleTree = 3;
 inline constexpr size_t kHashSize = 32;  // SHA-256
 
 // Limits on what an append may carry.

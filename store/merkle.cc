@@ -94,10 +94,13 @@ void ShiftWhileEven(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 std::string LeafHash(std::string_view leaf) {
-  Sha256Hasher h;
-  h.Update(std::string_view("\0", 1));
-  h.Update(leaf);
-  return h.Finish();
+  // One contiguous buffer for the one-shot digest: a streaming context
+  // costs more to set up than copying a record does.
+  std::string buffer;
+  buffer.reserve(1 + leaf.size());
+  buffer.push_back('\0');
+  buffer.append(leaf);
+  return Sha256(buffer);
 }
 
 std::string NodeHash(std::string_view left, std::string_view right) {

@@ -403,10 +403,18 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
     // A new log (its format is written before anything else).
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    s = db_->Put(wo, meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
+    s = db_->Put(
+        wo, meta_, fmt::kMetaFormat,
+        std::to_string(options_.merkle_tree ? fmt::kFormatVersion : fmt::kFormatWithoutMerkleTree));
     if (!s.ok()) return FromRocks(s, "writing the format version");
   } else if (!s.ok()) {
     return FromRocks(s, "reading the format version");
+  } else if (!options_.merkle_tree) {
+    if (format_version != std::to_string(fmt::kFormatWithoutMerkleTree)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log in ", dir, " has format ", format_version,
+          "; without its Merkle tree only format ", fmt::kFormatWithoutMerkleTree, " opens"));
+    }
   } else if (format_version != std::to_string(fmt::kFormatVersion)) {
     int version = 0;
     if (!absl::SimpleAtoi(format_version, &version) ||
@@ -421,8 +429,10 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
     upgrade = true;
   }
   RETURN_IF_ERROR(RecoverHead());
-  if (upgrade) RETURN_IF_ERROR(BuildMerkleTree());
-  RETURN_IF_ERROR(LoadMerkleTree());
+  if (options_.merkle_tree) {
+    if (upgrade) RETURN_IF_ERROR(BuildMerkleTree());
+    RETURN_IF_ERROR(LoadMerkleTree());
+  }
   // A checkpoint a crash left unfinished (or a second link a crash left to
   // an ingested one): only its name goes.
   (void)env()->DeleteFile(CheckpointFile());
@@ -556,6 +566,9 @@ absl::Status RocksEventLog::LoadMerkleTree() {
 }
 
 absl::Status RocksEventLog::CheckTreeSize(uint64_t size) const {
+  if (!options_.merkle_tree) {
+    return absl::FailedPreconditionError("this log was opened without its Merkle tree");
+  }
   const uint64_t head = HeadPosition();
   if (size > head) {
     return absl::InvalidArgumentError(
@@ -893,10 +906,12 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
       for (const std::string& d : e.blob_digests) rec.add_blob_digests(d);
       std::string bytes = rec.SerializeAsString();
       hash = Sha256(bytes);
-      completed_.clear();
-      tree_.Append(merkle::LeafHash(bytes), &completed_);
-      for (const merkle::Node& n : completed_) {
-        batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
+      if (options_.merkle_tree) {
+        completed_.clear();
+        tree_.Append(merkle::LeafHash(bytes), &completed_);
+        for (const merkle::Node& n : completed_) {
+          batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
+        }
       }
       batch.Put(events_, fmt::EventKey(options_.partition, position), bytes);
       std::string pos_value;
@@ -1141,7 +1156,9 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
   out.to = (to == 0 || to > head) ? head : to;
   if (out.from > out.to) {
     out.to = out.from - 1;
-    ASSIGN_OR_RETURN(out.merkle_root, merkle::Root(out.to, MerkleReader()));
+    if (options_.merkle_tree) {
+      ASSIGN_OR_RETURN(out.merkle_root, merkle::Root(out.to, MerkleReader()));
+    }
     return out;
   }
   std::string hash(fmt::kHashSize, '\0');
@@ -1170,8 +1187,10 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
   };
   // The tree before the range, from its stored nodes; within it, every leaf
   // and every node a leaf completes is recomputed and compared.
+  const bool with_tree = options_.merkle_tree;
   const merkle::NodeReader read_node = MerkleReader();
-  absl::StatusOr<merkle::Frontier> tree = merkle::Frontier::Load(out.from - 1, read_node);
+  absl::StatusOr<merkle::Frontier> tree =
+      with_tree ? merkle::Frontier::Load(out.from - 1, read_node) : merkle::Frontier();
   if (!tree.ok()) return fail(out.from - 1, std::string(tree.status().message()));
   std::vector<merkle::Node> completed;
   v1::EventRecord rec;
@@ -1197,7 +1216,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     }
     hash = Sha256(v.ToStringView());
     completed.clear();
-    tree->Append(merkle::LeafHash(v.ToStringView()), &completed);
+    if (with_tree) tree->Append(merkle::LeafHash(v.ToStringView()), &completed);
     for (const merkle::Node& n : completed) {
       absl::StatusOr<std::string> stored = read_node(n.level, n.index);
       if (!stored.ok()) return fail(position, std::string(stored.status().message()));
@@ -1234,7 +1253,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     }
   }
   out.last_hash = hash;
-  out.merkle_root = tree->Root();
+  if (with_tree) out.merkle_root = tree->Root();
   return out;
 }
 

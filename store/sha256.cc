@@ -14,8 +14,20 @@ std::string Sha256(std::string_view data) {
   return out;
 }
 
+namespace {
+
+// SHA-256 fetched from the default provider once: EVP_sha256() would be
+// fetched again (under a lock) by every EVP_DigestInit_ex.
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
+
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  const EVP_MD* md = FetchedSha256();
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), md != nullptr ? md : EVP_sha256(), nullptr);
 }
 
 Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }

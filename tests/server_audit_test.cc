@@ -10,6 +10,7 @@
 #include "services/server.h"
 #include "services/testing/server_harness.h"
 #include "services/text_table.h"
+#include "store/merkle.h"
 #include "store/sha256.h"
 #include "taizhang/v1/api_config.pb.h"
 #include "taizhang/v1/service.grpc.pb.h"
@@ -43,6 +44,22 @@ class AuditTest : public ::testing::Test {
     head_ = testing::SeedLog(dir_ / "data", events);
     offline_ = testing::OfflineVerify(dir_ / "data");
     offline_partial_ = testing::OfflineVerify(dir_ / "data", 2, 5);
+    {
+      // The tree of every size, computed here from the stored records.
+      ManualClock clock(testing::TestStart());
+      auto log = store::OpenEventLog(dir_ / "data", clock);
+      ASSERT_TRUE(log.ok()) << log.status();
+      store::merkle::Frontier tree;
+      std::vector<store::merkle::Node> unused;
+      roots_.push_back(store::ToHex(tree.Root()));
+      for (uint64_t p = 1; p <= head_; ++p) {
+        absl::StatusOr<std::string> bytes = (*log)->RecordBytes(p);
+        ASSERT_TRUE(bytes.ok()) << bytes.status();
+        records_.push_back(*bytes);
+        tree.Append(store::merkle::LeafHash(*bytes), &unused);
+        roots_.push_back(store::ToHex(tree.Root()));
+      }
+    }
     daemon_ = testing::StartDaemon(dir_, {"--log-only"});
     ASSERT_NE(daemon_, nullptr);
     audit_ = std::make_unique<v1::Audit::Stub>(Connect(daemon_->address()));
@@ -55,6 +72,8 @@ class AuditTest : public ::testing::Test {
   TempDir dir_;
   uint64_t head_ = 0;
   store::VerifyResult offline_, offline_partial_;
+  std::vector<std::string> roots_;    // hex root of the tree of each size, 0..head
+  std::vector<std::string> records_;  // stored bytes of positions 1..head
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<v1::Audit::Stub> audit_;
 };
@@ -175,6 +194,165 @@ TEST_F(AuditTest, VerifyGivesTheSameDigestAsTheLogItself) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "chain ok: positions 1..7 (7 records)")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, store::ToHex(offline_.last_hash))) << r.out;
+}
+
+std::vector<std::string> Bytes(const google::protobuf::RepeatedPtrField<std::string>& hex) {
+  std::vector<std::string> out;
+  for (const std::string& h : hex) {
+    std::string b;
+    EXPECT_TRUE(store::FromHex(h, &b)) << h;
+    out.push_back(b);
+  }
+  return out;
+}
+
+std::string Bytes(const std::string& hex) {
+  std::string b;
+  EXPECT_TRUE(store::FromHex(hex, &b)) << hex;
+  return b;
+}
+
+// The tree's heads and proofs, each checked against the tree computed from
+// the records before the server started.
+TEST_F(AuditTest, TreeHeadsAndProofsAreTheRecordsTree) {
+  ASSERT_EQ(head_, 7u);
+  v1::TreeHead th;
+  ASSERT_TRUE(audit_->GetTreeHead(Call(Tokens::kAuditor).get(), {}, &th).ok());
+  EXPECT_EQ(th.size(), 7u);
+  EXPECT_EQ(th.root(), roots_[7]);
+  EXPECT_EQ(th.chain_digest(), store::ToHex(offline_.last_hash));
+  EXPECT_EQ(th.partition(), 0u);
+  EXPECT_EQ(th.recorded_at().seconds(),
+            absl::ToUnixSeconds(testing::TestStart() + absl::Minutes(7)));
+  for (uint64_t n = 0; n <= 7; ++n) {
+    v1::GetTreeHeadRequest at;
+    at.set_size(n);
+    ASSERT_TRUE(audit_->GetTreeHead(Call(Tokens::kSupervision).get(), at, &th).ok());
+    EXPECT_EQ(th.size(), n);
+    EXPECT_EQ(th.root(), roots_[n]) << n;
+    EXPECT_EQ(th.chain_digest(), n == 0 ? "" : store::ToHex(store::Sha256(records_[n - 1])));
+  }
+  v1::VerifyResponse verified;
+  ASSERT_TRUE(audit_->Verify(Call(Tokens::kAuditor).get(), {}, &verified).ok());
+  EXPECT_EQ(verified.merkle_root(), roots_[7]);
+
+  // Every record in every tree that holds it.
+  for (uint64_t n = 1; n <= 7; ++n) {
+    for (uint64_t p = 1; p <= n; ++p) {
+      v1::ProveInclusionRequest request;
+      request.set_position(p);
+      if (n < 7) request.set_size(n);
+      v1::InclusionProof proof;
+      ASSERT_TRUE(audit_->ProveInclusion(Call(Tokens::kAuditor).get(), request, &proof).ok());
+      EXPECT_EQ(proof.size(), n);
+      EXPECT_EQ(proof.record(), records_[p - 1]);
+      EXPECT_EQ(proof.root(), roots_[n]);
+      EXPECT_EQ(proof.leaf_hash(), store::ToHex(store::merkle::LeafHash(records_[p - 1])));
+      EXPECT_TRUE(store::merkle::VerifyInclusion(p - 1, n, store::merkle::LeafHash(proof.record()),
+                                                 Bytes(proof.path()), Bytes(roots_[n])))
+          << p << " in " << n;
+    }
+  }
+  // Every tree extends every smaller one.
+  for (uint64_t n = 0; n <= 7; ++n) {
+    for (uint64_t m = 0; m <= n; ++m) {
+      v1::ProveConsistencyRequest request;
+      request.set_first(m);
+      request.set_second(n);
+      v1::ConsistencyProof proof;
+      ASSERT_TRUE(audit_->ProveConsistency(Call(Tokens::kAuditor).get(), request, &proof).ok());
+      EXPECT_EQ(proof.first_root(), roots_[m]);
+      EXPECT_EQ(proof.second_root(), roots_[n]);
+      EXPECT_TRUE(store::merkle::VerifyConsistency(m, n, Bytes(roots_[m]), Bytes(roots_[n]),
+                                                   Bytes(proof.path())))
+          << m << " to " << n;
+    }
+  }
+}
+
+TEST_F(AuditTest, ImpossibleTreesAndProofsAreRefusedAndOnlyAuditorsAsk) {
+  v1::TreeHead th;
+  v1::GetTreeHeadRequest beyond;
+  beyond.set_size(8);
+  grpc::Status s = audit_->GetTreeHead(Call(Tokens::kAuditor).get(), beyond, &th);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "size: 8 is beyond the log's head 7"))
+      << s.error_message();
+  v1::InclusionProof proof;
+  for (auto [position, size] :
+       std::vector<std::pair<uint64_t, int64_t>>{{0, -1}, {8, -1}, {5, 4}, {1, 0}, {1, 9}}) {
+    v1::ProveInclusionRequest request;
+    request.set_position(position);
+    if (size >= 0) request.set_size(size);
+    s = audit_->ProveInclusion(Call(Tokens::kAuditor).get(), request, &proof);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << position << "/" << size;
+  }
+  v1::ConsistencyProof consistency;
+  v1::ProveConsistencyRequest backwards;
+  backwards.set_first(5);
+  backwards.set_second(3);
+  s = audit_->ProveConsistency(Call(Tokens::kAuditor).get(), backwards, &consistency);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "first: 5 is beyond second (3)"))
+      << s.error_message();
+  backwards.set_first(8);
+  backwards.clear_second();
+  EXPECT_EQ(
+      audit_->ProveConsistency(Call(Tokens::kAuditor).get(), backwards, &consistency).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  // A department or an enterprise does not read the log's tree.
+  for (const char* token : {Tokens::kDepartment, Tokens::kEnterprise}) {
+    EXPECT_EQ(audit_->GetTreeHead(Call(token).get(), {}, &th).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    v1::ProveInclusionRequest one;
+    one.set_position(1);
+    EXPECT_EQ(audit_->ProveInclusion(Call(token).get(), one, &proof).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(audit_->ProveConsistency(Call(token).get(), {}, &consistency).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_EQ(audit_->GetTreeHead(Call("not-a-token").get(), {}, &th).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// `taizhang tree`: each proof is checked by the command line itself, and
+// against a root the caller holds.
+TEST_F(AuditTest, CliTreeProvesAndComparesWithTheRootsHeld) {
+  testing::CommandResult r = Cli({"tree", "head"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "tree of 7 records")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, roots_[7])) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, store::ToHex(offline_.last_hash))) << r.out;
+
+  r = Cli({"tree", "prove", "3", "--root", roots_[7]});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "record 3 (" + std::string(kCase) +
+                                           " v2, case.ItemAccepted) is in the tree of 7 records"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "the root is the one you hold")) << r.out;
+  r = Cli({"tree", "prove", "3", "--size", "5", "--root", roots_[5]});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // A root held for another size is not this tree's.
+  r = Cli({"tree", "prove", "3", "--root", roots_[6]});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.out, "DIFFERENT from the root you hold")) << r.out;
+
+  r = Cli({"tree", "consistency", "4", "--first-root", roots_[4], "--second-root", roots_[7]});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "the tree of 7 records extends the tree of 4")) << r.out;
+  r = Cli({"tree", "consistency", "4", "--first-root", roots_[3]});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.out, "DIFFERENT: the earlier root is " + roots_[4])) << r.out;
+
+  r = Cli({"tree", "prove", "3", "--root", "not-hex"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "--root: expected the 64 hex digits")) << r.err;
+  r = Cli({"tree", "prove", "9"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "INVALID_ARGUMENT")) << r.err;
+
+  r = Cli({"verify"});
+  EXPECT_TRUE(absl::StrContains(r.out, "merkle root " + roots_[7])) << r.out;
 }
 
 // The history table keeps Chinese intact and aligned: every column starts at
