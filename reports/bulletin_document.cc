@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -392,6 +393,20 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
   d.set("figures_sha256", info.figures_sha256);
   d.set("published_by", info.published_by);
   d.set("has_publisher", Bool(!info.published_by.empty()));
+  d.set("has_checkpoint", Bool(info.checkpoint.has_value()));
+  if (info.checkpoint.has_value()) {
+    const v1::SignedCheckpoint& c = *info.checkpoint;
+    d.set("checkpoint_partition", absl::StrCat(c.partition()));
+    d.set("checkpoint_size", absl::StrCat(c.size()));
+    d.set("checkpoint_root", absl::BytesToHexString(c.root()));
+    d.set("checkpoint_time",
+          absl::StrCat(absl::FormatTime("%Y年%m月%d日 %H:%M:%S", absl::FromUnixMicros(c.time_us()),
+                                        absl::FixedTimeZone(8 * 3600)),
+                       "（北京时间）"));
+    d.set("checkpoint_key_id", c.key_id());
+    d.set("checkpoint_public_key", absl::BytesToHexString(info.checkpoint_public_key));
+    d.set("checkpoint_signature", absl::BytesToHexString(c.signature()));
+  }
   d.set("overview", Overview(b));
   d.set("investment_chart", InvestmentChart(b));
   d.set("lights_chart", LightsChart(b));

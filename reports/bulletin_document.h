@@ -21,6 +21,7 @@
 #define TAIZHANG_REPORTS_BULLETIN_DOCUMENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -39,6 +40,9 @@ struct BulletinDocumentInfo {
   bool published = false;
   std::string figures_sha256;
   std::string published_by;
+  // The signed checkpoint the publication carries (none printed when unset).
+  std::optional<v1::SignedCheckpoint> checkpoint;
+  std::string checkpoint_public_key;  // 32 bytes
 };
 
 // The template BulletinHtml renders (reports/templates/<name>, compiled in):

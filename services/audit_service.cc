@@ -5,6 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "proof/checkpoint.h"
+#include "proof/ed25519.h"
+#include "proof/signer.h"
 #include "services/grpc_status.h"
 #include "store/merkle.h"
 #include "store/sha256.h"
@@ -77,8 +80,8 @@ v1::AuditEvent ToAuditEvent(const store::RecordedEvent& e, const PayloadDecoders
 }
 
 AuditService::AuditService(store::EventLog& log, const Authorizer& auth,
-                           const PayloadDecoders& decoders)
-    : log_(log), auth_(auth), decoders_(decoders) {}
+                           const PayloadDecoders& decoders, proof::CheckpointSigner* signer)
+    : log_(log), auth_(auth), decoders_(decoders), signer_(signer) {}
 
 grpc::Status AuditService::ReadStream(grpc::ServerContext* ctx,
                                       const v1::ReadStreamRequest* request,
@@ -241,6 +244,74 @@ grpc::Status AuditService::ProveConsistency(grpc::ServerContext* ctx,
   response->set_first_root(store::ToHex(first_root));
   response->set_second_root(store::ToHex(second_root));
   for (std::string& h : Hex(path)) response->add_path(std::move(h));
+  return grpc::Status::OK;
+}
+
+namespace {
+
+void FillCheckpoint(const v1::SignedCheckpoint& c, uint64_t position, v1::Checkpoint* out) {
+  out->set_partition(c.partition());
+  out->set_size(c.size());
+  out->set_root(store::ToHex(c.root()));
+  *out->mutable_time() = TimeUtil::MicrosecondsToTimestamp(c.time_us());
+  out->set_key_id(c.key_id());
+  out->set_signature(store::ToHex(c.signature()));
+  out->set_text(proof::CheckpointText(c));
+  out->set_position(position);
+}
+
+grpc::Status NoSigner() {
+  return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                      "本服务器不签署检查点（日志未保留默克尔树）");
+}
+
+}  // namespace
+
+grpc::Status AuditService::GetCheckpoint(grpc::ServerContext* ctx,
+                                         const v1::GetCheckpointRequest* request,
+                                         v1::Checkpoint* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (signer_ == nullptr) return NoSigner();
+  std::optional<proof::RecordedCheckpoint> latest = signer_->Latest();
+  if (!latest.has_value()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "还没有签署过检查点（taizhang checkpoint sign 可立即签署一个）");
+  }
+  FillCheckpoint(latest->checkpoint, latest->position, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::SignCheckpoint(grpc::ServerContext* ctx,
+                                          const v1::SignCheckpointRequest* request,
+                                          v1::SignCheckpointResponse* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (signer_ == nullptr) return NoSigner();
+  const std::optional<proof::RecordedCheckpoint> before = signer_->Latest();
+  TZ_ASSIGN_OR_RETURN_GRPC(proof::RecordedCheckpoint made, signer_->SignNow());
+  FillCheckpoint(made.checkpoint, made.position, response->mutable_checkpoint());
+  response->set_made(!before.has_value() || before->position != made.position);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ListSigningKeys(grpc::ServerContext* ctx,
+                                           const v1::ListSigningKeysRequest* request,
+                                           v1::ListSigningKeysResponse* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (signer_ == nullptr) return NoSigner();
+  const proof::KeyChain chain = signer_->Keys();
+  for (const proof::ChainKey& k : chain.keys()) {
+    v1::SigningKey* out = response->add_keys();
+    out->set_key_id(k.id);
+    out->set_public_key(store::ToHex(k.public_key));
+    out->set_public_key_pem(proof::PublicKeyPem(k.public_key));
+    out->set_from_position(k.from_position);
+    *out->mutable_since() = TimeUtil::MicrosecondsToTimestamp(k.time_us);
+    out->set_replaces(k.replaces);
+    out->set_endorsed(k.endorsed);
+    out->set_in_use(&k == chain.current());
+  }
+  response->set_server_key_id(signer_->key().id());
+  response->set_server_public_key(store::ToHex(signer_->key().public_key()));
   return grpc::Status::OK;
 }
 

@@ -1,7 +1,8 @@
 // The Audit service: the log as auditors (审计, 纪检) see it — a stream's
 // events, the global log in pages, verification of the hash chain, and the
-// Merkle tree's roots and proofs. It only reads; every call is authorized by
-// the Authorizer (auth.h).
+// Merkle tree's roots and proofs, and the signed checkpoints with their keys.
+// It only reads, but for SignCheckpoint, which adds a proof record; every
+// call is authorized by the Authorizer (auth.h).
 //
 // Thread-safety: handlers run concurrently; the service holds only references
 // to thread-safe objects.
@@ -13,6 +14,10 @@
 #include "store/event_log.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
+namespace taizhang::proof {
+class CheckpointSigner;
+}
+
 namespace taizhang::services {
 
 // An event as shown to auditors. `decoders` may be null (no JSON).
@@ -21,7 +26,9 @@ v1::AuditEvent ToAuditEvent(const store::RecordedEvent& event, const PayloadDeco
 class AuditService final : public v1::Audit::Service {
  public:
   // All references must outlive the service.
-  AuditService(store::EventLog& log, const Authorizer& auth, const PayloadDecoders& decoders);
+  // `signer` may be null: a log without its Merkle tree signs nothing.
+  AuditService(store::EventLog& log, const Authorizer& auth, const PayloadDecoders& decoders,
+               proof::CheckpointSigner* signer);
 
   grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* request,
                           v1::ReadStreamResponse* response) override;
@@ -36,11 +43,18 @@ class AuditService final : public v1::Audit::Service {
   grpc::Status ProveConsistency(grpc::ServerContext* ctx,
                                 const v1::ProveConsistencyRequest* request,
                                 v1::ConsistencyProof* response) override;
+  grpc::Status GetCheckpoint(grpc::ServerContext* ctx, const v1::GetCheckpointRequest* request,
+                             v1::Checkpoint* response) override;
+  grpc::Status SignCheckpoint(grpc::ServerContext* ctx, const v1::SignCheckpointRequest* request,
+                              v1::SignCheckpointResponse* response) override;
+  grpc::Status ListSigningKeys(grpc::ServerContext* ctx, const v1::ListSigningKeysRequest* request,
+                               v1::ListSigningKeysResponse* response) override;
 
  private:
   store::EventLog& log_;
   const Authorizer& auth_;
   const PayloadDecoders& decoders_;
+  proof::CheckpointSigner* signer_;
 };
 
 }  // namespace taizhang::services

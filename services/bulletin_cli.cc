@@ -199,6 +199,12 @@ std::string VerificationText(const v1::VerifyBulletinResponse& r) {
     absl::StrAppend(&out, "    发布时模板摘要 ", p.template_sha256(), "\n    当前模板摘要 ",
                     r.template_sha256(), "\n");
   }
+  absl::StrAppend(&out, "  签名检查点：", reports::Label(r.checkpoint()), "\n");
+  if (p.has_checkpoint()) {
+    absl::StrAppend(&out, "    分区 ", p.checkpoint().partition(), "，第 1–", p.checkpoint().size(),
+                    " 条记录，密钥 ", p.checkpoint().key_id(), "\n    默克尔根 ",
+                    p.checkpoint().root(), "\n");
+  }
   absl::StrAppend(&out, r.ok() ? "核验通过\n" : "核验未通过\n");
   return out;
 }

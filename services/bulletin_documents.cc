@@ -9,6 +9,9 @@
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "engine/calendar.h"
+#include "google/protobuf/util/time_util.h"
+#include "proof/checkpoint.h"
+#include "proof/signer.h"
 #include "reports/bulletin_document.h"
 #include "reports/labels.h"
 #include "reports/slip_document.h"
@@ -126,6 +129,10 @@ absl::StatusOr<std::string> PublishedHtml(const v1::BulletinPublished& e) {
   info.published = true;
   info.figures_sha256 = e.figures_sha256();
   info.published_by = PrincipalLabel(e.published_by());
+  if (e.has_checkpoint()) {
+    info.checkpoint = e.checkpoint();
+    info.checkpoint_public_key = e.checkpoint_public_key();
+  }
   return reports::BulletinHtml(e.figures(), info);
 }
 
@@ -168,6 +175,18 @@ v1::BulletinPublication PublicationOf(const v1::BulletinPublished& e, uint64_t p
   p.set_html_bytes(e.html().empty() ? e.html_bytes() : static_cast<int64_t>(e.html().size()));
   p.set_template_sha256(e.template_sha256());
   p.set_policy_name(e.policy_name());
+  if (e.has_checkpoint()) {
+    const v1::SignedCheckpoint& c = e.checkpoint();
+    v1::Checkpoint* view = p.mutable_checkpoint();
+    view->set_partition(c.partition());
+    view->set_size(c.size());
+    view->set_root(store::ToHex(c.root()));
+    *view->mutable_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(c.time_us());
+    view->set_key_id(c.key_id());
+    view->set_signature(store::ToHex(c.signature()));
+    view->set_text(proof::CheckpointText(c));
+    p.set_checkpoint_public_key(store::ToHex(e.checkpoint_public_key()));
+  }
   return p;
 }
 
@@ -322,6 +341,12 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
   if (assessment.has_value()) *e.mutable_assessment_rule() = *assessment;
   e.set_template_sha256(BulletinTemplateSha256());
   e.set_program_version(ServerVersion());
+  if (options_.signer != nullptr && e.through_position() > 0) {
+    // The log the figures stand on, signed: the printed document anchors it.
+    ASSIGN_OR_RETURN(*e.mutable_checkpoint(),
+                     options_.signer->SignUnrecorded(e.through_position()));
+    e.set_checkpoint_public_key(options_.signer->key().public_key());
+  }
   ASSIGN_OR_RETURN(std::string html, PublishedHtml(e));
   ASSIGN_OR_RETURN(std::string pdf, Pdf(html));
   for (const std::string* doc : {&html, &pdf}) {
@@ -366,6 +391,25 @@ absl::StatusOr<v1::PublishBulletinResponse> BulletinDocuments::Publish(
     return appended.status();
   }
   return answer(appended->duplicate);
+}
+
+absl::StatusOr<v1::CheckpointCheck> BulletinDocuments::CheckCheckpoint(
+    const v1::BulletinPublished& e) {
+  if (!e.has_checkpoint()) return v1::CHECKPOINT_CHECK_NOT_RECORDED;
+  const v1::SignedCheckpoint& c = e.checkpoint();
+  const std::string& key = e.checkpoint_public_key();
+  if (!proof::CheckpointSignedBy(c, key)) return v1::CHECKPOINT_CHECK_BAD_SIGNATURE;
+  bool known = options_.signer != nullptr && options_.signer->key().public_key() == key;
+  if (!known && options_.signer != nullptr) {
+    const proof::ChainKey* k = options_.signer->Keys().Find(c.key_id());
+    known = k != nullptr && k->public_key == key;
+  }
+  if (!known) return v1::CHECKPOINT_CHECK_UNKNOWN_KEY;
+  if (c.size() != e.through_position() || c.size() > log_.HeadPosition()) {
+    return v1::CHECKPOINT_CHECK_ROOT_DIFFERS;
+  }
+  ASSIGN_OR_RETURN(std::string root, log_.MerkleRoot(c.size()));
+  return root == c.root() ? v1::CHECKPOINT_CHECK_VALID : v1::CHECKPOINT_CHECK_ROOT_DIFFERS;
 }
 
 absl::StatusOr<v1::VerifyBulletinResponse> BulletinDocuments::Verify(
@@ -431,10 +475,16 @@ absl::StatusOr<v1::VerifyBulletinResponse> BulletinDocuments::Verify(
     out.set_html_rerender(same ? v1::HTML_RERENDER_MATCHES : v1::HTML_RERENDER_DIFFERS);
   }
 
+  ASSIGN_OR_RETURN(v1::CheckpointCheck checkpoint, CheckCheckpoint(e));
+  out.set_checkpoint(checkpoint);
+
   const bool rerender_ok = out.html_rerender() == v1::HTML_RERENDER_MATCHES ||
                            out.html_rerender() == v1::HTML_RERENDER_TEMPLATE_CHANGED ||
                            out.html_rerender() == v1::HTML_RERENDER_NOT_RECORDED;
-  out.set_ok(out.figures_match() && out.pdf_matches() && out.html_matches() && rerender_ok);
+  const bool checkpoint_ok =
+      checkpoint == v1::CHECKPOINT_CHECK_VALID || checkpoint == v1::CHECKPOINT_CHECK_NOT_RECORDED;
+  out.set_ok(out.figures_match() && out.pdf_matches() && out.html_matches() && rerender_ok &&
+             checkpoint_ok);
   return out;
 }
 

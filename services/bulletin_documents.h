@@ -53,6 +53,10 @@
 #include "workflows/bulletin_log.h"
 #include "workflows/ledger.h"
 
+namespace taizhang::proof {
+class CheckpointSigner;
+}
+
 namespace taizhang::services {
 
 using workflows::kBulletinPublishedType;
@@ -67,6 +71,8 @@ inline constexpr size_t kMaxPublicationEventBytes = 1 << 20;
 struct DocumentOptions {
   reports::PdfOptions pdf;
   std::string issuing_office;  // empty: reports::kDefaultIssuingOffice
+  // Signs the checkpoint a publication prints (not owned); null: none.
+  proof::CheckpointSigner* signer = nullptr;
 };
 
 class BulletinDocuments {
@@ -88,6 +94,8 @@ class BulletinDocuments {
 
   // Checks the month's publication. NOT_FOUND when it is not published.
   absl::StatusOr<v1::VerifyBulletinResponse> Verify(const std::string& month);
+  // The publication's signed checkpoint against its key and the log.
+  absl::StatusOr<v1::CheckpointCheck> CheckCheckpoint(const v1::BulletinPublished& e);
 
   // The publication of `month`, with its position, or nullopt.
   struct Published {

@@ -160,9 +160,12 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     v1::InclusionProof response;
     grpc::Status status = stub.ProveInclusion(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
+    // A proof for another position or size than the one asked is no proof of it.
+    const bool asked = response.position() == *position &&
+                       (!prove_size->has_value() || response.size() == **prove_size);
     v1::EventRecord record;
-    const bool decoded =
-        record.ParseFromString(response.record()) && record.position() == response.position();
+    const bool decoded = asked && record.ParseFromString(response.record()) &&
+                         record.position() == response.position();
     const bool proven =
         decoded && store::merkle::VerifyInclusion(response.position() - 1, response.size(),
                                                   store::merkle::LeafHash(response.record()),
@@ -171,6 +174,10 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     const bool held_ok = held_root->empty() || absl::AsciiStrToLower(*held_root) == response.root();
     if (ctx.json) {
       ctx.PrintJson(response);
+    } else if (!asked) {
+      Print(ctx, absl::StrCat("NOT PROVEN: the server answered for position ", response.position(),
+                              " in the tree of ", response.size(),
+                              " records, not for what was asked\n"));
     } else if (!decoded) {
       Print(ctx, absl::StrCat("NOT PROVEN: the record returned is not the record at position ",
                               response.position(), "\n"));
@@ -216,9 +223,12 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     v1::ConsistencyProof response;
     grpc::Status status = stub.ProveConsistency(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
-    const bool proven = store::merkle::VerifyConsistency(
-        response.first(), response.second(), HashFromHex(response.first_root()),
-        HashFromHex(response.second_root()), HashesFromHex(response.path()));
+    const bool asked =
+        response.first() == *first && (!second->has_value() || response.second() == **second);
+    const bool proven =
+        asked && store::merkle::VerifyConsistency(
+                     response.first(), response.second(), HashFromHex(response.first_root()),
+                     HashFromHex(response.second_root()), HashesFromHex(response.path()));
     std::vector<std::string> differ;
     if (!first_root->empty() && absl::AsciiStrToLower(*first_root) != response.first_root()) {
       differ.push_back(absl::StrCat("the earlier root is ", response.first_root(),
@@ -230,6 +240,9 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     }
     if (ctx.json) {
       ctx.PrintJson(response);
+    } else if (!asked) {
+      Print(ctx, absl::StrCat("NOT PROVEN: the server answered for the trees of ", response.first(),
+                              " and ", response.second(), " records, not for what was asked\n"));
     } else if (!proven) {
       Print(ctx,
             absl::StrCat("NOT PROVEN: the tree of ", response.second(),

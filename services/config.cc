@@ -58,6 +58,8 @@ absl::StatusOr<v1::ServerConfig> LoadServerConfig(const std::string& path) {
   Resolve(base, config.mutable_tls_cert());
   Resolve(base, config.mutable_tls_key());
   Resolve(base, config.mutable_client_ca());
+  Resolve(base, config.mutable_signing_key());
+  Resolve(base, config.mutable_previous_signing_key());
   return config;
 }
 
@@ -94,6 +96,11 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
   if (c.verify_all()) o->verify_all = true;
   if (c.has_text_limits()) o->text_limits = c.text_limits();
   if (c.has_reports()) o->reports = c.reports();
+  if (!c.signing_key().empty()) o->signing_key = c.signing_key();
+  if (!c.previous_signing_key().empty()) o->previous_signing_key = c.previous_signing_key();
+  if (c.accept_unendorsed_signing_key()) o->accept_unendorsed_signing_key = true;
+  if (c.has_sign_every_records()) o->sign_every_records = c.sign_every_records();
+  if (c.has_sign_every_minutes()) o->sign_every = absl::Minutes(c.sign_every_minutes());
   return absl::OkStatus();
 }
 

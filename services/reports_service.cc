@@ -88,6 +88,7 @@ void AddReportsService(TaizhangServer& server, workflows::Ledger& ledger) {
     documents.pdf.timeout = absl::Seconds(config.pdf_timeout_seconds());
   }
   documents.issuing_office = config.issuing_office();
+  documents.signer = server.signer();
   server.AddService(std::make_unique<ReportsService>(ledger, server.clock(), server.authorizer(),
                                                      server.log(), std::move(documents),
                                                      server.options().text_limits));

@@ -14,12 +14,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "proof/signer.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
 #include "services/china_time.h"
 #include "services/supervision_service.h"
 #include "services/undecodable.h"
 #include "store/sha256.h"
+#include "taizhang/v1/proof.pb.h"
 
 #ifndef TAIZHANG_VERSION
 #define TAIZHANG_VERSION "dev"
@@ -62,8 +64,48 @@ TaizhangServer::~TaizhangServer() {
   supervision_.reset();
   audit_.reset();
   extra_services_.clear();
+  signer_.reset();
   log_.reset();
   clock_.reset();
+}
+
+absl::Status TaizhangServer::OpenSigner() {
+  if (!options_.log_options.merkle_tree) {
+    spdlog::warn("the log keeps no Merkle tree: no checkpoints are signed");
+    return absl::OkStatus();
+  }
+  std::string path = options_.signing_key;
+  if (path.empty()) {
+    const std::filesystem::path data =
+        std::filesystem::absolute(options_.data_dir).lexically_normal();
+    path = ((data.has_filename() ? data : data.parent_path()).parent_path() / "signing-key.pem")
+               .string();
+  }
+  bool created = false;
+  ASSIGN_OR_RETURN(proof::SigningKey key, proof::SigningKey::LoadOrCreate(path, &created));
+  std::optional<proof::SigningKey> previous;
+  if (!options_.previous_signing_key.empty()) {
+    ASSIGN_OR_RETURN(previous, proof::SigningKey::Load(options_.previous_signing_key));
+  }
+  proof::SignerOptions signing;
+  signing.every_events = options_.sign_every_records;
+  signing.every = options_.sign_every;
+  signing.partition = options_.log_options.partition;
+  signing.accept_unendorsed = options_.accept_unendorsed_signing_key;
+  signing.on_error = [](const absl::Status& s) {
+    spdlog::error("a checkpoint due could not be signed: {}", std::string(s.message()));
+  };
+  // Checkpoints are due by real time, whatever the log's clock: a manual
+  // clock that jumps days does not sign a checkpoint for every hour of them.
+  Clock& timer_clock = manual_clock_ != nullptr ? SharedSystemClock() : *clock_;
+  const std::string id = key.id();
+  ASSIGN_OR_RETURN(signer_,
+                   proof::CheckpointSigner::Open(*log_, *clock_, timer_clock, std::move(key),
+                                                 std::move(previous), std::move(signing)));
+  spdlog::info(
+      "checkpoints signed by key {} ({}{})", id, path,
+      created ? ", made now: keep a copy of its public key, taizhang checkpoint keys" : "");
+  return absl::OkStatus();
 }
 
 absl::Status TaizhangServer::OpenLog() {
@@ -124,6 +166,8 @@ absl::Status TaizhangServer::OpenLog() {
 absl::Status TaizhangServer::Open() {
   if (opened_) return absl::OkStatus();
   RETURN_IF_ERROR(OpenLog());
+  RETURN_IF_ERROR(OpenSigner());
+  decoders_.Add("proof/", NewProtoJsonDecoder(v1::ProofEvent()));
   TokenTable tokens;
   if (options_.tokens_file.empty()) {
     spdlog::warn(
@@ -212,7 +256,7 @@ absl::Status TaizhangServer::BuildServer() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
 
-  audit_ = std::make_unique<AuditService>(*log_, *authorizer_, decoders_);
+  audit_ = std::make_unique<AuditService>(*log_, *authorizer_, decoders_, signer_.get());
   supervision_ = std::make_unique<SupervisionService>(*log_, *authorizer_, mapper_);
   AdminContext admin;
   admin.log = log_.get();
@@ -223,6 +267,9 @@ absl::Status TaizhangServer::BuildServer() {
   admin.started_at = started_at_;
   admin.partition = options_.log_options.partition;
   admin.after_clock_advance = clock_hooks_;
+  if (signer_ != nullptr) {
+    admin.after_clock_advance.push_back([signer = signer_.get()] { signer->WaitIdle(); });
+  }
   admin.load_calendar = calendar_loader_;
   admin_ = std::make_unique<AdminService>(std::move(admin), *authorizer_);
   builder.RegisterService(audit_.get());
@@ -252,6 +299,7 @@ absl::Status TaizhangServer::Start() {
   RETURN_IF_ERROR(Open());
   started_at_ = clock_->Now();
   RETURN_IF_ERROR(BuildServer());
+  if (signer_ != nullptr) signer_->Start();
   started_ = true;
   return absl::OkStatus();
 }
@@ -280,6 +328,7 @@ void TaizhangServer::Shutdown() {
     spdlog::info("all calls have ended");
   }
   for (auto& hook : shutdown_hooks_) hook();
+  if (signer_ != nullptr) signer_->Stop();
   if (log_ != nullptr) {
     const uint64_t head = log_->HeadPosition();
     server_.reset();
@@ -287,6 +336,7 @@ void TaizhangServer::Shutdown() {
     supervision_.reset();
     audit_.reset();
     extra_services_.clear();
+    signer_.reset();
     log_.reset();
     spdlog::info("event log closed at position {}", head);
   }

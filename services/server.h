@@ -57,6 +57,10 @@ class Server;
 class Service;
 }  // namespace grpc
 
+namespace taizhang::proof {
+class CheckpointSigner;
+}
+
 namespace taizhang::services {
 
 class AdminService;
@@ -97,6 +101,21 @@ struct ServerOptions {
   // The documents: the Chromium that prints PDFs, the issuing office.
   v1::ReportsConfig reports;
   store::Options log_options;
+  // Signed checkpoints (proof/signer.h; not with a log without its Merkle
+  // tree). The server's Ed25519 key, a PEM file, made there at the first
+  // start when it does not exist; "": signing-key.pem in the data
+  // directory's parent, beside the log and not in it, so that a backup of
+  // the log does not carry the key.
+  std::string signing_key;
+  // The key being replaced, when signing_key is a new one: the rotation is
+  // signed by both. accept_unendorsed_signing_key: the old key is lost, and
+  // the new one is recorded without its word.
+  std::string previous_signing_key;
+  bool accept_unendorsed_signing_key = false;
+  // A checkpoint every so many records (0: not by count), and every so long
+  // of real time (0: not by time) when records were added since the last.
+  uint64_t sign_every_records = 10000;
+  absl::Duration sign_every = absl::Hours(1);
 };
 
 class TaizhangServer {
@@ -151,15 +170,19 @@ class TaizhangServer {
   ManualClock* manual_clock() { return manual_clock_; }  // null on the system clock
   const Authorizer& authorizer() const { return *authorizer_; }
   const ServerOptions& options() const { return options_; }
+  // The signer of checkpoints (after Open); null for a log without its tree.
+  proof::CheckpointSigner* signer() { return signer_.get(); }
 
  private:
   absl::Status OpenLog();
+  absl::Status OpenSigner();
   absl::Status BuildServer();
 
   ServerOptions options_;
   std::unique_ptr<Clock> clock_;
   ManualClock* manual_clock_ = nullptr;
   std::unique_ptr<store::EventLog> log_;
+  std::unique_ptr<proof::CheckpointSigner> signer_;
   std::unique_ptr<Authorizer> authorizer_;
   PayloadDecoders decoders_;
   std::shared_ptr<const AlertMapper> mapper_;

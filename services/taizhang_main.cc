@@ -7,6 +7,7 @@
 //   taizhang case list --overdue
 //   taizhang task complete wuyue-plot5 text=已完成
 //   taizhang bulletin 2020-07 --pdf 通报.pdf
+//   taizhang checkpoint --key 公钥.pem
 #include "CLI/CLI.hpp"
 #include "services/assessment_cli.h"
 #include "services/bulletin_cli.h"
@@ -14,6 +15,7 @@
 #include "services/export_cli.h"
 #include "services/import_cli.h"
 #include "services/ledger_cli.h"
+#include "services/proof_cli.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"taizhang: the command line for the Taizhang (台账) server"};
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   taizhang::services::AddAssessmentCommand(app, ctx);
   taizhang::services::AddExportCommand(app, ctx);
   taizhang::services::AddImportCommands(app, ctx);
+  taizhang::services::AddProofCommands(app, ctx);
   CLI11_PARSE(app, argc, argv);
   return ctx.exit_code;
 }

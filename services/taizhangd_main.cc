@@ -118,6 +118,21 @@ int main(int argc, char** argv) {
                  "applied (0: only at shutdown); a start replays only the events after the latest")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  std::string signing_key, previous_signing_key;
+  bool accept_unendorsed = false;
+  uint64_t sign_every_records = 0;
+  uint32_t sign_every_minutes = 0;
+  app.add_option("--signing-key", signing_key,
+                 "the Ed25519 key (PEM) that signs the log's checkpoints, made there when "
+                 "missing; default: signing-key.pem beside the data directory");
+  app.add_option("--previous-signing-key", previous_signing_key,
+                 "the key --signing-key replaces: it signs the rotation too");
+  app.add_flag("--accept-unendorsed-signing-key", accept_unendorsed,
+               "the log's key is lost: record --signing-key without its word");
+  app.add_option("--sign-every-records", sign_every_records,
+                 "sign a checkpoint every so many records (default 10000; 0: not by count)");
+  app.add_option("--sign-every-minutes", sign_every_minutes,
+                 "and every so many minutes when records were added (default 60; 0: not by time)");
   std::string chromium;
   app.add_option("--chromium", chromium,
                  "the headless Chromium that prints the PDFs (default: chromium on PATH)");
@@ -174,6 +189,11 @@ int main(int argc, char** argv) {
   if (given("--client-ca")) options.client_ca = client_ca;
   if (given("--verify-all")) options.verify_all = true;
   if (given("--chromium")) options.reports.set_chromium(chromium);
+  if (given("--signing-key")) options.signing_key = signing_key;
+  if (given("--previous-signing-key")) options.previous_signing_key = previous_signing_key;
+  if (given("--accept-unendorsed-signing-key")) options.accept_unendorsed_signing_key = true;
+  if (given("--sign-every-records")) options.sign_every_records = sign_every_records;
+  if (given("--sign-every-minutes")) options.sign_every = absl::Minutes(sign_every_minutes);
   if (given("--clock")) options.clock = *taizhang::services::ParseClockMode(clock);
   if (given("--start")) {
     auto t = taizhang::services::ParseChinaDateOrTime(start, "--start");

@@ -419,10 +419,10 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
     int version = 0;
     if (!absl::SimpleAtoi(format_version, &version) ||
         version < fmt::kOldestUpgradableFormatVersion || version > fmt::kFormatVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the log in ", dir, " has format ", format_version,
-                       "; this build reads format ", fmt::kFormatVersion, " and upgrades ",
-                       fmt::kOldestUpgradableFormatVersion, " to ", fmt::kFormatVersion - 1));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log in ", dir, " has format ", format_version, "; this build reads format ",
+          fmt::kFormatVersion, " and upgrades formats ", fmt::kOldestUpgradableFormatVersion,
+          " to ", fmt::kFormatVersion - 1, " to it"));
     }
     // Format 2 lacked the blobs family and 3 the tree: both families were
     // created empty above, and the tree is built from the records.
@@ -1155,7 +1155,8 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
   out.from = std::max<uint64_t>(from, 1);
   out.to = (to == 0 || to > head) ? head : to;
   if (out.from > out.to) {
-    out.to = out.from - 1;
+    // An empty range: nothing checked; its end no further than the head.
+    out.to = std::min(out.from - 1, head);
     if (options_.merkle_tree) {
       ASSIGN_OR_RETURN(out.merkle_root, merkle::Root(out.to, MerkleReader()));
     }

@@ -16,6 +16,8 @@
 #include "base/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proof/checkpoint.h"
+#include "proof/ed25519.h"
 #include "reports/bulletin_document.h"
 #include "reports/template.h"
 #include "services/bulletin_documents.h"
@@ -124,6 +126,18 @@ class BulletinServerTest : public ::testing::Test {
     request.set_month(month);
     request.set_document_number("晋督通报〔2020〕7号");
     return reports.PublishBulletin(Call(token).get(), request, out);
+  }
+
+  // The auditor's check of a month's publication (a test failure when the
+  // call fails).
+  v1::VerifyBulletinResponse Verify(const Daemon& d, const std::string& month) {
+    v1::Reports::Stub reports(Connect(d.address()));
+    v1::VerifyBulletinRequest verify;
+    verify.set_month(month);
+    v1::VerifyBulletinResponse checked;
+    grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return checked;
   }
 
   TempDir dir_;
@@ -235,6 +249,24 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
             Hex(std::string(reports::EmbeddedTemplate(reports::kBulletinTemplate))));
   EXPECT_EQ(p.published_by_label(), "督查室 区政府目督办");
   EXPECT_THAT(recorded.renderer(), HasSubstr("Chromium"));
+  // The log the figures stand on, signed by the server's key (made beside
+  // the data directory at the first start): the tree of its first `before`
+  // records, as the Audit service gives it.
+  auto key = proof::SigningKey::Load(dir_ / "signing-key.pem");
+  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_TRUE(recorded.has_checkpoint());
+  EXPECT_EQ(recorded.checkpoint().size(), before);
+  EXPECT_EQ(recorded.checkpoint_public_key(), key->public_key());
+  EXPECT_TRUE(proof::CheckpointSignedBy(recorded.checkpoint(), key->public_key()));
+  {
+    v1::GetTreeHeadRequest head;
+    head.set_size(before);
+    v1::TreeHead tree;
+    ASSERT_TRUE(audit.GetTreeHead(Call(kAuditor).get(), head, &tree).ok());
+    EXPECT_EQ(store::ToHex(recorded.checkpoint().root()), tree.root());
+  }
+  EXPECT_EQ(p.checkpoint().text(), proof::CheckpointText(recorded.checkpoint()));
+  EXPECT_EQ(p.checkpoint_public_key(), store::ToHex(key->public_key()));
   ASSERT_EQ(recorded.figures().unit_supervision_size(), 1);
   EXPECT_EQ(recorded.figures().unit_supervision(0).unit(), "区自然资源局");
   EXPECT_EQ(recorded.figures().unit_supervision(0).overdue_tasks(), 1);
@@ -274,6 +306,11 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_THAT(frozen_html.content(), HasSubstr("晋督通报〔2020〕7号"));
   EXPECT_THAT(frozen_html.content(), HasSubstr("发布：督查室 区政府目督办"));
   EXPECT_THAT(frozen_html.content(), Not(HasSubstr("supervision:")));
+  EXPECT_THAT(frozen_html.content(), HasSubstr("签名检查点：分区 0，日志第 1–" +
+                                               std::to_string(before) + " 条记录的默克尔根"));
+  EXPECT_THAT(frozen_html.content(), HasSubstr(p.checkpoint().root()));
+  EXPECT_THAT(frozen_html.content(), HasSubstr(p.checkpoint().signature()));
+  EXPECT_THAT(frozen_html.content(), HasSubstr(p.checkpoint_public_key()));
 
   // The PDF as a reader sees it.
   testing::WriteFile(dir_ / "bulletin.pdf", reprint.content());
@@ -282,6 +319,8 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_THAT(text, HasSubstr("五、督办情况"));
   EXPECT_THAT(text, HasSubstr("区自然资源局"));
   EXPECT_THAT(text, HasSubstr("第1页共"));
+  EXPECT_THAT(text, HasSubstr("签名检查点"));
+  EXPECT_THAT(text, HasSubstr(p.checkpoint().key_id()));
 
   // The auditor's check.
   v1::VerifyBulletinRequest verify;
@@ -295,6 +334,7 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_EQ(checked.pdf_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
   EXPECT_EQ(checked.html_integrity(), v1::DOCUMENT_INTEGRITY_INTACT);
   EXPECT_EQ(checked.html_rerender(), v1::HTML_RERENDER_MATCHES);
+  EXPECT_EQ(checked.checkpoint(), v1::CHECKPOINT_CHECK_VALID);
   EXPECT_TRUE(checked.rule_recorded());
   EXPECT_EQ(checked.recomputed_figures_sha256(), p.figures_sha256());
   EXPECT_EQ(checked.differing_fields_size(), 0);
@@ -314,6 +354,7 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   EXPECT_THAT(r.out, HasSubstr("数据：按日志重算与发布记录一致"));
   EXPECT_THAT(r.out, HasSubstr("PDF：留存文件完好（核对字节与发布时的摘要，未重新打印）"));
   EXPECT_THAT(r.out, HasSubstr("网页：留存文件完好；按记录的数据重新生成与留存网页一致"));
+  EXPECT_THAT(r.out, HasSubstr("签名检查点：签名有效，与日志一致"));
   EXPECT_THAT(r.out, HasSubstr("核验通过"));
   EXPECT_THAT(r.out, Not(HasSubstr("match")));
   EXPECT_THAT(r.out, Not(HasSubstr("supervision:")));
@@ -599,15 +640,7 @@ TEST_F(BulletinServerTest, VerificationCatchesForgedPublications) {
   ASSERT_EQ(SeedForged(dir_ / "data", {forged_july, june, may}), 3u);
   auto d = Start("");
   ASSERT_NE(d, nullptr);
-  v1::Reports::Stub reports(Connect(d->address()));
-  auto check = [&](const std::string& month) {
-    v1::VerifyBulletinRequest verify;
-    verify.set_month(month);
-    v1::VerifyBulletinResponse checked;
-    grpc::Status s = reports.VerifyBulletin(Call(kAuditor).get(), verify, &checked);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return checked;
-  };
+  auto check = [&](const std::string& month) { return Verify(*d, month); };
   auto fields = [](const auto& repeated) {
     return std::vector<std::string>(repeated.begin(), repeated.end());
   };
@@ -658,6 +691,7 @@ TEST_F(BulletinServerTest, VerificationCatchesForgedPublications) {
   EXPECT_THAT(r.out, HasSubstr("发布时未记录规则，按当前加载的政策"));
   EXPECT_THAT(r.out, HasSubstr("网页：留存文件已被改动"));
   // An older publication's documents are still read from its event.
+  v1::Reports::Stub reports(Connect(d->address()));
   v1::BulletinDocumentRequest pdf;
   pdf.set_month("2020-05");
   pdf.set_format(v1::DOCUMENT_FORMAT_PDF);
@@ -673,6 +707,97 @@ TEST_F(BulletinServerTest, VerificationCatchesForgedPublications) {
   grpc::Status again = Publish(*d, kOffice, "2020-07", "pub-1", &refused);
   EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(again.error_message(), HasSubstr("督查室 区政府目督办"));
+  EXPECT_EQ(d->Stop(), 0);
+}
+
+// A publication's signed checkpoint checked against the log and the keys:
+// each way a printed checkpoint can be wrong is named, and counts.
+TEST_F(BulletinServerTest, ThePrintedCheckpointIsCheckedAgainstTheLogAndItsKeys) {
+  auto server_key = proof::SigningKey::Generate();
+  ASSERT_TRUE(server_key->Write(dir_ / "signing-key.pem").ok());
+  auto stranger = proof::SigningKey::Generate();
+
+  // One record that no bulletin counts, then the publications, each
+  // carrying a checkpoint of that one record.
+  ManualClock clock(testing::TestStart());
+  std::string root;
+  {
+    auto log = store::OpenEventLog(dir_ / "data", clock);
+    ASSERT_TRUE(log.ok()) << log.status();
+    store::AppendRequest first;
+    first.stream = "note/1";
+    first.request_id = "note-1";
+    store::NewEvent note;
+    note.type = "note.Written";
+    note.actor = "admin:ops";
+    first.events.push_back(note);
+    ASSERT_TRUE((*log)->Append(first).ok());
+    root = *(*log)->MerkleRoot(1);
+  }
+  const auto rule = workflows::LoadProjectPolicy(SourceDir() +
+                                                 "/workflows/policies/investment/"
+                                                 "points-behind-10-30.textproto")
+                        ->investment();
+  auto publication = [&](int month, const proof::SigningKey& key, const std::string& signed_root,
+                         bool spoil_signature) {
+    ForgedEvent f;
+    f.stream = absl::StrFormat("bulletin/2020-%02d", month);
+    v1::BulletinPublished* e = f.event.mutable_published();
+    e->set_month(absl::StrFormat("2020-%02d", month));
+    e->set_through_position(1);
+    workflows::BulletinBuilder builder({absl::CivilMonth(2020, month), rule});
+    builder.set_through_position(1);
+    *e->mutable_figures() = builder.Build();
+    e->set_figures_sha256(workflows::BulletinDigest(e->figures()));
+    *e->mutable_investment_rule() = rule;
+    e->set_policy_name("points-behind-10-30");
+    e->set_template_sha256(std::string(64, '0'));  // not rendered again
+    const std::string pdf = absl::StrCat("%PDF-1.4 ", month), html = absl::StrCat("<p>", month);
+    e->set_pdf_sha256(Hex(pdf));
+    e->set_html_sha256(Hex(html));
+    e->set_published_by("supervision:区政府目督办");
+    v1::SignedCheckpoint* c = e->mutable_checkpoint();
+    c->set_size(1);
+    c->set_root(signed_root);
+    c->set_time_us(absl::ToUnixMicros(testing::TestStart()));
+    c->set_key_id(key.id());
+    c->set_signature(key.Sign(proof::CheckpointText(*c)));
+    if (spoil_signature) (*c->mutable_signature())[7] ^= 0x20;
+    e->set_checkpoint_public_key(key.public_key());
+    f.blobs = {pdf, html};
+    return f;
+  };
+  ASSERT_EQ(
+      SeedForged(dir_ / "data",
+                 {publication(3, *server_key, root, false), publication(4, *stranger, root, false),
+                  publication(5, *server_key, store::Sha256("another log"), false),
+                  publication(6, *server_key, root, true)}),
+      5u);
+  auto d = Start("");
+  ASSERT_NE(d, nullptr);
+  auto check = [&](const std::string& month) { return Verify(*d, month); };
+  v1::VerifyBulletinResponse checked = check("2020-03");
+  EXPECT_EQ(checked.checkpoint(), v1::CHECKPOINT_CHECK_VALID);
+  EXPECT_TRUE(checked.figures_match());
+  EXPECT_TRUE(checked.ok());
+  checked = check("2020-04");
+  EXPECT_EQ(checked.checkpoint(), v1::CHECKPOINT_CHECK_UNKNOWN_KEY);
+  EXPECT_FALSE(checked.ok());
+  checked = check("2020-05");
+  EXPECT_EQ(checked.checkpoint(), v1::CHECKPOINT_CHECK_ROOT_DIFFERS);
+  EXPECT_FALSE(checked.ok());
+  checked = check("2020-06");
+  EXPECT_EQ(checked.checkpoint(), v1::CHECKPOINT_CHECK_BAD_SIGNATURE);
+  EXPECT_FALSE(checked.ok());
+
+  CommandResult r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-05"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("签名检查点：签署的默克尔根与日志不符"));
+  EXPECT_THAT(r.out, HasSubstr("核验未通过"));
+  r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-04"});
+  EXPECT_THAT(r.out, HasSubstr("签名检查点：签名密钥不属于本日志"));
+  r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-03"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(d->Stop(), 0);
 }
 
