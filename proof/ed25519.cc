@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -65,10 +67,14 @@ absl::StatusOr<SigningKey> SigningKey::Load(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat("签名密钥文件 ", path, " 不存在或不可读"));
   std::stringstream text;
   text << in.rdbuf();
-  const std::string pem = text.str();
+  std::string pem = text.str();
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  // No passphrase is asked for (a server has no one to ask): an encrypted
+  // key is refused.
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(
+      bio, nullptr, [](char*, int, int, void*) { return -1; }, nullptr);
   BIO_free(bio);
+  OPENSSL_cleanse(pem.data(), pem.size());
   if (pkey == nullptr || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(pkey);
     return absl::InvalidArgumentError(absl::StrCat("签名密钥文件 ", path,
@@ -90,15 +96,20 @@ absl::StatusOr<SigningKey> SigningKey::LoadOrCreate(const std::string& path, boo
 }
 
 absl::Status SigningKey::Write(const std::string& path) const {
-  BIO* bio = BIO_new(BIO_s_mem());
+  BIO* bio = BIO_new(BIO_s_secmem());  // cleansed when freed
+  if (bio == nullptr) return absl::InternalError("cannot encode the signing key");
   if (PEM_write_bio_PrivateKey(bio, Pkey(pkey_), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     BIO_free(bio);
     return absl::InternalError("cannot encode the signing key");
   }
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio, &data);
-  const std::string pem(data, static_cast<size_t>(n));
+  std::string pem(data, static_cast<size_t>(n));
   BIO_free(bio);
+  struct Wipe {
+    std::string& bytes;
+    ~Wipe() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  } wipe{pem};
 
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -119,8 +130,15 @@ absl::Status SigningKey::Write(const std::string& path) const {
     }
     done += static_cast<size_t>(w);
   }
-  const bool synced = fsync(fd) == 0;
+  bool synced = fsync(fd) == 0;
   close(fd);
+  // The file's name too: a key that signed records must not vanish in a crash.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dir_fd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    synced = synced && fsync(dir_fd) == 0;
+    close(dir_fd);
+  }
   if (!synced) {
     unlink(path.c_str());
     return absl::UnavailableError(absl::StrCat("不能写签名密钥文件 ", path, "：fsync 失败"));
@@ -133,7 +151,7 @@ std::string SigningKey::Sign(std::string_view message) const {
   size_t n = sig.size();
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok =
-      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, Pkey(pkey_)) == 1 &&
+      ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, Pkey(pkey_)) == 1 &&
       EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &n,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
@@ -153,7 +171,7 @@ bool VerifySignature(std::string_view public_key, std::string_view message,
   if (pkey == nullptr) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok =
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+      ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
       EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
                        signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
                        message.size()) == 1;

@@ -114,7 +114,7 @@ TEST(Ed25519Test, AFileThatIsNoEd25519PrivateKeyIsRefusedNamingIt) {
   WriteFile(pub, PublicKeyPem(key->public_key()));
   EXPECT_EQ(SigningKey::Load(pub).status().code(), absl::StatusCode::kInvalidArgument);
 
-  // An existing but unreadable or empty file is not replaced by a new key.
+  // An existing file that holds no key is not replaced by a new one.
   const std::string empty = dir / "empty.pem";
   WriteFile(empty, "");
   bool created = true;

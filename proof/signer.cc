@@ -59,8 +59,19 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::Open(
         absl::StrCat("签名密钥 ", key_.id(), " 已被密钥 ", in_use->id,
                      " 取代，不能再用：请配置在用的密钥，或换一把新密钥"));
   }
-  if (signer->previous_.has_value() && signer->previous_->id() == in_use->id) return signer;
-  if (signer->options_.accept_unendorsed) return signer;
+  if ((signer->previous_.has_value() && signer->previous_->id() == in_use->id) ||
+      signer->options_.accept_unendorsed) {
+    // The rotation is recorded now, so that the old key may be put away
+    // once the server has started.
+    auto recorded = signer->Record(std::nullopt);
+    if (!recorded.ok()) return recorded.status();
+    return signer;
+  }
+  if (signer->previous_.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("日志的检查点由密钥 ", in_use->id, " 签署，给出的原密钥却是 ",
+                     signer->previous_->id(), "：请给出密钥 ", in_use->id, " 的私钥文件"));
+  }
   return absl::FailedPreconditionError(absl::StrCat(
       "日志的检查点由密钥 ", in_use->id, " 签署，本服务器的密钥是 ", key_.id(),
       "：轮换密钥时请把原密钥一并给出（previous_signing_key）；原密钥已遗失时，"
@@ -153,6 +164,16 @@ absl::StatusOr<std::optional<RecordedCheckpoint>> CheckpointSigner::Record(
     c->set_signature(key_.Sign(CheckpointText(*c)));
   }
   if (events.empty()) return std::optional<RecordedCheckpoint>();
+  // A record that does not check would stop every later open: check each
+  // before it is written.
+  {
+    KeyChain check = chain_;
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (absl::Status s = check.Add(log_.HeadPosition() + 1 + i, events[i]); !s.ok()) {
+        return absl::InternalError(absl::StrCat("签署的证明记录未通过核验：", s.message()));
+      }
+    }
+  }
   for (const v1::ProofEvent& event : events) {
     store::NewEvent e;
     e.type = engine::EventTypeName(kProofPrefix, event);
@@ -180,7 +201,12 @@ absl::StatusOr<std::optional<RecordedCheckpoint>> CheckpointSigner::Record(
 }
 
 absl::StatusOr<RecordedCheckpoint> CheckpointSigner::SignLocked() {
-  if (latest_.has_value() && key_recorded_ && !MovedSinceLatest()) return *latest_;
+  // The latest stands when nothing but proof records came after it and it
+  // is the current key's (after a rotation, the new key signs afresh).
+  if (latest_.has_value() && key_recorded_ && latest_->checkpoint.key_id() == key_.id() &&
+      !MovedSinceLatest()) {
+    return *latest_;
+  }
   const uint64_t head = log_.HeadPosition();
   if (head == 0) {
     return absl::FailedPreconditionError("日志还没有记录，无可签署的检查点");
@@ -198,9 +224,19 @@ absl::StatusOr<RecordedCheckpoint> CheckpointSigner::SignNow() {
 
 absl::StatusOr<v1::SignedCheckpoint> CheckpointSigner::SignUnrecorded(uint64_t size) {
   const uint64_t head = log_.HeadPosition();
+  if (head == 0) return absl::FailedPreconditionError("日志还没有记录，无可签署的检查点");
   if (size == 0 || size > head) {
     return absl::InvalidArgumentError(
         absl::StrCat("检查点的记录数 ", size, " 不在 1 到 ", head, " 之间"));
+  }
+  {
+    // The key that signs must be the log's, so that whoever checks the
+    // document later finds it in the log.
+    absl::MutexLock lock(&sign_mu_);
+    if (!key_recorded_) {
+      auto recorded = Record(std::nullopt);
+      if (!recorded.ok()) return recorded.status();
+    }
   }
   auto root = log_.MerkleRoot(size);
   if (!root.ok()) return root.status();
@@ -211,6 +247,7 @@ absl::StatusOr<v1::SignedCheckpoint> CheckpointSigner::SignUnrecorded(uint64_t s
   c.set_time_us(clock_.NowMicros());
   c.set_key_id(key_.id());
   c.set_signature(key_.Sign(CheckpointText(c)));
+  if (c.signature().empty()) return absl::InternalError("Ed25519 签名失败");
   return c;
 }
 
@@ -259,7 +296,10 @@ void CheckpointSigner::Run() {
       absl::MutexLock lock(&sign_mu_);
       made = SignLocked();
     }
-    if (!made.ok() && options_.on_error) options_.on_error(made.status());
+    // Nothing to sign on an empty log is not an error.
+    if (!made.ok() && options_.on_error && log_.HeadPosition() > 0) {
+      options_.on_error(made.status());
+    }
     absl::MutexLock lock(&worker_->mu);
     worker_->busy = false;
     // Count from the checkpoint's own record, so that it does not count.

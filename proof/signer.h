@@ -9,7 +9,9 @@
 // given it (`previous`). A server holding another key than the log's, and
 // not the log's own, refuses to open unless told to accept its key without
 // the old one's word (accept_unendorsed: the key was lost); the rotation
-// then says so and an auditor needs the new public key from elsewhere.
+// then says so and an auditor needs the new public key from elsewhere. A
+// rotation is recorded when the signer opens, so that the old key is needed
+// for that start only.
 //
 // Records are appended by actor kProofActor with the request id
 // "checkpoint:<size>" (or "key:<id>"), so a checkpoint of a size is recorded
@@ -80,7 +82,8 @@ class CheckpointSigner {
   absl::StatusOr<RecordedCheckpoint> SignNow();
   // A checkpoint of the first `size` records (1 <= size <= head), not
   // recorded in the log (a document carries it: the bulletin). Signed by the
-  // key in use, which is recorded first if it is not yet.
+  // server's key, which is recorded first (a record of its own) if it is not
+  // yet, so that the key of every document is in the log.
   absl::StatusOr<v1::SignedCheckpoint> SignUnrecorded(uint64_t size);
 
   // The latest recorded checkpoint, if any.
@@ -90,8 +93,8 @@ class CheckpointSigner {
   KeyChain Keys() const;
   const SigningKey& key() const { return key_; }
 
-  // Waits until no checkpoint is due or being made (for a manual clock, so
-  // that one due at a timer is made before time moves on).
+  // Waits until no checkpoint is due or being made (one made due by a count
+  // or a timer is then recorded: for tests, and for a manual clock's advance).
   void WaitIdle();
 
  private:

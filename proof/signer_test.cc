@@ -149,6 +149,7 @@ TEST_F(SignerTest, AnEmptyLogHasNothingToSign) {
   auto signer = Open(*SigningKey::Generate());
   ASSERT_TRUE(signer.ok());
   EXPECT_EQ((*signer)->SignNow().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*signer)->SignUnrecorded(1).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(log_->HeadPosition(), 0u);
 }
 
@@ -198,6 +199,9 @@ TEST_F(SignerTest, ANewKeyIsRecordedAsARotationVouchedForByTheOldOne) {
   AppendEvents(1);
   auto signer = Open(b, &a);
   ASSERT_TRUE(signer.ok()) << signer.status();
+  // Recorded as the signer opens: the old key is needed for this start only.
+  EXPECT_EQ(log_->HeadPosition(), 5u);
+  EXPECT_EQ(ChainOfLog().current()->id, b.id());
   auto made = (*signer)->SignNow();
   ASSERT_TRUE(made.ok()) << made.status();
   EXPECT_EQ(made->checkpoint.key_id(), b.id());
@@ -265,7 +269,7 @@ TEST_F(SignerTest, AForgedProofRecordStopsTheSignerFromOpeningNamingIt) {
   EXPECT_THAT(signer.status().message(), HasSubstr("第 4 条记录"));
 }
 
-TEST_F(SignerTest, ACheckpointForADocumentIsSignedButNotRecorded) {
+TEST_F(SignerTest, ACheckpointForADocumentIsSignedButNotRecordedItsKeyIs) {
   const SigningKey key = *SigningKey::Generate();
   AppendEvents(4);
   auto signer = Open(key);
@@ -274,9 +278,17 @@ TEST_F(SignerTest, ACheckpointForADocumentIsSignedButNotRecorded) {
   EXPECT_EQ(c->size(), 3u);
   EXPECT_EQ(c->root(), *log_->MerkleRoot(3));
   EXPECT_TRUE(CheckpointSignedBy(*c, key.public_key()));
-  EXPECT_EQ(log_->HeadPosition(), 4u);
+  // The key is recorded (so that whoever checks the document finds it in
+  // the log), the checkpoint is not.
+  EXPECT_EQ(log_->HeadPosition(), 5u);
+  KeyChain chain = ChainOfLog();
+  ASSERT_EQ(chain.keys().size(), 1u);
+  EXPECT_EQ(chain.keys()[0].id, key.id());
+  EXPECT_FALSE((*signer)->Latest().has_value());
+  ASSERT_TRUE((*signer)->SignUnrecorded(5).ok());
+  EXPECT_EQ(log_->HeadPosition(), 5u);
   EXPECT_EQ((*signer)->SignUnrecorded(0).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*signer)->SignUnrecorded(5).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*signer)->SignUnrecorded(6).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

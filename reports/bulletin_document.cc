@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "proof/checkpoint.h"
 #include "reports/labels.h"
 #include "reports/svg_chart.h"
 #include "reports/template.h"
@@ -399,10 +400,12 @@ absl::StatusOr<std::string> BulletinHtml(const v1::Bulletin& b, const BulletinDo
     d.set("checkpoint_partition", absl::StrCat(c.partition()));
     d.set("checkpoint_size", absl::StrCat(c.size()));
     d.set("checkpoint_root", absl::BytesToHexString(c.root()));
-    d.set("checkpoint_time",
-          absl::StrCat(absl::FormatTime("%Y年%m月%d日 %H:%M:%S", absl::FromUnixMicros(c.time_us()),
-                                        absl::FixedTimeZone(8 * 3600)),
-                       "（北京时间）"));
+    // As signed (proof::TimeText), so that the text can be made again
+    // from the document alone, and as people read it.
+    d.set("checkpoint_time", proof::TimeText(c.time_us()));
+    d.set("checkpoint_time_china",
+          absl::FormatTime("%Y年%m月%d日 %H:%M:%S", absl::FromUnixMicros(c.time_us()),
+                           absl::FixedTimeZone(8 * 3600)));
     d.set("checkpoint_key_id", c.key_id());
     d.set("checkpoint_public_key", absl::BytesToHexString(info.checkpoint_public_key));
     d.set("checkpoint_signature", absl::BytesToHexString(c.signature()));

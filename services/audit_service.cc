@@ -262,7 +262,7 @@ void FillCheckpoint(const v1::SignedCheckpoint& c, uint64_t position, v1::Checkp
 
 grpc::Status NoSigner() {
   return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                      "本服务器不签署检查点（日志未保留默克尔树）");
+                      "本服务器不签署检查点（以 --no-signing 启动，或日志未保留默克尔树）");
 }
 
 }  // namespace

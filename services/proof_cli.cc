@@ -61,26 +61,39 @@ std::optional<v1::SignedCheckpoint> FromView(const v1::Checkpoint& view) {
   return c;
 }
 
-// Prints the checkpoint; with a held key, checks its signature (exit 1 when
-// it does not check).
-void Show(CliContext& ctx, const v1::Checkpoint& view, const std::optional<std::string>& key) {
+// What the held key says of the checkpoint: "" when it signed it, else why
+// not.
+std::string Refusal(const v1::Checkpoint& view, const std::string& key) {
+  const std::optional<v1::SignedCheckpoint> c = FromView(view);
+  if (c.has_value() && proof::CheckpointSignedBy(*c, key)) return "";
+  if (view.key_id() != proof::KeyIdOf(key)) {
+    return absl::StrCat("签名无效：检查点由密钥 ", view.key_id(), " 签署，不是你持有的公钥 ",
+                        proof::KeyIdOf(key),
+                        "（日志若轮换过密钥，taizhang checkpoint keys 列出各密钥及其轮换）");
+  }
+  return absl::StrCat("签名无效：检查点不是由你持有的公钥 ", proof::KeyIdOf(key),
+                      " 签署的，或签署后被改动");
+}
+
+// Prints the checkpoint (as JSON with --json); with a held key, checks its
+// signature here (exit 1 when it does not check, JSON or not).
+void Show(CliContext& ctx, const google::protobuf::Message& response, const v1::Checkpoint& view,
+          const std::optional<std::string>& key) {
+  const std::string refusal = key.has_value() ? Refusal(view, *key) : "";
+  if (!refusal.empty()) ctx.exit_code = 1;
+  if (ctx.json) return ctx.PrintJson(response);
   Print(ctx, absl::StrCat("检查点    分区 ", view.partition(), "，第 1–", view.size(),
                           " 条记录（记于第 ", view.position(), " 条）\n默克尔根  ", view.root(),
                           "\n签署时间  ", Time(view.time()), "（北京时间）\n签名密钥  ",
                           view.key_id(), "\n签名      ", view.signature(), "\n"));
   if (!key.has_value()) {
     Print(ctx, "（未以你持有的公钥核验签名：--key 公钥文件）\n");
-    return;
-  }
-  const std::optional<v1::SignedCheckpoint> c = FromView(view);
-  if (c.has_value() && proof::CheckpointSignedBy(*c, *key)) {
+  } else if (refusal.empty()) {
     Print(ctx,
           absl::StrCat("签名有效：由你持有的公钥 ", proof::KeyIdOf(*key), " 签署，本地核验\n"));
-    return;
+  } else {
+    Print(ctx, refusal + "\n");
   }
-  Print(ctx, absl::StrCat("签名无效：检查点不是由你持有的公钥 ", proof::KeyIdOf(*key),
-                          " 签署的，或签署后被改动\n"));
-  ctx.exit_code = 1;
 }
 
 }  // namespace
@@ -100,8 +113,7 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     v1::Checkpoint response;
     grpc::Status status = stub.GetCheckpoint(&call, v1::GetCheckpointRequest(), &response);
     if (!status.ok()) return ctx.Fail(status);
-    if (ctx.json) return ctx.PrintJson(response);
-    Show(ctx, response, key);
+    Show(ctx, response, response, key);
   });
 
   auto* sign = cmd->add_subcommand("sign", "sign a checkpoint of the log as it is now");
@@ -115,10 +127,11 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     v1::SignCheckpointResponse response;
     grpc::Status status = stub.SignCheckpoint(&call, v1::SignCheckpointRequest(), &response);
     if (!status.ok()) return ctx.Fail(status);
-    if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, response.made() ? "已签署新的检查点\n"
-                               : "最近的检查点已覆盖全部记录（其后只有证明记录），未新签\n");
-    Show(ctx, response.checkpoint(), key);
+    if (!ctx.json) {
+      Print(ctx, response.made() ? "已签署新的检查点\n"
+                                 : "最近的检查点已覆盖全部记录（其后只有证明记录），未新签\n");
+    }
+    Show(ctx, response, response.checkpoint(), key);
   });
 
   auto* keys = cmd->add_subcommand("keys", "the keys that sign the log's checkpoints");

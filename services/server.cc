@@ -74,6 +74,10 @@ absl::Status TaizhangServer::OpenSigner() {
     spdlog::warn("the log keeps no Merkle tree: no checkpoints are signed");
     return absl::OkStatus();
   }
+  if (!options_.sign_checkpoints) {
+    spdlog::info("signing nothing (--no-signing): no checkpoints are signed");
+    return absl::OkStatus();
+  }
   std::string path = options_.signing_key;
   if (path.empty()) {
     const std::filesystem::path data =

@@ -116,6 +116,9 @@ struct ServerOptions {
   // of real time (0: not by time) when records were added since the last.
   uint64_t sign_every_records = 10000;
   absl::Duration sign_every = absl::Hours(1);
+  // false: no key is read or made and nothing is signed (a server started
+  // on a copy of a log to check it, which must not sign in the log's name).
+  bool sign_checkpoints = true;
 };
 
 class TaizhangServer {

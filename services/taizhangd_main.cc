@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
                  "the key --signing-key replaces: it signs the rotation too");
   app.add_flag("--accept-unendorsed-signing-key", accept_unendorsed,
                "the log's key is lost: record --signing-key without its word");
+  bool no_signing = false;
+  app.add_flag("--no-signing", no_signing,
+               "read no signing key and sign nothing: for a server that checks a copy of a log");
   app.add_option("--sign-every-records", sign_every_records,
                  "sign a checkpoint every so many records (default 10000; 0: not by count)");
   app.add_option("--sign-every-minutes", sign_every_minutes,
@@ -193,6 +196,7 @@ int main(int argc, char** argv) {
   if (given("--previous-signing-key")) options.previous_signing_key = previous_signing_key;
   if (given("--accept-unendorsed-signing-key")) options.accept_unendorsed_signing_key = true;
   if (given("--sign-every-records")) options.sign_every_records = sign_every_records;
+  if (no_signing) options.sign_checkpoints = false;
   if (given("--sign-every-minutes")) options.sign_every = absl::Minutes(sign_every_minutes);
   if (given("--clock")) options.clock = *taizhang::services::ParseClockMode(clock);
   if (given("--start")) {

@@ -211,14 +211,16 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   const v1::BulletinPublication& p = first.publication();
   EXPECT_FALSE(p.duplicate());
   EXPECT_EQ(p.month(), "2020-07");
-  EXPECT_EQ(p.position(), before + 1);
+  // The figures through `before`; then the server's signing key, recorded
+  // with the first document it signs; then the publication.
+  EXPECT_EQ(p.position(), before + 2);
   EXPECT_EQ(p.through_position(), before);
   EXPECT_EQ(p.published_by(), "supervision:区政府目督办");
   EXPECT_EQ(p.document_number(), "晋督通报〔2020〕7号");
   EXPECT_EQ(first.pdf().content().rfind("%PDF-", 0), 0u);
   EXPECT_EQ(p.pdf_sha256(), Hex(first.pdf().content()));
   EXPECT_EQ(first.pdf().sha256_hex(), p.pdf_sha256());
-  EXPECT_EQ(Head(*d), before + 1);
+  EXPECT_EQ(Head(*d), before + 2);
 
   v1::Audit::Stub audit(Connect(d->address()));
   v1::ReadStreamRequest read;
@@ -287,7 +289,7 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   grpc::Status second = Publish(*d, kOffice, "2020-07", "pub-2", &refused);
   EXPECT_EQ(second.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(second.error_message(), HasSubstr("published at position"));
-  EXPECT_EQ(Head(*d), before + 1);
+  EXPECT_EQ(Head(*d), before + 2);
 
   // Later events do not move a published bulletin: it is reprinted as issued.
   ASSERT_NO_FATAL_FAILURE(Advance(*d, 1));
@@ -372,7 +374,7 @@ TEST_F(BulletinServerTest, PublishedOnceFrozenReprintedAndVerified) {
   r = Cli(*d, kAuditor, {"bulletin", "2020-07"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("区自然资源局"));
-  EXPECT_EQ(Head(*d), before + 1);
+  EXPECT_EQ(Head(*d), before + 2);
   EXPECT_EQ(d->Stop(), 0);
 
   // In the log: the record names both blobs, which hold the documents issued.

@@ -166,6 +166,16 @@ TEST_F(ProofTest, OnlyAuditorsTheOfficeAndAdminsAskForCheckpoints) {
   EXPECT_EQ(testing::HeadPosition(*daemon_), head_);
 }
 
+TEST_F(ProofTest, AServerThatChecksACopySignsNothingAndHoldsNoKey) {
+  Start({"--no-signing"});
+  v1::SignCheckpointResponse made;
+  grpc::Status s = audit_->SignCheckpoint(Call(Tokens::kAuditor).get(), {}, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("--no-signing"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "signing-key.pem"));
+  EXPECT_EQ(testing::HeadPosition(*daemon_), head_);
+}
+
 TEST_F(ProofTest, TheCliChecksTheSignatureAgainstTheKeyTheCallerHolds) {
   Start();
   auto none = Cli({"checkpoint"});
@@ -199,7 +209,13 @@ TEST_F(ProofTest, TheCliChecksTheSignatureAgainstTheKeyTheCallerHolds) {
   testing::WriteFile(dir_ / "other.pem", proof::PublicKeyPem(other->public_key()));
   auto wrong = Cli({"checkpoint", "--key", dir_ / "other.pem"});
   EXPECT_EQ(wrong.exit_code, 1);
-  EXPECT_THAT(wrong.out, HasSubstr("签名无效"));
+  EXPECT_THAT(wrong.out,
+              HasSubstr("签名无效：检查点由密钥 " + id + " 签署，不是你持有的公钥 " + other->id()));
+  // JSON or not, a signature that does not check is exit 1.
+  auto wrong_json = Cli({"--json", "checkpoint", "--key", dir_ / "other.pem"});
+  EXPECT_EQ(wrong_json.exit_code, 1);
+  EXPECT_THAT(wrong_json.out, HasSubstr("\"key_id\""));
+  EXPECT_EQ(Cli({"--json", "checkpoint", "--key", dir_ / "held.pem"}).exit_code, 0);
   // A hex key is read too; a file that is no key, or none, is a usage error.
   testing::WriteFile(dir_ / "held.hex", store::ToHex(*proof::ParsePublicKey(pem.out)));
   EXPECT_EQ(Cli({"checkpoint", "--key", dir_ / "held.hex"}).exit_code, 0);
