@@ -76,17 +76,18 @@ void AddVerify(CLI::App& app, CliContext& ctx) {
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (response.ok() && response.checked() == 0) {
-      Print(ctx, "chain ok: nothing to check (the log or the range is empty)\n");
+      Print(ctx, "哈希链完好：无可核验的记录（日志或所给范围为空）\n");
     } else if (response.ok()) {
-      Print(ctx, absl::StrCat("chain ok: positions ", response.from_position(), "..",
-                              response.to_position(), " (", response.checked(), " records)\n",
-                              "digest ", response.digest().empty() ? "-" : response.digest(), "\n",
-                              response.merkle_root().empty()
-                                  ? ""
-                                  : absl::StrCat("merkle root ", response.merkle_root(), "\n")));
+      Print(ctx,
+            absl::StrCat("哈希链完好：第 ", response.from_position(), "–", response.to_position(),
+                         " 条（", response.checked(), " 条记录）\n", "链摘要    ",
+                         response.digest().empty() ? "-" : response.digest(), "\n",
+                         response.merkle_root().empty()
+                             ? ""
+                             : absl::StrCat("默克尔根  ", response.merkle_root(), "\n")));
     } else {
-      Print(ctx, absl::StrCat("chain BROKEN at position ", response.first_bad(), ": ",
-                              response.problem(), "\n"));
+      Print(ctx, absl::StrCat("哈希链断裂于第 ", response.first_bad(), " 条：", response.problem(),
+                              "\n"));
     }
     if (!response.ok()) ctx.exit_code = 1;
   });
@@ -108,7 +109,7 @@ std::vector<std::string> HashesFromHex(const google::protobuf::RepeatedPtrField<
 // Checks `--root`-style options: empty, or 64 hex digits.
 bool HeldRootOk(CliContext& ctx, const std::string& option, const std::string& held) {
   if (held.empty() || !HashFromHex(held).empty()) return true;
-  ctx.Fail(absl::StrCat(option, ": expected the 64 hex digits of a root"), 2);
+  ctx.Fail(absl::StrCat(option, "：应为树根的 64 位十六进制数字"), 2);
   return false;
 }
 
@@ -134,10 +135,10 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.GetTreeHead(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, absl::StrCat("tree of ", response.size(), " records (partition ",
-                            response.partition(), ")\nroot   ", response.root(), "\n"));
+    Print(ctx, absl::StrCat("默克尔树  ", response.size(), " 条记录（分区 ", response.partition(),
+                            "）\n树根      ", response.root(), "\n"));
     if (response.size() > 0) {
-      Print(ctx, absl::StrCat("chain  ", response.chain_digest(), "\nat     ",
+      Print(ctx, absl::StrCat("链摘要    ", response.chain_digest(), "\n记录于    ",
                               Time(response.recorded_at(), /*seconds=*/true), "\n"));
     }
   });
@@ -175,23 +176,22 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (!asked) {
-      Print(ctx, absl::StrCat("NOT PROVEN: the server answered for position ", response.position(),
-                              " in the tree of ", response.size(),
-                              " records, not for what was asked\n"));
+      Print(ctx, absl::StrCat("未能证明：服务器答的是第 ", response.position(), " 条记录在 ",
+                              response.size(), " 条记录的树中，不是所问的\n"));
     } else if (!decoded) {
-      Print(ctx, absl::StrCat("NOT PROVEN: the record returned is not the record at position ",
-                              response.position(), "\n"));
+      Print(ctx,
+            absl::StrCat("未能证明：服务器给出的记录不是第 ", response.position(), " 条记录\n"));
     } else if (!proven) {
-      Print(ctx, absl::StrCat("NOT PROVEN: the path does not lead from the record at position ",
-                              response.position(), " to the root ", response.root(), "\n"));
+      Print(ctx, absl::StrCat("未能证明：证明路径不能由第 ", response.position(),
+                              " 条记录通到树根 ", response.root(), "\n"));
     } else {
-      Print(ctx, absl::StrCat("record ", record.position(), " (", record.stream(), " v",
-                              record.version(), ", ", record.type(), ") is in the tree of ",
-                              response.size(), " records\nroot   ", response.root(), "\nproof  ",
-                              response.path_size(), " hashes, checked here\n"));
+      Print(ctx, absl::StrCat("第 ", record.position(), " 条记录（", record.stream(), " 第 ",
+                              record.version(), " 版，", record.type(), "）在 ", response.size(),
+                              " 条记录的树中\n树根  ", response.root(), "\n证明  ",
+                              response.path_size(), " 个哈希，已在本机核验\n"));
       if (!held_root->empty()) {
-        Print(ctx, held_ok ? "the root is the one you hold\n"
-                           : absl::StrCat("DIFFERENT from the root you hold: ", *held_root, "\n"));
+        Print(ctx, held_ok ? "树根与你持有的一致\n"
+                           : absl::StrCat("与你持有的树根不同：", *held_root, "\n"));
       }
     }
     if (!proven || !held_ok) ctx.exit_code = 1;
@@ -231,30 +231,30 @@ void AddTree(CLI::App& app, CliContext& ctx) {
                      HashFromHex(response.second_root()), HashesFromHex(response.path()));
     std::vector<std::string> differ;
     if (!first_root->empty() && absl::AsciiStrToLower(*first_root) != response.first_root()) {
-      differ.push_back(absl::StrCat("the earlier root is ", response.first_root(),
-                                    ", not the one you hold (", *first_root, ")"));
+      differ.push_back(
+          absl::StrCat("前一棵树的根是 ", response.first_root(), "，不是你持有的 ", *first_root));
     }
     if (!second_root->empty() && absl::AsciiStrToLower(*second_root) != response.second_root()) {
-      differ.push_back(absl::StrCat("the later root is ", response.second_root(),
-                                    ", not the one you hold (", *second_root, ")"));
+      differ.push_back(
+          absl::StrCat("后一棵树的根是 ", response.second_root(), "，不是你持有的 ", *second_root));
     }
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (!asked) {
-      Print(ctx, absl::StrCat("NOT PROVEN: the server answered for the trees of ", response.first(),
-                              " and ", response.second(), " records, not for what was asked\n"));
+      Print(ctx, absl::StrCat("未能证明：服务器答的是 ", response.first(), " 条与 ",
+                              response.second(), " 条记录的两棵树，不是所问的\n"));
     } else if (!proven) {
-      Print(ctx,
-            absl::StrCat("NOT PROVEN: the tree of ", response.second(),
-                         " records is not shown to extend the tree of ", response.first(), "\n"));
+      Print(ctx, absl::StrCat("未能证明：", response.second(), " 条记录的树是 ", response.first(),
+                              " 条记录的树的延续\n"));
     } else {
-      Print(ctx,
-            absl::StrCat("the tree of ", response.second(), " records extends the tree of ",
-                         response.first(), "\nroot ", response.first(), "  ", response.first_root(),
-                         "\nroot ", response.second(), "  ", response.second_root(), "\nproof ",
-                         response.path_size(), " hashes, checked here\n"));
+      Print(ctx, absl::StrCat(response.second(), " 条记录的树是 ", response.first(),
+                              " 条记录的树的延续：前 ", response.first(),
+                              " 条未被改动、删除或重排\n树根（", response.first(), " 条）  ",
+                              response.first_root(), "\n树根（", response.second(), " 条）  ",
+                              response.second_root(), "\n证明  ", response.path_size(),
+                              " 个哈希，已在本机核验\n"));
     }
-    for (const std::string& d : differ) Print(ctx, absl::StrCat("DIFFERENT: ", d, "\n"));
+    for (const std::string& d : differ) Print(ctx, absl::StrCat("不同：", d, "\n"));
     if (!proven || !differ.empty()) ctx.exit_code = 1;
   });
 }

@@ -201,7 +201,7 @@ TEST_F(AuditTest, VerifyGivesTheSameDigestAsTheLogItself) {
 
   testing::CommandResult r = Cli({"verify"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "chain ok: positions 1..7 (7 records)")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "哈希链完好：第 1–7 条（7 条记录）")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, store::ToHex(offline_.last_hash))) << r.out;
 }
 
@@ -329,39 +329,39 @@ TEST_F(AuditTest, ImpossibleTreesAndProofsAreRefusedAndOnlyAuditorsAsk) {
 TEST_F(AuditTest, CliTreeProvesAndComparesWithTheRootsHeld) {
   testing::CommandResult r = Cli({"tree", "head"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "tree of 7 records")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "默克尔树  7 条记录")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, roots_[7])) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, store::ToHex(offline_.last_hash))) << r.out;
 
   r = Cli({"tree", "prove", "3", "--root", roots_[7]});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "record 3 (" + std::string(kCase) +
-                                           " v2, case.ItemAccepted) is in the tree of 7 records"))
+  EXPECT_TRUE(absl::StrContains(r.out, "第 3 条记录（" + std::string(kCase) +
+                                           " 第 2 版，case.ItemAccepted）在 7 条记录的树中"))
       << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "the root is the one you hold")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "树根与你持有的一致")) << r.out;
   r = Cli({"tree", "prove", "3", "--size", "5", "--root", roots_[5]});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // A root held for another size is not this tree's.
   r = Cli({"tree", "prove", "3", "--root", roots_[6]});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(r.out, "DIFFERENT from the root you hold")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "与你持有的树根不同")) << r.out;
 
   r = Cli({"tree", "consistency", "4", "--first-root", roots_[4], "--second-root", roots_[7]});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "the tree of 7 records extends the tree of 4")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "7 条记录的树是 4 条记录的树的延续")) << r.out;
   r = Cli({"tree", "consistency", "4", "--first-root", roots_[3]});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(r.out, "DIFFERENT: the earlier root is " + roots_[4])) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "不同：前一棵树的根是 " + roots_[4])) << r.out;
 
   r = Cli({"tree", "prove", "3", "--root", "not-hex"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(absl::StrContains(r.err, "--root: expected the 64 hex digits")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "--root：应为树根的 64 位十六进制数字")) << r.err;
   r = Cli({"tree", "prove", "9"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "INVALID_ARGUMENT")) << r.err;
 
   r = Cli({"verify"});
-  EXPECT_TRUE(absl::StrContains(r.out, "merkle root " + roots_[7])) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "默克尔根  " + roots_[7])) << r.out;
 }
 
 // The history table keeps Chinese intact and aligned: every column starts at

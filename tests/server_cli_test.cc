@@ -177,7 +177,7 @@ TEST(DemoTest, RunsFromStartToEnd) {
   EXPECT_THAT(r.out, HasSubstr("(task/wuyue-plot5/1/listing)"));
   EXPECT_THAT(r.out, HasSubstr("(case/LH-2020-001/item/environmental_assessment/1/listing)"));
   EXPECT_THAT(r.out, HasSubstr("2020-09-28"));
-  EXPECT_THAT(r.out, HasSubstr("chain ok"));
+  EXPECT_THAT(r.out, HasSubstr("哈希链完好"));
 }
 
 }  // namespace

@@ -284,7 +284,7 @@ TEST_F(ProofTest, ANewKeyNeedsTheOldOneOrAnOperatorsWordAndTheRotationSaysWhich)
 }
 
 // A server that lies. The command line checks what it is given and says
-// NOT PROVEN or 签名无效 (exit 1), never that a lie is proven.
+// 未能证明 or 签名无效 (exit 1), never that a lie is proven.
 class LyingAudit final : public v1::Audit::Service {
  public:
   LyingAudit(std::string record, v1::Checkpoint checkpoint)
@@ -354,10 +354,10 @@ TEST_F(ProofTest, TheCliProvesNothingALyingServerSays) {
 
   auto prove = cli({"tree", "prove", "3"});
   EXPECT_EQ(prove.exit_code, 1);
-  EXPECT_THAT(prove.out, HasSubstr("NOT PROVEN: the server answered for position 1"));
+  EXPECT_THAT(prove.out, HasSubstr("未能证明：服务器答的是第 1 条记录在 1 条记录的树中"));
   auto consistency = cli({"tree", "consistency", "2", "--second", "3"});
   EXPECT_EQ(consistency.exit_code, 1);
-  EXPECT_THAT(consistency.out, HasSubstr("NOT PROVEN: the server answered for the trees of 1"));
+  EXPECT_THAT(consistency.out, HasSubstr("未能证明：服务器答的是 1 条与 1 条记录的两棵树"));
   auto checkpoint = cli({"checkpoint", "--key", dir_ / "held.pem"});
   EXPECT_EQ(checkpoint.exit_code, 1);
   EXPECT_THAT(checkpoint.out, HasSubstr("签名无效"));
