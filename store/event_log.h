@@ -149,7 +149,7 @@ struct Options {
   size_t max_batch_appends = 1024;
   // Partition id recorded in every key and record.
   uint32_t partition = 0;
-  // Keep the Merkle tree as records are appended (format 4). false, for the
+  // Keep the Merkle tree as records are appended (format 5). false, for the
   // benchmark that measures what the tree costs an append: a new log is made
   // in format 3, which has no tree, and stays so (no roots, no proofs, Verify
   // checks the chain alone); it gets its tree, built from the records, when

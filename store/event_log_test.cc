@@ -674,11 +674,12 @@ TEST_F(EventLogTest, VerifyNamesTheFirstAlteredRecord) {
   auto bad = log_->Verify(1, 0);
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad->ok);
-  // Record 6 still carries a valid link to 5, but its leaf in the Merkle tree
-  // is the old record's: the break shows at 6 itself (the chain alone would
-  // show it only at 7, which no longer links to the altered 6).
+  // Record 6 still carries a valid link to 5, but the Merkle tree's node
+  // over leaves 4 and 5, which record 6 completes, is the old record's: the
+  // break shows at 6 itself (the chain alone would show it only at 7, which
+  // no longer links to the altered 6).
   EXPECT_EQ(bad->first_bad, 6u);
-  EXPECT_THAT(bad->problem, HasSubstr("Merkle tree's node (0, 5)"));
+  EXPECT_THAT(bad->problem, HasSubstr("Merkle tree's node (1, 2)"));
   auto partial = log_->Verify(1, 5);
   EXPECT_TRUE(partial->ok);  // a range before the damage still verifies
   EXPECT_NE(partial->last_hash, good->last_hash);
@@ -962,7 +963,8 @@ TEST_F(EventLogTest, OlderFormatsAreUpgradedWithTheirTreeAndAnUnknownFormatRefus
     log_.reset();
     {
       Tamperer t(dir_);
-      EXPECT_EQ(t.DeleteTree(), 2 * head - std::popcount(head));
+      // The nodes above the leaves: n - popcount(n) of them.
+      EXPECT_EQ(t.DeleteTree(), head - std::popcount(head));
       t.PutMeta(format::kMetaFormat, old_format);
     }
     Reopen();
@@ -971,17 +973,35 @@ TEST_F(EventLogTest, OlderFormatsAreUpgradedWithTheirTreeAndAnUnknownFormatRefus
     EXPECT_TRUE(v->ok) << old_format << ": " << v->problem;
     EXPECT_EQ(v->merkle_root, roots[head]);
   }
+  // Format 4 kept the leaves too: they go, and the tree is the same.
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    for (uint64_t p = 1; p <= head; ++p) t.PutNode(0, p - 1, merkle::LeafHash(t.Get(p)));
+    t.PutMeta(format::kMetaFormat, "4");
+  }
+  Reopen();
+  for (uint64_t n = 0; n <= head; ++n) EXPECT_EQ(*log_->MerkleRoot(n), roots[n]) << n;
+  EXPECT_TRUE(log_->Verify(1, 0)->ok);
+  log_.reset();
+  {
+    Tamperer t(dir_);
+    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "5");
+    EXPECT_EQ(t.DeleteTree(), head - std::popcount(head));
+    t.PutMeta(format::kMetaFormat, "3");
+  }
+  Reopen();
   ASSERT_TRUE(log_->Append(WithBlobs("s", "new", {"bytes"})).ok());
   EXPECT_TRUE(log_->Verify(1, 0)->ok);
   log_.reset();
   {
     Tamperer t(dir_);
-    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "4");
-    t.PutMeta(format::kMetaFormat, "5");
+    EXPECT_EQ(t.GetMeta(format::kMetaFormat), "5");
+    t.PutMeta(format::kMetaFormat, "6");
   }
   auto refused = OpenEventLog(dir_, clock_);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("has format 5"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 6"));
   {
     Tamperer t(dir_);
     t.PutMeta(format::kMetaFormat, "1");
@@ -1044,7 +1064,7 @@ TEST_F(EventLogTest, ALogWithoutItsTreeIsFormatThreeAndGetsItsTreeWhenOpenedWith
   log_.reset();
   auto refused = OpenEventLog(dir_, clock_, without);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("has format 4"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("has format 5"));
   Reopen();
   EXPECT_EQ(*log_->MerkleRoot(18), roots[18]);
 }
@@ -1126,24 +1146,26 @@ TEST_F(EventLogTest, AnAlteredTreeIsNamedByVerifyAndADamagedEdgeRefusedAtOpen) {
   EXPECT_EQ(v->first_bad, 4u);
   EXPECT_THAT(v->problem, HasSubstr("node (1, 1)"));
   log_.reset();
+  std::string edge;
   {
     Tamperer t(dir_);
-    t.DeleteNode(0, 10);  // the last leaf
+    edge = t.GetNode(1, 4);
+    t.DeleteNode(1, 4);  // on the frontier: leaves 8 and 9
   }
   auto log = OpenEventLog(dir_, clock_);
   EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(log.status().message(), HasSubstr("node (0, 10)"));
+  EXPECT_THAT(log.status().message(), HasSubstr("node (1, 4)"));
   {
     Tamperer t(dir_);
-    t.PutNode(0, 10, merkle::LeafHash(t.Get(11)));
-    t.PutNode(0, 11, merkle::LeafHash("a record never appended"));
+    t.PutNode(1, 4, edge);
+    t.PutNode(1, 5, std::string(32, 'y'));  // leaves 10 and 11: 11 is not recorded
   }
   log = OpenEventLog(dir_, clock_);
   EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(log.status().message(), HasSubstr("beyond the head"));
   {
     Tamperer t(dir_);
-    t.DeleteNode(0, 11);
+    t.DeleteNode(1, 5);
     t.DeleteNode(3, 0);  // the frontier's first subtree (leaves 0 to 7)
   }
   log = OpenEventLog(dir_, clock_);
@@ -1371,8 +1393,7 @@ TEST_F(EventLogTest, ACheckpointNotOfThisLogOrAlteredIsRefused) {
   {
     Tamperer t(dir_);
     // The log as an older copy of it: its head back at 4.
-    t.Delete(5);
-    t.DeleteNode(0, 4);
+    t.Delete(5);  // record 5 completed no node above the leaves
     t.PutMeta(format::kMetaHead, format::EncodeHead(4, Sha256(t.Get(4))));
     // Another record at 3 (a log rewritten from there).
     v1::EventRecord rec;

@@ -33,11 +33,14 @@ inline constexpr char kMetaUserPrefix[] = "user/";  // PutMeta keys live under t
 //    format 2 holds no blobs and is upgraded at open by writing 3.
 // 4: the merkle column family, the Merkle tree of each partition's records
 //    (store/merkle.h). A log of format 2 or 3 is upgraded at open by building
-//    the tree over its records, then writing 4.
-inline constexpr int kFormatVersion = 4;
+//    the tree over its records, then writing the format.
+// 5: the merkle column family keeps the nodes above the leaves only: a leaf
+//    is the hash of its stored record, computed when it is needed. A log of
+//    format 4 is upgraded at open by deleting its leaves.
+inline constexpr int kFormatVersion = 5;
 inline constexpr int kOldestUpgradableFormatVersion = 2;
 // The format of a log opened without its Merkle tree (Options::merkle_tree):
-// format 4 less the tree.
+// the current format less the tree.
 inline constexpr int kFormatWithoutMerkleTree = 3;
 inline constexpr size_t kHashSize = 32;  // SHA-256
 

@@ -264,6 +264,8 @@ class RocksEventLog final : public EventLog {
   // Builds the Merkle tree over every record (the upgrade from a format
   // without it), writing format 4 with its last nodes.
   absl::Status BuildMerkleTree();
+  // The upgrade from format 4: deletes the stored leaves.
+  absl::Status DeleteMerkleLeaves();
   // Loads the tree's frontier at the head and checks its last leaf is the
   // last record's and nothing lies beyond it.
   absl::Status LoadMerkleTree();
@@ -398,7 +400,7 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
 
   std::string format_version;
   s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
-  bool upgrade = false;
+  int upgrade_from = 0;
   if (s.IsNotFound()) {
     // A new log (its format is written before anything else).
     rocksdb::WriteOptions wo;
@@ -425,12 +427,17 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
           " to ", fmt::kFormatVersion - 1, " to it"));
     }
     // Format 2 lacked the blobs family and 3 the tree: both families were
-    // created empty above, and the tree is built from the records.
-    upgrade = true;
+    // created empty above, and the tree is built from the records. Format 4
+    // kept the leaves too: they go.
+    upgrade_from = version;
   }
   RETURN_IF_ERROR(RecoverHead());
   if (options_.merkle_tree) {
-    if (upgrade) RETURN_IF_ERROR(BuildMerkleTree());
+    if (upgrade_from == 4) {
+      RETURN_IF_ERROR(DeleteMerkleLeaves());
+    } else if (upgrade_from != 0) {
+      RETURN_IF_ERROR(BuildMerkleTree());
+    }
     RETURN_IF_ERROR(LoadMerkleTree());
   }
   // A checkpoint a crash left unfinished (or a second link a crash left to
@@ -500,6 +507,7 @@ absl::Status RocksEventLog::BuildMerkleTree() {
     completed_.clear();
     tree.Append(merkle::LeafHash(it->value().ToStringView()), &completed_);
     for (const merkle::Node& n : completed_) {
+      if (n.level == 0) continue;  // a leaf is its record's hash
       batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
     }
     if (batch.Count() >= 8192) {
@@ -524,9 +532,32 @@ absl::Status RocksEventLog::BuildMerkleTree() {
   return absl::OkStatus();
 }
 
+absl::Status RocksEventLog::DeleteMerkleLeaves() {
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(merkle_, fmt::MerkleNodeKey(options_.partition, 0, 0),
+                    fmt::MerkleNodeKey(options_.partition, 1, 0));
+  batch.Put(meta_, fmt::kMetaFormat, std::to_string(fmt::kFormatVersion));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, "upgrading the Merkle tree");
+  return absl::OkStatus();
+}
+
 merkle::NodeReader RocksEventLog::MerkleReader() const {
   return [this](uint32_t level, uint64_t index) -> absl::StatusOr<std::string> {
     std::string value;
+    if (level == 0) {
+      // A leaf: the hash of the record at position index + 1.
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_,
+                                   fmt::EventKey(options_.partition, index + 1), &value);
+      if (s.IsNotFound()) {
+        return absl::DataLossError(
+            absl::StrCat("position ", index + 1, ": the record is missing (a leaf of the tree)"));
+      }
+      if (!s.ok()) return FromRocks(s, "reading a record for the Merkle tree");
+      return merkle::LeafHash(value);
+    }
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
                                  fmt::MerkleNodeKey(options_.partition, level, index), &value);
     if (s.IsNotFound()) {
@@ -545,20 +576,15 @@ absl::Status RocksEventLog::LoadMerkleTree() {
     return absl::DataLossError(
         absl::StrCat("the Merkle tree at the head ", head, ": ", tree.status().message()));
   }
-  if (head > 0) {
-    ASSIGN_OR_RETURN(std::string last, RecordBytes(head));
-    absl::StatusOr<std::string> leaf = MerkleReader()(0, head - 1);
-    if (!leaf.ok() || *leaf != merkle::LeafHash(last)) {
-      return absl::DataLossError(absl::StrCat(
-          "position ", head, ": the Merkle tree's last leaf is not the last record's"));
-    }
-  }
+  // Nothing beyond the head: the next node the records would complete, of
+  // the two leaves head + 1 and head + 2 (odd head) or of head + 1 and the
+  // one before it, is absent.
   std::string beyond;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
-                               fmt::MerkleNodeKey(options_.partition, 0, head), &beyond);
+                               fmt::MerkleNodeKey(options_.partition, 1, head / 2), &beyond);
   if (s.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("position ", head + 1, ": the Merkle tree has a leaf beyond the head"));
+    return absl::DataLossError(absl::StrCat(
+        "position ", head + 1, ": the Merkle tree has a node beyond the head's records"));
   }
   if (!s.IsNotFound()) return FromRocks(s, "reading the Merkle tree");
   tree_ = *std::move(tree);
@@ -910,6 +936,7 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
         completed_.clear();
         tree_.Append(merkle::LeafHash(bytes), &completed_);
         for (const merkle::Node& n : completed_) {
+          if (n.level == 0) continue;  // a leaf is its record's hash
           batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
         }
       }
@@ -1219,6 +1246,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
     completed.clear();
     if (with_tree) tree->Append(merkle::LeafHash(v.ToStringView()), &completed);
     for (const merkle::Node& n : completed) {
+      if (n.level == 0) continue;  // recomputed from this very record
       absl::StatusOr<std::string> stored = read_node(n.level, n.index);
       if (!stored.ok()) return fail(position, std::string(stored.status().message()));
       if (*stored != n.hash) {
