@@ -262,7 +262,7 @@ class RocksEventLog final : public EventLog {
                                        bool with_hash);
   absl::Status RecoverHead();
   // Builds the Merkle tree over every record (the upgrade from a format
-  // without it), writing format 4 with its last nodes.
+  // without it), writing the current format with its last nodes.
   absl::Status BuildMerkleTree();
   // The upgrade from format 4: deletes the stored leaves.
   absl::Status DeleteMerkleLeaves();
