@@ -34,6 +34,7 @@
 #include "engine/aggregate.h"
 #include "engine/checkpoint_record.h"
 #include "engine/runtime.h"
+#include "engine/state_digest.h"
 
 namespace taizhang::engine {
 
@@ -175,6 +176,15 @@ class StreamProjection final : public LogConsumer {
       }
     }
     return absl::OkStatus();
+  }
+
+  // Adds every stream's state as kept, in stream order, to a state digest
+  // (engine/state_digest.h). Under the projection's lock.
+  void DigestInto(StateDigester& digester) const {
+    absl::MutexLock l(&mu_);
+    for (const auto& [stream, loaded] : states_) {
+      digester.Stream(stream, loaded.version, loaded.position, loaded.state);
+    }
   }
 
   const std::string& prefix() const { return prefix_; }

@@ -14,8 +14,7 @@
 #include "base/status_macros.h"
 #include "engine/aggregate.h"
 #include "engine/calendar.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "engine/state_digest.h"
 #include "reports/labels.h"
 #include "reports/ledger_columns.h"
 #include "reports/sheet_table.h"
@@ -41,23 +40,14 @@ std::string DigestHex(std::initializer_list<absl::string_view> parts) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
 // See the header: kind, stream, command, and the state a change changes.
 std::string RequestIdOf(absl::string_view kind, absl::string_view stream,
                         const google::protobuf::Message& command,
                         const google::protobuf::Message* state) {
-  const std::string state_digest = state == nullptr ? "" : DigestHex({Deterministic(*state)});
+  const std::string state_digest =
+      state == nullptr ? "" : DigestHex({engine::DeterministicBytes(*state)});
   return absl::StrCat("import:", DigestHex({"taizhang-import-v1", kind, stream,
-                                            Deterministic(command), state_digest}));
+                                            engine::DeterministicBytes(command), state_digest}));
 }
 
 // One data row being planned: its cells by field, and what is said of it.
@@ -620,7 +610,7 @@ class TaskPlanner {
     v1::TaskDeadline system = had.deadline();
     if (file.start_date().empty()) system.clear_start_date();
     const Field f = row.Has(Field::kDeadline) ? Field::kDeadline : Field::kDeadlineRule;
-    if (Deterministic(file) != Deterministic(system)) {
+    if (engine::DeterministicBytes(file) != engine::DeterministicBytes(system)) {
       row.Note(f, absl::StrCat("系统中为“", DeadlineText(had.deadline()), "”，文件为“",
                                DeadlineText(c.deadline()),
                                "”；导入不修改已有任务的时限（改时限请走延期申请）"));

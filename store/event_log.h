@@ -155,6 +155,11 @@ struct Options {
   // checks the chain alone); it gets its tree, built from the records, when
   // next opened with one. A log that has a tree is refused without one.
   bool merkle_tree = true;
+  // Open an existing log without writing anything (a backup or a copy an
+  // auditor checks): only the current format with its tree opens; every
+  // write (Append, snapshots, metadata, checkpoints, backups) is
+  // FAILED_PRECONDITION. Files left by a crash are applied in memory only.
+  bool read_only = false;
 };
 
 class EventLog {

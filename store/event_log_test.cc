@@ -20,9 +20,12 @@
 #include "store/format.h"
 #include "store/merkle.h"
 #include "store/sha256.h"
+#include "store/testing/tamperer.h"
 
 namespace taizhang::store {
 namespace {
+
+using testing::Tamperer;
 
 using ::testing::HasSubstr;
 
@@ -566,94 +569,78 @@ TEST_F(EventLogTest, BackupOpensToTheSameVerifiedLog) {
   std::filesystem::remove_all(backup_dir);
 }
 
+TEST_F(EventLogTest, AReadOnlyLogReadsEverythingAndWritesNothing) {
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(
+        log_->Append(Req(absl::StrCat("s", i % 2), absl::StrCat("r", i), ExpectedVersion::Any()))
+            .ok());
+  }
+  const std::string root = *log_->MerkleRoot(12);
+  const std::string last_hash = log_->Verify(1, 0)->last_hash;
+  log_.reset();
+  // What the files are before the read-only open.
+  auto listing = [&] {
+    std::map<std::string, uintmax_t> out;
+    for (const auto& f : std::filesystem::directory_iterator(dir_)) {
+      out[f.path().filename().string()] = std::filesystem::file_size(f.path());
+    }
+    return out;
+  };
+  const auto before = listing();
+
+  auto ro = OpenEventLog(dir_, clock_, Options{.create_if_missing = false, .read_only = true});
+  ASSERT_TRUE(ro.ok()) << ro.status();
+  EventLog& log = **ro;
+  EXPECT_EQ(log.HeadPosition(), 12u);
+  auto v = log.Verify(1, 0);
+  ASSERT_TRUE(v.ok() && v->ok) << (v.ok() ? v->problem : v.status().ToString());
+  EXPECT_EQ(v->last_hash, last_hash);
+  EXPECT_EQ(*log.MerkleRoot(12), root);
+  EXPECT_EQ((*log.ReadStream("s1", 1, 100)).size(), 6u);
+  auto proof = log.InclusionProof(5, 12);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(merkle::VerifyInclusion(4, 12, merkle::LeafHash(*log.RecordBytes(5)), *proof, root));
+
+  auto append = log.Append(Req("s0", "more", ExpectedVersion::Any()));
+  EXPECT_EQ(append.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(append.status().message(), HasSubstr("read-only"));
+  absl::Notification async_done;
+  log.AppendAsync(Req("s0", "more-async", ExpectedVersion::Any()), [&](auto r) {
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+    async_done.Notify();
+  });
+  async_done.WaitForNotification();
+  EXPECT_EQ(log.PutMeta("k", "v").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.PutSnapshot("s0", 1, "x").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.WriteCheckpoint("c", 12, [](auto&) { return absl::OkStatus(); }).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.Backup(dir_ + "_copy").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "_copy"));
+  EXPECT_EQ(log.HeadPosition(), 12u);
+  ro->reset();
+  EXPECT_EQ(listing(), before);
+
+  // A log of an older format is not upgraded read-only: it is refused.
+  {
+    Tamperer t(dir_);
+    t.PutMeta(format::kMetaFormat, "4");
+  }
+  auto old = OpenEventLog(dir_, clock_, Options{.create_if_missing = false, .read_only = true});
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(old.status().message(), HasSubstr("has format 4"));
+  // Nor is a directory that holds no log.
+  auto none =
+      OpenEventLog(dir_ + "_nope", clock_, Options{.create_if_missing = false, .read_only = true});
+  EXPECT_FALSE(none.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "_nope"));
+  Reopen();  // the read-write open upgrades it again (format 4 to 5)
+  EXPECT_EQ(log_->HeadPosition(), 12u);
+}
+
 TEST_F(EventLogTest, OpeningAMissingLogWithoutCreateFails) {
   auto log = OpenEventLog(dir_ + "_nope", clock_, Options{.create_if_missing = false});
   EXPECT_FALSE(log.ok());
 }
-
-// Opens the log's RocksDB directly, to damage it as a disk or an intruder would.
-class Tamperer {
- public:
-  explicit Tamperer(const std::string& dir) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name :
-         {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf, format::kStreamIndexCf,
-          format::kHeadsCf, format::kRequestsCf, format::kSnapshotsCf, format::kMetaCf,
-          format::kBlobsCf, format::kMerkleCf}) {
-      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* raw;
-    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &raw).ok());
-    db_.reset(raw);
-  }
-  ~Tamperer() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  }
-  void Put(uint64_t position, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[1], format::EventKey(0, position), value).ok());
-  }
-  void Delete(uint64_t position) {
-    ASSERT_TRUE(db_->Delete({}, handles_[1], format::EventKey(0, position)).ok());
-  }
-  std::string Get(uint64_t position) {
-    std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[1], format::EventKey(0, position), &v).ok());
-    return v;
-  }
-  void PutBlob(const std::string& digest, const std::string& bytes) {
-    ASSERT_TRUE(db_->Put({}, handles_[7], digest, bytes).ok());
-  }
-  void DeleteBlob(const std::string& digest) {
-    ASSERT_TRUE(db_->Delete({}, handles_[7], digest).ok());
-  }
-  // Every (key, value) of the blobs column family.
-  std::map<std::string, std::string> Blobs() {
-    std::map<std::string, std::string> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[7]));
-    for (it->SeekToFirst(); it->Valid(); it->Next())
-      out[it->key().ToString()] = it->value().ToString();
-    return out;
-  }
-  void PutMeta(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[6], key, value).ok());
-  }
-  std::string GetMeta(const std::string& key) {
-    std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[6], key, &v).ok());
-    return v;
-  }
-  void PutSnapshotKey(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[5], key, value).ok());
-  }
-  void DeleteSnapshotKey(const std::string& key) {
-    ASSERT_TRUE(db_->Delete({}, handles_[5], key).ok());
-  }
-  // The Merkle tree's node (level, index).
-  std::string GetNode(uint32_t level, uint64_t index) {
-    std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[8], format::MerkleNodeKey(0, level, index), &v).ok());
-    return v;
-  }
-  void PutNode(uint32_t level, uint64_t index, const std::string& hash) {
-    ASSERT_TRUE(db_->Put({}, handles_[8], format::MerkleNodeKey(0, level, index), hash).ok());
-  }
-  void DeleteNode(uint32_t level, uint64_t index) {
-    ASSERT_TRUE(db_->Delete({}, handles_[8], format::MerkleNodeKey(0, level, index)).ok());
-  }
-  // Removes the whole tree; returns how many nodes it had.
-  size_t DeleteTree() {
-    size_t n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[8]));
-    for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
-      EXPECT_TRUE(db_->Delete({}, handles_[8], it->key()).ok());
-    }
-    return n;
-  }
-
- private:
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
-};
 
 TEST_F(EventLogTest, VerifyNamesTheFirstAlteredRecord) {
   for (int i = 0; i < 10; ++i) {

@@ -266,6 +266,12 @@ class RocksEventLog final : public EventLog {
   absl::Status BuildMerkleTree();
   // The upgrade from format 4: deletes the stored leaves.
   absl::Status DeleteMerkleLeaves();
+  // FAILED_PRECONDITION when the log was opened read-only.
+  absl::Status Writable() const {
+    if (!options_.read_only) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat("the event log in ", dir_, " is open read-only: nothing can be written"));
+  }
   // Loads the tree's frontier at the head and checks its last leaf is the
   // last record's and nothing lies beyond it.
   absl::Status LoadMerkleTree();
@@ -386,7 +392,14 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
       {fmt::kMerkleCf, cf_options},
   };
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
+  rocksdb::Status s;
+  if (options_.read_only) {
+    // Nothing is written: not the format, not an upgrade, not the WAL's
+    // replay (it is applied in memory).
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, cfs, &handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, cfs, &handles_, &raw);
+  }
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening the event log in ", dir));
   db_.reset(raw);
   events_ = handles_[1];
@@ -401,6 +414,16 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   std::string format_version;
   s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
   int upgrade_from = 0;
+  if (options_.read_only) {
+    if (!s.ok() || format_version != std::to_string(fmt::kFormatVersion)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the log in ", dir, " has format ", s.ok() ? format_version : "(none)",
+                       "; read-only, this build reads format ", fmt::kFormatVersion,
+                       " alone (a copy of an older log is upgraded by opening it for writing)"));
+    }
+    RETURN_IF_ERROR(RecoverHead());
+    return LoadMerkleTree();
+  }
   if (s.IsNotFound()) {
     // A new log (its format is written before anything else).
     rocksdb::WriteOptions wo;
@@ -645,6 +668,7 @@ absl::StatusOr<std::string> RocksEventLog::RecordBytes(uint64_t position) {
 
 absl::StatusOr<std::unique_ptr<RocksEventLog::Writer>> RocksEventLog::Prepare(
     AppendRequest request) {
+  RETURN_IF_ERROR(Writable());
   RETURN_IF_ERROR(ValidateRequest(request));
   auto w = std::make_unique<Writer>();
   RETURN_IF_ERROR(ValidateBlobs(request, &w->blob_digests));
@@ -1288,6 +1312,7 @@ absl::StatusOr<VerifyResult> RocksEventLog::Verify(uint64_t from, uint64_t to) {
 
 absl::Status RocksEventLog::PutSnapshot(const std::string& stream, uint64_t version,
                                         const std::string& bytes) {
+  RETURN_IF_ERROR(Writable());
   if (stream.empty() || stream.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError("stream: must be non-empty without NUL bytes");
   }
@@ -1312,6 +1337,7 @@ absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>> RocksEventLog::G
 }
 
 absl::Status RocksEventLog::PutMeta(const std::string& key, const std::string& value) {
+  RETURN_IF_ERROR(Writable());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Put(wo, meta_, absl::StrCat(fmt::kMetaUserPrefix, key), value),
@@ -1356,6 +1382,7 @@ class SstSink final : public EventLog::CheckpointSink {
 absl::Status RocksEventLog::WriteCheckpoint(
     const std::string& name, uint64_t position,
     const std::function<absl::Status(CheckpointSink&)>& fill) {
+  RETURN_IF_ERROR(Writable());
   if (name.empty() || name.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError("checkpoint name: must be non-empty without NUL bytes");
   }
@@ -1481,6 +1508,7 @@ absl::StatusOr<uint64_t> RocksEventLog::ReadCheckpoint(
 }
 
 absl::StatusOr<uint64_t> RocksEventLog::Backup(const std::string& dir) {
+  RETURN_IF_ERROR(Writable());
   // Holding write_mu_ keeps the leader out, so the checkpoint's head is
   // exactly the head we report.
   absl::MutexLock wl(&write_mu_);

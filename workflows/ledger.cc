@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "engine/deadline_scheduler.h"
+#include "engine/state_digest.h"
+#include "store/sha256.h"
 #include "workflows/attachments.h"
 #include "workflows/backdating.h"
 #include "workflows/bulletin.h"
@@ -298,6 +300,62 @@ absl::Status Ledger::Start() {
   // or a crash between a load and its recomputations); nothing when done.
   absl::MutexLock l(&calendar_mu_);
   return RecomputeUnlessDone();
+}
+
+Ledger::StateDigest Ledger::DigestAt(uint64_t position) const {
+  store::Sha256Hasher hasher;
+  engine::StateDigester digester(hasher);
+  hasher.Update(engine::kStateDigestHeader);
+  digester.U64(position);
+  for (const Workflow* w : workflows_->all()) {
+    digester.Field(w->prefix());
+    w->DigestInto(digester);
+  }
+  StateDigest out;
+  out.position = position;
+  out.streams = digester.streams();
+  out.digest = hasher.Finish();
+  return out;
+}
+
+Ledger::StateDigest Ledger::Digest() const {
+  StateDigest out;
+  // The position applied cannot move while the projections are read.
+  ReadProjections([&] { out = DigestAt(runtime_->applied()); });
+  return out;
+}
+
+absl::StatusOr<Ledger::StateDigest> Ledger::Replay(uint64_t through,
+                                                   const std::function<void(uint64_t)>& progress) {
+  const uint64_t head = log_.HeadPosition();
+  if (through == 0) through = head;
+  if (through > head) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("position ", through, " is beyond the log's head ", head));
+  }
+  ASSIGN_OR_RETURN(calendar_log_, engine::CalendarLog::Open(log_));
+  UseCalendar(calendar_log_->calendar(), calendar_log_->version());
+  std::vector<engine::LogConsumer*> consumers;
+  for (Workflow* w : workflows_->all()) {
+    w->set_runtime(nullptr);  // no timers: nothing will fire
+    consumers.push_back(&w->consumer());
+  }
+  constexpr uint64_t kProgressEvery = 100'000;
+  absl::Status stop = absl::CancelledError("through");
+  absl::Status s = log_.Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
+    const uint64_t position = e.record.position();
+    if (position > through) return stop;
+    for (engine::LogConsumer* c : consumers) {
+      absl::Status applied = c->OnEvent(e, /*replaying=*/true);
+      if (!applied.ok()) {
+        return absl::DataLossError(absl::StrCat("position ", position, ": ", applied.message()));
+      }
+    }
+    if (progress && position % kProgressEvery == 0) progress(position);
+    return absl::OkStatus();
+  });
+  if (!s.ok() && s != stop) return s;
+  return DigestAt(through);
 }
 
 void Ledger::Stop() {

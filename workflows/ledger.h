@@ -33,6 +33,7 @@
 #define TAIZHANG_WORKFLOWS_LEDGER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -202,6 +203,28 @@ class Ledger {
     return runtime_->ReadAtApplied(read);
   }
 
+  // The state digest (engine/state_digest.h) of every registered
+  // workflow's streams, as the projections hold them, and the position they
+  // hold exactly.
+  struct StateDigest {
+    uint64_t position = 0;
+    uint64_t streams = 0;
+    std::string digest;  // 32 bytes
+  };
+  StateDigest Digest() const;
+
+  // For a check away from any server, of a log opened read-only: instead of
+  // Start, builds the calendar from the log and folds the events at
+  // positions 1 to `through` (0: the head) into the projections, with no
+  // timer, no reaction, no checkpoint and nothing written, and returns their
+  // digest at `through`, which is what Digest() gives on a server whose
+  // projections hold that position. A record that does not decode, or an
+  // event an aggregate cannot apply, is DATA_LOSS naming its position.
+  // `progress`, when given, is called every so many events with the
+  // position reached. Once per ledger; never with Start.
+  absl::StatusOr<StateDigest> Replay(uint64_t through,
+                                     const std::function<void(uint64_t)>& progress = nullptr);
+
  private:
   class Reactions;
 
@@ -220,6 +243,8 @@ class Ledger {
   // RecomputeDeadlines, unless the log's metadata records that those of the
   // calendar version in use were all made.
   absl::Status RecomputeUnlessDone();
+  // The digest of the projections as they are, at `position`.
+  StateDigest DigestAt(uint64_t position) const;
   store::EventLog& log_;
   Clock& clock_;
   LedgerOptions options_;

@@ -6,25 +6,13 @@
 #include <string>
 
 #include "bench/city.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "engine/state_digest.h"
 #include "gtest/gtest.h"
 #include "workflows/ledger.h"
 #include "workflows/testing/ledger_fixture.h"
 
 namespace taizhang::workflows {
 namespace {
-
-// The bytes of a message, the same for equal messages.
-std::string Bytes(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
 
 // Every projection's every state, with its version and position.
 using Held = std::map<std::string, std::string>;
@@ -37,8 +25,8 @@ Held HeldBy(const Ledger& ledger, WorkflowList<A...>) {
       held[absl::StrCat(
           workflow.prefix(),
           WorkflowTraits<typename std::remove_cvref_t<decltype(workflow)>::Aggregate>::Id(
-              loaded.state))] =
-          absl::StrCat(loaded.version, "@", loaded.position, ":", Bytes(loaded.state));
+              loaded.state))] = absl::StrCat(loaded.version, "@", loaded.position, ":",
+                                             engine::DeterministicBytes(loaded.state));
     });
   };
   (one(ledger.workflow<A>()), ...);
@@ -122,11 +110,13 @@ TEST_F(LedgerCheckpointTest, TheProjectionsHoldTheFullStatesCompacted) {
     if ((*full)->progress_size() > 1) ++with_history;
     v1::TaskState compacted = **full;
     tasks.aggregate().Compact(&compacted);
-    EXPECT_EQ(Bytes(compacted), Bytes(live)) << live.task_id();
+    EXPECT_EQ(engine::DeterministicBytes(compacted), engine::DeterministicBytes(live))
+        << live.task_id();
     EXPECT_LE(live.progress_size(), 1);
     // What a person sees of the task is the same either way.
     const absl::Time now = clock_.Now();
-    EXPECT_EQ(Bytes(tasks.aggregate().View(**full, now)), Bytes(tasks.aggregate().View(live, now)));
+    EXPECT_EQ(engine::DeterministicBytes(tasks.aggregate().View(**full, now)),
+              engine::DeterministicBytes(tasks.aggregate().View(live, now)));
   }
   EXPECT_GT(with_history, 20);  // the full states do hold every week's report
 }

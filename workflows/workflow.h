@@ -151,6 +151,9 @@ class Workflow {
                                                  const engine::CommandMeta& meta) = 0;
   // The streams with a deadline a calendar change may move.
   virtual std::vector<std::string> PendingStreams() const = 0;
+  // Adds every stream's state, as the projection keeps it, to a state
+  // digest (engine/state_digest.h).
+  virtual void DigestInto(engine::StateDigester& digester) const = 0;
   // `stream` rebuilt from its first event (see Ledger::StateAt).
   virtual absl::StatusOr<StateAsOf> StateAt(const std::string& stream,
                                             std::optional<uint64_t> position,
@@ -248,6 +251,9 @@ class WorkflowOf final : public Workflow {
       if (Traits::HasPendingDeadline(loaded.state)) out.push_back(Stream(Traits::Id(loaded.state)));
     });
     return out;
+  }
+  void DigestInto(engine::StateDigester& digester) const override {
+    projection_.DigestInto(digester);
   }
   absl::StatusOr<StateAsOf> StateAt(const std::string& stream, std::optional<uint64_t> position,
                                     std::optional<absl::Time> recorded_at) override;
