@@ -27,9 +27,10 @@ echo "package: $(basename "$deb"), $(($(stat -c %s "$deb") / 1024)) KiB"
 # The files.
 dpkg-deb -c "$deb" | awk '{print $1, $2, $NF}' | sed 's| \./| /|' >"$work/contents"
 has() { grep -q " $1\$" "$work/contents" || fail "the package lacks $1"; }
-for f in /usr/bin/taizhangd /usr/bin/taizhang /usr/share/taizhang/make-tokens \
+for f in /usr/bin/taizhangd /usr/bin/taizhang /usr/bin/taizhang-verify /usr/share/taizhang/make-tokens \
   /lib/systemd/system/taizhangd.service /etc/taizhang/taizhangd.textproto \
   /usr/share/doc/taizhang/operations.md /usr/share/doc/taizhang/storage-format.md \
+  /usr/share/doc/taizhang/proof.md \
   /usr/share/doc/taizhang/README.md /usr/share/doc/taizhang/examples/tokens.example.textproto; do
   has "$f"
 done
@@ -90,6 +91,12 @@ kill -TERM "$server_pid"
 wait "$server_pid" || fail "taizhangd did not stop cleanly (exit $?)"
 server_pid=""
 echo "programs: the unpacked taizhangd served $address with its shipped policies"
+# The offline verifier, with the policies installed beside it, on the log the
+# server left.
+"$root/usr/bin/taizhang-verify" "$work/data" >"$work/verify" 2>&1 ||
+  fail "taizhang-verify: $(cat "$work/verify")"
+grep -q "核验通过" "$work/verify" || fail "taizhang-verify did not pass: $(cat "$work/verify")"
+echo "programs: the unpacked taizhang-verify checked the log it left"
 
 # The unit: valid (with its ExecStart pointed at the unpacked program, since
 # nothing is installed here) and hardened.

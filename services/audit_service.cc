@@ -293,6 +293,23 @@ grpc::Status AuditService::SignCheckpoint(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status AuditService::GetStateDigest(grpc::ServerContext* ctx,
+                                          const v1::GetStateDigestRequest* request,
+                                          v1::StateDigest* response) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (!state_digest_) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "本服务器只服务日志（--log-only），没有工作流的状态可摘要");
+  }
+  const ServedStateDigest d = state_digest_();
+  TZ_ASSIGN_OR_RETURN_GRPC(std::string root, log_.MerkleRoot(d.position));
+  response->set_position(d.position);
+  response->set_streams(d.streams);
+  response->set_digest(store::ToHex(d.digest));
+  response->set_root(store::ToHex(root));
+  return grpc::Status::OK;
+}
+
 grpc::Status AuditService::ListSigningKeys(grpc::ServerContext* ctx,
                                            const v1::ListSigningKeysRequest* request,
                                            v1::ListSigningKeysResponse* response) {

@@ -11,6 +11,7 @@
 
 #include "services/auth.h"
 #include "services/payload_decoder.h"
+#include "services/state_digest_source.h"
 #include "store/event_log.h"
 #include "taizhang/v1/service.grpc.pb.h"
 
@@ -49,12 +50,18 @@ class AuditService final : public v1::Audit::Service {
                               v1::SignCheckpointResponse* response) override;
   grpc::Status ListSigningKeys(grpc::ServerContext* ctx, const v1::ListSigningKeysRequest* request,
                                v1::ListSigningKeysResponse* response) override;
+  grpc::Status GetStateDigest(grpc::ServerContext* ctx, const v1::GetStateDigestRequest* request,
+                              v1::StateDigest* response) override;
+
+  // Before serving; without one, GetStateDigest is FAILED_PRECONDITION.
+  void set_state_digest(StateDigestSource source) { state_digest_ = std::move(source); }
 
  private:
   store::EventLog& log_;
   const Authorizer& auth_;
   const PayloadDecoders& decoders_;
   proof::CheckpointSigner* signer_;
+  StateDigestSource state_digest_;
 };
 
 }  // namespace taizhang::services

@@ -134,6 +134,23 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     Show(ctx, response, response.checkpoint(), key);
   });
 
+  auto* digest = app.add_subcommand(
+      "digest",
+      "the digest of the workflows' state the server holds (状态摘要), for taizhang-verify");
+  digest->callback([&ctx] {
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::StateDigest response;
+    grpc::Status status = stub.GetStateDigest(&call, v1::GetStateDigestRequest(), &response);
+    if (!status.ok()) return ctx.Fail(status);
+    if (ctx.json) return ctx.PrintJson(response);
+    Print(ctx, absl::StrCat("状态摘要  ", response.digest(), "\n截至      第 ", response.position(),
+                            " 条记录（", response.streams(), " 个流）\n默克尔根  ", response.root(),
+                            "\n以 taizhang-verify --through ", response.position(),
+                            " 重放一份日志副本，应得出同一摘要\n"));
+  });
+
   auto* keys = cmd->add_subcommand("keys", "the keys that sign the log's checkpoints");
   auto* pem_of = &ctx.Own<std::string>();
   keys->add_option("--pem", *pem_of, "print this key's public key as PEM (to keep in a file)");

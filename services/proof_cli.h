@@ -7,6 +7,8 @@
 //   taizhang checkpoint sign                sign one of the log as it is now
 //   taizhang checkpoint keys                the keys, oldest first
 //   taizhang checkpoint keys --pem KEY_ID   a key's public key as PEM
+//   taizhang digest                         the workflows' state digest, for
+//                                           taizhang-verify to match
 //
 // A signature is checked on the text made here from the checkpoint's fields,
 // not on the text the server sends; with --key, a checkpoint that does not

@@ -205,6 +205,10 @@ void TaizhangServer::AddPayloadDecoder(std::string stream_prefix,
   decoders_.Add(std::move(stream_prefix), std::move(decoder));
 }
 
+void TaizhangServer::SetStateDigestSource(StateDigestSource source) {
+  state_digest_ = std::move(source);
+}
+
 void TaizhangServer::SetCalendarLoader(CalendarLoader loader) {
   calendar_loader_ = std::move(loader);
 }
@@ -261,6 +265,7 @@ absl::Status TaizhangServer::BuildServer() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
 
   audit_ = std::make_unique<AuditService>(*log_, *authorizer_, decoders_, signer_.get());
+  audit_->set_state_digest(state_digest_);
   supervision_ = std::make_unique<SupervisionService>(*log_, *authorizer_, mapper_);
   AdminContext admin;
   admin.log = log_.get();

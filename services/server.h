@@ -49,6 +49,7 @@
 #include "services/alert_mapper.h"
 #include "services/auth.h"
 #include "services/payload_decoder.h"
+#include "services/state_digest_source.h"
 #include "store/event_log.h"
 #include "taizhang/v1/api_config.pb.h"
 
@@ -150,6 +151,8 @@ class TaizhangServer {
   void OnClockAdvanced(std::function<void()> hook);
   // Serves Admin.LoadCalendar (see AdminContext::load_calendar).
   void SetCalendarLoader(CalendarLoader loader);
+  // Serves Audit.GetStateDigest (the workflows' state digest).
+  void SetStateDigestSource(StateDigestSource source);
   // Runs at Shutdown, after the RPCs have drained and before the log closes.
   void OnShutdown(std::function<void()> hook);
 
@@ -191,6 +194,7 @@ class TaizhangServer {
   std::shared_ptr<const AlertMapper> mapper_;
   std::vector<std::function<void()>> clock_hooks_;
   CalendarLoader calendar_loader_;
+  StateDigestSource state_digest_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::vector<std::unique_ptr<grpc::Service>> extra_services_;
   std::unique_ptr<AuditService> audit_;

@@ -275,6 +275,10 @@ int main(int argc, char** argv) {
     server.AddPayloadDecoder(
         "bulletin/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::BulletinEvent()));
     server.SetCalendarLoader(taizhang::services::LedgerCalendarLoader(*ledger));
+    server.SetStateDigestSource([&ledger] {
+      const taizhang::workflows::Ledger::StateDigest d = ledger->Digest();
+      return taizhang::services::ServedStateDigest{d.position, d.streams, d.digest};
+    });
     server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
     server.OnShutdown([&ledger] { ledger->Stop(); });
   } else {

@@ -1,0 +1,293 @@
+#include "verify/verify.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "proof/checkpoint.h"
+#include "proof/ed25519.h"
+#include "store/event_log.h"
+#include "store/sha256.h"
+#include "taizhang/v1/bulletin.pb.h"
+#include "workflows/ledger.h"
+
+namespace taizhang::verify {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+class Checker {
+ public:
+  Checker(const CheckOptions& options, Report& report) : options_(options), report_(report) {}
+
+  void Run() {
+    store::Options o;
+    o.create_if_missing = false;
+    o.read_only = true;
+    auto log = store::OpenEventLog(options_.dir, clock_, o);
+    if (!log.ok()) {
+      Fail(0, absl::StrCat("不能打开日志副本：", log.status().message()));
+      return;
+    }
+    log_ = std::move(*log);
+    report_.head = log_->HeadPosition();
+    if (!Chain()) return;  // nothing else can be trusted
+    Proofs();
+    Bulletins();
+    Anchors();
+    Replay();
+  }
+
+ private:
+  void Fail(uint64_t position, std::string what) {
+    report_.failures.push_back({position, std::move(what)});
+  }
+  absl::Duration Now() const { return SharedSystemClock().Monotonic(); }
+
+  // 1. The chain, the blobs and the tree.
+  bool Chain() {
+    const absl::Duration start = Now();
+    auto v = log_->Verify(1, 0);
+    report_.chain_seconds = absl::ToDoubleSeconds(Now() - start);
+    if (!v.ok()) {
+      Fail(0, absl::StrCat("不能校验哈希链：", v.status().message()));
+      return false;
+    }
+    report_.records_checked = v->checked;
+    report_.blobs_checked = v->blobs_checked;
+    report_.chain_digest = store::ToHex(v->last_hash);
+    report_.root = store::ToHex(v->merkle_root);
+    if (!v->ok) {
+      Fail(v->first_bad, absl::StrCat("哈希链或默克尔树断裂：", v->problem));
+      return false;
+    }
+    return true;
+  }
+
+  // The root of the first `size` records, or a failure named at `position`.
+  bool RootIs(uint64_t position, uint64_t size, const std::string& root, const std::string& what) {
+    if (size > report_.head) {
+      Fail(position, absl::StrCat(what, "覆盖 ", size, " 条记录，而本副本只有 ", report_.head,
+                                  " 条（副本被截短，或不是这份日志）"));
+      return false;
+    }
+    auto ours = log_->MerkleRoot(size);
+    if (!ours.ok()) {
+      Fail(position, absl::StrCat(what, "：", ours.status().message()));
+      return false;
+    }
+    if (*ours != root) {
+      Fail(position, absl::StrCat(what, "的默克尔根与本副本前 ", size,
+                                  " 条记录的不同（记录在签署之后被改写）"));
+      return false;
+    }
+    return true;
+  }
+
+  bool Trusted(const std::string& key_id) const { return trusted_.count(key_id) > 0; }
+
+  // 2. The proof records: the keys, each checkpoint's signature and root.
+  void Proofs() {
+    auto events = log_->ReadStream(proof::kProofStream, 1, SIZE_MAX);
+    if (!events.ok()) {
+      Fail(0, absl::StrCat("不能读取证明记录：", events.status().message()));
+      return;
+    }
+    std::vector<std::pair<uint64_t, v1::SignedCheckpoint>> checkpoints;
+    for (const store::RecordedEvent& e : *events) {
+      const uint64_t position = e.record.position();
+      if (absl::Status s = chain_.Add(e); !s.ok()) {
+        Fail(position, std::string(s.message()));
+        return;  // the keys after it cannot be followed
+      }
+      auto event = proof::DecodeProofRecord(e);
+      if (event.ok() && event->has_checkpoint_signed()) {
+        checkpoints.emplace_back(position, event->checkpoint_signed());
+      }
+    }
+    report_.keys = chain_.keys().size();
+    for (const std::string& key : options_.public_keys) {
+      for (const std::string& id : chain_.TrustedFrom(key)) trusted_.insert(id);
+      // A key held but not (yet) in the chain still vouches for what it signed.
+      trusted_.insert(proof::KeyIdOf(key));
+      held_[proof::KeyIdOf(key)] = key;
+    }
+    if (options_.public_keys.empty()) {
+      report_.notes.push_back(
+          "未给公钥：签名只核验了日志内的自洽，不能证明日志出自持有私钥的服务器");
+    } else if (chain_.keys().empty()) {
+      Fail(0, "日志中没有签名密钥的记录：所给公钥未签署过这份日志");
+    } else if (std::none_of(chain_.keys().begin(), chain_.keys().end(),
+                            [&](const proof::ChainKey& k) { return Trusted(k.id); })) {
+      Fail(0, "日志中的签名密钥都不是所给公钥，也不由它经轮换认可（日志可能被整体改写并另行签名）");
+    }
+    for (const proof::ChainKey& k : chain_.keys()) {
+      if (!k.replaces.empty() && !k.endorsed) {
+        report_.notes.push_back(absl::StrCat("第 ", k.from_position, " 条：密钥 ", k.id, " 替换 ",
+                                             k.replaces,
+                                             " 时旧密钥未签名认可，信任它需另有来源的公钥"));
+      }
+    }
+    for (const auto& [position, c] : checkpoints) {
+      ++report_.checkpoints;
+      const std::string what = absl::StrCat("第 ", position, " 条记录中的检查点");
+      if (!options_.public_keys.empty() && !Trusted(c.key_id())) {
+        Fail(position, absl::StrCat(what, "由不受信任的密钥 ", c.key_id(), " 签署"));
+        continue;
+      }
+      if (!RootIs(position, c.size(), c.root(), what)) continue;
+      if (Trusted(c.key_id())) {
+        ++report_.checkpoints_trusted;
+        report_.signed_through = std::max(report_.signed_through, c.size());
+      }
+    }
+  }
+
+  // The public key that signed `c`, if trusted: a held key, or one of the
+  // chain's keys the held keys reach.
+  const std::string* TrustedKey(const std::string& key_id) const {
+    if (!Trusted(key_id)) return nullptr;
+    if (auto it = held_.find(key_id); it != held_.end()) return &it->second;
+    const proof::ChainKey* k = chain_.Find(key_id);
+    return k == nullptr ? nullptr : &k->public_key;
+  }
+
+  // 3. The bulletins' checkpoints.
+  void Bulletins() {
+    absl::Status s = log_->Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
+      if (e.record.stream().rfind("bulletin/", 0) != 0) return absl::OkStatus();
+      v1::BulletinEvent event;
+      if (!event.ParseFromString(e.record.payload()) || !event.has_published() ||
+          !event.published().has_checkpoint()) {
+        return absl::OkStatus();
+      }
+      const uint64_t position = e.record.position();
+      const v1::SignedCheckpoint& c = event.published().checkpoint();
+      const std::string& key = event.published().checkpoint_public_key();
+      const std::string what = absl::StrCat("第 ", position, " 条记录（通报）所载的检查点");
+      ++report_.bulletins;
+      if (!proof::CheckpointSignedBy(c, key)) {
+        Fail(position, absl::StrCat(what, "签名不符"));
+      } else if (!options_.public_keys.empty() && !Trusted(c.key_id())) {
+        Fail(position, absl::StrCat(what, "由不受信任的密钥 ", c.key_id(), " 签署"));
+      } else {
+        RootIs(position, c.size(), c.root(), what);
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) Fail(0, absl::StrCat("不能读取通报：", s.message()));
+  }
+
+  // 4. Checkpoints kept outside the log.
+  void Anchors() {
+    int n = 0;
+    for (const v1::Checkpoint& a : options_.anchors) {
+      ++n;
+      const std::string what = absl::StrCat("所给的第 ", n, " 个检查点（", a.size(), " 条）");
+      v1::SignedCheckpoint c;
+      c.set_partition(a.partition());
+      c.set_size(a.size());
+      c.set_time_us(TimeUtil::TimestampToMicroseconds(a.time()));
+      c.set_key_id(a.key_id());
+      std::string root, signature;
+      if (!store::FromHex(a.root(), &root) || !store::FromHex(a.signature(), &signature)) {
+        Fail(0, absl::StrCat(what, "的根或签名不是十六进制"));
+        continue;
+      }
+      c.set_root(root);
+      c.set_signature(signature);
+      const std::string* key = TrustedKey(a.key_id());
+      if (key == nullptr) {
+        Fail(0, absl::StrCat(what, "的签名密钥 ", a.key_id(), " 不在所给公钥信任之列"));
+        continue;
+      }
+      if (!proof::CheckpointSignedBy(c, *key)) {
+        Fail(0, absl::StrCat(what, "签名不符"));
+        continue;
+      }
+      ++report_.anchors;
+      RootIs(0, a.size(), root, what);
+    }
+  }
+
+  // 5. The replay and the state digest.
+  void Replay() {
+    if (options_.policies_dir.empty()) {
+      report_.notes.push_back("未给策略目录：未重放工作流，未计算状态摘要");
+      return;
+    }
+    workflows::LedgerOptions lo;
+    lo.policies_dir = options_.policies_dir;
+    lo.checkpoints = false;
+    auto ledger = workflows::Ledger::Open(*log_, clock_, lo);
+    if (!ledger.ok()) {
+      Fail(0, absl::StrCat("不能载入策略：", ledger.status().message()));
+      return;
+    }
+    const absl::Duration start = Now();
+    auto digest = (*ledger)->Replay(options_.through);
+    report_.replay_seconds = absl::ToDoubleSeconds(Now() - start);
+    if (!digest.ok()) {
+      Fail(0, absl::StrCat("重放失败：", digest.status().message()));
+      return;
+    }
+    report_.replayed = true;
+    report_.digest_position = digest->position;
+    report_.streams = digest->streams;
+    report_.state_digest = store::ToHex(digest->digest);
+  }
+
+  const CheckOptions& options_;
+  Report& report_;
+  // Only for the log's interface: nothing is recorded.
+  ManualClock clock_{absl::UnixEpoch()};
+  std::unique_ptr<store::EventLog> log_;
+  proof::KeyChain chain_;
+  std::set<std::string> trusted_;
+  std::map<std::string, std::string> held_;  // key id -> public key
+};
+
+}  // namespace
+
+Report Check(const CheckOptions& options) {
+  Report report;
+  Checker(options, report).Run();
+  report.ok = report.failures.empty();
+  return report;
+}
+
+std::string Describe(const Report& r) {
+  std::string out;
+  auto rate = [](uint64_t n, double seconds) {
+    return seconds <= 0 ? std::string("")
+                        : absl::StrCat("，每秒 ", static_cast<uint64_t>(n / seconds), " 条");
+  };
+  absl::StrAppend(&out, "日志      ", r.head, " 条记录\n");
+  if (r.records_checked > 0 || r.failures.empty()) {
+    absl::StrAppend(&out, "哈希链    已核 ", r.records_checked, " 条、附件 ", r.blobs_checked,
+                    " 个", rate(r.records_checked, r.chain_seconds), "\n");
+    if (!r.chain_digest.empty()) absl::StrAppend(&out, "链摘要    ", r.chain_digest, "\n");
+    if (!r.root.empty()) absl::StrAppend(&out, "默克尔根  ", r.root, "\n");
+  }
+  absl::StrAppend(&out, "签名      密钥 ", r.keys, " 个，检查点 ", r.checkpoints, " 个（受信 ",
+                  r.checkpoints_trusted, " 个，签名覆盖到第 ", r.signed_through, " 条），通报 ",
+                  r.bulletins, " 份，外部检查点 ", r.anchors, " 个\n");
+  if (r.replayed) {
+    absl::StrAppend(&out, "状态摘要  ", r.state_digest, "\n截至      第 ", r.digest_position,
+                    " 条记录（", r.streams, " 个流", rate(r.digest_position, r.replay_seconds),
+                    "）\n");
+  }
+  for (const std::string& note : r.notes) absl::StrAppend(&out, "说明      ", note, "\n");
+  for (const Finding& f : r.failures) {
+    absl::StrAppend(&out, "不符      ",
+                    f.position > 0 ? absl::StrCat("第 ", f.position, " 条：") : "", f.what, "\n");
+  }
+  absl::StrAppend(&out, r.ok ? "结论      核验通过\n" : "结论      核验未通过\n");
+  return out;
+}
+
+}  // namespace taizhang::verify

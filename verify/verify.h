@@ -1,0 +1,81 @@
+// The offline verifier (taizhang-verify): what an auditor runs on a copy of
+// a log, with nothing but the copy, the public key of the server that signed
+// it and the policies it ran, no server and no network.
+//
+// Check() opens the copy read-only and, in order:
+//   1. the chain, the blobs and the Merkle tree (every record's hash, every
+//      node recomputed from the records; store/event_log.h, Verify);
+//   2. the proof records (proof/checkpoints): every key introduced and
+//      rotated, every checkpoint's signature, and each checkpoint's root
+//      against the tree of the records it names; the keys trusted are the
+//      ones the given public keys reach by rotations both keys signed, and a
+//      checkpoint signed by another is a failure (an insider who rewrites
+//      the log whole must sign with a key of their own);
+//   3. the published bulletins: the checkpoint each carries, its signature,
+//      its key and its root;
+//   4. the anchors given (checkpoints kept outside the log, as `taizhang
+//      checkpoint --json` prints them, or copied from a printed bulletin):
+//      each must be signed by a trusted key and be a prefix of this log (a
+//      copy cut short, or rewritten after it, fails here);
+//   5. the replay of every stream through the workflows up to `through`,
+//      which gives the state digest the server gives (Audit.GetStateDigest,
+//      `taizhang digest`) when its projections hold that position.
+// The first bad position and what is wrong there are named.
+//
+// Thread-safety: Check is a pure function of its options and the files.
+#ifndef TAIZHANG_VERIFY_VERIFY_H_
+#define TAIZHANG_VERIFY_VERIFY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "taizhang/v1/api_audit.pb.h"
+
+namespace taizhang::verify {
+
+struct CheckOptions {
+  std::string dir;                       // the copy of the log (a backup directory)
+  std::vector<std::string> public_keys;  // Ed25519, 32 raw bytes each
+  std::vector<v1::Checkpoint> anchors;   // checkpoints kept outside the log
+  std::string policies_dir;              // the policies the server ran; "": no replay
+  uint64_t through = 0;                  // replay through this position (0: the head)
+};
+
+// One finding; `position` 0 when it is not of one record.
+struct Finding {
+  uint64_t position = 0;
+  std::string what;  // in Chinese
+};
+
+struct Report {
+  bool ok = false;
+  uint64_t head = 0;
+  std::string chain_digest;  // hex, the last record's hash
+  std::string root;          // hex, the Merkle root of the whole log
+  uint64_t records_checked = 0;
+  uint64_t blobs_checked = 0;
+  double chain_seconds = 0;  // step 1
+  uint64_t checkpoints = 0;  // in the log, signatures checked
+  uint64_t checkpoints_trusted = 0;
+  uint64_t signed_through = 0;  // the largest size a trusted checkpoint covers
+  uint64_t keys = 0;
+  uint64_t bulletins = 0;  // published bulletins whose checkpoint was checked
+  uint64_t anchors = 0;    // anchors checked
+  bool replayed = false;
+  uint64_t digest_position = 0;
+  uint64_t streams = 0;
+  std::string state_digest;  // hex
+  double replay_seconds = 0;
+  std::vector<Finding> failures;   // empty when ok
+  std::vector<std::string> notes;  // what was not checked, and why
+};
+
+Report Check(const CheckOptions& options);
+
+// The report as a person reads it (Chinese), one fact per line.
+std::string Describe(const Report& report);
+
+}  // namespace taizhang::verify
+
+#endif  // TAIZHANG_VERIFY_VERIFY_H_
