@@ -15,8 +15,6 @@
 namespace taizhang::services {
 namespace {
 
-void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
-
 // Writes `d` to `path`; false (and the context failed) when it cannot.
 bool Save(CliContext& ctx, const v1::Document& d, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -137,7 +135,7 @@ void AddShow(CLI::App& cmd, CliContext& ctx) {
     grpc::Status status = stub.GetBulletin(&call, figures, &b);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(b);
-    Print(ctx, BulletinText(b));
+    ctx.Print(BulletinText(b));
   });
 }
 
@@ -248,7 +246,7 @@ void AddPublish(CLI::App& bulletin, CliContext& ctx) {
       r.mutable_pdf()->clear_content();  // the bytes go to --pdf, not to the terminal
       return ctx.PrintJson(r);
     }
-    Print(ctx, PublicationText(r.publication()));
+    ctx.Print(PublicationText(r.publication()));
   });
 }
 
@@ -268,7 +266,7 @@ void AddVerify(CLI::App& bulletin, CliContext& ctx) {
     if (!status.ok()) return ctx.Fail(status);
     if (!r.ok()) ctx.exit_code = 1;
     if (ctx.json) return ctx.PrintJson(r);
-    Print(ctx, VerificationText(r));
+    ctx.Print(VerificationText(r));
   });
 }
 

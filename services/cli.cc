@@ -29,8 +29,7 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 std::string Time(const google::protobuf::Timestamp& t, bool seconds = false) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "";
-  return FormatChina(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)), seconds);
+  return ChinaTimeOf(t, seconds);
 }
 
 bool ReadPem(const std::string& path, std::string* out) {
@@ -41,8 +40,6 @@ bool ReadPem(const std::string& path, std::string* out) {
   *out = buffer.str();
   return true;
 }
-
-void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
 
 // "responsible_unit" / "ROLE_RESPONSIBLE_UNIT" -> v1::Role.
 bool ParseRecipientRole(const std::string& text, v1::Role* role) {
@@ -76,18 +73,18 @@ void AddVerify(CLI::App& app, CliContext& ctx) {
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (response.ok() && response.checked() == 0) {
-      Print(ctx, "哈希链完好：无可核验的记录（日志或所给范围为空）\n");
+      ctx.Print("哈希链完好：无可核验的记录（日志或所给范围为空）\n");
     } else if (response.ok()) {
-      Print(ctx,
-            absl::StrCat("哈希链完好：第 ", response.from_position(), "–", response.to_position(),
-                         " 条（", response.checked(), " 条记录）\n", "链摘要    ",
-                         response.digest().empty() ? "-" : response.digest(), "\n",
-                         response.merkle_root().empty()
-                             ? ""
-                             : absl::StrCat("默克尔根  ", response.merkle_root(), "\n")));
+      ctx.Print(absl::StrCat("哈希链完好：第 ", response.from_position(), "–",
+                             response.to_position(), " 条（", response.checked(), " 条记录）\n",
+                             "链摘要    ", response.digest().empty() ? "-" : response.digest(),
+                             "\n",
+                             response.merkle_root().empty()
+                                 ? ""
+                                 : absl::StrCat("默克尔根  ", response.merkle_root(), "\n")));
     } else {
-      Print(ctx, absl::StrCat("哈希链断裂于第 ", response.first_bad(), " 条：", response.problem(),
-                              "\n"));
+      ctx.Print(
+          absl::StrCat("哈希链断裂于第 ", response.first_bad(), " 条：", response.problem(), "\n"));
     }
     if (!response.ok()) ctx.exit_code = 1;
   });
@@ -135,11 +132,11 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.GetTreeHead(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, absl::StrCat("默克尔树  ", response.size(), " 条记录（分区 ", response.partition(),
-                            "）\n树根      ", response.root(), "\n"));
+    ctx.Print(absl::StrCat("默克尔树  ", response.size(), " 条记录（分区 ", response.partition(),
+                           "）\n树根      ", response.root(), "\n"));
     if (response.size() > 0) {
-      Print(ctx, absl::StrCat("链摘要    ", response.chain_digest(), "\n记录于    ",
-                              Time(response.recorded_at(), /*seconds=*/true), "\n"));
+      ctx.Print(absl::StrCat("链摘要    ", response.chain_digest(), "\n记录于    ",
+                             Time(response.recorded_at(), /*seconds=*/true), "\n"));
     }
   });
 
@@ -176,22 +173,22 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (!asked) {
-      Print(ctx, absl::StrCat("未能证明：服务器答的是第 ", response.position(), " 条记录在 ",
-                              response.size(), " 条记录的树中，不是所问的\n"));
+      ctx.Print(absl::StrCat("未能证明：服务器答的是第 ", response.position(), " 条记录在 ",
+                             response.size(), " 条记录的树中，不是所问的\n"));
     } else if (!decoded) {
-      Print(ctx,
-            absl::StrCat("未能证明：服务器给出的记录不是第 ", response.position(), " 条记录\n"));
+      ctx.Print(
+          absl::StrCat("未能证明：服务器给出的记录不是第 ", response.position(), " 条记录\n"));
     } else if (!proven) {
-      Print(ctx, absl::StrCat("未能证明：证明路径不能由第 ", response.position(),
-                              " 条记录通到树根 ", response.root(), "\n"));
+      ctx.Print(absl::StrCat("未能证明：证明路径不能由第 ", response.position(), " 条记录通到树根 ",
+                             response.root(), "\n"));
     } else {
-      Print(ctx, absl::StrCat("第 ", record.position(), " 条记录（", record.stream(), " 第 ",
-                              record.version(), " 版，", record.type(), "）在 ", response.size(),
-                              " 条记录的树中\n树根  ", response.root(), "\n证明  ",
-                              response.path_size(), " 个哈希，已在本机核验\n"));
+      ctx.Print(absl::StrCat("第 ", record.position(), " 条记录（", record.stream(), " 第 ",
+                             record.version(), " 版，", record.type(), "）在 ", response.size(),
+                             " 条记录的树中\n树根  ", response.root(), "\n证明  ",
+                             response.path_size(), " 个哈希，已在本机核验\n"));
       if (!held_root->empty()) {
-        Print(ctx, held_ok ? "树根与你持有的一致\n"
-                           : absl::StrCat("与你持有的树根不同：", *held_root, "\n"));
+        ctx.Print(held_ok ? "树根与你持有的一致\n"
+                          : absl::StrCat("与你持有的树根不同：", *held_root, "\n"));
       }
     }
     if (!proven || !held_ok) ctx.exit_code = 1;
@@ -241,20 +238,19 @@ void AddTree(CLI::App& app, CliContext& ctx) {
     if (ctx.json) {
       ctx.PrintJson(response);
     } else if (!asked) {
-      Print(ctx, absl::StrCat("未能证明：服务器答的是 ", response.first(), " 条与 ",
-                              response.second(), " 条记录的两棵树，不是所问的\n"));
+      ctx.Print(absl::StrCat("未能证明：服务器答的是 ", response.first(), " 条与 ",
+                             response.second(), " 条记录的两棵树，不是所问的\n"));
     } else if (!proven) {
-      Print(ctx, absl::StrCat("未能证明：", response.second(), " 条记录的树是 ", response.first(),
-                              " 条记录的树的延续\n"));
+      ctx.Print(absl::StrCat("未能证明：", response.second(), " 条记录的树是 ", response.first(),
+                             " 条记录的树的延续\n"));
     } else {
-      Print(ctx, absl::StrCat(response.second(), " 条记录的树是 ", response.first(),
-                              " 条记录的树的延续：前 ", response.first(),
-                              " 条未被改动、删除或重排\n树根（", response.first(), " 条）  ",
-                              response.first_root(), "\n树根（", response.second(), " 条）  ",
-                              response.second_root(), "\n证明  ", response.path_size(),
-                              " 个哈希，已在本机核验\n"));
+      ctx.Print(absl::StrCat(
+          response.second(), " 条记录的树是 ", response.first(), " 条记录的树的延续：前 ",
+          response.first(), " 条未被改动、删除或重排\n树根（", response.first(), " 条）  ",
+          response.first_root(), "\n树根（", response.second(), " 条）  ", response.second_root(),
+          "\n证明  ", response.path_size(), " 个哈希，已在本机核验\n"));
     }
-    for (const std::string& d : differ) Print(ctx, absl::StrCat("不同：", d, "\n"));
+    for (const std::string& d : differ) ctx.Print(absl::StrCat("不同：", d, "\n"));
     if (!proven || !differ.empty()) ctx.exit_code = 1;
   });
 }
@@ -291,7 +287,7 @@ void AddHistory(CLI::App& app, CliContext& ctx) {
       if (response.next_page_token().empty()) break;
       request.set_page_token(response.next_page_token());
     }
-    if (!ctx.json) Print(ctx, table.Render());
+    if (!ctx.json) ctx.Print(table.Render());
   });
 }
 
@@ -325,7 +321,7 @@ void AddLog(CLI::App& app, CliContext& ctx) {
     }
     grpc::Status status = reader->Finish();
     if (!status.ok()) return ctx.Fail(status);
-    if (!ctx.json) Print(ctx, table.Render());
+    if (!ctx.json) ctx.Print(table.Render());
   });
 }
 
@@ -381,7 +377,7 @@ void AddAlerts(CLI::App& app, CliContext& ctx) {
                                         PadRight(KindLabel(alert.kind()), 10), "  ", alert.title());
         if (!to.empty()) absl::StrAppend(&line, "  → ", absl::StrJoin(to, "、"));
         if (alert.has_due_at()) absl::StrAppend(&line, "  期限 ", Time(alert.due_at()));
-        Print(ctx, line + "\n");
+        ctx.Print(line + "\n");
       }
       std::fflush(ctx.out);
     }
@@ -407,8 +403,8 @@ void AddClock(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.AdvanceClock(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, absl::StrCat("clock: ", Time(response.previous(), true), " → ",
-                            Time(response.now(), true), " (China time)\n"));
+    ctx.Print(absl::StrCat("clock: ", Time(response.previous(), true), " → ",
+                           Time(response.now(), true), " (China time)\n"));
   };
   advance->callback([&ctx, duration, run] {
     auto d = ParseHumanDuration(*duration);
@@ -436,16 +432,16 @@ void AddInfo(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.ServerInfo(&call, v1::ServerInfoRequest(), &r);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(r);
-    Print(ctx, absl::StrCat("version       ", r.version(), "\n",        //
-                            "head          ", r.head_position(), "\n",  //
-                            "digest        ", r.head_digest().empty() ? "-" : r.head_digest(),
-                            "\n",  //
-                            "clock         ",
-                            r.clock_mode() == v1::CLOCK_MODE_MANUAL ? "manual" : "system", "\n",
-                            "now           ", Time(r.now(), true), " (China time)\n",  //
-                            "started       ", Time(r.started_at(), true), "\n",        //
-                            "partition     ", r.partition(), "\n",                     //
-                            "you are       ", r.caller(), "\n"));
+    ctx.Print(absl::StrCat("version       ", r.version(), "\n",        //
+                           "head          ", r.head_position(), "\n",  //
+                           "digest        ", r.head_digest().empty() ? "-" : r.head_digest(),
+                           "\n",  //
+                           "clock         ",
+                           r.clock_mode() == v1::CLOCK_MODE_MANUAL ? "manual" : "system", "\n",
+                           "now           ", Time(r.now(), true), " (China time)\n",  //
+                           "started       ", Time(r.started_at(), true), "\n",        //
+                           "partition     ", r.partition(), "\n",                     //
+                           "you are       ", r.caller(), "\n"));
   });
 }
 
@@ -463,10 +459,10 @@ void AddBackup(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.Backup(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, response.position() == 0
-                   ? absl::StrCat("backup of the empty log in ", response.dir(), "\n")
-                   : absl::StrCat("backup of positions 1..", response.position(), " in ",
-                                  response.dir(), "\n"));
+    ctx.Print(response.position() == 0
+                  ? absl::StrCat("backup of the empty log in ", response.dir(), "\n")
+                  : absl::StrCat("backup of positions 1..", response.position(), " in ",
+                                 response.dir(), "\n"));
   });
 }
 
@@ -498,16 +494,14 @@ void AddCalendar(CLI::App& app, CliContext& ctx) {
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(r);
     if (!r.changed()) {
-      return Print(ctx, absl::StrCat("year ", r.year(), " is already in use with these days (",
-                                     r.digest().substr(0, 12), "…): nothing changed\n"));
+      return ctx.Print(absl::StrCat("year ", r.year(), " is already in use with these days (",
+                                    r.digest().substr(0, 12), "…): nothing changed\n"));
     }
-    Print(ctx,
-          absl::StrCat(
-              r.amendment() ? "amended year " : "loaded year ", r.year(), ": ",
-              r.digest().substr(0, 12), "…",
-              r.amendment() ? absl::StrCat(" (was ", r.previous_digest().substr(0, 12), "…)") : "",
-              " at position ", r.position(), "; ", r.recomputed_deadlines(),
-              " deadline(s) recomputed\n"));
+    ctx.Print(absl::StrCat(
+        r.amendment() ? "amended year " : "loaded year ", r.year(), ": ", r.digest().substr(0, 12),
+        "…", r.amendment() ? absl::StrCat(" (was ", r.previous_digest().substr(0, 12), "…)") : "",
+        " at position ", r.position(), "; ", r.recomputed_deadlines(),
+        " deadline(s) recomputed\n"));
   });
 
   auto* list = cmd->add_subcommand(
@@ -550,11 +544,17 @@ void AddCalendar(CLI::App& app, CliContext& ctx) {
            l.amendment() ? absl::StrCat("amends ", l.previous_digest().substr(0, 12)) : "new year",
            l.origin(), l.via(), absl::StrCat(events[i].position()), Time(events[i].recorded_at())});
     }
-    if (!ctx.json) Print(ctx, table.Render());
+    if (!ctx.json) ctx.Print(table.Render());
   });
 }
 
 }  // namespace
+
+std::string ChinaTimeOf(const google::protobuf::Timestamp& t, bool seconds) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  return FormatChina(
+      absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t)), seconds);
+}
 
 std::string NewRequestId() {
   std::random_device random;

@@ -27,6 +27,7 @@
 
 #include "CLI/CLI.hpp"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace taizhang::services {
 
@@ -54,6 +55,8 @@ struct CliContext {
   void Fail(const std::string& message, int code = 1);
   // One message as a JSON line.
   void PrintJson(const google::protobuf::Message& message);
+  // Text as it is, to `out`.
+  void Print(const std::string& text) const { std::fputs(text.c_str(), out); }
 
   // Storage for a subcommand's flag values, alive as long as the context.
   template <class T>
@@ -67,6 +70,9 @@ struct CliContext {
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<std::shared_ptr<void>> storage_;
 };
+
+// A recorded time in China time ("" for an unset one); `seconds` adds them.
+std::string ChinaTimeOf(const google::protobuf::Timestamp& t, bool seconds = false);
 
 // A fresh request id for a command sent without --request-id: "cli-" and 24
 // random hex digits, so a retry the user types again is a new command.

@@ -37,8 +37,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 
-void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
-
 // Days left, or nothing when there is no deadline.
 std::string Left(int64_t days, bool has_deadline = true) {
   return has_deadline ? DaysLeft(days) : "";
@@ -562,7 +560,7 @@ void AddCommand(CLI::App& group, CliContext& ctx, const Group& g,
       return;
     }
     if (ctx.json) return ctx.PrintJson(*reply);
-    Print(ctx, ReplyText(g, *reply, header->request_id()));
+    ctx.Print(ReplyText(g, *reply, header->request_id()));
   });
 }
 
@@ -627,7 +625,7 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
     for (int i = 0; i < r->FieldSize(*reply, views); ++i) {
       rows.push_back(&r->GetRepeatedMessage(*reply, views, i));
     }
-    Print(ctx, g.list(rows));
+    ctx.Print(g.list(rows));
   });
 
   auto* show =
@@ -644,7 +642,7 @@ void AddListAndShow(CLI::App& group, CliContext& ctx, const Group& g) {
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(*reply);
     std::string text = ReplyText(g, *reply, "");
-    Print(ctx, text.substr(text.find('\n') + 1));  // without the result line
+    ctx.Print(text.substr(text.find('\n') + 1));  // without the result line
   });
 }
 
@@ -690,8 +688,8 @@ void AddPhotoCommands(CLI::App& group, CliContext& ctx, const Group& g) {
       r.clear_bytes();
       return ctx.PrintJson(r);
     }
-    Print(ctx, absl::StrCat(r.attachment().name(), "（", r.attachment().media_type(), "，",
-                            r.attachment().size(), " 字节）已写入 ", f->out, "\n"));
+    ctx.Print(absl::StrCat(r.attachment().name(), "（", r.attachment().media_type(), "，",
+                           r.attachment().size(), " 字节）已写入 ", f->out, "\n"));
   });
 }
 
@@ -739,7 +737,7 @@ void AddState(CLI::App& app, CliContext& ctx) {
         break;
       }
     }
-    Print(ctx, out);
+    ctx.Print(out);
   });
 }
 

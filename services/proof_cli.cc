@@ -20,11 +20,7 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-void Print(CliContext& ctx, const std::string& text) { std::fputs(text.c_str(), ctx.out); }
-
-std::string Time(const google::protobuf::Timestamp& t) {
-  return FormatChina(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)), true);
-}
+std::string Time(const google::protobuf::Timestamp& t) { return ChinaTimeOf(t, true); }
 
 // The public key in the file at `path` (PEM or hex); nullopt after saying why.
 std::optional<std::string> HeldKey(CliContext& ctx, const std::string& path) {
@@ -82,17 +78,16 @@ void Show(CliContext& ctx, const google::protobuf::Message& response, const v1::
   const std::string refusal = key.has_value() ? Refusal(view, *key) : "";
   if (!refusal.empty()) ctx.exit_code = 1;
   if (ctx.json) return ctx.PrintJson(response);
-  Print(ctx, absl::StrCat("检查点    分区 ", view.partition(), "，第 1–", view.size(),
-                          " 条记录（记于第 ", view.position(), " 条）\n默克尔根  ", view.root(),
-                          "\n签署时间  ", Time(view.time()), "（北京时间）\n签名密钥  ",
-                          view.key_id(), "\n签名      ", view.signature(), "\n"));
+  ctx.Print(absl::StrCat("检查点    分区 ", view.partition(), "，第 1–", view.size(),
+                         " 条记录（记于第 ", view.position(), " 条）\n默克尔根  ", view.root(),
+                         "\n签署时间  ", Time(view.time()), "（北京时间）\n签名密钥  ",
+                         view.key_id(), "\n签名      ", view.signature(), "\n"));
   if (!key.has_value()) {
-    Print(ctx, "（未以你持有的公钥核验签名：--key 公钥文件）\n");
+    ctx.Print("（未以你持有的公钥核验签名：--key 公钥文件）\n");
   } else if (refusal.empty()) {
-    Print(ctx,
-          absl::StrCat("签名有效：由你持有的公钥 ", proof::KeyIdOf(*key), " 签署，本地核验\n"));
+    ctx.Print(absl::StrCat("签名有效：由你持有的公钥 ", proof::KeyIdOf(*key), " 签署，本地核验\n"));
   } else {
-    Print(ctx, refusal + "\n");
+    ctx.Print(refusal + "\n");
   }
 }
 
@@ -128,8 +123,8 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.SignCheckpoint(&call, v1::SignCheckpointRequest(), &response);
     if (!status.ok()) return ctx.Fail(status);
     if (!ctx.json) {
-      Print(ctx, response.made() ? "已签署新的检查点\n"
-                                 : "最近的检查点已覆盖全部记录（其后只有证明记录），未新签\n");
+      ctx.Print(response.made() ? "已签署新的检查点\n"
+                                : "最近的检查点已覆盖全部记录（其后只有证明记录），未新签\n");
     }
     Show(ctx, response, response.checkpoint(), key);
   });
@@ -145,10 +140,10 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     grpc::Status status = stub.GetStateDigest(&call, v1::GetStateDigestRequest(), &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    Print(ctx, absl::StrCat("状态摘要  ", response.digest(), "\n截至      第 ", response.position(),
-                            " 条记录（", response.streams(), " 个流）\n默克尔根  ", response.root(),
-                            "\n以 taizhang-verify --through ", response.position(),
-                            " 重放一份日志副本，应得出同一摘要\n"));
+    ctx.Print(absl::StrCat("状态摘要  ", response.digest(), "\n截至      第 ", response.position(),
+                           " 条记录（", response.streams(), " 个流）\n默克尔根  ", response.root(),
+                           "\n以 taizhang-verify --through ", response.position(),
+                           " 重放一份日志副本，应得出同一摘要\n"));
   });
 
   auto* keys = cmd->add_subcommand("keys", "the keys that sign the log's checkpoints");
@@ -163,12 +158,12 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
     if (!status.ok()) return ctx.Fail(status);
     if (!pem_of->empty()) {
       for (const v1::SigningKey& k : response.keys()) {
-        if (k.key_id() == *pem_of) return Print(ctx, k.public_key_pem());
+        if (k.key_id() == *pem_of) return ctx.Print(k.public_key_pem());
       }
       std::string server_key;
       if (*pem_of == response.server_key_id() &&
           store::FromHex(response.server_public_key(), &server_key)) {
-        return Print(ctx, proof::PublicKeyPem(server_key));
+        return ctx.Print(proof::PublicKeyPem(server_key));
       }
       return ctx.Fail(absl::StrCat("--pem ", *pem_of, "：没有这把密钥"), 1);
     }
@@ -180,13 +175,13 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
                     k.replaces().empty() ? "—" : (k.endorsed() ? "是" : "否：须另行取得其公钥"),
                     k.in_use() ? "在用" : ""});
     }
-    if (response.keys_size() > 0) Print(ctx, table.Render());
+    if (response.keys_size() > 0) ctx.Print(table.Render());
     bool recorded = false;
     for (const v1::SigningKey& k : response.keys())
       recorded |= k.key_id() == response.server_key_id();
-    Print(ctx, absl::StrCat("本服务器的密钥 ", response.server_key_id(),
-                            recorded ? "" : "（签署第一个检查点时记入日志）", "\n公钥 ",
-                            response.server_public_key(), "\n"));
+    ctx.Print(absl::StrCat("本服务器的密钥 ", response.server_key_id(),
+                           recorded ? "" : "（签署第一个检查点时记入日志）", "\n公钥 ",
+                           response.server_public_key(), "\n"));
   });
 }
 

@@ -78,13 +78,7 @@ absl::Status TaizhangServer::OpenSigner() {
     spdlog::info("signing nothing (--no-signing): no checkpoints are signed");
     return absl::OkStatus();
   }
-  std::string path = options_.signing_key;
-  if (path.empty()) {
-    const std::filesystem::path data =
-        std::filesystem::absolute(options_.data_dir).lexically_normal();
-    path = ((data.has_filename() ? data : data.parent_path()).parent_path() / "signing-key.pem")
-               .string();
-  }
+  const std::string path = SigningKeyPath(options_);
   bool created = false;
   ASSIGN_OR_RETURN(proof::SigningKey key, proof::SigningKey::LoadOrCreate(path, &created));
   std::optional<proof::SigningKey> previous;
@@ -203,6 +197,13 @@ void TaizhangServer::SetAlertMapper(std::shared_ptr<const AlertMapper> mapper) {
 void TaizhangServer::AddPayloadDecoder(std::string stream_prefix,
                                        std::shared_ptr<const PayloadDecoder> decoder) {
   decoders_.Add(std::move(stream_prefix), std::move(decoder));
+}
+
+std::string SigningKeyPath(const ServerOptions& options) {
+  if (!options.signing_key.empty()) return options.signing_key;
+  const std::filesystem::path data = std::filesystem::absolute(options.data_dir).lexically_normal();
+  return ((data.has_filename() ? data : data.parent_path()).parent_path() / "signing-key.pem")
+      .string();
 }
 
 void TaizhangServer::SetStateDigestSource(StateDigestSource source) {

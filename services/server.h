@@ -122,6 +122,10 @@ struct ServerOptions {
   bool sign_checkpoints = true;
 };
 
+// Where the server's signing key is: options.signing_key, else
+// signing-key.pem in the data directory's parent.
+std::string SigningKeyPath(const ServerOptions& options);
+
 class TaizhangServer {
  public:
   explicit TaizhangServer(ServerOptions options);

@@ -23,6 +23,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "proof/ed25519.h"
 #include "services/assessment_service.h"
 #include "services/calendar_loader.h"
 #include "services/china_time.h"
@@ -33,6 +34,7 @@
 #include "services/reports_service.h"
 #include "services/server.h"
 #include "services/workflow_alerts.h"
+#include "verify/restore.h"
 #include "workflows/ledger.h"
 
 namespace {
@@ -139,6 +141,11 @@ int main(int argc, char** argv) {
   std::string chromium;
   app.add_option("--chromium", chromium,
                  "the headless Chromium that prints the PDFs (default: chromium on PATH)");
+  std::string restore_from;
+  app.add_option("--restore-from", restore_from,
+                 "a backup to restore as the log first: checked (chain, Merkle tree, signatures "
+                 "against the server's key), then copied into --data-dir, which must be new or "
+                 "empty");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("taizhangd");
@@ -214,6 +221,28 @@ int main(int argc, char** argv) {
     options.manual_start = absl::FromCivil(today, taizhang::services::ChinaTime());
   }
 
+  if (!restore_from.empty()) {
+    std::vector<std::string> keys;
+    if (options.sign_checkpoints) {
+      auto key = taizhang::proof::SigningKey::Load(taizhang::services::SigningKeyPath(options));
+      if (key.ok()) {
+        keys.push_back(key->public_key());
+      } else if (!absl::IsNotFound(key.status())) {
+        spdlog::error("cannot restore: {}", std::string(key.status().message()));
+        return 1;
+      }
+    }
+    auto restored = taizhang::verify::Restore(restore_from, options.data_dir, keys);
+    if (!restored.ok()) {
+      spdlog::error("cannot restore: {}", std::string(restored.status().message()));
+      return 1;
+    }
+    spdlog::info("restored {} into {}: {} records, chain {}, Merkle root {} ({} files, {} bytes{})",
+                 restore_from, options.data_dir, restored->head, restored->chain_digest,
+                 restored->root, restored->files, restored->bytes,
+                 keys.empty() ? "; no signing key here: signatures checked for consistency only"
+                              : "; signatures checked against the server's key");
+  }
   spdlog::info("taizhangd {} starting: data {}, listen {}", taizhang::services::ServerVersion(),
                options.data_dir, options.listen);
   taizhang::services::TaizhangServer server(options);

@@ -40,6 +40,10 @@ struct CheckOptions {
   std::vector<v1::Checkpoint> anchors;   // checkpoints kept outside the log
   std::string policies_dir;              // the policies the server ran; "": no replay
   uint64_t through = 0;                  // replay through this position (0: the head)
+  // With public keys: a log none of whose records a key signed fails (an
+  // auditor's check); false: it is only noted (a restore of a backup taken
+  // before the first checkpoint).
+  bool require_signature = true;
 };
 
 // One finding; `position` 0 when it is not of one record.
@@ -55,7 +59,10 @@ struct Report {
   std::string root;          // hex, the Merkle root of the whole log
   uint64_t records_checked = 0;
   uint64_t blobs_checked = 0;
-  double chain_seconds = 0;  // step 1
+  double open_seconds = 0;       // opening the copy
+  double chain_seconds = 0;      // step 1
+  double proofs_seconds = 0;     // steps 2 to 4
+  double load_seconds = 0;       // the policies, for step 5
   uint64_t checkpoints = 0;  // in the log, signatures checked
   uint64_t checkpoints_trusted = 0;
   uint64_t signed_through = 0;  // the largest size a trusted checkpoint covers
