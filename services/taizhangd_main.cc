@@ -224,13 +224,24 @@ int main(int argc, char** argv) {
   if (!restore_from.empty()) {
     std::vector<std::string> keys;
     if (options.sign_checkpoints) {
-      auto key = taizhang::proof::SigningKey::Load(taizhang::services::SigningKeyPath(options));
-      if (key.ok()) {
-        keys.push_back(key->public_key());
-      } else if (!absl::IsNotFound(key.status())) {
-        spdlog::error("cannot restore: {}", std::string(key.status().message()));
-        return 1;
+      // The server's key, and the one it replaces (a backup from before the
+      // rotation knows only that one).
+      std::vector<std::string> paths = {taizhang::services::SigningKeyPath(options)};
+      if (!options.previous_signing_key.empty()) paths.push_back(options.previous_signing_key);
+      for (const std::string& path : paths) {
+        auto key = taizhang::proof::SigningKey::Load(path);
+        if (key.ok()) {
+          keys.push_back(key->public_key());
+        } else if (!absl::IsNotFound(key.status())) {
+          spdlog::error("cannot restore: {}", std::string(key.status().message()));
+          return 1;
+        }
       }
+    }
+    if (keys.empty()) {
+      spdlog::warn(
+          "restoring without a signing key at hand: the backup's signatures are checked "
+          "for consistency only, not against the server's key");
     }
     auto restored = taizhang::verify::Restore(restore_from, options.data_dir, keys);
     if (!restored.ok()) {

@@ -620,19 +620,33 @@ TEST_F(EventLogTest, AReadOnlyLogReadsEverythingAndWritesNothing) {
   ro->reset();
   EXPECT_EQ(listing(), before);
 
-  // A log of an older format is not upgraded read-only: it is refused.
+  // Format 4 (its leaves stored too) opens read-only as it is; an older
+  // format, which would need an upgrade, is refused.
   {
     Tamperer t(dir_);
     t.PutMeta(format::kMetaFormat, "4");
   }
+  auto four = OpenEventLog(dir_, clock_, Options{.create_if_missing = false, .read_only = true});
+  ASSERT_TRUE(four.ok()) << four.status();
+  EXPECT_EQ(*(*four)->MerkleRoot(12), root);
+  EXPECT_TRUE((*four)->Verify(1, 0)->ok);
+  four->reset();
+  {
+    Tamperer t(dir_);
+    t.PutMeta(format::kMetaFormat, "3");
+  }
   auto old = OpenEventLog(dir_, clock_, Options{.create_if_missing = false, .read_only = true});
   EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(old.status().message(), HasSubstr("has format 4"));
+  EXPECT_THAT(old.status().message(), HasSubstr("has format 3"));
   // Nor is a directory that holds no log.
   auto none =
       OpenEventLog(dir_ + "_nope", clock_, Options{.create_if_missing = false, .read_only = true});
   EXPECT_FALSE(none.ok());
   EXPECT_FALSE(std::filesystem::exists(dir_ + "_nope"));
+  {
+    Tamperer t(dir_);
+    t.PutMeta(format::kMetaFormat, "4");
+  }
   Reopen();  // the read-write open upgrades it again (format 4 to 5)
   EXPECT_EQ(log_->HeadPosition(), 12u);
 }

@@ -415,11 +415,14 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   s = db_->Get(rocksdb::ReadOptions(), meta_, fmt::kMetaFormat, &format_version);
   int upgrade_from = 0;
   if (options_.read_only) {
-    if (!s.ok() || format_version != std::to_string(fmt::kFormatVersion)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the log in ", dir, " has format ", s.ok() ? format_version : "(none)",
-                       "; read-only, this build reads format ", fmt::kFormatVersion,
-                       " alone (a copy of an older log is upgraded by opening it for writing)"));
+    // Format 4 differs from 5 only by the leaves it also stores, which are
+    // not read (a leaf is computed from its record): both open as they are.
+    if (!s.ok() || (format_version != std::to_string(fmt::kFormatVersion) &&
+                    format_version != std::to_string(fmt::kFormatVersion - 1))) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log in ", dir, " has format ", s.ok() ? format_version : "(none)",
+          "; read-only, this build reads formats ", fmt::kFormatVersion - 1, " and ",
+          fmt::kFormatVersion, " (an older log is upgraded by a server opening it for writing)"));
     }
     RETURN_IF_ERROR(RecoverHead());
     return LoadMerkleTree();

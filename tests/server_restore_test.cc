@@ -46,7 +46,7 @@ class RestoreTest : public testing::DaemonFixture {
     return testing::Daemon::Start(
         testing::DaemonArgs(
             dir_, {"--clock", "manual", "--start", "2020-07-01", "--restore-from", backup}, data),
-        dir_ / ("stderr-" + data), failure);
+        dir_ / "stderr-restore", failure);
   }
 };
 
@@ -62,9 +62,10 @@ TEST_F(RestoreTest, ARestoredBackupServesWhatWasAcknowledgedBeforeItAndGoesOn) {
   daemon_.reset();
 
   std::string failure;
-  daemon_ = Restore(backup, "restored", &failure);
+  daemon_ = Restore(backup, "restored/", &failure);  // a trailing slash is the same place
   ASSERT_NE(daemon_, nullptr) << failure;
-  EXPECT_THAT(testing::ReadFile(dir_ / "stderr-restored"),
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "restored.restoring"));
+  EXPECT_THAT(testing::ReadFile(dir_ / "stderr-restore"),
               HasSubstr("signatures checked against the server's key"));
   const v1::StateDigest after = Digest();
   EXPECT_EQ(after.position(), before.position());

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "store/event_log.h"
@@ -108,40 +109,51 @@ absl::StatusOr<Restored> Restore(const std::string& backup, const std::string& d
   const Report report = Check(check);
   if (!report.ok) {
     const Finding& f = report.failures.front();
+    const bool named = f.position > 0 && !absl::StartsWith(f.what, "第 ");
     return absl::FailedPreconditionError(
         absl::StrCat("备份 ", backup, " 未通过核验，未恢复：",
-                     f.position > 0 ? absl::StrCat("第 ", f.position, " 条：") : "", f.what));
+                     named ? absl::StrCat("第 ", f.position, " 条：") : "", f.what));
   }
 
-  const fs::path target = fs::absolute(data_dir).lexically_normal();
+  // "data/" is "data": the copy is written beside it, not in it.
+  fs::path target = fs::absolute(data_dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
   const std::string temporary = target.string() + ".restoring";
   fs::remove_all(temporary, error);  // what a crash during an earlier restore left
   Restored out;
-  auto bytes = CopyDirectorySynced(backup, temporary, &out.files);
-  if (!bytes.ok()) return bytes.status();
-  out.bytes = *bytes;
-  if (fs::exists(target, error)) fs::remove(target, error);  // empty, checked above
-  fs::rename(temporary, target, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("moving ", temporary, " to ", target.string(), ": ", error.message()));
+  absl::Status status = [&]() -> absl::Status {
+    auto bytes = CopyDirectorySynced(backup, temporary, &out.files);
+    if (!bytes.ok()) return bytes.status();
+    out.bytes = *bytes;
+    // The copy, read back before it is put in place, is the backup.
+    ManualClock clock{absl::UnixEpoch()};
+    store::Options ro;
+    ro.create_if_missing = false;
+    ro.read_only = true;
+    auto log = store::OpenEventLog(temporary, clock, ro);
+    if (!log.ok()) {
+      return absl::DataLossError(absl::StrCat("恢复的日志不能打开：", log.status().message()));
+    }
+    auto v = (*log)->Verify(1, 0);
+    if (!v.ok() || !v->ok || store::ToHex(v->last_hash) != report.chain_digest ||
+        store::ToHex(v->merkle_root) != report.root) {
+      return absl::DataLossError(absl::StrCat("复制出的日志与备份不同（", temporary, "）"));
+    }
+    return absl::OkStatus();
+  }();
+  if (status.ok()) {
+    if (fs::exists(target, error)) fs::remove(target, error);  // empty, checked above
+    fs::rename(temporary, target, error);
+    if (error) {
+      status = absl::UnavailableError(
+          absl::StrCat("moving ", temporary, " to ", target.string(), ": ", error.message()));
+    }
+  }
+  if (!status.ok()) {
+    fs::remove_all(temporary, error);
+    return status;
   }
   if (absl::Status s = SyncPath(target.parent_path().string()); !s.ok()) return s;
-
-  // The copy, read back, is the backup.
-  ManualClock clock{absl::UnixEpoch()};
-  store::Options ro;
-  ro.create_if_missing = false;
-  ro.read_only = true;
-  auto log = store::OpenEventLog(target.string(), clock, ro);
-  if (!log.ok()) {
-    return absl::DataLossError(absl::StrCat("恢复的日志不能打开：", log.status().message()));
-  }
-  auto v = (*log)->Verify(1, 0);
-  if (!v.ok() || !v->ok || store::ToHex(v->last_hash) != report.chain_digest ||
-      store::ToHex(v->merkle_root) != report.root) {
-    return absl::DataLossError(absl::StrCat("恢复的日志与备份不同（", target.string(), "）"));
-  }
   out.head = report.head;
   out.chain_digest = report.chain_digest;
   out.root = report.root;

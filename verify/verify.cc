@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
@@ -39,8 +40,10 @@ class Checker {
     report_.head = log_->HeadPosition();
     if (!Chain()) return;  // nothing else can be trusted
     const absl::Duration proofs = Now();
-    Proofs();
-    Bulletins();
+    if (Collect()) {
+      Proofs();
+      Bulletins();
+    }
     Anchors();
     report_.proofs_seconds = absl::ToDoubleSeconds(Now() - proofs);
     Replay();
@@ -94,15 +97,31 @@ class Checker {
 
   bool Trusted(const std::string& key_id) const { return trusted_.count(key_id) > 0; }
 
+  // The proof records and the published bulletins, in one pass over the
+  // records themselves (not through the stream index, which the chain does
+  // not cover).
+  bool Collect() {
+    absl::Status s = log_->Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
+      const std::string& stream = e.record.stream();
+      if (stream == proof::kProofStream) {
+        proof_records_.push_back(e);
+      } else if (stream.rfind("bulletin/", 0) == 0) {
+        v1::BulletinEvent event;
+        if (event.ParseFromString(e.record.payload()) && event.has_published() &&
+            event.published().has_checkpoint()) {
+          bulletins_.emplace_back(e.record.position(), event.published());
+        }
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) Fail(0, absl::StrCat("不能读取记录：", s.message()));
+    return s.ok();
+  }
+
   // 2. The proof records: the keys, each checkpoint's signature and root.
   void Proofs() {
-    auto events = log_->ReadStream(proof::kProofStream, 1, SIZE_MAX);
-    if (!events.ok()) {
-      Fail(0, absl::StrCat("不能读取证明记录：", events.status().message()));
-      return;
-    }
     std::vector<std::pair<uint64_t, v1::SignedCheckpoint>> checkpoints;
-    for (const store::RecordedEvent& e : *events) {
+    for (const store::RecordedEvent& e : proof_records_) {
       const uint64_t position = e.record.position();
       if (absl::Status s = chain_.Add(e); !s.ok()) {
         Fail(position, std::string(s.message()));
@@ -153,6 +172,12 @@ class Checker {
         report_.signed_through = std::max(report_.signed_through, c.size());
       }
     }
+    if (!options_.public_keys.empty() && report_.signed_through < report_.head) {
+      report_.notes.push_back(
+          absl::StrCat("受信的签名覆盖到第 ", report_.signed_through, " 条；其后 ",
+                       report_.head - report_.signed_through,
+                       " 条尚无签名：要证明它们（或证明副本未被截短），需另有检查点（--anchor）"));
+    }
   }
 
   // The public key that signed `c`, if trusted: a held key, or one of the
@@ -164,30 +189,30 @@ class Checker {
     return k == nullptr ? nullptr : &k->public_key;
   }
 
-  // 3. The bulletins' checkpoints.
+  // 3. The bulletins' checkpoints: signed by the key they carry, which must
+  // be a trusted key (with keys given) or the log's key of that id (without).
   void Bulletins() {
-    absl::Status s = log_->Scan(1, [&](const store::RecordedEvent& e) -> absl::Status {
-      if (e.record.stream().rfind("bulletin/", 0) != 0) return absl::OkStatus();
-      v1::BulletinEvent event;
-      if (!event.ParseFromString(e.record.payload()) || !event.has_published() ||
-          !event.published().has_checkpoint()) {
-        return absl::OkStatus();
-      }
-      const uint64_t position = e.record.position();
-      const v1::SignedCheckpoint& c = event.published().checkpoint();
-      const std::string& key = event.published().checkpoint_public_key();
+    for (const auto& [position, published] : bulletins_) {
+      const v1::SignedCheckpoint& c = published.checkpoint();
+      const std::string& key = published.checkpoint_public_key();
       const std::string what = absl::StrCat("第 ", position, " 条记录（通报）所载的检查点");
       ++report_.bulletins;
+      const std::string* expected = nullptr;
+      if (!options_.public_keys.empty()) {
+        expected = TrustedKey(c.key_id());
+      } else if (const proof::ChainKey* k = chain_.Find(c.key_id())) {
+        expected = &k->public_key;
+      }
       if (!proof::CheckpointSignedBy(c, key)) {
         Fail(position, absl::StrCat(what, "签名不符"));
-      } else if (!options_.public_keys.empty() && !Trusted(c.key_id())) {
-        Fail(position, absl::StrCat(what, "由不受信任的密钥 ", c.key_id(), " 签署"));
+      } else if (expected == nullptr || *expected != key) {
+        Fail(position,
+             absl::StrCat(what, "由", options_.public_keys.empty() ? "日志中没有的" : "不受信任的",
+                          "密钥 ", c.key_id(), " 签署"));
       } else {
         RootIs(position, c.size(), c.root(), what);
       }
-      return absl::OkStatus();
-    });
-    if (!s.ok()) Fail(0, absl::StrCat("不能读取通报：", s.message()));
+    }
   }
 
   // 4. Checkpoints kept outside the log.
@@ -196,6 +221,14 @@ class Checker {
     for (const v1::Checkpoint& a : options_.anchors) {
       ++n;
       const std::string what = absl::StrCat("所给的第 ", n, " 个检查点（", a.size(), " 条）");
+      if (a.size() == 0 || a.key_id().empty() || a.signature().empty()) {
+        Fail(0, absl::StrCat(what, "不是签名检查点（应为 taizhang --json checkpoint 的输出）"));
+        continue;
+      }
+      if (options_.public_keys.empty()) {
+        Fail(0, absl::StrCat(what, "：未给公钥（--key），不能核验"));
+        continue;
+      }
       v1::SignedCheckpoint c;
       c.set_partition(a.partition());
       c.set_size(a.size());
@@ -257,6 +290,8 @@ class Checker {
   ManualClock clock_{absl::UnixEpoch()};
   std::unique_ptr<store::EventLog> log_;
   proof::KeyChain chain_;
+  std::vector<store::RecordedEvent> proof_records_;
+  std::vector<std::pair<uint64_t, v1::BulletinPublished>> bulletins_;
   std::set<std::string> trusted_;
   std::map<std::string, std::string> held_;  // key id -> public key
 };
@@ -293,8 +328,9 @@ std::string Describe(const Report& r) {
   }
   for (const std::string& note : r.notes) absl::StrAppend(&out, "说明      ", note, "\n");
   for (const Finding& f : r.failures) {
-    absl::StrAppend(&out, "不符      ",
-                    f.position > 0 ? absl::StrCat("第 ", f.position, " 条：") : "", f.what, "\n");
+    const bool named = f.position > 0 && !absl::StartsWith(f.what, "第 ");
+    absl::StrAppend(&out, "不符      ", named ? absl::StrCat("第 ", f.position, " 条：") : "",
+                    f.what, "\n");
   }
   absl::StrAppend(&out, r.ok ? "结论      核验通过\n" : "结论      核验未通过\n");
   return out;
