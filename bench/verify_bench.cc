@@ -125,10 +125,11 @@ int Main(int argc, char** argv) {
               rate(best.replay_seconds));
   std::printf("    %-52s %10.0f   %.2fx the server's Verify\n", "taizhang-verify: everything (1-5)",
               rate(best_total), server_verify / best_total);
-  std::printf("    seconds: open %.3f, chain %.3f, proofs and bulletins %.3f, policies %.3f, "
-              "replay %.3f; all %.3f\n",
-              best.open_seconds, best.chain_seconds, best.proofs_seconds, best.load_seconds,
-              best.replay_seconds, best_total);
+  std::printf(
+      "    seconds: open %.3f, chain %.3f, proofs and bulletins %.3f, policies %.3f, "
+      "replay %.3f; all %.3f\n",
+      best.open_seconds, best.chain_seconds, best.proofs_seconds, best.load_seconds,
+      best.replay_seconds, best_total);
   std::printf("    checkpoints checked %llu, streams %llu, digest %s\n",
               static_cast<unsigned long long>(best.checkpoints),
               static_cast<unsigned long long>(best.streams), best.state_digest.c_str());

@@ -59,11 +59,11 @@ struct Report {
   std::string root;          // hex, the Merkle root of the whole log
   uint64_t records_checked = 0;
   uint64_t blobs_checked = 0;
-  double open_seconds = 0;       // opening the copy
-  double chain_seconds = 0;      // step 1
-  double proofs_seconds = 0;     // steps 2 to 4
-  double load_seconds = 0;       // the policies, for step 5
-  uint64_t checkpoints = 0;  // in the log, signatures checked
+  double open_seconds = 0;    // opening the copy
+  double chain_seconds = 0;   // step 1
+  double proofs_seconds = 0;  // steps 2 to 4
+  double load_seconds = 0;    // the policies, for step 5
+  uint64_t checkpoints = 0;   // in the log, signatures checked
   uint64_t checkpoints_trusted = 0;
   uint64_t signed_through = 0;  // the largest size a trusted checkpoint covers
   uint64_t keys = 0;
