@@ -132,10 +132,26 @@ grpc::Status AdminService::Backup(grpc::ServerContext* ctx, const v1::BackupRequ
                         absl::StrCat("dir: the parent ", dir.parent_path().string(),
                                      " is not a directory on the server"));
   }
-  TZ_ASSIGN_OR_RETURN_GRPC(uint64_t position, context_.log->Backup(dir.string()));
-  spdlog::info("{} made a backup in {} at position {}", caller.actor, dir.string(), position);
-  response->set_position(position);
   response->set_dir(dir.string());
+  if (!request->copy()) {
+    TZ_ASSIGN_OR_RETURN_GRPC(uint64_t position, context_.log->Backup(dir.string()));
+    spdlog::info("{} made a backup in {} at position {}", caller.actor, dir.string(), position);
+    response->set_position(position);
+    return grpc::Status::OK;
+  }
+  TZ_ASSIGN_OR_RETURN_GRPC(store::EventLog::CopiedBackup copy,
+                           context_.log->BackupCopy(dir.string()));
+  spdlog::info(
+      "{} made a copied backup in {} at position {} ({} files, {} bytes), read back "
+      "verified: chain {}, Merkle root {}",
+      caller.actor, dir.string(), copy.position, copy.files, copy.bytes,
+      store::ToHex(copy.last_hash), store::ToHex(copy.root));
+  response->set_position(copy.position);
+  response->set_copied(true);
+  response->set_files(copy.files);
+  response->set_bytes(copy.bytes);
+  if (copy.position > 0) response->set_chain_digest(store::ToHex(copy.last_hash));
+  response->set_root(store::ToHex(copy.root));
   return grpc::Status::OK;
 }
 

@@ -4,7 +4,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "proof/bundle.h"
 #include "proof/checkpoint.h"
 #include "proof/ed25519.h"
 #include "proof/signer.h"
@@ -79,9 +81,9 @@ v1::AuditEvent ToAuditEvent(const store::RecordedEvent& e, const PayloadDecoders
   return out;
 }
 
-AuditService::AuditService(store::EventLog& log, const Authorizer& auth,
+AuditService::AuditService(store::EventLog& log, Clock& clock, const Authorizer& auth,
                            const PayloadDecoders& decoders, proof::CheckpointSigner* signer)
-    : log_(log), auth_(auth), decoders_(decoders), signer_(signer) {}
+    : log_(log), clock_(clock), auth_(auth), decoders_(decoders), signer_(signer) {}
 
 grpc::Status AuditService::ReadStream(grpc::ServerContext* ctx,
                                       const v1::ReadStreamRequest* request,
@@ -301,12 +303,82 @@ grpc::Status AuditService::GetStateDigest(grpc::ServerContext* ctx,
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "本服务器只服务日志（--log-only），没有工作流的状态可摘要");
   }
-  const ServedStateDigest d = state_digest_();
+  TZ_ASSIGN_OR_RETURN_GRPC(const ServedStateDigest d, state_digest_());
   TZ_ASSIGN_OR_RETURN_GRPC(std::string root, log_.MerkleRoot(d.position));
   response->set_position(d.position);
   response->set_streams(d.streams);
   response->set_digest(store::ToHex(d.digest));
   response->set_root(store::ToHex(root));
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ExportBundle(grpc::ServerContext* ctx,
+                                        const v1::ExportBundleRequest* request,
+                                        grpc::ServerWriter<v1::BundleChunk>* writer) {
+  TZ_ASSIGN_OR_RETURN_GRPC(Caller caller, auth_.CallerOf(ctx));
+  if (signer_ == nullptr) return NoSigner();
+  const uint64_t head = log_.HeadPosition();
+  const uint64_t from = std::max<uint64_t>(request->from_position(), 1);
+  uint64_t to = request->to_position();
+  if (to > head) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("to_position：日志只有 ", head, " 条记录，没有第 ", to, " 条"));
+  }
+  if (from > (to == 0 ? head : to)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("from_position：第 ", from, " 条在区间的末条（第 ",
+                                     to == 0 ? head : to, " 条）之后"));
+  }
+  // The latest checkpoint when it proves the range; otherwise one of the
+  // log as it is now (SignNow gives the latest when nothing but proof
+  // records followed it).
+  v1::SignedCheckpoint checkpoint;
+  std::optional<proof::RecordedCheckpoint> latest = signer_->Latest();
+  if (to != 0 && latest.has_value() && latest->checkpoint.size() >= to) {
+    checkpoint = latest->checkpoint;
+  } else {
+    TZ_ASSIGN_OR_RETURN_GRPC(proof::RecordedCheckpoint made, signer_->SignNow());
+    checkpoint = made.checkpoint;
+    // The range ends in proof records that followed the latest checkpoint:
+    // one of exactly the range, signed for the bundle (as for a bulletin).
+    if (checkpoint.size() < to) {
+      TZ_ASSIGN_OR_RETURN_GRPC(checkpoint, signer_->SignUnrecorded(to));
+    }
+  }
+  if (to == 0) to = checkpoint.size();
+  const proof::KeyChain keys = signer_->Keys();
+  const proof::ChainKey* key = keys.Find(checkpoint.key_id());
+  if (key == nullptr) {
+    return grpc::Status(
+        grpc::StatusCode::INTERNAL,
+        absl::StrCat("检查点的签名密钥 ", checkpoint.key_id(), " 不在日志的密钥记录中"));
+  }
+  // The bytes go out in chunks of up to 1 MiB as they are made.
+  constexpr size_t kChunk = 1 << 20;
+  v1::BundleChunk chunk;
+  auto send = [&]() -> absl::Status {
+    if (ctx->IsCancelled() || !writer->Write(chunk)) {
+      return absl::CancelledError("导出包的接收方已断开");
+    }
+    chunk.clear_data();
+    return absl::OkStatus();
+  };
+  auto written = proof::WriteBundle(
+      log_, {.from = from, .to = to}, checkpoint, key->public_key, clock_.NowMicros(), caller.actor,
+      [&](std::string_view bytes) -> absl::Status {
+        while (!bytes.empty()) {
+          const size_t n = std::min(bytes.size(), kChunk - chunk.data().size());
+          chunk.mutable_data()->append(bytes.data(), n);
+          bytes.remove_prefix(n);
+          if (chunk.data().size() == kChunk) RETURN_IF_ERROR(send());
+        }
+        return absl::OkStatus();
+      });
+  if (!written.ok()) return ToGrpcStatus(written.status());
+  if (!chunk.data().empty()) {
+    if (absl::Status s = send(); !s.ok()) return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 

@@ -9,6 +9,7 @@
 #ifndef TAIZHANG_SERVICES_AUDIT_SERVICE_H_
 #define TAIZHANG_SERVICES_AUDIT_SERVICE_H_
 
+#include "base/clock.h"
 #include "services/auth.h"
 #include "services/payload_decoder.h"
 #include "services/state_digest_source.h"
@@ -28,8 +29,9 @@ class AuditService final : public v1::Audit::Service {
  public:
   // All references must outlive the service.
   // `signer` may be null: a log without its Merkle tree signs nothing.
-  AuditService(store::EventLog& log, const Authorizer& auth, const PayloadDecoders& decoders,
-               proof::CheckpointSigner* signer);
+  // `clock` stamps export bundles.
+  AuditService(store::EventLog& log, Clock& clock, const Authorizer& auth,
+               const PayloadDecoders& decoders, proof::CheckpointSigner* signer);
 
   grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* request,
                           v1::ReadStreamResponse* response) override;
@@ -48,6 +50,8 @@ class AuditService final : public v1::Audit::Service {
                              v1::Checkpoint* response) override;
   grpc::Status SignCheckpoint(grpc::ServerContext* ctx, const v1::SignCheckpointRequest* request,
                               v1::SignCheckpointResponse* response) override;
+  grpc::Status ExportBundle(grpc::ServerContext* ctx, const v1::ExportBundleRequest* request,
+                            grpc::ServerWriter<v1::BundleChunk>* writer) override;
   grpc::Status ListSigningKeys(grpc::ServerContext* ctx, const v1::ListSigningKeysRequest* request,
                                v1::ListSigningKeysResponse* response) override;
   grpc::Status GetStateDigest(grpc::ServerContext* ctx, const v1::GetStateDigestRequest* request,
@@ -58,6 +62,7 @@ class AuditService final : public v1::Audit::Service {
 
  private:
   store::EventLog& log_;
+  Clock& clock_;
   const Authorizer& auth_;
   const PayloadDecoders& decoders_;
   proof::CheckpointSigner* signer_;

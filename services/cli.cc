@@ -449,20 +449,32 @@ void AddBackup(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("backup", "an online copy of the log on the server's machine");
   auto* dir = &ctx.Own<std::string>();
   cmd->add_option("DIR", *dir, "absolute path on the server; must not exist")->required();
-  cmd->callback([&ctx, dir] {
+  auto* copy = &ctx.Own<bool>();
+  cmd->add_flag("--copy", *copy,
+                "copy every file (for another disk or filesystem), sync it and read it back "
+                "verified; without it the files are hard links on the log's filesystem");
+  cmd->callback([&ctx, dir, copy] {
     v1::Admin::Stub stub(ctx.Channel());
     grpc::ClientContext call;
     ctx.Prepare(&call);
     v1::BackupRequest request;
     request.set_dir(*dir);
+    request.set_copy(*copy);
     v1::BackupResponse response;
     grpc::Status status = stub.Backup(&call, request, &response);
     if (!status.ok()) return ctx.Fail(status);
     if (ctx.json) return ctx.PrintJson(response);
-    ctx.Print(response.position() == 0
-                  ? absl::StrCat("backup of the empty log in ", response.dir(), "\n")
-                  : absl::StrCat("backup of positions 1..", response.position(), " in ",
-                                 response.dir(), "\n"));
+    std::string text = response.position() == 0
+                           ? absl::StrCat("backup of the empty log in ", response.dir(), "\n")
+                           : absl::StrCat("backup of positions 1..", response.position(), " in ",
+                                          response.dir(), "\n");
+    if (response.copied()) {
+      absl::StrAppend(&text, "copied: ", response.files(), " files, ", response.bytes(),
+                      " bytes, synced and read back verified\n", "chain  ",
+                      response.chain_digest().empty() ? "(empty)" : response.chain_digest(), "\n",
+                      "root   ", response.root(), "\n");
+    }
+    ctx.Print(text);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/files.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "services/china_time.h"
@@ -105,17 +106,14 @@ absl::Status ApplyServerConfig(const v1::ServerConfig& c, ServerOptions* o) {
 }
 
 absl::StatusOr<std::string> ShippedPoliciesDir(const std::string& argv0) {
-  std::error_code error;
-  std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) program = std::filesystem::absolute(argv0, error);
-  const std::filesystem::path dir =
-      (program.parent_path() / ".." / "share" / "taizhang" / "policies").lexically_normal();
-  if (!std::filesystem::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat(
-        "no policies: the shipped ones are not installed beside the program (looked in ",
-        dir.string(), "); give --policies-dir DIR, or --log-only to serve the log alone"));
+  auto dir = InstalledDataDir(argv0, "policies");
+  if (!dir.ok()) {
+    return absl::NotFoundError(absl::StrCat("no policies: the shipped ones are ",
+                                            dir.status().message(),
+                                            "; give --policies-dir DIR, or --log-only to serve "
+                                            "the log alone"));
   }
-  return dir.string();
+  return dir;
 }
 
 }  // namespace taizhang::services

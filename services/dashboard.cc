@@ -240,6 +240,10 @@ std::vector<Route> Routes() {
   return {
       {"/healthz", false,
        [](const Context& c, const HttpRequest&, const std::string&) {
+         if (absl::Status w = c.log.WriteStatus(); !w.ok()) {
+           return TextAnswer(503, absl::StrCat("unavailable: writes refused\n", w.message(),
+                                               "\nhead ", c.log.HeadPosition(), "\n"));
+         }
          return TextAnswer(200, absl::StrCat("ok\nhead ", c.log.HeadPosition(), "\n"));
        }},
       {"/metrics", false,

@@ -1,5 +1,7 @@
 #include "services/proof_cli.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "proof/bundle.h"
 #include "proof/checkpoint.h"
 #include "proof/ed25519.h"
 #include "services/china_time.h"
@@ -91,6 +94,83 @@ void Show(CliContext& ctx, const google::protobuf::Message& response, const v1::
   }
 }
 
+// taizhang bundle export: the bundle written to a file beside --out, checked
+// there, then renamed to --out.
+void AddBundleCommand(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("bundle", "export bundles for auditors (审计导出包)");
+  cmd->require_subcommand(1);
+  auto* exp = cmd->add_subcommand(
+      "export", "the records of a range with what proves them, in one file (docs/bundle.md)");
+  struct Flags {
+    uint64_t from = 0;
+    uint64_t to = 0;
+    std::string out;
+    std::string key_file;
+  };
+  auto* f = &ctx.Own<Flags>();
+  exp->add_option("--from", f->from, "first position (default: 1)");
+  exp->add_option("--to", f->to,
+                  "last position (default: the whole log, under a checkpoint signed now)");
+  exp->add_option("--out", f->out, "the file to write; must not exist")->required();
+  exp->add_option("--key", f->key_file,
+                  "a public key you hold (PEM or hex): the bundle is checked against it");
+  exp->callback([&ctx, f] {
+    std::optional<std::string> key;
+    if (!f->key_file.empty() && !(key = HeldKey(ctx, f->key_file)).has_value()) return;
+    std::error_code error;
+    if (std::filesystem::exists(f->out, error)) {
+      return ctx.Fail(absl::StrCat("--out ", f->out, "：文件已存在，不覆盖"), 2);
+    }
+    const std::string partial = f->out + ".partial";
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    if (!file) return ctx.Fail(absl::StrCat(partial, "：无法写入"), 2);
+    v1::Audit::Stub stub(ctx.Channel());
+    grpc::ClientContext call;
+    ctx.Prepare(&call, /*streaming=*/true);
+    v1::ExportBundleRequest request;
+    request.set_from_position(f->from);
+    request.set_to_position(f->to);
+    auto reader = stub.ExportBundle(&call, request);
+    v1::BundleChunk chunk;
+    while (reader->Read(&chunk)) file.write(chunk.data().data(), chunk.data().size());
+    grpc::Status status = reader->Finish();
+    file.close();
+    if (!status.ok() || !file) {
+      std::filesystem::remove(partial, error);
+      if (!status.ok()) return ctx.Fail(status);
+      return ctx.Fail(absl::StrCat(partial, "：写入失败"), 2);
+    }
+    std::ifstream in(partial, std::ios::binary);
+    proof::BundleReader bundle(in);
+    const proof::BundleFacts facts = proof::CheckBundle(
+        bundle, key.has_value() ? std::vector<std::string>{*key} : std::vector<std::string>{},
+        nullptr);
+    if (facts.problem.has_value()) {
+      std::filesystem::remove(partial, error);
+      return ctx.Fail(absl::StrCat("收到的导出包未通过核验",
+                                   facts.problem->position > 0
+                                       ? absl::StrCat("（第 ", facts.problem->position, " 条）")
+                                       : "",
+                                   "：", facts.problem->what),
+                      1);
+    }
+    std::filesystem::rename(partial, f->out, error);
+    if (error) return ctx.Fail(absl::StrCat(f->out, "：", error.message()), 2);
+    const v1::BundleHeader& h = facts.header;
+    if (ctx.json) return ctx.PrintJson(h);
+    ctx.Print(absl::StrCat(
+        "导出包    ", f->out, "（", facts.summary.bytes, " 字节）\n记录      分区 ", h.partition(),
+        "，第 ", h.from_position(), "–", h.to_position(), " 条，共 ", facts.summary.records,
+        " 条；附件 ", facts.summary.blobs, " 个；密钥记录 ", facts.summary.key_records,
+        " 条\n检查点    ", h.checkpoint().size(), " 条记录，密钥 ", h.checkpoint().key_id(),
+        "\n链末哈希  ", store::ToHex(facts.last_hash), "\n",
+        key.has_value() ? absl::StrCat("本地核验通过：由你持有的公钥 ", proof::KeyIdOf(*key),
+                                       " 认可的密钥签署\n")
+                        : "本地核验通过（包内自洽；--key 公钥文件 可核验出自本服务器）\n",
+        "审计方以 taizhang-verify --bundle ", f->out, " --key 公钥文件 核验\n"));
+  });
+}
+
 }  // namespace
 
 void AddProofCommands(CLI::App& app, CliContext& ctx) {
@@ -145,6 +225,8 @@ void AddProofCommands(CLI::App& app, CliContext& ctx) {
                            "\n以 taizhang-verify --through ", response.position(),
                            " 重放一份日志副本，应得出同一摘要\n"));
   });
+
+  AddBundleCommand(app, ctx);
 
   auto* keys = cmd->add_subcommand("keys", "the keys that sign the log's checkpoints");
   auto* pem_of = &ctx.Own<std::string>();

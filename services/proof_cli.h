@@ -9,6 +9,9 @@
 //   taizhang checkpoint keys --pem KEY_ID   a key's public key as PEM
 //   taizhang digest                         the workflows' state digest, for
 //                                           taizhang-verify to match
+//   taizhang bundle export --out FILE       an export bundle for auditors
+//       [--from N] [--to N] [--key 公钥.pem] (docs/bundle.md), checked here
+//                                           before it is put in place
 //
 // A signature is checked on the text made here from the checkpoint's fields,
 // not on the text the server sends; with --key, a checkpoint that does not

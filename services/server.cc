@@ -15,11 +15,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "proof/signer.h"
+#include "rocksdb/env.h"
 #include "services/admin_service.h"
 #include "services/audit_service.h"
 #include "services/china_time.h"
 #include "services/supervision_service.h"
 #include "services/undecodable.h"
+#include "store/fault_injection.h"
 #include "store/sha256.h"
 #include "taizhang/v1/proof.pb.h"
 
@@ -119,6 +121,12 @@ absl::Status TaizhangServer::OpenLog() {
   if (ec) {
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", options_.data_dir, ": ", ec.message()));
+  }
+  if (!options_.inject_faults.empty()) {
+    fault_env_ = store::NewFaultInjectionEnv(options_.inject_faults);
+    options_.log_options.env = fault_env_.get();
+    spdlog::warn("the log's disk fails while {} says so (--inject-faults: for tests only)",
+                 options_.inject_faults);
   }
   ASSIGN_OR_RETURN(log_, store::OpenEventLog(options_.data_dir, *clock_, options_.log_options));
   const uint64_t head = log_->HeadPosition();
@@ -265,7 +273,7 @@ absl::Status TaizhangServer::BuildServer() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
 
-  audit_ = std::make_unique<AuditService>(*log_, *authorizer_, decoders_, signer_.get());
+  audit_ = std::make_unique<AuditService>(*log_, *clock_, *authorizer_, decoders_, signer_.get());
   audit_->set_state_digest(state_digest_);
   supervision_ = std::make_unique<SupervisionService>(*log_, *authorizer_, mapper_);
   AdminContext admin;
@@ -301,6 +309,18 @@ absl::Status TaizhangServer::BuildServer() {
   spdlog::info("serving on {} ({}{})", address(), tls ? "TLS" : "plaintext",
                !options_.client_ca.empty() ? ", client certificates required" : "");
   if (mapper_ == nullptr) spdlog::info("no alert mapper: FollowAlerts streams no alerts");
+  {
+    absl::MutexLock l(&health_mu_);
+    health_ = server_->GetHealthCheckService();
+  }
+  auto stopped = [this](const absl::Status& why) {
+    spdlog::error("writes refused until the server is restarted: {}", std::string(why.message()));
+    absl::MutexLock l(&health_mu_);
+    if (health_ != nullptr) health_->SetServingStatus(false);
+  };
+  log_->OnWritesStopped(stopped);
+  // A log that stopped before the service was there.
+  if (absl::Status w = log_->WriteStatus(); !w.ok()) stopped(w);
   return absl::OkStatus();
 }
 
@@ -328,6 +348,11 @@ void TaizhangServer::Shutdown() {
     spdlog::info("shutting down: no new calls; in-flight calls get {}",
                  absl::FormatDuration(options_.shutdown_grace));
     supervision_->Stop();
+    {
+      absl::MutexLock hl(&health_mu_);
+      health_ = nullptr;
+    }
+    if (log_ != nullptr) log_->OnWritesStopped(nullptr);
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
     // A budget for draining on the monotonic clock, whatever the domain's
     // clock says.

@@ -54,9 +54,14 @@
 #include "taizhang/v1/api_config.pb.h"
 
 namespace grpc {
+class HealthCheckServiceInterface;
 class Server;
 class Service;
 }  // namespace grpc
+
+namespace rocksdb {
+class Env;
+}
 
 namespace taizhang::proof {
 class CheckpointSigner;
@@ -102,6 +107,9 @@ struct ServerOptions {
   // The documents: the Chromium that prints PDFs, the issuing office.
   v1::ReportsConfig reports;
   store::Options log_options;
+  // For tests of the whole server: the log's disk fails while this file
+  // says so (store/fault_injection.h). "": a real disk.
+  std::string inject_faults;
   // Signed checkpoints (proof/signer.h; not with a log without its Merkle
   // tree). The server's Ed25519 key, a PEM file, made there at the first
   // start when it does not exist; "": signing-key.pem in the data
@@ -191,6 +199,7 @@ class TaizhangServer {
   ServerOptions options_;
   std::unique_ptr<Clock> clock_;
   ManualClock* manual_clock_ = nullptr;
+  std::unique_ptr<rocksdb::Env> fault_env_;  // with inject_faults; outlives log_
   std::unique_ptr<store::EventLog> log_;
   std::unique_ptr<proof::CheckpointSigner> signer_;
   std::unique_ptr<Authorizer> authorizer_;
@@ -210,6 +219,10 @@ class TaizhangServer {
   bool opened_ = false;
   bool started_ = false;
 
+  // The gRPC health service while it serves: told when the log stops
+  // taking writes.
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   absl::Mutex shutdown_mu_;  // one Shutdown at a time
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   absl::Notification done_;

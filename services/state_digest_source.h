@@ -9,6 +9,8 @@
 #include <functional>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace taizhang::services {
 
 struct ServedStateDigest {
@@ -16,7 +18,9 @@ struct ServedStateDigest {
   uint64_t streams = 0;
   std::string digest;  // 32 bytes
 };
-using StateDigestSource = std::function<ServedStateDigest()>;
+// FAILED_PRECONDITION when the projections are not the log's (they stopped
+// on an error): a digest of them would be of nothing an auditor can check.
+using StateDigestSource = std::function<absl::StatusOr<ServedStateDigest>()>;
 
 }  // namespace taizhang::services
 

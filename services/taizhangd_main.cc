@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
   app.add_option("--client-ca", client_ca, "PEM CA: require client certificates signed by it");
   app.add_flag("--verify-all", verify_all, "verify the whole hash chain at start, not its tail");
+  std::string inject_faults;
+  app.add_option("--inject-faults", inject_faults,
+                 "for tests only: the log's disk fails while this file's first word says so "
+                 "(nospace: full; fsync: syncs fail)");
   app.add_flag("--amend-calendars", amend_calendars,
                "take a calendar file whose days differ from the year the log holds as an "
                "amendment of that year (otherwise the server refuses to start)");
@@ -198,6 +202,7 @@ int main(int argc, char** argv) {
   if (given("--tls-key")) options.tls_key = tls_key;
   if (given("--client-ca")) options.client_ca = client_ca;
   if (given("--verify-all")) options.verify_all = true;
+  if (given("--inject-faults")) options.inject_faults = inject_faults;
   if (given("--chromium")) options.reports.set_chromium(chromium);
   if (given("--signing-key")) options.signing_key = signing_key;
   if (given("--previous-signing-key")) options.previous_signing_key = previous_signing_key;
@@ -248,11 +253,14 @@ int main(int argc, char** argv) {
       spdlog::error("cannot restore: {}", std::string(restored.status().message()));
       return 1;
     }
-    spdlog::info("restored {} into {}: {} records, chain {}, Merkle root {} ({} files, {} bytes{})",
-                 restore_from, options.data_dir, restored->head, restored->chain_digest,
-                 restored->root, restored->files, restored->bytes,
-                 keys.empty() ? "; no signing key here: signatures checked for consistency only"
-                              : "; signatures checked against the server's key");
+    spdlog::info(
+        "restored {} into {}: {} records, chain {}, Merkle root {} ({} files, {} bytes); "
+        "the index of {} streams and {} request receipts made anew from the records, "
+        "the projections' checkpoints dropped{}",
+        restore_from, options.data_dir, restored->head, restored->chain_digest, restored->root,
+        restored->files, restored->bytes, restored->streams, restored->requests,
+        keys.empty() ? "; no signing key here: signatures checked for consistency only"
+                     : "; signatures checked against the server's key");
   }
   spdlog::info("taizhangd {} starting: data {}, listen {}", taizhang::services::ServerVersion(),
                options.data_dir, options.listen);
@@ -315,10 +323,15 @@ int main(int argc, char** argv) {
     server.AddPayloadDecoder(
         "bulletin/", taizhang::services::NewProtoJsonDecoder(taizhang::v1::BulletinEvent()));
     server.SetCalendarLoader(taizhang::services::LedgerCalendarLoader(*ledger));
-    server.SetStateDigestSource([&ledger] {
-      const taizhang::workflows::Ledger::StateDigest d = ledger->Digest();
-      return taizhang::services::ServedStateDigest{d.position, d.streams, d.digest};
-    });
+    server.SetStateDigestSource(
+        [&ledger]() -> absl::StatusOr<taizhang::services::ServedStateDigest> {
+          if (absl::Status s = ledger->runtime().status(); !s.ok()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("工作流的投影在出错后停止（", s.message(), "），其状态摘要无从核对"));
+          }
+          const taizhang::workflows::Ledger::StateDigest d = ledger->Digest();
+          return taizhang::services::ServedStateDigest{d.position, d.streams, d.digest};
+        });
     server.OnClockAdvanced([&ledger] { ledger->runtime().Quiesce(); });
     server.OnShutdown([&ledger] { ledger->Stop(); });
   } else {

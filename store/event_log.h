@@ -213,6 +213,15 @@ class EventLog {
   // monotonic clock of the system; no polling). Returns the head.
   virtual uint64_t WaitForPosition(uint64_t after, absl::Duration timeout) = 0;
 
+  // Whether the log takes writes: OK, or why not. A batch that could not be
+  // made durable (a full disk, a failed sync) stops the log: it takes no
+  // write until it is reopened, for it cannot know what the disk holds.
+  virtual absl::Status WriteStatus() const = 0;
+  // `fn` is called once, when the log stops taking writes, with why: on the
+  // thread that found it, outside the log's locks; keep it short. A later
+  // call replaces it (nullptr: none).
+  virtual void OnWritesStopped(std::function<void(const absl::Status&)> fn) = 0;
+
   // Registers fn to be called (on the writer thread, after each durable batch)
   // with the new head. Keep fn short. Returns an id for Unsubscribe.
   virtual uint64_t Subscribe(std::function<void(uint64_t head)> fn) = 0;
@@ -299,6 +308,51 @@ class EventLog {
   // Online backup: a consistent checkpoint in `dir` (must not exist). Returns
   // the head position it contains.
   virtual absl::StatusOr<uint64_t> Backup(const std::string& dir) = 0;
+
+  // A backup that stands on its own, for another disk or filesystem: where
+  // Backup's files are hard links to the log's own (on the same filesystem),
+  // these are copies, each written whole and fsynced, then the directory.
+  // The copy is then opened read-only and verified whole (chain, blobs,
+  // Merkle tree) and must end at this log's hash and root at its position;
+  // a copy that fails, or is left half-written, is removed. `dir` must not
+  // exist and its parent must (FAILED_PRECONDITION); DATA_LOSS when the copy
+  // does not read back as the log.
+  struct CopiedBackup {
+    uint64_t position = 0;  // the head the copy holds
+    uint64_t files = 0;
+    uint64_t bytes = 0;
+    std::string last_hash;  // 32 bytes, of the record at `position`
+    std::string root;       // 32 bytes, the Merkle root of `position` records
+  };
+  virtual absl::StatusOr<CopiedBackup> BackupCopy(const std::string& dir) = 0;
+
+  // What the log keeps beside its records and the chain does not cover (the
+  // stream index, the streams' heads, the request receipts), made anew from
+  // the records alone; the snapshots and checkpoints, which are rebuilt from
+  // the log when needed, are dropped. For a log restored from a copy: nothing
+  // read from it afterwards stands on bytes the chain does not vouch for.
+  // Waits for appends under way. Returns what the records hold.
+  struct Rederived {
+    uint64_t records = 0;
+    uint64_t streams = 0;
+    uint64_t requests = 0;
+  };
+  virtual absl::StatusOr<Rederived> RederiveFromRecords() = 0;
+
+  // Appends records made by another log, byte for byte: the stored bytes of
+  // the records that follow this log's head, in order, and the blobs they
+  // name that the log does not hold (each at most format::kMaxBlobBytes).
+  // Each record must decode, be of this log's partition, at the next
+  // position, its prev_hash the hash of the record before it, its stream at
+  // the next version, and name only blobs carried or held; then the stream
+  // index, heads, request receipts and Merkle tree are kept as Append keeps
+  // them, and all of it is written in one synced batch. For a copy that
+  // follows another log (a replica; a bundle read into a log). INVALID_
+  // ARGUMENT naming the first record that does not fit, or a stray blob,
+  // and nothing is written; the log's write errors as Append's. Waits for
+  // appends under way.
+  virtual absl::StatusOr<uint64_t> AppendRecorded(const std::vector<std::string>& records,
+                                                  const std::vector<std::string>& blobs) = 0;
 };
 
 // Opens (or creates) the log in `dir`. `clock` stamps recorded_at and must

@@ -569,6 +569,46 @@ TEST_F(EventLogTest, BackupOpensToTheSameVerifiedLog) {
   std::filesystem::remove_all(backup_dir);
 }
 
+TEST_F(EventLogTest, ACopiedBackupIsReadBackAndSharesNoFile) {
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(
+        log_->Append(Req(absl::StrCat("s", i % 2), absl::StrCat("r", i), ExpectedVersion::Any()))
+            .ok());
+  }
+  const std::string copy_dir = dir_ + "_copy";
+  auto copy = log_->BackupCopy(copy_dir);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->position, 9u);
+  EXPECT_EQ(copy->last_hash, log_->Verify(1, 9)->last_hash);
+  EXPECT_EQ(copy->root, *log_->MerkleRoot(9));
+  uint64_t files = 0, bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(copy_dir)) {
+    EXPECT_EQ(e.hard_link_count(), 1u) << e.path();
+    ++files;
+    bytes += e.file_size();
+  }
+  EXPECT_EQ(copy->files, files);
+  EXPECT_EQ(copy->bytes, bytes);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_) / "backup-staging"));
+  // Refused: a directory that exists, and one whose parent does not (nothing
+  // is left of it, in either place).
+  EXPECT_TRUE(absl::IsFailedPrecondition(log_->BackupCopy(copy_dir).status()));
+  const std::string orphan = dir_ + "_none/copy";
+  EXPECT_FALSE(log_->BackupCopy(orphan).ok());
+  EXPECT_FALSE(std::filesystem::exists(orphan));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_) / "backup-staging"));
+  // The log goes on and opens as before; the copy is the log at 9.
+  ASSERT_TRUE(log_->Append(Req("s0", "after", ExpectedVersion::Any())).ok());
+  Reopen();
+  EXPECT_EQ(log_->HeadPosition(), 10u);
+  auto backup = OpenEventLog(copy_dir, clock_, Options{.create_if_missing = false});
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_EQ((*backup)->HeadPosition(), 9u);
+  EXPECT_TRUE((*backup)->Verify(1, 0)->ok);
+  backup->reset();
+  std::filesystem::remove_all(copy_dir);
+}
+
 TEST_F(EventLogTest, AReadOnlyLogReadsEverythingAndWritesNothing) {
   for (int i = 0; i < 12; ++i) {
     ASSERT_TRUE(
@@ -615,6 +655,7 @@ TEST_F(EventLogTest, AReadOnlyLogReadsEverythingAndWritesNothing) {
   EXPECT_EQ(log.WriteCheckpoint("c", 12, [](auto&) { return absl::OkStatus(); }).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(log.Backup(dir_ + "_copy").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.RederiveFromRecords().status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "_copy"));
   EXPECT_EQ(log.HeadPosition(), 12u);
   ro->reset();
@@ -1378,6 +1419,210 @@ TEST_F(EventLogTest, ACheckpointReadsBackWholeAndIsReplacedWhole) {
     EXPECT_EQ(read.records, std::vector<std::string>{"only"});
   }
   std::filesystem::remove_all(backup_dir);
+}
+
+TEST_F(EventLogTest, WhatTheChainDoesNotCoverIsMadeAnewFromTheRecords) {
+  ASSERT_TRUE(log_->Append(Req("a", "r1", ExpectedVersion::NoStream(), 3)).ok());
+  ASSERT_TRUE(log_->Append(Req("b", "r2", ExpectedVersion::NoStream())).ok());
+  ASSERT_TRUE(log_->Append(As("dept/财政局", Req("a", "r2", ExpectedVersion::Exactly(3), 2))).ok());
+  ASSERT_TRUE(log_->PutSnapshot("a", 3, "state of a").ok());
+  ASSERT_TRUE(checkpoint_test::Write(*log_, "ledger", 6, {"x", "y"}).ok());
+  auto original_r1 = log_->LookupRequest("dept/自然资源局", "r1");
+  auto original_r2 = log_->LookupRequest("dept/财政局", "r2");
+  ASSERT_TRUE(original_r1.ok() && original_r1->has_value());
+  ASSERT_TRUE(original_r2.ok() && original_r2->has_value());
+  log_.reset();
+  {
+    // An insider with the files changes what the chain does not cover.
+    Tamperer t(dir_);
+    std::string position;
+    format::PutFixed64BE(&position, 4);
+    t.PutIndex(format::StreamVersionKey("a", 1), position);  // a's first event is b's
+    t.PutIndex(format::StreamVersionKey("c", 1), position);  // a stream that never was
+    v1::StreamHead head;
+    head.set_version(9);
+    head.set_last_position(6);
+    t.PutHead("a", head.SerializeAsString());
+    v1::AppendReceipt forged;
+    forged.set_stream("b");
+    forged.set_first_position(4);
+    forged.set_last_position(4);
+    forged.set_first_version(1);
+    forged.set_last_version(1);
+    t.PutReceipt(format::RequestKey("dept/自然资源局", "r1"), forged.SerializeAsString());
+    t.PutReceipt(format::RequestKey("dept/自然资源局", "never"), forged.SerializeAsString());
+  }
+  Reopen();
+  auto rederived = log_->RederiveFromRecords();
+  ASSERT_TRUE(rederived.ok()) << rederived.status();
+  EXPECT_EQ(rederived->records, 6u);
+  EXPECT_EQ(rederived->streams, 2u);
+  EXPECT_EQ(rederived->requests, 3u);
+
+  auto a = log_->ReadStream("a", 1, 10);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->size(), 5u);
+  EXPECT_EQ((*a)[0].record.position(), 1u);
+  EXPECT_EQ((*a)[4].record.position(), 6u);
+  EXPECT_TRUE(log_->ReadStream("c", 1, 10)->empty());
+  EXPECT_EQ(*log_->StreamVersion("a"), 5u);
+  EXPECT_EQ(*log_->StreamVersion("b"), 1u);
+  auto r1 = log_->LookupRequest("dept/自然资源局", "r1");
+  ASSERT_TRUE(r1.ok() && r1->has_value());
+  EXPECT_EQ((*r1)->first_position, (*original_r1)->first_position);
+  EXPECT_EQ((*r1)->last_position, (*original_r1)->last_position);
+  EXPECT_EQ((*r1)->last_version, (*original_r1)->last_version);
+  EXPECT_EQ((*r1)->recorded_at_us, (*original_r1)->recorded_at_us);
+  auto r2 = log_->LookupRequest("dept/财政局", "r2");
+  ASSERT_TRUE(r2.ok() && r2->has_value());
+  EXPECT_EQ((*r2)->first_position, 5u);
+  EXPECT_EQ((*r2)->last_version, 5u);
+  EXPECT_FALSE(log_->LookupRequest("dept/自然资源局", "never")->has_value());
+  // Snapshots and checkpoints are gone: they are rebuilt from the log.
+  EXPECT_FALSE(log_->GetSnapshot("a", 10)->has_value());
+  EXPECT_TRUE(absl::IsNotFound(checkpoint_test::ReadBack(*log_, "ledger").position.status()));
+
+  // The log goes on from what its records say, and it stays so when reopened.
+  EXPECT_FALSE(log_->Append(Req("a", "r3", ExpectedVersion::Exactly(9))).ok());
+  auto next = log_->Append(Req("a", "r3", ExpectedVersion::Exactly(5)));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->first_position, 7u);
+  EXPECT_TRUE(log_->Append(Req("a", "r1", ExpectedVersion::Any()))->duplicate);
+  Reopen();
+  EXPECT_EQ(*log_->StreamVersion("a"), 6u);
+  EXPECT_TRUE(log_->Verify(1, 0)->ok);
+}
+
+// A second log that follows log_ record for record.
+class FollowerTest : public EventLogTest {
+ protected:
+  void SetUp() override {
+    EventLogTest::SetUp();
+    copy_dir_ = dir_ + "-copy";
+    auto copy = OpenEventLog(copy_dir_, clock_);
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    copy_ = std::move(*copy);
+  }
+  void TearDown() override {
+    copy_.reset();
+    std::filesystem::remove_all(copy_dir_);
+    EventLogTest::TearDown();
+  }
+
+  std::vector<std::string> Records(uint64_t from, uint64_t to) {
+    std::vector<std::string> out;
+    for (uint64_t p = from; p <= to; ++p) out.push_back(*log_->RecordBytes(p));
+    return out;
+  }
+
+  // The blobs records [from, to] of log_ name.
+  std::vector<std::string> BlobsOf(uint64_t from, uint64_t to) {
+    std::vector<std::string> out;
+    for (uint64_t p = from; p <= to; ++p) {
+      auto r = log_->ReadAll(p, 1);
+      for (const std::string& d : (*r)[0].record.blob_digests()) out.push_back(*log_->GetBlob(d));
+    }
+    return out;
+  }
+
+  std::string copy_dir_;
+  std::unique_ptr<EventLog> copy_;
+};
+
+TEST_F(FollowerTest, RecordsAppliedInPiecesMakeTheSameLogWithItsIndexReceiptsAndTree) {
+  ASSERT_TRUE(log_->Append(Req("a", "r1", ExpectedVersion::NoStream(), 3)).ok());
+  ASSERT_TRUE(log_->Append(WithBlobs("b", "r2", {"照片一", "照片二"})).ok());
+  ASSERT_TRUE(log_->Append(As("dept/财政局", Req("a", "r3", ExpectedVersion::Exactly(3), 4))).ok());
+  ASSERT_TRUE(log_->Append(Req("c", "r4", ExpectedVersion::NoStream())).ok());
+  ASSERT_EQ(log_->HeadPosition(), 9u);
+  std::atomic<uint64_t> heard{0};
+  uint64_t sub = copy_->Subscribe([&](uint64_t head) { heard = head; });
+
+  // Pieces that cut the appends of r1 and r3 in two.
+  for (auto [from, to] : {std::pair<uint64_t, uint64_t>{1, 2}, {3, 6}, {7, 9}}) {
+    auto head = copy_->AppendRecorded(Records(from, to), BlobsOf(from, to));
+    ASSERT_TRUE(head.ok()) << head.status();
+    EXPECT_EQ(*head, to);
+    EXPECT_EQ(heard.load(), to);
+  }
+  copy_->Unsubscribe(sub);
+  for (uint64_t p = 1; p <= 9; ++p) EXPECT_EQ(*copy_->RecordBytes(p), *log_->RecordBytes(p)) << p;
+  EXPECT_EQ(*copy_->MerkleRoot(9), *log_->MerkleRoot(9));
+  EXPECT_EQ(*copy_->MerkleRoot(5), *log_->MerkleRoot(5));
+  EXPECT_EQ(*copy_->StreamVersion("a"), 7u);
+  EXPECT_EQ(copy_->ReadStream("a", 4, 10)->front().record.position(), 5u);
+  EXPECT_EQ(*copy_->GetBlob(Sha256("照片二")), "照片二");
+  for (auto [actor, id] : {std::pair<std::string, std::string>{"dept/自然资源局", "r1"},
+                           {"dept/财政局", "r3"},
+                           {"dept/自然资源局", "r4"}}) {
+    auto original = log_->LookupRequest(actor, id);
+    auto copied = copy_->LookupRequest(actor, id);
+    ASSERT_TRUE(copied.ok() && copied->has_value()) << id;
+    EXPECT_EQ((*copied)->first_position, (*original)->first_position) << id;
+    EXPECT_EQ((*copied)->last_position, (*original)->last_position) << id;
+    EXPECT_EQ((*copied)->last_version, (*original)->last_version) << id;
+    EXPECT_EQ((*copied)->recorded_at_us, (*original)->recorded_at_us) << id;
+  }
+
+  // It goes on as a log of its own: a retry is a duplicate, a new append
+  // chains to the last applied record, and all of it stays when reopened.
+  EXPECT_TRUE(copy_->Append(As("dept/财政局", Req("a", "r3", ExpectedVersion::Any())))->duplicate);
+  auto next = copy_->Append(Req("a", "r5", ExpectedVersion::Exactly(7)));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->first_position, 10u);
+  copy_.reset();
+  auto reopened = OpenEventLog(copy_dir_, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  copy_ = std::move(*reopened);
+  auto v = copy_->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->blobs_checked, 2u);
+}
+
+TEST_F(FollowerTest, ARecordThatDoesNotFollowIsRefusedAndNothingIsWritten) {
+  ASSERT_TRUE(log_->Append(Req("a", "r1", ExpectedVersion::NoStream(), 2)).ok());
+  ASSERT_TRUE(log_->Append(WithBlobs("b", "r2", {"照片"})).ok());
+  ASSERT_TRUE(log_->Append(Req("a", "r3", ExpectedVersion::Any())).ok());
+  ASSERT_TRUE(copy_->AppendRecorded(Records(1, 1), {}).ok());
+
+  auto refused = [&](std::vector<std::string> records, std::vector<std::string> blobs,
+                     std::string_view what) {
+    auto head = copy_->AppendRecorded(records, blobs);
+    EXPECT_EQ(head.status().code(), absl::StatusCode::kInvalidArgument) << what;
+    EXPECT_THAT(head.status().message(), HasSubstr(what));
+    EXPECT_EQ(copy_->HeadPosition(), 1u);
+    EXPECT_EQ(*copy_->StreamVersion("b"), 0u);
+  };
+  refused(Records(1, 2), {}, "not the next");              // again from 1
+  refused(Records(3, 4), BlobsOf(3, 3), "not the next");   // 2 skipped
+  refused({"not a record"}, {}, "does not decode");        // garbage
+  refused(Records(2, 3), {}, "neither carried nor held");  // 3's blob missing
+  refused(Records(2, 2), {"别的照片"}, "named by none");   // a stray blob
+  std::vector<std::string> edited = Records(2, 4);
+  v1::EventRecord r;
+  ASSERT_TRUE(r.ParseFromString(edited[0]));
+  r.set_payload("改过");
+  edited[0] = r.SerializeAsString();
+  refused(edited, BlobsOf(3, 3), "prev_hash");  // 3 no longer chains to 2
+  // A record made to fit the chain but reusing a request id.
+  v1::EventRecord reused;
+  ASSERT_TRUE(reused.ParseFromString(*log_->RecordBytes(1)));
+  reused.set_position(2);
+  reused.set_version(2);
+  reused.set_prev_hash(Sha256(*log_->RecordBytes(1)));
+  refused({reused.SerializeAsString()}, {}, "was used before");
+  // The middle of an append that did not begin here.
+  ASSERT_TRUE(copy_->AppendRecorded(Records(2, 2), {}).ok());
+  v1::EventRecord orphan;
+  ASSERT_TRUE(orphan.ParseFromString(*log_->RecordBytes(3)));
+  orphan.set_index_in_append(1);
+  EXPECT_THAT(copy_->AppendRecorded({orphan.SerializeAsString()}, BlobsOf(3, 3)).status().message(),
+              HasSubstr("does not go on"));
+  EXPECT_EQ(copy_->HeadPosition(), 2u);
+  // The rest applies, and the copy verifies.
+  ASSERT_TRUE(copy_->AppendRecorded(Records(3, 4), BlobsOf(3, 4)).ok());
+  EXPECT_TRUE(copy_->Verify(1, 0)->ok);
 }
 
 TEST_F(EventLogTest, ACheckpointNotOfThisLogOrAlteredIsRefused) {

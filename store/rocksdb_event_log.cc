@@ -14,6 +14,7 @@
 // made from the last one's callback, never nests on one thread.
 #include <atomic>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -204,6 +206,14 @@ class RocksEventLog final : public EventLog {
   uint64_t WaitForPosition(uint64_t after, absl::Duration timeout) override;
   uint64_t Subscribe(std::function<void(uint64_t)> fn) override;
   void Unsubscribe(uint64_t id) override;
+  absl::Status WriteStatus() const override {
+    absl::MutexLock l(&mu_);
+    return bg_error_;
+  }
+  void OnWritesStopped(std::function<void(const absl::Status&)> fn) override {
+    absl::MutexLock l(&mu_);
+    on_stopped_ = std::move(fn);
+  }
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override;
   absl::StatusOr<std::string> MerkleRoot(uint64_t size) override;
   absl::StatusOr<std::vector<std::string>> InclusionProof(uint64_t position,
@@ -223,6 +233,10 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<uint64_t> ReadCheckpoint(
       const std::string& name, const std::function<absl::Status(std::string_view)>& fn) override;
   absl::StatusOr<uint64_t> Backup(const std::string& dir) override;
+  absl::StatusOr<CopiedBackup> BackupCopy(const std::string& dir) override;
+  absl::StatusOr<Rederived> RederiveFromRecords() override;
+  absl::StatusOr<uint64_t> AppendRecorded(const std::vector<std::string>& records,
+                                          const std::vector<std::string>& blobs) override;
 
  private:
   // One queued append.
@@ -247,6 +261,14 @@ class RocksEventLog final : public EventLog {
   };
 
   void WriteAsLeader(std::vector<Writer*>& group);
+  // Puts the heads of the streams `touched` and the log's head (the record
+  // at `position`, whose chain hash is `hash`) into `batch`.
+  void PutHeads(const absl::flat_hash_map<std::string, StreamState>& touched, uint64_t position,
+                const std::string& hash, rocksdb::WriteBatch* batch) const;
+  // After a batch failed to be written: the log takes no more writes until
+  // it is reopened (the disk's state after a failed sync is unknown). The
+  // error every writer of the batch is given. Under write_mu_.
+  absl::Status StopWrites(const rocksdb::Status& s);
   // Leads one group of at most `most` appends from the front of the queue
   // (mu_ held on entry and on return); returns the async writers of the
   // group, done, to call back.
@@ -304,6 +326,7 @@ class RocksEventLog final : public EventLog {
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;  // last durable position
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const absl::Status&)> on_stopped_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::function<void(uint64_t)>> subscribers_ ABSL_GUARDED_BY(mu_);
   uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
   // Leads the groups whose front writer is asynchronous.
@@ -316,7 +339,10 @@ class RocksEventLog final : public EventLog {
   // Held by the leader across building and writing a batch; Backup takes it to
   // see a quiet log. Lock order: write_mu_ before mu_.
   absl::Mutex write_mu_;
-  // Chain state, touched only by the leader (under write_mu_).
+  // Chain state, touched only by the leader (under write_mu_): the last
+  // record written and its hash. head_ follows written_head_ once the
+  // leader has handed its group back, so under write_mu_ this is the head.
+  uint64_t written_head_ = 0;
   std::string last_hash_;
   int64_t last_recorded_us_ = 0;
   absl::flat_hash_map<std::string, StreamState> stream_cache_;
@@ -509,6 +535,7 @@ absl::Status RocksEventLog::RecoverHead() {
     }
   }
   last_hash_ = hash;
+  written_head_ = head;
   absl::MutexLock l(&mu_);
   head_ = head;
   return absl::OkStatus();
@@ -871,11 +898,7 @@ std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self, size_
 }
 
 void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
-  uint64_t position;
-  {
-    absl::MutexLock l(&mu_);
-    position = head_;
-  }
+  uint64_t position = written_head_;
   std::string hash = last_hash_;
   int64_t now_us = std::max(clock_.NowMicros(), last_recorded_us_);
 
@@ -1001,32 +1024,50 @@ void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
   }
 
   if (new_receipts.empty()) return;  // nothing new to write
-  for (const auto& [stream, state] : touched) {
-    v1::StreamHead head;
-    head.set_version(state.version);
-    head.set_last_position(state.last_position);
-    batch.Put(heads_, stream, head.SerializeAsString());
-  }
-  batch.Put(meta_, fmt::kMetaHead, fmt::EncodeHead(position, hash));
+  PutHeads(touched, position, hash, &batch);
 
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) {
-    // Nobody in this batch is told it succeeded; the log stops taking writes
-    // until it is reopened (the disk's state after a failed sync is unknown).
-    absl::Status err = absl::UnavailableError(
-        absl::StrCat("the event log could not make the batch durable: ", s.ToString()));
+    // Nobody in this batch is told it succeeded.
+    absl::Status err = StopWrites(s);
     for (Writer* w : written) w->result = err;  // also the duplicates answered from it
-    stream_cache_.clear();
-    absl::MutexLock l(&mu_);
-    bg_error_ = err;
     return;
   }
+  written_head_ = position;
   last_hash_ = hash;
   last_recorded_us_ = now_us;
   if (stream_cache_.size() > 200000) stream_cache_.clear();
   for (auto& [stream, state] : touched) stream_cache_[stream] = state;
+}
+
+void RocksEventLog::PutHeads(const absl::flat_hash_map<std::string, StreamState>& touched,
+                             uint64_t position, const std::string& hash,
+                             rocksdb::WriteBatch* batch) const {
+  for (const auto& [stream, state] : touched) {
+    v1::StreamHead head;
+    head.set_version(state.version);
+    head.set_last_position(state.last_position);
+    batch->Put(heads_, stream, head.SerializeAsString());
+  }
+  batch->Put(meta_, fmt::kMetaHead, fmt::EncodeHead(position, hash));
+}
+
+absl::Status RocksEventLog::StopWrites(const rocksdb::Status& s) {
+  absl::Status err = absl::UnavailableError(
+      absl::StrCat("事件日志未能使本批写入落盘（磁盘已满或同步失败），暂停受理写入，"
+                   "直至服务器重新启动（the event log could not make the batch durable: ",
+                   s.ToString(), "）"));
+  stream_cache_.clear();
+  std::function<void(const absl::Status&)> stopped;
+  {
+    absl::MutexLock l(&mu_);
+    if (bg_error_.ok()) stopped = on_stopped_;
+    bg_error_ = err;
+  }
+  if (stopped) stopped(err);
+  return err;
 }
 
 absl::StatusOr<RocksEventLog::StreamState> RocksEventLog::LoadStreamState(
@@ -1515,7 +1556,7 @@ absl::StatusOr<uint64_t> RocksEventLog::Backup(const std::string& dir) {
   // Holding write_mu_ keeps the leader out, so the checkpoint's head is
   // exactly the head we report.
   absl::MutexLock wl(&write_mu_);
-  uint64_t head = HeadPosition();
+  const uint64_t head = written_head_;
   rocksdb::Checkpoint* raw = nullptr;
   rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
   if (!s.ok()) return FromRocks(s, "preparing a backup");
@@ -1523,6 +1564,295 @@ absl::StatusOr<uint64_t> RocksEventLog::Backup(const std::string& dir) {
   s = checkpoint->CreateCheckpoint(dir);
   if (!s.ok()) return FromRocks(s, absl::StrCat("creating a backup in ", dir));
   return head;
+}
+
+absl::StatusOr<EventLog::CopiedBackup> RocksEventLog::BackupCopy(const std::string& dir) {
+  RETURN_IF_ERROR(Writable());
+  if (!options_.merkle_tree) {
+    return absl::FailedPreconditionError("a copied backup is read back with its Merkle tree");
+  }
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(dir, " exists; a backup needs a new one"));
+  }
+  // The consistent state is taken as hard links inside the log's directory
+  // (at once, holding up no append for long), then copied from there.
+  const std::string staging = (fs::path(dir_) / "backup-staging").string();
+  fs::remove_all(staging, error);  // what a crash during an earlier copy left
+  CopiedBackup out;
+  {
+    absl::MutexLock wl(&write_mu_);
+    out.position = written_head_;
+    out.last_hash = last_hash_;
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+    if (!s.ok()) return FromRocks(s, "preparing a backup");
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    s = checkpoint->CreateCheckpoint(staging);
+    if (!s.ok()) return FromRocks(s, "taking the state to copy");
+  }
+  ASSIGN_OR_RETURN(out.root, MerkleRoot(out.position));
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(CopiedFiles copied, CopyDirectorySynced(staging, dir));
+    out.files = copied.files;
+    out.bytes = copied.bytes;
+    const fs::path parent = fs::absolute(dir).lexically_normal().parent_path();
+    RETURN_IF_ERROR(SyncPath(parent.string()));
+    // Read back: the copy alone must be the log up to its position.
+    Options ro;
+    ro.create_if_missing = false;
+    ro.read_only = true;
+    ro.partition = options_.partition;
+    RocksEventLog copy(clock_, ro);
+    if (absl::Status s = copy.Open(dir); !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("the copy in ", dir, " does not open: ", s.message()));
+    }
+    ASSIGN_OR_RETURN(VerifyResult v, copy.Verify(1, 0));
+    if (!v.ok) {
+      return absl::DataLossError(absl::StrCat("the copy in ", dir, " does not verify at position ",
+                                              v.first_bad, ": ", v.problem));
+    }
+    if (copy.HeadPosition() != out.position || (out.position > 0 && v.last_hash != out.last_hash) ||
+        v.merkle_root != out.root) {
+      return absl::DataLossError(absl::StrCat(
+          "the copy in ", dir, " does not end where the log stood at position ", out.position));
+    }
+    return absl::OkStatus();
+  }();
+  fs::remove_all(staging, error);
+  if (!status.ok()) {
+    fs::remove_all(dir, error);
+    return status;
+  }
+  return out;
+}
+
+absl::StatusOr<EventLog::Rederived> RocksEventLog::RederiveFromRecords() {
+  RETURN_IF_ERROR(Writable());
+  absl::MutexLock wl(&write_mu_);
+  stream_cache_.clear();
+  const uint64_t head = written_head_;
+  // Everything in the four families goes, in the first batch.
+  rocksdb::WriteBatch batch;
+  for (rocksdb::ColumnFamilyHandle* cf : {index_, heads_, requests_, snapshots_}) {
+    std::unique_ptr<rocksdb::Iterator> last(db_->NewIterator(rocksdb::ReadOptions(), cf));
+    last->SeekToLast();
+    if (!last->status().ok()) return FromRocks(last->status(), "reading what the log derives");
+    if (!last->Valid()) continue;
+    std::string end = last->key().ToString();
+    end.push_back('\0');
+    batch.DeleteRange(cf, "", end);
+  }
+  Rederived out;
+  absl::flat_hash_map<std::string, StreamState> streams;
+  // An append's records are consecutive: its receipt is complete when the
+  // next record belongs to another.
+  std::string receipt_key;
+  v1::AppendReceipt receipt;
+  auto put_receipt = [&] {
+    if (receipt_key.empty()) return;
+    batch.Put(requests_, receipt_key, receipt.SerializeAsString());
+    ++out.requests;
+  };
+  auto flush = [&](bool sync) -> absl::Status {
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    rocksdb::Status s = db_->Write(wo, &batch);
+    batch.Clear();
+    return FromRocks(s, "writing what the log derives from its records");
+  };
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  uint64_t expected = 1;
+  for (it->Seek(fmt::EventKey(options_.partition, 1)); it->Valid() && expected <= head;
+       it->Next(), ++expected) {
+    ASSIGN_OR_RETURN(RecordedEvent e, Decode(expected, it->value(), /*with_hash=*/false));
+    const v1::EventRecord& r = e.record;
+    StreamState& state = streams[r.stream()];
+    if (r.version() != state.version + 1) {
+      return absl::DataLossError(absl::StrCat("position ", expected, ": stream ", r.stream(),
+                                              " goes from version ", state.version, " to ",
+                                              r.version()));
+    }
+    state.version = r.version();
+    state.last_position = expected;
+    std::string pos_value;
+    fmt::PutFixed64BE(&pos_value, expected);
+    batch.Put(index_, fmt::StreamVersionKey(r.stream(), r.version()), pos_value);
+    std::string key = fmt::RequestKey(r.actor(), r.request_id());
+    if (key != receipt_key) {
+      put_receipt();
+      receipt_key = std::move(key);
+      receipt.Clear();
+      receipt.set_stream(r.stream());
+      receipt.set_first_position(expected);
+      receipt.set_first_version(r.version());
+      receipt.set_recorded_at_us(r.recorded_at_us());
+    }
+    receipt.set_last_position(expected);
+    receipt.set_last_version(r.version());
+    ++out.records;
+    if (batch.Count() >= 8192) RETURN_IF_ERROR(flush(false));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the records");
+  if (expected != head + 1) {
+    return absl::DataLossError(absl::StrCat("position ", expected, ": the record is missing"));
+  }
+  put_receipt();
+  for (const auto& [stream, state] : streams) {
+    v1::StreamHead h;
+    h.set_version(state.version);
+    h.set_last_position(state.last_position);
+    batch.Put(heads_, stream, h.SerializeAsString());
+    if (batch.Count() >= 8192) RETURN_IF_ERROR(flush(false));
+  }
+  out.streams = streams.size();
+  RETURN_IF_ERROR(flush(true));
+  return out;
+}
+
+absl::StatusOr<uint64_t> RocksEventLog::AppendRecorded(const std::vector<std::string>& records,
+                                                       const std::vector<std::string>& blobs) {
+  RETURN_IF_ERROR(Writable());
+  absl::flat_hash_map<std::string, const std::string*> carried;  // digest -> bytes
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    if (blobs[i].size() > fmt::kMaxBlobBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("blobs[", i, "]: ", blobs[i].size(),
+                                                     " bytes, more than ", fmt::kMaxBlobBytes));
+    }
+    carried.emplace(Sha256(blobs[i]), &blobs[i]);
+  }
+  absl::ReleasableMutexLock wl(&write_mu_);
+  if (absl::Status bg = WriteStatus(); !bg.ok()) return bg;
+  uint64_t position = written_head_;
+  std::string hash = last_hash_;
+  int64_t recorded_us = last_recorded_us_;
+  merkle::Frontier tree = tree_;
+  std::vector<merkle::Node> completed;
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<std::string, StreamState> touched;
+  // The receipt of the append the last record belongs to, under its key.
+  std::string receipt_key;
+  v1::AppendReceipt receipt;
+  absl::flat_hash_set<std::string> named;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const std::string& bytes = records[i];
+    const uint64_t at = position + 1;
+    auto refuse = [&](const std::string& what) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records[", i, "] (position ", at, "): ", what));
+    };
+    v1::EventRecord r;
+    if (!r.ParseFromString(bytes)) return refuse(std::string("does not decode as a record"));
+    if (r.partition() != options_.partition || r.position() != at) {
+      return refuse(absl::StrCat("is position ", r.position(), " of partition ", r.partition(),
+                                 ", not the next of partition ", options_.partition));
+    }
+    if (r.prev_hash() != hash)
+      return refuse(std::string("its prev_hash is not the hash of the record before"));
+    if (r.stream().empty()) return refuse(std::string("names no stream"));
+    StreamState state;
+    if (auto it = touched.find(r.stream()); it != touched.end()) {
+      state = it->second;
+    } else {
+      ASSIGN_OR_RETURN(state, LoadStreamState(r.stream()));
+    }
+    if (r.version() != state.version + 1) {
+      return refuse(absl::StrCat("is version ", r.version(), " of stream '", r.stream(),
+                                 "', which is at version ", state.version));
+    }
+    for (const std::string& d : r.blob_digests()) {
+      named.insert(d);
+      if (carried.contains(d)) continue;
+      ASSIGN_OR_RETURN(bool held, HoldsIntactBlob(d));
+      if (!held) return refuse(absl::StrCat("names blob ", ToHex(d), ", neither carried nor held"));
+    }
+    // The receipt: an append's records are consecutive, its first at index 0.
+    std::string key = fmt::RequestKey(r.actor(), r.request_id());
+    if (r.index_in_append() == 0) {
+      if (key != receipt_key) {
+        ASSIGN_OR_RETURN(auto held, LoadReceipt(key));
+        if (held.has_value()) {
+          return refuse(absl::StrCat("request id '", r.request_id(), "' of '", r.actor(),
+                                     "' was used before"));
+        }
+      }
+      if (!receipt_key.empty()) batch.Put(requests_, receipt_key, receipt.SerializeAsString());
+      receipt_key = std::move(key);
+      receipt.Clear();
+      receipt.set_stream(r.stream());
+      receipt.set_first_position(at);
+      receipt.set_first_version(r.version());
+      receipt.set_recorded_at_us(r.recorded_at_us());
+    } else {
+      if (receipt_key.empty()) {  // the append began in an earlier call
+        ASSIGN_OR_RETURN(auto held, LoadReceipt(key));
+        if (held.has_value()) receipt = *held;
+        receipt_key = key;
+      }
+      if (key != receipt_key || receipt.last_position() != position ||
+          receipt.stream() != r.stream() ||
+          r.index_in_append() != position + 1 - receipt.first_position()) {
+        return refuse(absl::StrCat("is event ", r.index_in_append(), " of request id '",
+                                   r.request_id(),
+                                   "', which does not go on from the record before"));
+      }
+    }
+    receipt.set_last_position(at);
+    receipt.set_last_version(r.version());
+
+    position = at;
+    hash = Sha256(bytes);
+    recorded_us = std::max(recorded_us, r.recorded_at_us());
+    state.version = r.version();
+    state.last_position = at;
+    touched[r.stream()] = state;
+    if (options_.merkle_tree) {
+      completed.clear();
+      tree.Append(merkle::LeafHash(bytes), &completed);
+      for (const merkle::Node& n : completed) {
+        if (n.level == 0) continue;
+        batch.Put(merkle_, fmt::MerkleNodeKey(options_.partition, n.level, n.index), n.hash);
+      }
+    }
+    batch.Put(events_, fmt::EventKey(options_.partition, at), bytes);
+    std::string pos_value;
+    fmt::PutFixed64BE(&pos_value, at);
+    batch.Put(index_, fmt::StreamVersionKey(r.stream(), r.version()), pos_value);
+  }
+  for (const auto& [digest, bytes] : carried) {
+    if (!named.contains(digest)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("blob ", ToHex(digest), " is named by none of the records"));
+    }
+    ASSIGN_OR_RETURN(bool held, HoldsIntactBlob(digest));
+    if (!held) batch.Put(blobs_, digest, *bytes);
+  }
+  if (records.empty()) return written_head_;
+  if (!receipt_key.empty()) batch.Put(requests_, receipt_key, receipt.SerializeAsString());
+  PutHeads(touched, position, hash, &batch);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) return StopWrites(s);
+  written_head_ = position;
+  last_hash_ = hash;
+  last_recorded_us_ = recorded_us;
+  tree_ = std::move(tree);
+  if (stream_cache_.size() > 200000) stream_cache_.clear();
+  for (auto& [stream, state] : touched) stream_cache_[stream] = state;
+  std::vector<std::function<void(uint64_t)>> to_notify;
+  {
+    absl::MutexLock l(&mu_);
+    head_ = std::max(head_, position);
+    for (auto& [id, fn] : subscribers_) to_notify.push_back(fn);
+  }
+  wl.Release();
+  for (auto& fn : to_notify) fn(position);  // outside the locks, as LeadGroup does
+  return position;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Admin against the real taizhangd: the manual clock only in manual mode,
 // backups, server info; through gRPC and the CLI.
 
+#include <filesystem>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -119,6 +121,67 @@ TEST_F(AdminTest, BackupMakesAVerifiableCopyOnline) {
   EXPECT_EQ(info.caller(), "admin:ops");
   EXPECT_FALSE(info.version().empty());
   EXPECT_EQ(info.clock_mode(), v1::CLOCK_MODE_SYSTEM);
+}
+
+// Every regular file of `dir` has one link: none is shared with another directory.
+bool StandsAlone(const std::filesystem::path& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.is_regular_file() && e.hard_link_count() != 1) return false;
+  }
+  return true;
+}
+
+TEST_F(AdminTest, ACopiedBackupStandsOnItsOwnOnAnotherFilesystem) {
+  const uint64_t head = testing::SeedLog(
+      dir_ / "data", {{"case/A-1", "case.Opened"},
+                      {"project/2020-530115-47-01-012345", "project.Registered", "admin:ops"}});
+  auto d = Start({});
+  ASSERT_NE(d, nullptr);
+  // Memory (/dev/shm) is another filesystem than the data directory's, when
+  // the machine has it: hard links cannot reach it.
+  std::error_code error;
+  const bool shm = std::filesystem::is_directory("/dev/shm", error);
+  TempDir elsewhere(shm ? std::filesystem::path("/dev/shm")
+                        : std::filesystem::temp_directory_path());
+  v1::Admin::Stub admin(Connect(d->address()));
+  v1::BackupRequest request;
+  request.set_dir(elsewhere / "copy-1");
+  request.set_copy(true);
+  v1::BackupResponse response;
+  grpc::Status s = admin.Backup(Call(Tokens::kAdmin).get(), request, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.position(), head);
+  EXPECT_TRUE(response.copied());
+  EXPECT_GT(response.files(), 0u);
+  EXPECT_GT(response.bytes(), 0u);
+  v1::ServerInfoResponse info;
+  ASSERT_TRUE(admin.ServerInfo(Call(Tokens::kAdmin).get(), {}, &info).ok());
+  EXPECT_EQ(response.chain_digest(), info.head_digest());
+  EXPECT_EQ(admin.Backup(Call(Tokens::kAdmin).get(), request, &response).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  // Nothing of the copy's work is left in the data directory.
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_ / "data") / "backup-staging"));
+
+  // A plain backup shares the log's files; a copied one shares none.
+  testing::CommandResult r = RunCli(*d, Tokens::kAdmin, {"backup", dir_ / "linked"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(StandsAlone(dir_ / "linked"));
+  r = RunCli(*d, Tokens::kAdmin, {"backup", "--copy", dir_ / "copy-2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "read back verified")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, info.head_digest())) << r.out;
+  EXPECT_TRUE(StandsAlone(dir_ / "copy-2"));
+  EXPECT_TRUE(StandsAlone(elsewhere / "copy-1"));
+
+  // The log itself gone, each copy is still the whole log.
+  ASSERT_EQ(d->Stop(), 0);
+  std::filesystem::remove_all(dir_ / "data");
+  for (const std::filesystem::path& copy : {elsewhere / "copy-1", dir_ / "copy-2"}) {
+    store::VerifyResult v = testing::OfflineVerify(copy);
+    EXPECT_TRUE(v.ok) << copy;
+    EXPECT_EQ(v.to, head);
+    EXPECT_EQ(store::ToHex(v.last_hash), info.head_digest());
+  }
 }
 
 }  // namespace

@@ -158,6 +158,11 @@ TEST_F(ProofTest, OnlyAuditorsTheOfficeAndAdminsAskForCheckpoints) {
     v1::ListSigningKeysResponse keys;
     EXPECT_EQ(audit_->ListSigningKeys(Call(token).get(), {}, &keys).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
+    auto call = Call(token);
+    auto bundle = audit_->ExportBundle(call.get(), {});
+    v1::BundleChunk chunk;
+    EXPECT_FALSE(bundle->Read(&chunk));
+    EXPECT_EQ(bundle->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
   }
   v1::SignCheckpointResponse made;
   grpc::ClientContext anonymous;

@@ -4,6 +4,7 @@
 // gives the state digest `taizhang digest` gave; an altered backup does not
 // pass.
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,46 @@ TEST_F(VerifyServerTest, ABackupVerifiedAwayFromTheServerGivesItsStateDigest) {
   EXPECT_THAT(human.out, HasSubstr(absl::StrCat("状态摘要  ", digest.digest())));
   // Not for a department.
   EXPECT_NE(Cli("resources", {"digest"}).exit_code, 0);
+
+  // An export bundle of the log up to the digest's position, checked by the
+  // CLI as it arrives, then away from the server: the same digest.
+  const std::string bundle = dir_ / "ledger.tzb";
+  testing::CommandResult exported =
+      Cli("auditor", {"bundle", "export", "--to", std::to_string(digest.position()), "--out",
+                      bundle, "--key", dir_ / "server.pem"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err << exported.out;
+  EXPECT_THAT(exported.out, HasSubstr(absl::StrCat("第 1–", digest.position(), " 条")));
+  EXPECT_THAT(exported.out, HasSubstr("本地核验通过"));
+  EXPECT_FALSE(std::filesystem::exists(bundle + ".partial"));
+  testing::CommandResult from_bundle = Verify({"--bundle", bundle, "--key", dir_ / "server.pem"});
+  EXPECT_EQ(from_bundle.exit_code, 0) << from_bundle.out << from_bundle.err;
+  EXPECT_THAT(from_bundle.out, HasSubstr(absl::StrCat("状态摘要  ", digest.digest())));
+  EXPECT_THAT(from_bundle.out, HasSubstr("导出包    第 1–"));
+  EXPECT_THAT(from_bundle.out, HasSubstr("auditor:区审计局"));
+  // Not over a file that exists, not for a department, and nothing left.
+  EXPECT_EQ(Cli("auditor", {"bundle", "export", "--out", bundle}).exit_code, 2);
+  const std::string theirs = dir_ / "theirs.tzb";
+  EXPECT_NE(Cli("resources", {"bundle", "export", "--out", theirs}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(theirs));
+  EXPECT_FALSE(std::filesystem::exists(theirs + ".partial"));
+  // A range beyond the log is refused before anything is written.
+  testing::CommandResult beyond =
+      Cli("auditor", {"bundle", "export", "--to", "999999", "--out", dir_ / "beyond.tzb"});
+  EXPECT_EQ(beyond.exit_code, 1) << beyond.err;
+  EXPECT_THAT(beyond.err, HasSubstr("日志只有"));
+  // A bundle with a byte changed does not pass.
+  {
+    std::fstream f(bundle, std::ios::in | std::ios::out | std::ios::binary);
+    const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(bundle) / 2);
+    f.seekg(middle);
+    const char byte = static_cast<char>(f.get());
+    f.seekp(middle);
+    f.put(static_cast<char>(byte ^ 0x01));
+  }
+  testing::CommandResult changed = Verify({"--bundle", bundle, "--key", dir_ / "server.pem"});
+  EXPECT_EQ(changed.exit_code, 1) << changed.out;
+  EXPECT_THAT(changed.out, HasSubstr("核验未通过"));
+  EXPECT_EQ(Verify({"--bundle", bundle, dir_ / "data"}).exit_code, 2);
 
   const std::string backup = dir_ / "backup";
   Ok("admin", {"backup", backup});

@@ -1,15 +1,11 @@
 #include "verify/restore.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "base/files.h"
 #include "store/event_log.h"
 #include "store/sha256.h"
 #include "verify/verify.h"
@@ -19,80 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-absl::Status Errno(const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-absl::Status SyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno(absl::StrCat("opening ", path));
-  const int r = ::fsync(fd);
-  ::close(fd);
-  if (r != 0) return Errno(absl::StrCat("syncing ", path));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<uint64_t> CopyFileSynced(const std::string& from, const std::string& to) {
-  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return Errno(absl::StrCat("reading ", from));
-  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (out < 0) {
-    ::close(in);
-    return Errno(absl::StrCat("writing ", to));
-  }
-  uint64_t total = 0;
-  char buffer[1 << 16];
-  absl::Status status;
-  for (;;) {
-    const ssize_t n = ::read(in, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      status = Errno(absl::StrCat("reading ", from));
-      break;
-    }
-    if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(out, buffer + done, n - done);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        status = Errno(absl::StrCat("writing ", to));
-        break;
-      }
-      done += w;
-    }
-    if (!status.ok()) break;
-    total += n;
-  }
-  if (status.ok() && ::fsync(out) != 0) status = Errno(absl::StrCat("syncing ", to));
-  ::close(in);
-  if (::close(out) != 0 && status.ok()) status = Errno(absl::StrCat("closing ", to));
-  if (!status.ok()) return status;
-  return total;
-}
-
 }  // namespace
-
-absl::StatusOr<uint64_t> CopyDirectorySynced(const std::string& from, const std::string& to,
-                                             uint64_t* files) {
-  std::error_code error;
-  if (!fs::create_directory(to, error) || error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(to, "：不能新建目录（", error ? error.message() : "它已存在", "）"));
-  }
-  uint64_t bytes = 0;
-  for (const fs::directory_entry& e : fs::directory_iterator(from, error)) {
-    if (!e.is_regular_file()) {
-      return absl::FailedPreconditionError(absl::StrCat(e.path().string(), "：备份中只应有文件"));
-    }
-    auto n = CopyFileSynced(e.path().string(), (fs::path(to) / e.path().filename()).string());
-    if (!n.ok()) return n.status();
-    bytes += *n;
-    if (files != nullptr) ++*files;
-  }
-  if (error) return absl::UnavailableError(absl::StrCat("reading ", from, ": ", error.message()));
-  if (absl::Status s = SyncPath(to); !s.ok()) return s;
-  return bytes;
-}
 
 absl::StatusOr<Restored> Restore(const std::string& backup, const std::string& data_dir,
                                  const std::vector<std::string>& public_keys) {
@@ -122,9 +45,10 @@ absl::StatusOr<Restored> Restore(const std::string& backup, const std::string& d
   fs::remove_all(temporary, error);  // what a crash during an earlier restore left
   Restored out;
   absl::Status status = [&]() -> absl::Status {
-    auto bytes = CopyDirectorySynced(backup, temporary, &out.files);
-    if (!bytes.ok()) return bytes.status();
-    out.bytes = *bytes;
+    auto copied = CopyDirectorySynced(backup, temporary);
+    if (!copied.ok()) return copied.status();
+    out.files = copied->files;
+    out.bytes = copied->bytes;
     // The copy, read back before it is put in place, is the backup.
     ManualClock clock{absl::UnixEpoch()};
     store::Options ro;
@@ -139,6 +63,22 @@ absl::StatusOr<Restored> Restore(const std::string& backup, const std::string& d
         store::ToHex(v->merkle_root) != report.root) {
       return absl::DataLossError(absl::StrCat("复制出的日志与备份不同（", temporary, "）"));
     }
+    log->reset();
+    // The index, heads and request receipts beside the records are not
+    // covered by the chain, nor are the checkpoints of the projections: the
+    // restored log has them made anew from its records, and the server's
+    // first start replays the whole log.
+    auto writable = store::OpenEventLog(temporary, clock, {.create_if_missing = false});
+    if (!writable.ok()) {
+      return absl::DataLossError(absl::StrCat("恢复的日志不能打开：", writable.status().message()));
+    }
+    auto rederived = (*writable)->RederiveFromRecords();
+    if (!rederived.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("由记录重建索引失败：", rederived.status().message()));
+    }
+    out.streams = rederived->streams;
+    out.requests = rederived->requests;
     return absl::OkStatus();
   }();
   if (status.ok()) {

@@ -5,7 +5,12 @@
 // copied file by file into the data directory (each file and the directory
 // synced; written beside it and renamed into place, so a crash leaves no
 // half-restored log), and the copy is opened read-only and must give the
-// backup's chain digest and Merkle root.
+// backup's chain digest and Merkle root. What the log keeps beside its
+// records and the chain does not cover (the stream index, heads, request
+// receipts) is then made anew from the records, and the snapshots and
+// checkpoints of the projections are dropped: the restored server trusts
+// nothing of the backup but what the chain and the signatures vouch for,
+// and its first start replays the whole log.
 #ifndef TAIZHANG_VERIFY_RESTORE_H_
 #define TAIZHANG_VERIFY_RESTORE_H_
 
@@ -23,6 +28,8 @@ struct Restored {
   std::string root;          // hex, the Merkle root
   uint64_t files = 0;
   uint64_t bytes = 0;
+  uint64_t streams = 0;   // made anew from the records
+  uint64_t requests = 0;  // request receipts made anew
 };
 
 // `data_dir` must not exist, or be empty: FAILED_PRECONDITION otherwise, and
@@ -30,12 +37,6 @@ struct Restored {
 // DATA_LOSS when the copy does not read back as the backup.
 absl::StatusOr<Restored> Restore(const std::string& backup, const std::string& data_dir,
                                  const std::vector<std::string>& public_keys);
-
-// Copies the files of the directory `from` (flat, as a backup is) into the
-// new directory `to`, syncing each file and then the directory; `to` must
-// not exist. Returns the bytes copied.
-absl::StatusOr<uint64_t> CopyDirectorySynced(const std::string& from, const std::string& to,
-                                             uint64_t* files);
 
 }  // namespace taizhang::verify
 

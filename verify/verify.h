@@ -22,6 +22,14 @@
 //      `taizhang digest`) when its projections hold that position.
 // The first bad position and what is wrong there are named.
 //
+// CheckBundle() checks an export bundle (proof/bundle.h, docs/bundle.md)
+// instead: the bundle's frames, chain, blobs, key records and the path of
+// its last record to its signed checkpoint. A bundle from position 1 is then
+// read into a log of its own in a temporary directory (the records byte for
+// byte) and checked as a copy is, steps 1 to 5, with its checkpoint proving
+// every record; one from a later position cannot be replayed, and the
+// report says so.
+//
 // Thread-safety: Check is a pure function of its options and the files.
 #ifndef TAIZHANG_VERIFY_VERIFY_H_
 #define TAIZHANG_VERIFY_VERIFY_H_
@@ -44,6 +52,18 @@ struct CheckOptions {
   // auditor's check); false: it is only noted (a restore of a backup taken
   // before the first checkpoint).
   bool require_signature = true;
+  // The records up to here are proved by a signed checkpoint from outside
+  // the log (a bundle's): with none of its own, the log is not refused.
+  uint64_t proved_through = 0;
+};
+
+struct BundleOptions {
+  std::string file;                      // the bundle
+  std::vector<std::string> public_keys;  // Ed25519, 32 raw bytes each
+  std::vector<v1::Checkpoint> anchors;
+  std::string policies_dir;  // "": no replay
+  uint64_t through = 0;      // replay through this position (0: the bundle's last)
+  std::string work_dir;      // where the log is made ("": the system's temporary directory)
 };
 
 // One finding; `position` 0 when it is not of one record.
@@ -76,9 +96,19 @@ struct Report {
   double replay_seconds = 0;
   std::vector<Finding> failures;   // empty when ok
   std::vector<std::string> notes;  // what was not checked, and why
+  // Of a bundle (CheckBundle).
+  bool bundle = false;
+  uint64_t bundle_from = 0;
+  uint64_t bundle_to = 0;
+  uint64_t bundle_log_head = 0;  // the server's head when it was made
+  uint64_t bundle_checkpoint_size = 0;
+  std::string bundle_key_id;
+  std::string bundle_exported_by;
+  int64_t bundle_exported_at_us = 0;
 };
 
 Report Check(const CheckOptions& options);
+Report CheckBundle(const BundleOptions& options);
 
 // The report as a person reads it (Chinese), one fact per line.
 std::string Describe(const Report& report);

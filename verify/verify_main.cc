@@ -3,6 +3,7 @@
 //
 //   taizhang-verify BACKUP_DIR --key 服务器公钥.pem [--anchor 检查点.json]...
 //                   [--through POSITION] [--policies DIR] [--no-replay]
+//   taizhang-verify --bundle 导出包.tzb --key 服务器公钥.pem [same options]
 //
 // Exit status: 0 when everything checks, 1 when something does not (each
 // finding is printed with its position), 2 for a wrong command line.
@@ -16,6 +17,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/files.h"
 #include "google/protobuf/util/json_util.h"
 #include "proof/ed25519.h"
 #include "verify/verify.h"
@@ -31,17 +33,6 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
-// The shipped policies beside the program (<prefix>/bin/taizhang-verify,
-// <prefix>/share/taizhang/policies), as taizhangd finds them.
-std::string ShippedPolicies() {
-  std::error_code error;
-  std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "";
-  const std::filesystem::path dir =
-      (program.parent_path() / ".." / "share" / "taizhang" / "policies").lexically_normal();
-  return std::filesystem::is_directory(dir, error) ? dir.string() : "";
-}
-
 int Usage(const std::string& message) {
   std::fprintf(stderr, "taizhang-verify: %s\n", message.c_str());
   return 2;
@@ -52,12 +43,15 @@ int Usage(const std::string& message) {
 int main(int argc, char** argv) {
   CLI::App app{
       "taizhang-verify: 离线核验台账日志的副本（哈希链、默克尔树、签名、通报、重放与状态摘要）"};
-  std::string dir;
+  std::string dir, bundle;
   std::vector<std::string> key_files, anchor_files;
   std::string policies;
   uint64_t through = 0;
   bool no_replay = false;
-  app.add_option("dir", dir, "the copy of the log (a backup directory)")->required();
+  auto* dir_option = app.add_option("dir", dir, "the copy of the log (a backup directory)");
+  app.add_option("--bundle", bundle,
+                 "an export bundle (taizhang bundle export) instead of a copy of the log")
+      ->excludes(dir_option);
   app.add_option("--key", key_files,
                  "the public key of the server that signed the log (PEM file, or 64 hex digits); "
                  "repeatable");
@@ -75,6 +69,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (dir.empty() && bundle.empty()) return Usage("give the copy of the log, or --bundle FILE");
   taizhang::verify::CheckOptions options;
   options.dir = dir;
   options.through = through;
@@ -101,12 +96,24 @@ int main(int argc, char** argv) {
     }
   }
   if (!no_replay) {
-    options.policies_dir = policies.empty() ? ShippedPolicies() : policies;
+    options.policies_dir =
+        policies.empty() ? taizhang::InstalledDataDir(argv[0], "policies").value_or("") : policies;
     if (options.policies_dir.empty()) {
       return Usage("no policies installed beside the program: give --policies DIR or --no-replay");
     }
   }
-  const taizhang::verify::Report report = taizhang::verify::Check(options);
+  taizhang::verify::Report report;
+  if (!bundle.empty()) {
+    taizhang::verify::BundleOptions b;
+    b.file = bundle;
+    b.public_keys = options.public_keys;
+    b.anchors = options.anchors;
+    b.policies_dir = options.policies_dir;
+    b.through = options.through;
+    report = taizhang::verify::CheckBundle(b);
+  } else {
+    report = taizhang::verify::Check(options);
+  }
   std::fputs(taizhang::verify::Describe(report).c_str(), stdout);
   return report.ok ? 0 : 1;
 }

@@ -8,12 +8,14 @@
 #include "verify/verify.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/testing/files.h"
 #include "bench/city.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proof/bundle.h"
 #include "proof/checkpoint.h"
 #include "proof/ed25519.h"
 #include "proof/signer.h"
@@ -281,6 +283,94 @@ TEST_F(VerifyTest, AConsistentRewriteOfTheWholeChainIsCaughtByTheSignedRoots) {
   EXPECT_EQ(First(r).position, first_checkpoint_) << Describe(r);
   EXPECT_THAT(First(r).what, HasSubstr("默克尔根与本副本"));
   EXPECT_GT(r.records_checked, 0u);
+}
+
+class BundleVerifyTest : public VerifyTest {
+ protected:
+  // The bundle of records [from, to] of the copy, proved by the last
+  // checkpoint, in a file.
+  std::string Bundle(uint64_t from, uint64_t to) {
+    store::Options o;
+    o.read_only = true;
+    o.create_if_missing = false;
+    auto log = store::OpenEventLog(dir_.path(), clock_, o);
+    EXPECT_TRUE(log.ok()) << log.status();
+    const std::string file = absl::StrCat(bundles_.path(), "/", from, "-", to, ".tzb");
+    std::ofstream out(file, std::ios::binary);
+    auto written =
+        proof::WriteBundle(**log, {.from = from, .to = to}, last_, public_key_, clock_.NowMicros(),
+                           "auditor:审计局", [&](std::string_view bytes) {
+                             out.write(bytes.data(), bytes.size());
+                             return absl::OkStatus();
+                           });
+    EXPECT_TRUE(written.ok()) << written.status();
+    return file;
+  }
+  BundleOptions Of(const std::string& file) {
+    BundleOptions b;
+    b.file = file;
+    b.public_keys = {public_key_};
+    b.policies_dir = options_.policies_dir;
+    b.work_dir = work_.path();
+    return b;
+  }
+
+  ::taizhang::testing::TempDir bundles_;
+  ::taizhang::testing::TempDir work_;
+};
+
+TEST_F(BundleVerifyTest, ABundleFromTheFirstRecordReplaysToTheDigestOfTheCopyAtItsEnd) {
+  const uint64_t to = last_.size();
+  BundleOptions b = Of(Bundle(1, to));
+  b.anchors = {Anchor(last_)};
+  const Report r = CheckBundle(b);
+  ASSERT_TRUE(r.ok) << Describe(r);
+  EXPECT_TRUE(r.bundle);
+  EXPECT_EQ(r.head, to);
+  EXPECT_EQ(r.records_checked, to);
+  EXPECT_EQ(r.signed_through, to);
+  EXPECT_EQ(r.anchors, 1u);
+  ASSERT_TRUE(r.replayed);
+  EXPECT_EQ(r.digest_position, to);
+  // The same digest as the copy's replayed to the same position.
+  CheckOptions o = Options();
+  o.through = to;
+  const Report copy = Check(o);
+  ASSERT_TRUE(copy.ok) << Describe(copy);
+  EXPECT_EQ(r.state_digest, copy.state_digest);
+  EXPECT_EQ(r.chain_digest, store::ToHex(store::Sha256(Tamperer(dir_.path()).Get(to))));
+  const std::string text = Describe(r);
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("导出包    第 1–", to, " 条记录")));
+  EXPECT_THAT(text, HasSubstr("auditor:审计局"));
+  EXPECT_THAT(text, HasSubstr("核验通过"));
+  // Nothing is left of the log it was read into.
+  EXPECT_TRUE(std::filesystem::is_empty(work_.path()));
+}
+
+TEST_F(BundleVerifyTest, ABundleFromALaterRecordIsProvedButNotReplayedAndSaysSo) {
+  const Report r = CheckBundle(Of(Bundle(first_checkpoint_, last_.size())));
+  ASSERT_TRUE(r.ok) << Describe(r);
+  EXPECT_FALSE(r.replayed);
+  EXPECT_EQ(r.records_checked, last_.size() - first_checkpoint_ + 1);
+  EXPECT_EQ(r.signed_through, last_.size());
+  EXPECT_THAT(Describe(r), HasSubstr("重放工作流需从第 1 条起"));
+}
+
+TEST_F(BundleVerifyTest, ABundleCutShortOrCheckedAgainstAnotherKeyFails) {
+  const std::string file = Bundle(1, last_.size());
+  BundleOptions b = Of(file);
+  b.public_keys = {proof::SigningKey::Generate()->public_key()};
+  Report r = CheckBundle(b);
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(First(r).what, HasSubstr("不是所给公钥"));
+  EXPECT_FALSE(r.replayed);
+
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 100);
+  r = CheckBundle(Of(file));
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(First(r).what, HasSubstr("截断"));
+  EXPECT_THAT(Describe(r), HasSubstr("核验未通过"));
+  EXPECT_TRUE(std::filesystem::is_empty(work_.path()));
 }
 
 }  // namespace

@@ -45,11 +45,12 @@ inline std::string PoliciesDir() { return SourceDir() + "/workflows/policies"; }
 // open in it (a log, a ledger), so that those close first.
 class TempDir {
  public:
-  TempDir() {
+  TempDir() : TempDir(std::filesystem::temp_directory_path()) {}
+  // A new directory under `parent` (e.g. on another filesystem).
+  explicit TempDir(const std::filesystem::path& parent) {
     std::random_device rd;
     for (;;) {
-      path_ = std::filesystem::temp_directory_path() /
-              absl::StrCat("taizhang-test-", getpid(), "-", rd());
+      path_ = parent / absl::StrCat("taizhang-test-", getpid(), "-", rd());
       if (std::filesystem::create_directory(path_)) break;
     }
   }

@@ -296,6 +296,28 @@ inline std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
+// Creates task `id` (request id `id` too) of a fixed project for 区自然资源局,
+// with a limit on `due_date` (YYYY-MM-DD) when one is given.
+inline grpc::Status CreateTask(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& token, const std::string& id,
+                               const std::string& due_date = "") {
+  v1::Tasks::Stub stub(channel);
+  v1::CreateTaskRequest request;
+  request.mutable_header()->set_request_id(id);
+  request.set_task_id(id);
+  auto* create = request.mutable_create();
+  create->set_task_id(id);
+  create->set_project_code("2020-530115-72-01-000001");
+  create->set_title(absl::StrCat("任务", id));
+  create->add_responsible_units("区自然资源局");
+  if (!due_date.empty()) {
+    create->mutable_deadline()->mutable_rule()->set_kind(v1::DeadlineRule::FIXED_DATE);
+    create->mutable_deadline()->mutable_rule()->set_fixed_date(due_date);
+  }
+  v1::TaskReply reply;
+  return stub.CreateTask(Call(token).get(), request, &reply);
+}
+
 inline grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);

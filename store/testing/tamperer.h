@@ -69,8 +69,23 @@ class Tamperer {
   void PutSnapshotKey(const std::string& key, const std::string& value) {
     ASSERT_TRUE(db_->Put({}, handles_[5], key, value).ok());
   }
+  bool HasSnapshotKey(const std::string& key) {
+    std::string v;
+    return db_->Get({}, handles_[5], key, &v).ok();
+  }
   void DeleteSnapshotKey(const std::string& key) {
     ASSERT_TRUE(db_->Delete({}, handles_[5], key).ok());
+  }
+  // What the log derives from its records: the stream index, the heads,
+  // the request receipts (store/format.h's keys).
+  void PutIndex(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[2], key, value).ok());
+  }
+  void PutHead(const std::string& stream, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[3], stream, value).ok());
+  }
+  void PutReceipt(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put({}, handles_[4], key, value).ok());
   }
   // The Merkle tree's node (level, index).
   std::string GetNode(uint32_t level, uint64_t index) {
