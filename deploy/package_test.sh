@@ -30,7 +30,7 @@ has() { grep -q " $1\$" "$work/contents" || fail "the package lacks $1"; }
 for f in /usr/bin/taizhangd /usr/bin/taizhang /usr/bin/taizhang-verify /usr/share/taizhang/make-tokens \
   /lib/systemd/system/taizhangd.service /etc/taizhang/taizhangd.textproto \
   /usr/share/doc/taizhang/operations.md /usr/share/doc/taizhang/storage-format.md \
-  /usr/share/doc/taizhang/proof.md \
+  /usr/share/doc/taizhang/proof.md /usr/share/doc/taizhang/bundle.md \
   /usr/share/doc/taizhang/README.md /usr/share/doc/taizhang/examples/tokens.example.textproto; do
   has "$f"
 done

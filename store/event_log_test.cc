@@ -607,6 +607,23 @@ TEST_F(EventLogTest, ACopiedBackupIsReadBackAndSharesNoFile) {
   EXPECT_TRUE((*backup)->Verify(1, 0)->ok);
   backup->reset();
   std::filesystem::remove_all(copy_dir);
+
+  // What a crash during a copy leaves (the staged links) stays while the log
+  // is opened read-only, and goes when it is opened to write.
+  log_.reset();
+  const std::filesystem::path staging = std::filesystem::path(dir_) / "backup-staging";
+  std::filesystem::create_directories(staging / "half");
+  {
+    Options ro;
+    ro.read_only = true;
+    ro.create_if_missing = false;
+    auto read_only = OpenEventLog(dir_, clock_, ro);
+    ASSERT_TRUE(read_only.ok()) << read_only.status();
+  }
+  EXPECT_TRUE(std::filesystem::exists(staging / "half"));
+  Reopen();
+  EXPECT_FALSE(std::filesystem::exists(staging));
+  EXPECT_EQ(log_->HeadPosition(), 10u);
 }
 
 TEST_F(EventLogTest, AReadOnlyLogReadsEverythingAndWritesNothing) {

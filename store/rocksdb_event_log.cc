@@ -356,6 +356,8 @@ class RocksEventLog final : public EventLog {
     return options_.env != nullptr ? options_.env : rocksdb::Env::Default();
   }
   std::string CheckpointFile() const { return dir_ + "/checkpoint-being-written.tmp"; }
+  // Where BackupCopy takes the consistent state it copies (hard links).
+  std::string BackupStagingDir() const { return dir_ + "/backup-staging"; }
 
   std::string dir_;
   absl::Mutex checkpoint_mu_;  // one WriteCheckpoint at a time
@@ -492,9 +494,14 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
     }
     RETURN_IF_ERROR(LoadMerkleTree());
   }
-  // A checkpoint a crash left unfinished (or a second link a crash left to
-  // an ingested one): only its name goes.
-  (void)env()->DeleteFile(CheckpointFile());
+  if (!options_.read_only) {
+    // A checkpoint a crash left unfinished (or a second link a crash left to
+    // an ingested one): only its name goes. And the links a crash left while
+    // a copied backup was being taken.
+    (void)env()->DeleteFile(CheckpointFile());
+    std::error_code error;
+    std::filesystem::remove_all(BackupStagingDir(), error);
+  }
   committer_ = std::thread([this] { CommitterLoop(); });
   return absl::OkStatus();
 }
@@ -1578,7 +1585,7 @@ absl::StatusOr<EventLog::CopiedBackup> RocksEventLog::BackupCopy(const std::stri
   }
   // The consistent state is taken as hard links inside the log's directory
   // (at once, holding up no append for long), then copied from there.
-  const std::string staging = (fs::path(dir_) / "backup-staging").string();
+  const std::string staging = BackupStagingDir();
   fs::remove_all(staging, error);  // what a crash during an earlier copy left
   CopiedBackup out;
   {
