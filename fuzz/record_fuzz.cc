@@ -4,6 +4,7 @@
 // Scan, RecordBytes, the tree). Nothing crashes; what does not decode, or
 // is not the record that was there, is refused with DATA_LOSS naming its
 // position, Verify names it, and no read writes.
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -28,6 +29,12 @@ fs::path Scratch() {
     fs::path root = fs::is_directory(shm, error) ? shm : fs::temp_directory_path();
     fs::path dir = root / absl::StrCat("tz_fuzz_record_", ::getpid(), "_", std::random_device()());
     fs::create_directories(dir, error);
+    // Gone when the program ends (it holds a log open only while an input runs).
+    static const fs::path* scratch = new fs::path(dir);
+    std::atexit([] {
+      std::error_code e;
+      fs::remove_all(*scratch, e);
+    });
     return dir;
   }();
   return base;
@@ -80,8 +87,8 @@ std::vector<std::string> RecordSeeds(const std::string&) {
   std::vector<std::string> out;
   // The first byte chooses the record replaced: even, the middle one; odd, the last.
   for (const std::string& r : records) {
-    out.push_back("\x00" + r);
-    out.push_back("\x01" + r);
+    out.push_back(std::string(1, '\0') + r);
+    out.push_back(std::string(1, '\1') + r);
   }
   v1::EventRecord other;
   other.ParseFromString(records[1]);

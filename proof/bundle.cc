@@ -420,17 +420,22 @@ class Checker {
       facts_.notes.push_back("未给公钥：只核验了包内的自洽，不能证明包出自持有私钥的服务器");
       return true;
     }
+    // Keys are compared whole, not by their ids (eight bytes of a hash).
     std::set<std::string> trusted;
     for (const std::string& key : public_keys_) {
-      trusted.insert(KeyIdOf(key));
-      for (const std::string& id : chain_.TrustedFrom(key)) trusted.insert(id);
+      trusted.insert(key);
+      for (const std::string& id : chain_.TrustedFrom(key)) {
+        if (const ChainKey* k = chain_.Find(id)) trusted.insert(k->public_key);
+      }
     }
-    if (!trusted.contains(c.key_id())) {
+    const std::string& signer = header().checkpoint_public_key();
+    if (!trusted.contains(signer) || KeyIdOf(signer) != c.key_id()) {
       Fail(0, absl::StrCat("包头的检查点由密钥 ", c.key_id(),
                            " 签署，它不是所给公钥，也不由所给公钥经双方签名的轮换认可"));
       return false;
     }
     facts_.trusted = true;
+    facts_.trusted_keys.assign(trusted.begin(), trusted.end());
     return true;
   }
 

@@ -103,9 +103,12 @@ struct BundleProblem {
 struct BundleFacts {
   v1::BundleHeader header;
   BundleSummary summary;
-  std::string last_hash;                 // 32 bytes: the chain hash at header.to_position
-  uint64_t keys = 0;                     // keys introduced or rotated in the key records
-  bool trusted = false;                  // the checkpoint's key is one the checker trusts
+  std::string last_hash;  // 32 bytes: the chain hash at header.to_position
+  uint64_t keys = 0;      // keys introduced or rotated in the key records
+  bool trusted = false;   // the checkpoint's key is one the checker trusts
+  // The public keys (32 bytes each) trusted: those given, and those the
+  // bundle's key records reach from them by rotations both keys signed.
+  std::vector<std::string> trusted_keys;
   std::vector<std::string> notes;        // in Chinese: what was not proved, and why
   std::optional<BundleProblem> problem;  // none when the bundle checks
 };

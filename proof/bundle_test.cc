@@ -34,7 +34,9 @@ class Ledger {
     auto log = store::OpenEventLog(dir, clock_);
     EXPECT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
-    if (!std::filesystem::exists(key_file)) EXPECT_TRUE(key.Write(key_file).ok());
+    if (!std::filesystem::exists(key_file)) {
+      EXPECT_TRUE(key.Write(key_file).ok());
+    }
     auto signer = CheckpointSigner::Open(
         *log_, clock_, timer_clock_, *SigningKey::Load(key_file), std::nullopt,
         SignerOptions{.every_events = 0, .every = absl::ZeroDuration()});

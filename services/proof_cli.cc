@@ -1,6 +1,10 @@
 #include "services/proof_cli.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -121,9 +125,12 @@ void AddBundleCommand(CLI::App& app, CliContext& ctx) {
     if (std::filesystem::exists(f->out, error)) {
       return ctx.Fail(absl::StrCat("--out ", f->out, "：文件已存在，不覆盖"), 2);
     }
+    // Made here, never over another file (an export under way, or anything).
     const std::string partial = f->out + ".partial";
-    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-    if (!file) return ctx.Fail(absl::StrCat(partial, "：无法写入"), 2);
+    std::FILE* file = std::fopen(partial.c_str(), "wbx");
+    if (file == nullptr) {
+      return ctx.Fail(absl::StrCat(partial, "：无法新建（已存在，或目录不可写）"), 2);
+    }
     v1::Audit::Stub stub(ctx.Channel());
     grpc::ClientContext call;
     ctx.Prepare(&call, /*streaming=*/true);
@@ -132,10 +139,15 @@ void AddBundleCommand(CLI::App& app, CliContext& ctx) {
     request.set_to_position(f->to);
     auto reader = stub.ExportBundle(&call, request);
     v1::BundleChunk chunk;
-    while (reader->Read(&chunk)) file.write(chunk.data().data(), chunk.data().size());
+    bool written = true;
+    while (reader->Read(&chunk)) {
+      written &=
+          std::fwrite(chunk.data().data(), 1, chunk.data().size(), file) == chunk.data().size();
+    }
     grpc::Status status = reader->Finish();
-    file.close();
-    if (!status.ok() || !file) {
+    written &= std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
+    written &= std::fclose(file) == 0;
+    if (!status.ok() || !written) {
       std::filesystem::remove(partial, error);
       if (!status.ok()) return ctx.Fail(status);
       return ctx.Fail(absl::StrCat(partial, "：写入失败"), 2);
@@ -154,8 +166,16 @@ void AddBundleCommand(CLI::App& app, CliContext& ctx) {
                                    "：", facts.problem->what),
                       1);
     }
-    std::filesystem::rename(partial, f->out, error);
-    if (error) return ctx.Fail(absl::StrCat(f->out, "：", error.message()), 2);
+    // Put in place only where nothing is: a link fails on a file that exists.
+    const bool placed = ::link(partial.c_str(), f->out.c_str()) == 0;
+    const int link_error = errno;
+    std::filesystem::remove(partial, error);
+    if (!placed) {
+      return ctx.Fail(
+          absl::StrCat("--out ", f->out, "：",
+                       link_error == EEXIST ? "文件已存在，不覆盖" : std::strerror(link_error)),
+          2);
+    }
     const v1::BundleHeader& h = facts.header;
     if (ctx.json) return ctx.PrintJson(h);
     ctx.Print(absl::StrCat(

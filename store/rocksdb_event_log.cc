@@ -267,8 +267,12 @@ class RocksEventLog final : public EventLog {
                 const std::string& hash, rocksdb::WriteBatch* batch) const;
   // After a batch failed to be written: the log takes no more writes until
   // it is reopened (the disk's state after a failed sync is unknown). The
-  // error every writer of the batch is given. Under write_mu_.
+  // error every writer of the batch is given. Under write_mu_; the
+  // OnWritesStopped callback is told later, by TellStopped, outside it.
   absl::Status StopWrites(const rocksdb::Status& s);
+  // Calls the OnWritesStopped callback when StopWrites left it a notice.
+  // Outside the log's locks.
+  void TellStopped();
   // Leads one group of at most `most` appends from the front of the queue
   // (mu_ held on entry and on return); returns the async writers of the
   // group, done, to call back.
@@ -327,6 +331,8 @@ class RocksEventLog final : public EventLog {
   uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;  // last durable position
   absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
   std::function<void(const absl::Status&)> on_stopped_ ABSL_GUARDED_BY(mu_);
+  // The callback StopWrites found, for TellStopped to call.
+  std::function<void(const absl::Status&)> stop_notice_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::function<void(uint64_t)>> subscribers_ ABSL_GUARDED_BY(mu_);
   uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
   // Leads the groups whose front writer is asynchronous.
@@ -356,8 +362,10 @@ class RocksEventLog final : public EventLog {
     return options_.env != nullptr ? options_.env : rocksdb::Env::Default();
   }
   std::string CheckpointFile() const { return dir_ + "/checkpoint-being-written.tmp"; }
-  // Where BackupCopy takes the consistent state it copies (hard links).
-  std::string BackupStagingDir() const { return dir_ + "/backup-staging"; }
+  // Where BackupCopy takes the consistent state it copies (hard links):
+  // backup-staging-<n>, one for each copy under way.
+  std::string BackupStagingPrefix() const { return dir_ + "/backup-staging"; }
+  std::atomic<uint64_t> backup_copies_{0};
 
   std::string dir_;
   absl::Mutex checkpoint_mu_;  // one WriteCheckpoint at a time
@@ -500,7 +508,11 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
     // a copied backup was being taken.
     (void)env()->DeleteFile(CheckpointFile());
     std::error_code error;
-    std::filesystem::remove_all(BackupStagingDir(), error);
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+      if (entry.path().filename().string().rfind("backup-staging", 0) == 0) {
+        std::filesystem::remove_all(entry.path(), error);
+      }
+    }
   }
   committer_ = std::thread([this] { CommitterLoop(); });
   return absl::OkStatus();
@@ -866,8 +878,11 @@ std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self, size_
   if (!bg.ok()) {
     for (Writer* x : group) x->result = bg;
   } else {
-    absl::MutexLock wl(&write_mu_);
-    WriteAsLeader(group);
+    {
+      absl::MutexLock wl(&write_mu_);
+      WriteAsLeader(group);
+    }
+    TellStopped();
   }
 
   std::vector<std::function<void(uint64_t)>> to_notify;
@@ -905,6 +920,12 @@ std::vector<RocksEventLog::Writer*> RocksEventLog::LeadGroup(Writer* self, size_
 }
 
 void RocksEventLog::WriteAsLeader(std::vector<Writer*>& group) {
+  // Writes may have stopped since the group was taken (AppendRecorded does
+  // not queue): seen here, under write_mu_, nothing is written after them.
+  if (absl::Status bg = WriteStatus(); !bg.ok()) {
+    for (Writer* w : group) w->result = bg;
+    return;
+  }
   uint64_t position = written_head_;
   std::string hash = last_hash_;
   int64_t now_us = std::max(clock_.NowMicros(), last_recorded_us_);
@@ -1067,14 +1088,22 @@ absl::Status RocksEventLog::StopWrites(const rocksdb::Status& s) {
                    "直至服务器重新启动（the event log could not make the batch durable: ",
                    s.ToString(), "）"));
   stream_cache_.clear();
-  std::function<void(const absl::Status&)> stopped;
+  absl::MutexLock l(&mu_);
+  if (bg_error_.ok()) stop_notice_ = on_stopped_;
+  bg_error_ = err;
+  return err;
+}
+
+void RocksEventLog::TellStopped() {
+  std::function<void(const absl::Status&)> notice;
+  absl::Status why;
   {
     absl::MutexLock l(&mu_);
-    if (bg_error_.ok()) stopped = on_stopped_;
-    bg_error_ = err;
+    notice = std::move(stop_notice_);
+    stop_notice_ = nullptr;
+    why = bg_error_;
   }
-  if (stopped) stopped(err);
-  return err;
+  if (notice) notice(why);
 }
 
 absl::StatusOr<RocksEventLog::StreamState> RocksEventLog::LoadStreamState(
@@ -1585,8 +1614,7 @@ absl::StatusOr<EventLog::CopiedBackup> RocksEventLog::BackupCopy(const std::stri
   }
   // The consistent state is taken as hard links inside the log's directory
   // (at once, holding up no append for long), then copied from there.
-  const std::string staging = BackupStagingDir();
-  fs::remove_all(staging, error);  // what a crash during an earlier copy left
+  const std::string staging = absl::StrCat(BackupStagingPrefix(), "-", ++backup_copies_);
   CopiedBackup out;
   {
     absl::MutexLock wl(&write_mu_);
@@ -1746,6 +1774,7 @@ absl::StatusOr<uint64_t> RocksEventLog::AppendRecorded(const std::vector<std::st
   std::string receipt_key;
   v1::AppendReceipt receipt;
   absl::flat_hash_set<std::string> named;
+  absl::flat_hash_set<std::string> requests;  // the request ids begun in this call
   for (size_t i = 0; i < records.size(); ++i) {
     const std::string& bytes = records[i];
     const uint64_t at = position + 1;
@@ -1761,7 +1790,11 @@ absl::StatusOr<uint64_t> RocksEventLog::AppendRecorded(const std::vector<std::st
     }
     if (r.prev_hash() != hash)
       return refuse(std::string("its prev_hash is not the hash of the record before"));
-    if (r.stream().empty()) return refuse(std::string("names no stream"));
+    if (r.stream().empty() || r.stream().find('\0') != std::string::npos ||
+        r.actor().find('\0') != std::string::npos ||
+        r.request_id().find('\0') != std::string::npos) {
+      return refuse(std::string("names no stream, or a name with a NUL byte"));
+    }
     StreamState state;
     if (auto it = touched.find(r.stream()); it != touched.end()) {
       state = it->second;
@@ -1781,7 +1814,11 @@ absl::StatusOr<uint64_t> RocksEventLog::AppendRecorded(const std::vector<std::st
     // The receipt: an append's records are consecutive, its first at index 0.
     std::string key = fmt::RequestKey(r.actor(), r.request_id());
     if (r.index_in_append() == 0) {
-      if (key != receipt_key) {
+      if (!requests.insert(key).second) {
+        return refuse(
+            absl::StrCat("request id '", r.request_id(), "' of '", r.actor(), "' was used before"));
+      }
+      {
         ASSIGN_OR_RETURN(auto held, LoadReceipt(key));
         if (held.has_value()) {
           return refuse(absl::StrCat("request id '", r.request_id(), "' of '", r.actor(),
@@ -1844,7 +1881,12 @@ absl::StatusOr<uint64_t> RocksEventLog::AppendRecorded(const std::vector<std::st
   PutHeads(touched, position, hash, &batch);
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) return StopWrites(s);
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
+    absl::Status err = StopWrites(s);
+    wl.Release();
+    TellStopped();
+    return err;
+  }
   written_head_ = position;
   last_hash_ = hash;
   last_recorded_us_ = recorded_us;

@@ -390,11 +390,18 @@ Report CheckBundle(const BundleOptions& options) {
   }
   CheckOptions o;
   o.dir = dir.string();
+  // The keys the bundle's key records reach from those given: a log read
+  // from 1 to `to` may hold only the older ones of them.
   o.public_keys = options.public_keys;
+  for (const std::string& key : facts.trusted_keys) {
+    if (std::find(o.public_keys.begin(), o.public_keys.end(), key) == o.public_keys.end()) {
+      o.public_keys.push_back(key);
+    }
+  }
   o.anchors = options.anchors;
   o.policies_dir = options.policies_dir;
   o.through = options.through;
-  o.proved_through = facts.trusted || options.public_keys.empty() ? h.to_position() : 0;
+  o.proved_through = facts.trusted ? h.to_position() : 0;
   Report checked = Check(o);
   cleanup();
   checked.bundle = true;
@@ -430,7 +437,7 @@ std::string Describe(const Report& r) {
           &out, "导出      ", r.bundle_exported_by, "，",
           absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(r.bundle_exported_at_us),
                            absl::FixedTimeZone(8 * 3600)),
-          "（北京时间）\n");
+          "（北京时间；包头所记，未经签名）\n");
     }
   }
   absl::StrAppend(&out, "日志      ", r.head, " 条记录\n");

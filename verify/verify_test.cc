@@ -373,5 +373,72 @@ TEST_F(BundleVerifyTest, ABundleCutShortOrCheckedAgainstAnotherKeyFails) {
   EXPECT_TRUE(std::filesystem::is_empty(work_.path()));
 }
 
+// A bundle of a log up to before a key rotation, proved by a checkpoint of
+// the new key, checked by an auditor who holds only the new key: the old key
+// is reached through the rotation both keys signed, in the log read from the
+// bundle too.
+TEST(BundleKeysTest, AnAuditorHoldingOnlyTheNewKeyTrustsTheOldOneThroughTheRotation) {
+  ::taizhang::testing::TempDir dir;
+  ManualClock clock(absl::FromUnixSeconds(1764734400));
+  auto log = store::OpenEventLog(dir.path() + "/log", clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  auto append = [&](int n) {
+    static int next = 0;
+    for (int i = 0; i < n; ++i) {
+      store::AppendRequest r;
+      r.stream = "note/1";
+      r.request_id = absl::StrCat("r", next++);
+      store::NewEvent e;
+      e.type = "note.Written";
+      e.actor = "supervision:督查室";
+      r.events.push_back(e);
+      ASSERT_TRUE((*log)->Append(r).ok());
+    }
+  };
+  const std::string old_file = dir.path() + "/old.pem", new_file = dir.path() + "/new.pem";
+  ASSERT_TRUE(proof::SigningKey::Generate()->Write(old_file).ok());
+  ASSERT_TRUE(proof::SigningKey::Generate()->Write(new_file).ok());
+  append(3);
+  {
+    auto signer =
+        proof::CheckpointSigner::Open(**log, clock, clock, *proof::SigningKey::Load(old_file),
+                                      std::nullopt, proof::SignerOptions{});
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    ASSERT_TRUE((*signer)->SignNow().ok());  // the old key at 4, its checkpoint at 5
+    (*signer)->Stop();
+  }
+  append(2);
+  auto signer =
+      proof::CheckpointSigner::Open(**log, clock, clock, *proof::SigningKey::Load(new_file),
+                                    *proof::SigningKey::Load(old_file), proof::SignerOptions{});
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  auto latest = (*signer)->SignNow();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  const std::string new_key = (*signer)->key().public_key();
+  const std::string file = dir.path() + "/1-5.tzb";
+  {
+    std::ofstream out(file, std::ios::binary);
+    ASSERT_TRUE(proof::WriteBundle(**log, {.from = 1, .to = 5}, latest->checkpoint, new_key,
+                                   clock.NowMicros(), "auditor:审计局",
+                                   [&](std::string_view bytes) {
+                                     out.write(bytes.data(), bytes.size());
+                                     return absl::OkStatus();
+                                   })
+                    .ok());
+  }
+  (*signer)->Stop();
+  BundleOptions b;
+  b.file = file;
+  b.public_keys = {new_key};
+  b.work_dir = dir.path();
+  const Report r = CheckBundle(b);
+  EXPECT_TRUE(r.ok) << Describe(r);
+  EXPECT_EQ(r.checkpoints_trusted, 1u);  // the old key's checkpoint at 5, inside the bundle
+  EXPECT_EQ(r.signed_through, 5u);
+  // Another key held: nothing is trusted.
+  b.public_keys = {proof::SigningKey::Generate()->public_key()};
+  EXPECT_FALSE(CheckBundle(b).ok);
+}
+
 }  // namespace
 }  // namespace taizhang::verify
