@@ -116,7 +116,7 @@ TEST_P(FaultTest, WritesAreRefusedSayingWhyAndNothingAcknowledgedIsLost) {
     ctx->TryCancel();
     (void)stream->Finish();
   }
-  EXPECT_EQ(d->Stop(), 0);
+  EXPECT_EQ(d->Stop(), 0) << d->Stderr();
 
   // Restarted on a healthy disk: the refused commands, retried with their
   // request ids, each land once; what was acknowledged is there.
@@ -128,7 +128,7 @@ TEST_P(FaultTest, WritesAreRefusedSayingWhyAndNothingAcknowledgedIsLost) {
     grpc::Status s = CreateTask(channel, id);
     EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
   }
-  EXPECT_EQ(d->Stop(), 0);
+  EXPECT_EQ(d->Stop(), 0) << d->Stderr();
   const std::map<std::string, int> landed = Landed();
   EXPECT_EQ(landed, (std::map<std::string, int>{{"t1", 1}, {"t2", 1}, {"t3", 1}, {"t4", 1}}));
 }
