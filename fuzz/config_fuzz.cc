@@ -2,6 +2,7 @@
 // it: any text is read from a file and applied to the server's options. What
 // does not parse, or holds a bad clock or date, is refused with
 // INVALID_ARGUMENT naming the file or the field.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -25,9 +26,16 @@ std::vector<std::string> ConfigSeeds(const std::string& source_dir) {
 }  // namespace
 
 TAIZHANG_FUZZ_TARGET(config, ConfigSeeds) {
-  static const fs::path file =
-      fs::temp_directory_path() /
-      absl::StrCat("tz_fuzz_config_", ::getpid(), "_", std::random_device()(), ".textproto");
+  static const fs::path file = [] {
+    static const fs::path* path = new fs::path(
+        fs::temp_directory_path() /
+        absl::StrCat("tz_fuzz_config_", ::getpid(), "_", std::random_device()(), ".textproto"));
+    std::atexit([] {
+      std::error_code error;
+      fs::remove(*path, error);
+    });
+    return *path;
+  }();
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
