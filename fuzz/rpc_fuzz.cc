@@ -18,6 +18,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
 #include "fuzz/fuzz_target.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
@@ -196,7 +198,7 @@ TAIZHANG_FUZZ_TARGET(rpc, RpcSeeds) {
   s.ledger->runtime().Quiesce();
   const uint64_t before = s.server->log().HeadPosition();
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  ctx.set_deadline(absl::ToChronoTime(SharedSystemClock().Now() + absl::Seconds(60)));
   if (caller[0][0] != '\0') ctx.AddMetadata("authorization", absl::StrCat("Bearer ", caller[0]));
   grpc::GenericStub stub(s.channel);
   grpc::ByteBuffer received;
