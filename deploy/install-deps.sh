@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang-format
+  ninja-build lld  # the build's generator and linker (deploy/dev): a clean build in less time
   clang libclang-rt-14-dev  # the fuzz build: libFuzzer and the sanitizers (deploy/fuzz)
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libboost-dev libssl-dev

@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "fuzz/fuzz_target.h"
-#include "rocksdb/db.h"
 #include "store/event_log.h"
 #include "store/format.h"
+#include "store/testing/raw_log.h"
 #include "taizhang/v1/record.pb.h"
 
 namespace taizhang::fuzz {
@@ -62,20 +62,10 @@ std::vector<std::string> MakeLog(const std::string& dir, Clock& clock) {
 
 // Puts `value` as the stored bytes of `position`, past the log.
 void PutRaw(const std::string& dir, uint64_t position, const std::string& value) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name :
-       {rocksdb::kDefaultColumnFamilyName.c_str(), store::format::kEventsCf,
-        store::format::kStreamIndexCf, store::format::kHeadsCf, store::format::kRequestsCf,
-        store::format::kSnapshotsCf, store::format::kMetaCf, store::format::kBlobsCf,
-        store::format::kMerkleCf}) {
-    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  FUZZ_CHECK(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  FUZZ_CHECK(db->Put({}, handles[1], store::format::EventKey(0, position), value).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  store::testing::RawLog raw(dir);
+  FUZZ_CHECK(raw.status().ok());
+  FUZZ_CHECK(
+      raw.Put(store::testing::RawLog::kEvents, store::format::EventKey(0, position), value).ok());
 }
 
 std::vector<std::string> RecordSeeds(const std::string&) {

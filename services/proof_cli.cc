@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -64,26 +66,96 @@ std::optional<v1::SignedCheckpoint> FromView(const v1::Checkpoint& view) {
   return c;
 }
 
-// What the held key says of the checkpoint: "" when it signed it, else why
-// not.
-std::string Refusal(const v1::Checkpoint& view, const std::string& key) {
+// The log's signing keys, folded from its proof records as the server gives
+// them, each record's signatures checked here (proof::KeyChain): which keys
+// a held key reaches by rotations rests on signatures, not on the server's
+// word. nullopt and `*why` when the records cannot be read or do not check.
+std::optional<proof::KeyChain> ReadKeyChain(CliContext& ctx, std::string* why) {
+  v1::Audit::Stub stub(ctx.Channel());
+  proof::KeyChain chain;
+  std::string page_token;
+  do {
+    grpc::ClientContext call;
+    ctx.Prepare(&call);
+    v1::ReadStreamRequest request;
+    request.set_stream(proof::kProofStream);
+    request.set_page_size(1000);
+    request.set_page_token(page_token);
+    v1::ReadStreamResponse response;
+    grpc::Status status = stub.ReadStream(&call, request, &response);
+    if (!status.ok()) {
+      *why = absl::StrCat("不能读取日志的密钥记录：", status.error_message());
+      return std::nullopt;
+    }
+    for (const v1::AuditEvent& e : response.events()) {
+      v1::ProofEvent event;
+      if (!event.ParseFromString(e.payload())) {
+        *why = absl::StrCat("第 ", e.position(), " 条证明记录不可读");
+        return std::nullopt;
+      }
+      if (absl::Status s = chain.Add(e.position(), event); !s.ok()) {
+        *why = std::string(s.message());
+        return std::nullopt;
+      }
+    }
+    page_token = response.next_page_token();
+  } while (!page_token.empty());
+  return chain;
+}
+
+// What the held key says of the checkpoint.
+struct Verdict {
+  bool valid = false;
+  std::string text;  // the line printed
+};
+
+// Checks the checkpoint against the held key: signed by it, or by a key it
+// reaches through rotations both keys signed (read from the log and checked
+// here).
+Verdict Judge(CliContext& ctx, const v1::Checkpoint& view, const std::string& key) {
+  const std::string held = proof::KeyIdOf(key);
   const std::optional<v1::SignedCheckpoint> c = FromView(view);
-  if (c.has_value() && proof::CheckpointSignedBy(*c, key)) return "";
-  if (view.key_id() != proof::KeyIdOf(key)) {
-    return absl::StrCat("签名无效：检查点由密钥 ", view.key_id(), " 签署，不是你持有的公钥 ",
-                        proof::KeyIdOf(key),
-                        "（日志若轮换过密钥，taizhang checkpoint keys 列出各密钥及其轮换）");
+  if (!c.has_value()) return {false, "签名无效：服务器所给的检查点字段不完整"};
+  if (proof::CheckpointSignedBy(*c, key)) {
+    return {true, absl::StrCat("签名有效：由你持有的公钥 ", held, " 签署，本地核验")};
   }
-  return absl::StrCat("签名无效：检查点不是由你持有的公钥 ", proof::KeyIdOf(key),
-                      " 签署的，或签署后被改动");
+  if (view.key_id() == held) {
+    return {false,
+            absl::StrCat("签名无效：检查点不是由你持有的公钥 ", held, " 签署的，或签署后被改动")};
+  }
+  std::string why;
+  const std::optional<proof::KeyChain> chain = ReadKeyChain(ctx, &why);
+  if (!chain.has_value()) {
+    return {false, absl::StrCat("未能核验：检查点由密钥 ", view.key_id(),
+                                " 签署，不是你持有的公钥 ", held, "；", why)};
+  }
+  const std::vector<std::string> reached = chain->TrustedFrom(key);
+  const proof::ChainKey* signer = chain->Find(view.key_id());
+  if (signer != nullptr && std::find(reached.begin(), reached.end(), signer->id) != reached.end()) {
+    if (!proof::CheckpointSignedBy(*c, signer->public_key)) {
+      return {false,
+              absl::StrCat("签名无效：检查点不是由密钥 ", signer->id, " 签署的，或签署后被改动")};
+    }
+    return {true, absl::StrCat("签名有效：由密钥 ", signer->id,
+                               " 签署，它经日志中新旧密钥都签了名的轮换承接你持有的公钥 ", held,
+                               "（轮换记录的签名本地核验）")};
+  }
+  if (signer != nullptr && chain->Find(held) != nullptr) {
+    return {false, absl::StrCat("未能认可：检查点由密钥 ", signer->id, " 签署；它与你持有的公钥 ",
+                                held, " 之间有未经原密钥签名认可的轮换，须另行取得密钥 ",
+                                signer->id, " 的公钥（taizhang checkpoint keys 列出各次轮换）")};
+  }
+  return {false,
+          absl::StrCat("签名无效：检查点由密钥 ", view.key_id(), " 签署，不是你持有的公钥 ", held,
+                       "，日志中也没有从它轮换而来的密钥（taizhang checkpoint keys 列出各密钥）")};
 }
 
 // Prints the checkpoint (as JSON with --json); with a held key, checks its
 // signature here (exit 1 when it does not check, JSON or not).
 void Show(CliContext& ctx, const google::protobuf::Message& response, const v1::Checkpoint& view,
           const std::optional<std::string>& key) {
-  const std::string refusal = key.has_value() ? Refusal(view, *key) : "";
-  if (!refusal.empty()) ctx.exit_code = 1;
+  const Verdict verdict = key.has_value() ? Judge(ctx, view, *key) : Verdict{true, ""};
+  if (!verdict.valid) ctx.exit_code = 1;
   if (ctx.json) return ctx.PrintJson(response);
   ctx.Print(absl::StrCat("检查点    分区 ", view.partition(), "，第 1–", view.size(),
                          " 条记录（记于第 ", view.position(), " 条）\n默克尔根  ", view.root(),
@@ -91,10 +163,8 @@ void Show(CliContext& ctx, const google::protobuf::Message& response, const v1::
                          view.key_id(), "\n签名      ", view.signature(), "\n"));
   if (!key.has_value()) {
     ctx.Print("（未以你持有的公钥核验签名：--key 公钥文件）\n");
-  } else if (refusal.empty()) {
-    ctx.Print(absl::StrCat("签名有效：由你持有的公钥 ", proof::KeyIdOf(*key), " 签署，本地核验\n"));
   } else {
-    ctx.Print(refusal + "\n");
+    ctx.Print(verdict.text + "\n");
   }
 }
 

@@ -422,9 +422,14 @@ class ScreenFeeds::Feed : public PushSource {
   }
 
   void Rebuild(const workflows::Ledger& ledger, absl::Time now) {
+    // The first build (on the caller's thread) and the feeds' thread may
+    // build at once: the one of an older position does not replace a newer.
+    const uint64_t at = ledger.AppliedPosition();
     auto json =
         std::make_shared<const std::string>(ScreenJson(BuildScreenSnapshot(ledger, caller_, now)));
     absl::MutexLock l(&mu_);
+    if (at < built_at_) return;
+    built_at_ = at;
     if (latest_ != nullptr && *latest_ == *json) return;  // nothing a screen would show moved
     latest_ = std::move(json);
     ++sequence_;
@@ -434,13 +439,17 @@ class ScreenFeeds::Feed : public PushSource {
   const Caller caller_;
   mutable absl::Mutex mu_;
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t built_at_ ABSL_GUARDED_BY(mu_) = 0;  // the position latest_ was built at
   std::shared_ptr<const std::string> latest_ ABSL_GUARDED_BY(mu_);
 };
 
 ScreenFeeds::ScreenFeeds(store::EventLog& log, const workflows::Ledger& ledger, Clock& clock,
                          ScreenFeedOptions options)
     : log_(log), ledger_(ledger), clock_(clock), options_(options) {
-  thread_ = std::thread([this] { Run(); });
+  // The position read here, not when the thread first runs: an event
+  // applied in between must move the feeds.
+  const uint64_t start = ledger_.AppliedPosition();
+  thread_ = std::thread([this, start] { Run(start); });
 }
 
 ScreenFeeds::~ScreenFeeds() {
@@ -479,8 +488,7 @@ void ScreenFeeds::RebuildAll() {
   }
 }
 
-void ScreenFeeds::Run() {
-  uint64_t built_at = ledger_.AppliedPosition();
+void ScreenFeeds::Run(uint64_t built_at) {
   absl::Time clock_seen = clock_.Now();
   const Clock& pacing = options_.pacing != nullptr ? *options_.pacing : SharedSystemClock();
   absl::Duration last_build = pacing.Monotonic();

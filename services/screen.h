@@ -86,7 +86,8 @@ class ScreenFeeds {
 
  private:
   class Feed;
-  void Run();
+  // The feeds' thread: rebuilds them as the ledger moves on from `built_at`.
+  void Run(uint64_t built_at);
   void RebuildAll();
 
   store::EventLog& log_;

@@ -29,6 +29,7 @@
 #include "base/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/slice_transform.h"
@@ -386,6 +387,23 @@ RocksEventLog::~RocksEventLog() {
   }
 }
 
+namespace {
+
+// A batch that could not be made durable stops the log's writes until the
+// server restarts (StopWrites): RocksDB must not resume on its own either,
+// from a thread of its own that would flush and write while the log is
+// being closed.
+class NoAutomaticRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+  const char* Name() const override { return "NoAutomaticRecovery"; }
+};
+
+}  // namespace
+
 absl::Status RocksEventLog::Open(const std::string& dir) {
   dir_ = dir;
   rocksdb::Options db_options;
@@ -394,6 +412,8 @@ absl::Status RocksEventLog::Open(const std::string& dir) {
   db_options.paranoid_checks = true;
   db_options.atomic_flush = true;
   if (options_.env != nullptr) db_options.env = options_.env;
+  db_options.listeners.push_back(std::make_shared<NoAutomaticRecovery>());
+  db_options.max_bgerror_resume_count = 0;
 
   rocksdb::ColumnFamilyOptions cf_options;
   rocksdb::BlockBasedTableOptions table;

@@ -801,6 +801,19 @@ TEST_F(BulletinServerTest, ThePrintedCheckpointIsCheckedAgainstTheLogAndItsKeys)
   r = Cli(*d, kAuditor, {"bulletin", "verify", "2020-03"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(d->Stop(), 0);
+
+  // Away from the server, the offline verifier finds the same three in the
+  // log's files, each at its record, and passes the true one.
+  CommandResult offline =
+      testing::RunCommand({TAIZHANG_VERIFY_PATH, dir_ / "data", "--key",
+                           store::ToHex(server_key->public_key()), "--no-replay"});
+  EXPECT_EQ(offline.exit_code, 1) << offline.out << offline.err;
+  EXPECT_THAT(offline.out,
+              HasSubstr("第 3 条记录（通报）所载的检查点由不受信任的密钥 " + stranger->id()));
+  EXPECT_THAT(offline.out, HasSubstr("第 4 条记录（通报）所载的检查点的默克尔根与本副本"));
+  EXPECT_THAT(offline.out, HasSubstr("第 5 条记录（通报）所载的检查点签名不符"));
+  EXPECT_THAT(offline.out, Not(HasSubstr("第 2 条记录（通报）")));
+  EXPECT_THAT(offline.out, HasSubstr("通报 4 份"));
 }
 
 }  // namespace

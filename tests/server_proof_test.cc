@@ -179,6 +179,16 @@ TEST_F(ProofTest, AServerThatChecksACopySignsNothingAndHoldsNoKey) {
   EXPECT_THAT(s.error_message(), HasSubstr("--no-signing"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "signing-key.pem"));
   EXPECT_EQ(testing::HeadPosition(*daemon_), head_);
+  // Serving the log alone, it has no workflows' state to digest: it says so
+  // rather than answer the digest of nothing.
+  v1::StateDigest digest;
+  s = audit_->GetStateDigest(Call(Tokens::kAuditor).get(), {}, &digest);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("--log-only"));
+  EXPECT_EQ(digest.position(), 0u);
+  auto cli = Cli({"digest"});
+  EXPECT_NE(cli.exit_code, 0);
+  EXPECT_THAT(cli.err, HasSubstr("没有工作流的状态可摘要"));
 }
 
 TEST_F(ProofTest, TheCliChecksTheSignatureAgainstTheKeyTheCallerHolds) {
@@ -267,6 +277,17 @@ TEST_F(ProofTest, ANewKeyNeedsTheOldOneOrAnOperatorsWordAndTheRotationSaysWhich)
   EXPECT_TRUE(keys.keys(1).endorsed());
   EXPECT_FALSE(keys.keys(0).in_use());
   EXPECT_TRUE(keys.keys(1).in_use());
+  // An auditor who holds the old key only: the checkpoint the new key signed
+  // is valid through the rotation both keys signed, checked by the CLI.
+  testing::WriteFile(
+      dir_ / "old.pem",
+      proof::PublicKeyPem(proof::SigningKey::Load(dir_ / "signing-key.pem")->public_key()));
+  testing::WriteFile(dir_ / "new.pem", proof::PublicKeyPem(fresh->public_key()));
+  auto through = Cli({"checkpoint", "--key", dir_ / "old.pem"});
+  EXPECT_EQ(through.exit_code, 0) << through.out << through.err;
+  EXPECT_THAT(through.out, HasSubstr("签名有效：由密钥 " + fresh->id()));
+  EXPECT_THAT(through.out, HasSubstr("承接你持有的公钥 " + old_id));
+  EXPECT_EQ(Cli({"checkpoint", "--key", dir_ / "new.pem"}).exit_code, 0);
   ASSERT_EQ(Stop(), 0);
 
   // The old key cannot come back.
@@ -284,6 +305,21 @@ TEST_F(ProofTest, ANewKeyNeedsTheOldOneOrAnOperatorsWordAndTheRotationSaysWhich)
   EXPECT_FALSE(keys.keys(2).endorsed());
   auto listed = Cli({"checkpoint", "keys"});
   EXPECT_THAT(listed.out, HasSubstr("否：须另行取得其公钥"));
+  // The keys before the unendorsed rotation reach no further: their holders
+  // are told so; the third key's holder is answered.
+  for (const char* held : {"old.pem", "new.pem"}) {
+    auto refused_key = Cli({"checkpoint", "--key", dir_ / held});
+    EXPECT_EQ(refused_key.exit_code, 1) << held;
+    EXPECT_THAT(refused_key.out, HasSubstr("未能认可：检查点由密钥 " + third->id())) << held;
+  }
+  testing::WriteFile(dir_ / "third-public.pem", proof::PublicKeyPem(third->public_key()));
+  EXPECT_EQ(Cli({"checkpoint", "--key", dir_ / "third-public.pem"}).exit_code, 0);
+  // A held key the log never had, against a checkpoint of another key.
+  auto stranger = proof::SigningKey::Generate();
+  testing::WriteFile(dir_ / "stranger.pem", proof::PublicKeyPem(stranger->public_key()));
+  auto unknown = Cli({"checkpoint", "--key", dir_ / "stranger.pem"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.out, HasSubstr("日志中也没有从它轮换而来的密钥"));
   ASSERT_EQ(Stop(), 0);
   EXPECT_TRUE(testing::OfflineVerify(dir_ / "data").ok);
 }

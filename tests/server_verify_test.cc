@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/testing/server_harness.h"
@@ -84,6 +85,16 @@ TEST_F(VerifyServerTest, ABackupVerifiedAwayFromTheServerGivesItsStateDigest) {
   EXPECT_THAT(from_bundle.out, HasSubstr(absl::StrCat("状态摘要  ", digest.digest())));
   EXPECT_THAT(from_bundle.out, HasSubstr("导出包    第 1–"));
   EXPECT_THAT(from_bundle.out, HasSubstr("auditor:区审计局"));
+  testing::CommandResult as_json =
+      Verify({"--json", "--bundle", bundle, "--key", dir_ / "server.pem"});
+  EXPECT_EQ(as_json.exit_code, 0) << as_json.out << as_json.err;
+  google::protobuf::Struct report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(as_json.out, &report).ok())
+      << as_json.out;
+  EXPECT_TRUE(report.fields().at("ok").bool_value());
+  EXPECT_EQ(report.fields().at("state_digest").string_value(), digest.digest());
+  EXPECT_EQ(report.fields().at("bundle").struct_value().fields().at("to").number_value(),
+            static_cast<double>(digest.position()));
   // Not over a file that exists, not for a department, and nothing left.
   EXPECT_EQ(Cli("auditor", {"bundle", "export", "--out", bundle}).exit_code, 2);
   const std::string theirs = dir_ / "theirs.tzb";

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "proof/bundle.h"
 #include "proof/checkpoint.h"
@@ -99,7 +101,15 @@ class Checker {
     return true;
   }
 
-  bool Trusted(const std::string& key_id) const { return trusted_.count(key_id) > 0; }
+  // Whether the log's key `key_id` is trusted: the whole public key the
+  // log holds under that id is one given or reached from one by rotations
+  // (a key id is a short digest: two keys could share one).
+  bool Trusted(const std::string& key_id) const {
+    auto it = trusted_.find(key_id);
+    if (it == trusted_.end()) return false;
+    const proof::ChainKey* k = chain_.Find(key_id);
+    return k == nullptr || k->public_key == it->second;
+  }
 
   // The proof records and the published bulletins, in one pass over the
   // records themselves (not through the stream index, which the chain does
@@ -138,10 +148,11 @@ class Checker {
     }
     report_.keys = chain_.keys().size();
     for (const std::string& key : options_.public_keys) {
-      for (const std::string& id : chain_.TrustedFrom(key)) trusted_.insert(id);
+      for (const std::string& id : chain_.TrustedFrom(key)) {
+        trusted_.emplace(id, chain_.Find(id)->public_key);
+      }
       // A key held but not (yet) in the chain still vouches for what it signed.
-      trusted_.insert(proof::KeyIdOf(key));
-      held_[proof::KeyIdOf(key)] = key;
+      trusted_.emplace(proof::KeyIdOf(key), key);
     }
     if (options_.public_keys.empty()) {
       report_.notes.push_back(
@@ -191,9 +202,7 @@ class Checker {
   // chain's keys the held keys reach.
   const std::string* TrustedKey(const std::string& key_id) const {
     if (!Trusted(key_id)) return nullptr;
-    if (auto it = held_.find(key_id); it != held_.end()) return &it->second;
-    const proof::ChainKey* k = chain_.Find(key_id);
-    return k == nullptr ? nullptr : &k->public_key;
+    return &trusted_.find(key_id)->second;
   }
 
   // 3. The bulletins' checkpoints: signed by the key they carry, which must
@@ -299,8 +308,7 @@ class Checker {
   proof::KeyChain chain_;
   std::vector<store::RecordedEvent> proof_records_;
   std::vector<std::pair<uint64_t, v1::BulletinPublished>> bulletins_;
-  std::set<std::string> trusted_;
-  std::map<std::string, std::string> held_;  // key id -> public key
+  std::map<std::string, std::string> trusted_;  // key id -> whole public key
 };
 
 }  // namespace
@@ -463,6 +471,72 @@ std::string Describe(const Report& r) {
   }
   absl::StrAppend(&out, r.ok ? "结论      核验通过\n" : "结论      核验未通过\n");
   return out;
+}
+
+std::string ReportJson(const Report& r) {
+  google::protobuf::Struct out;
+  auto& f = *out.mutable_fields();
+  auto number = [](double v) {
+    google::protobuf::Value x;
+    x.set_number_value(v);
+    return x;
+  };
+  auto text = [](const std::string& v) {
+    google::protobuf::Value x;
+    x.set_string_value(v);
+    return x;
+  };
+  auto flag = [](bool v) {
+    google::protobuf::Value x;
+    x.set_bool_value(v);
+    return x;
+  };
+  f["ok"] = flag(r.ok);
+  f["head"] = number(r.head);
+  f["chain_digest"] = text(r.chain_digest);
+  f["root"] = text(r.root);
+  f["records_checked"] = number(r.records_checked);
+  f["blobs_checked"] = number(r.blobs_checked);
+  f["keys"] = number(r.keys);
+  f["checkpoints"] = number(r.checkpoints);
+  f["checkpoints_trusted"] = number(r.checkpoints_trusted);
+  f["signed_through"] = number(r.signed_through);
+  f["bulletins"] = number(r.bulletins);
+  f["anchors"] = number(r.anchors);
+  f["replayed"] = flag(r.replayed);
+  if (r.replayed) {
+    f["digest_position"] = number(r.digest_position);
+    f["streams"] = number(r.streams);
+    f["state_digest"] = text(r.state_digest);
+  }
+  auto& seconds = *f["seconds"].mutable_struct_value()->mutable_fields();
+  seconds["open"] = number(r.open_seconds);
+  seconds["chain"] = number(r.chain_seconds);
+  seconds["proofs"] = number(r.proofs_seconds);
+  seconds["load"] = number(r.load_seconds);
+  seconds["replay"] = number(r.replay_seconds);
+  auto* failures = f["failures"].mutable_list_value();
+  for (const Finding& finding : r.failures) {
+    auto& one = *failures->add_values()->mutable_struct_value()->mutable_fields();
+    one["position"] = number(finding.position);
+    one["what"] = text(finding.what);
+  }
+  auto* notes = f["notes"].mutable_list_value();
+  for (const std::string& note : r.notes) *notes->add_values() = text(note);
+  if (r.bundle) {
+    auto& b = *f["bundle"].mutable_struct_value()->mutable_fields();
+    b["from"] = number(r.bundle_from);
+    b["to"] = number(r.bundle_to);
+    b["log_head"] = number(r.bundle_log_head);
+    b["checkpoint_size"] = number(r.bundle_checkpoint_size);
+    b["key_id"] = text(r.bundle_key_id);
+    b["exported_by"] = text(r.bundle_exported_by);
+    b["exported_at"] = text(absl::FormatTime(
+        absl::RFC3339_full, absl::FromUnixMicros(r.bundle_exported_at_us), absl::UTCTimeZone()));
+  }
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(out, &json);
+  return json + "\n";
 }
 
 }  // namespace taizhang::verify

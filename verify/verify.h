@@ -113,6 +113,12 @@ Report CheckBundle(const BundleOptions& options);
 // The report as a person reads it (Chinese), one fact per line.
 std::string Describe(const Report& report);
 
+// The report as one JSON object on one line, for the programs an audit
+// office keeps its findings with: every field of Report under its own name
+// (hex digests as strings, times as RFC 3339 in UTC, failures as
+// {"position", "what"}).
+std::string ReportJson(const Report& report);
+
 }  // namespace taizhang::verify
 
 #endif  // TAIZHANG_VERIFY_VERIFY_H_

@@ -2,7 +2,7 @@
 // (verify/verify.h). For auditors (审计, 纪检):
 //
 //   taizhang-verify BACKUP_DIR --key 服务器公钥.pem [--anchor 检查点.json]...
-//                   [--through POSITION] [--policies DIR] [--no-replay]
+//                   [--through POSITION] [--policies DIR] [--no-replay] [--json]
 //   taizhang-verify --bundle 导出包.tzb --key 服务器公钥.pem [same options]
 //
 // Exit status: 0 when everything checks, 1 when something does not (each
@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   std::string policies;
   uint64_t through = 0;
   bool no_replay = false;
+  bool json = false;
   auto* dir_option = app.add_option("dir", dir, "the copy of the log (a backup directory)");
   app.add_option("--bundle", bundle,
                  "an export bundle (taizhang bundle export) instead of a copy of the log")
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--policies", policies,
                  "the policies the server ran (default: the ones installed with this program)");
   app.add_flag("--no-replay", no_replay, "check the chain, the tree and the signatures only");
+  app.add_flag("--json", json, "print the report as one JSON object (the same exit status)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -114,6 +116,8 @@ int main(int argc, char** argv) {
   } else {
     report = taizhang::verify::Check(options);
   }
-  std::fputs(taizhang::verify::Describe(report).c_str(), stdout);
+  const std::string out =
+      json ? taizhang::verify::ReportJson(report) : taizhang::verify::Describe(report);
+  std::fputs(out.c_str(), stdout);
   return report.ok ? 0 : 1;
 }

@@ -14,6 +14,8 @@
 #include "base/testing/files.h"
 #include "bench/city.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "proof/bundle.h"
 #include "proof/checkpoint.h"
@@ -158,6 +160,20 @@ TEST_F(VerifyTest, AnIntactCopyChecksAndGivesTheServersStateDigest) {
   const std::string text = Describe(r);
   EXPECT_THAT(text, HasSubstr(absl::StrCat("状态摘要  ", digest_)));
   EXPECT_THAT(text, HasSubstr("核验通过"));
+  // The same report as JSON, read back by protobuf's own parser.
+  google::protobuf::Struct json;
+  const std::string printed = ReportJson(r);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(printed, &json).ok()) << printed;
+  const auto& f = json.fields();
+  EXPECT_TRUE(f.at("ok").bool_value());
+  EXPECT_EQ(f.at("head").number_value(), static_cast<double>(head_));
+  EXPECT_EQ(f.at("state_digest").string_value(), digest_);
+  EXPECT_EQ(f.at("digest_position").number_value(), static_cast<double>(head_));
+  EXPECT_EQ(f.at("checkpoints_trusted").number_value(), 2.0);
+  EXPECT_EQ(f.at("root").string_value(), r.root);
+  EXPECT_EQ(f.at("failures").list_value().values_size(), 0);
+  EXPECT_FALSE(f.contains("bundle"));
+  EXPECT_EQ(printed.find('\n'), printed.size() - 1);  // one line
   // Through an earlier position: another digest, of that position.
   o.through = first_checkpoint_;
   const Report earlier = Check(o);
@@ -198,6 +214,13 @@ TEST_F(VerifyTest, AnEditedRecordIsNamed) {
   EXPECT_EQ(First(r).position, p % 2 == 0 ? p : p + 1) << Describe(r);
   EXPECT_THAT(First(r).what, HasSubstr("哈希链或默克尔树断裂"));
   EXPECT_FALSE(r.replayed);
+  google::protobuf::Struct json;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReportJson(r), &json).ok());
+  EXPECT_FALSE(json.fields().at("ok").bool_value());
+  EXPECT_FALSE(json.fields().contains("state_digest"));
+  const auto& failure = json.fields().at("failures").list_value().values(0).struct_value().fields();
+  EXPECT_EQ(failure.at("position").number_value(), static_cast<double>(First(r).position));
+  EXPECT_EQ(failure.at("what").string_value(), First(r).what);
 }
 
 TEST_F(VerifyTest, ARemovedRecordIsNamed) {

@@ -12,9 +12,9 @@
 #include "engine/calendar.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
 #include "store/format.h"
 #include "store/sha256.h"
+#include "store/testing/raw_log.h"
 #include "workflows/attachments.h"
 #include "workflows/principal.h"
 #include "workflows/testing/attachment_files.h"
@@ -154,20 +154,9 @@ TEST(AttachmentPolicyTest, TheShippedPolicyLoadsAndABadOneIsRefusedWithItsLine) 
 // Opens the log's RocksDB directly, to alter a blob as a disk or an intruder
 // would.
 void AlterBlob(const std::string& dir, const std::string& digest, const std::string& bytes) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name :
-       {rocksdb::kDefaultColumnFamilyName.c_str(), store::format::kEventsCf,
-        store::format::kStreamIndexCf, store::format::kHeadsCf, store::format::kRequestsCf,
-        store::format::kSnapshotsCf, store::format::kMetaCf, store::format::kBlobsCf,
-        store::format::kMerkleCf}) {
-    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  EXPECT_TRUE(db->Put({}, handles[7], digest, bytes).ok());
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  store::testing::RawLog raw(dir);
+  ASSERT_TRUE(raw.status().ok()) << raw.status().ToString();
+  EXPECT_TRUE(raw.Put(store::testing::RawLog::kBlobs, digest, bytes).ok());
 }
 
 // The shipped policies with Hualong's photo library put in as the project

@@ -297,10 +297,12 @@ inline std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
 }
 
 // Creates task `id` (request id `id` too) of a fixed project for 区自然资源局,
-// with a limit on `due_date` (YYYY-MM-DD) when one is given.
+// with a limit on `due_date` (YYYY-MM-DD) when one is given; the reply's
+// result in `*result` when it is given.
 inline grpc::Status CreateTask(const std::shared_ptr<grpc::Channel>& channel,
                                const std::string& token, const std::string& id,
-                               const std::string& due_date = "") {
+                               const std::string& due_date = "",
+                               v1::CommandResult* result = nullptr) {
   v1::Tasks::Stub stub(channel);
   v1::CreateTaskRequest request;
   request.mutable_header()->set_request_id(id);
@@ -315,7 +317,9 @@ inline grpc::Status CreateTask(const std::shared_ptr<grpc::Channel>& channel,
     create->mutable_deadline()->mutable_rule()->set_fixed_date(due_date);
   }
   v1::TaskReply reply;
-  return stub.CreateTask(Call(token).get(), request, &reply);
+  grpc::Status status = stub.CreateTask(Call(token).get(), request, &reply);
+  if (result != nullptr) *result = reply.result();
+  return status;
 }
 
 inline grpc::ByteBuffer ToBuffer(const std::string& bytes) {

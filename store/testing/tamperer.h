@@ -12,106 +12,94 @@
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "store/format.h"
+#include "store/testing/raw_log.h"
 
 namespace taizhang::store::testing {
 
 // Opens the log's RocksDB directly, to damage it as a disk or an intruder would.
 class Tamperer {
  public:
-  explicit Tamperer(const std::string& dir) {
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name :
-         {rocksdb::kDefaultColumnFamilyName.c_str(), format::kEventsCf, format::kStreamIndexCf,
-          format::kHeadsCf, format::kRequestsCf, format::kSnapshotsCf, format::kMetaCf,
-          format::kBlobsCf, format::kMerkleCf}) {
-      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* raw;
-    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &handles_, &raw).ok());
-    db_.reset(raw);
-  }
-  ~Tamperer() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  explicit Tamperer(const std::string& dir) : raw_(dir) {
+    EXPECT_TRUE(raw_.status().ok()) << raw_.status().ToString();
   }
   void Put(uint64_t position, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[1], format::EventKey(0, position), value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kEvents, format::EventKey(0, position), value).ok());
   }
   void Delete(uint64_t position) {
-    ASSERT_TRUE(db_->Delete({}, handles_[1], format::EventKey(0, position)).ok());
+    ASSERT_TRUE(raw_.Delete(RawLog::kEvents, format::EventKey(0, position)).ok());
   }
   std::string Get(uint64_t position) {
     std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[1], format::EventKey(0, position), &v).ok());
+    EXPECT_TRUE(raw_.Get(RawLog::kEvents, format::EventKey(0, position), &v).ok());
     return v;
   }
   void PutBlob(const std::string& digest, const std::string& bytes) {
-    ASSERT_TRUE(db_->Put({}, handles_[7], digest, bytes).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kBlobs, digest, bytes).ok());
   }
   void DeleteBlob(const std::string& digest) {
-    ASSERT_TRUE(db_->Delete({}, handles_[7], digest).ok());
+    ASSERT_TRUE(raw_.Delete(RawLog::kBlobs, digest).ok());
   }
   // Every (key, value) of the blobs column family.
   std::map<std::string, std::string> Blobs() {
     std::map<std::string, std::string> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[7]));
+    std::unique_ptr<rocksdb::Iterator> it = raw_.Iterate(RawLog::kBlobs);
     for (it->SeekToFirst(); it->Valid(); it->Next())
       out[it->key().ToString()] = it->value().ToString();
     return out;
   }
   void PutMeta(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[6], key, value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kMeta, key, value).ok());
   }
   std::string GetMeta(const std::string& key) {
     std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[6], key, &v).ok());
+    EXPECT_TRUE(raw_.Get(RawLog::kMeta, key, &v).ok());
     return v;
   }
   void PutSnapshotKey(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[5], key, value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kSnapshots, key, value).ok());
   }
   bool HasSnapshotKey(const std::string& key) {
     std::string v;
-    return db_->Get({}, handles_[5], key, &v).ok();
+    return raw_.Get(RawLog::kSnapshots, key, &v).ok();
   }
   void DeleteSnapshotKey(const std::string& key) {
-    ASSERT_TRUE(db_->Delete({}, handles_[5], key).ok());
+    ASSERT_TRUE(raw_.Delete(RawLog::kSnapshots, key).ok());
   }
   // What the log derives from its records: the stream index, the heads,
   // the request receipts (store/format.h's keys).
   void PutIndex(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[2], key, value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kStreamIndex, key, value).ok());
   }
   void PutHead(const std::string& stream, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[3], stream, value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kHeads, stream, value).ok());
   }
   void PutReceipt(const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->Put({}, handles_[4], key, value).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kRequests, key, value).ok());
   }
   // The Merkle tree's node (level, index).
   std::string GetNode(uint32_t level, uint64_t index) {
     std::string v;
-    EXPECT_TRUE(db_->Get({}, handles_[8], format::MerkleNodeKey(0, level, index), &v).ok());
+    EXPECT_TRUE(raw_.Get(RawLog::kMerkle, format::MerkleNodeKey(0, level, index), &v).ok());
     return v;
   }
   void PutNode(uint32_t level, uint64_t index, const std::string& hash) {
-    ASSERT_TRUE(db_->Put({}, handles_[8], format::MerkleNodeKey(0, level, index), hash).ok());
+    ASSERT_TRUE(raw_.Put(RawLog::kMerkle, format::MerkleNodeKey(0, level, index), hash).ok());
   }
   void DeleteNode(uint32_t level, uint64_t index) {
-    ASSERT_TRUE(db_->Delete({}, handles_[8], format::MerkleNodeKey(0, level, index)).ok());
+    ASSERT_TRUE(raw_.Delete(RawLog::kMerkle, format::MerkleNodeKey(0, level, index)).ok());
   }
   // Removes the whole tree; returns how many nodes it had.
   size_t DeleteTree() {
     size_t n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[8]));
+    std::unique_ptr<rocksdb::Iterator> it = raw_.Iterate(RawLog::kMerkle);
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
-      EXPECT_TRUE(db_->Delete({}, handles_[8], it->key()).ok());
+      EXPECT_TRUE(raw_.Delete(RawLog::kMerkle, it->key().ToString()).ok());
     }
     return n;
   }
 
  private:
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
+  RawLog raw_;
 };
 
 }  // namespace taizhang::store::testing
